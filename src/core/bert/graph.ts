@@ -1,0 +1,185 @@
+import { GraphBuilder, type Tensor } from '../graph/builder';
+import type { LazyBytes } from '../graph/protobuf';
+import type { BertCheckpoint, LayerNormWeights, LinearWeights, WeightRef } from '../model/checkpoint';
+
+/**
+ * plain: ids in, logits/score out (a baseline). score: plus the experiment masks. inspect: plus
+ * attention probabilities and hidden states of every layer.
+ */
+export type GraphVariant = 'plain' | 'score' | 'inspect';
+
+/** Graph input and output names, shared by the runtime. */
+export const BERT_IO = {
+  inputIds: 'input_ids',
+  tokenTypeIds: 'token_type_ids',
+  /** HF padding mask: 1 real token, 0 padding. int64 [batch, seq]. */
+  attentionMask: 'attention_mask',
+  /** Group membership of each position, float [batch, seq, groups] (one-hot rows, normally). */
+  maskGroups: 'exp_groups',
+  /** float [layers, groups, groups]; 1 = key group j is removed before softmax for query group i (rows renormalise). */
+  tokenMask: 'exp_token_mask',
+  /** float [layers, groups, groups]; 1 = probability zeroed after softmax (rows are NOT renormalised). */
+  attentionMaskTable: 'exp_attention_mask',
+  /** float [layers, heads]; 1 = the head's probabilities are zeroed (its output contributes nothing). */
+  headMask: 'exp_head_mask',
+  logits: 'logits',
+  score: 'score',
+  /** float [layers, batch, heads, seq, seq], after every mask. */
+  attentions: 'attentions',
+  /** float [layers + 1, batch, seq, hidden]: embeddings output, then each layer's output. */
+  hiddenStates: 'hidden_states',
+} as const;
+
+/** Added (times the mask value) to attention scores; exp() of it underflows to exactly 0 in float32. */
+export const MASK_NEGATIVE = -10000;
+
+/** Bump whenever the graph changes, so cached .onnx files are rebuilt. */
+export const BERT_GRAPH_VERSION = 1;
+
+function floatBytes(values: Float32Array): Uint8Array {
+  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+}
+
+function lazyWeight(ref: WeightRef): LazyBytes {
+  const count = ref.shape.reduce((a, b) => a * b, 1);
+  return { byteLength: count * 4, produce: () => floatBytes(ref.read()) };
+}
+
+/** PyTorch Linear stores [out, in]; MatMul wants [in, out]. Transposed while the model is written. */
+function lazyTransposed(ref: WeightRef): LazyBytes {
+  const [rows, cols] = ref.shape;
+  return {
+    byteLength: rows * cols * 4,
+    produce: () => {
+      const source = ref.read();
+      const out = new Float32Array(rows * cols);
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++) out[c * rows + r] = source[r * cols + c];
+      }
+      return floatBytes(out);
+    },
+  };
+}
+
+/** Builds HF BertForSequenceClassification (post-LN, erf GELU, tanh pooler) with our masking hooks. */
+export function buildBertGraph(checkpoint: BertCheckpoint, variant: GraphVariant): GraphBuilder {
+  const { config, weights } = checkpoint;
+  const g = new GraphBuilder(`bert_${variant}`);
+  const h = config.hiddenSize;
+  const heads = config.numHeads;
+  const headSize = h / heads;
+  const L = config.numLayers;
+  const instrumented = variant !== 'plain';
+
+  const param = (ref: WeightRef, label: string) =>
+    g.initializer(label, 'float32', ref.shape, lazyWeight(ref));
+  const linear = (x: Tensor, w: LinearWeights, label: string): Tensor => {
+    const [out, inp] = w.weight.shape;
+    const weight = g.initializer(`${label}.weight_t`, 'float32', [inp, out], lazyTransposed(w.weight));
+    return g.addT(g.matMul(x, weight), param(w.bias, `${label}.bias`));
+  };
+  const layerNorm = (x: Tensor, w: LayerNormWeights, label: string, name?: string): Tensor =>
+    g.layerNorm(
+      x,
+      param(w.weight, `${label}.weight`),
+      param(w.bias, `${label}.bias`),
+      config.layerNormEps,
+      name,
+    );
+
+  const inputIds = g.input(BERT_IO.inputIds, 'int64', ['batch', 'seq']);
+  const tokenTypeIds = g.input(BERT_IO.tokenTypeIds, 'int64', ['batch', 'seq']);
+  const paddingMask = g.input(BERT_IO.attentionMask, 'int64', ['batch', 'seq']);
+  const groups = instrumented
+    ? g.input(BERT_IO.maskGroups, 'float32', ['batch', 'seq', 'groups'])
+    : undefined;
+  const tokenMask = instrumented ? g.input(BERT_IO.tokenMask, 'float32', [L, 'groups', 'groups']) : undefined;
+  const attentionTable = instrumented
+    ? g.input(BERT_IO.attentionMaskTable, 'float32', [L, 'groups', 'groups'])
+    : undefined;
+  const headMask = instrumented ? g.input(BERT_IO.headMask, 'float32', [L, heads]) : undefined;
+
+  // Embeddings: word + absolute position (0..seq-1) + token type, then LayerNorm.
+  const words = g.gather(param(weights.wordEmbeddings, 'embeddings.word'), inputIds, 0);
+  const seqLength = g.shape(inputIds, 1, 2);
+  const positions = g.slice(
+    param(weights.positionEmbeddings, 'embeddings.position'),
+    g.constInt64([0]),
+    seqLength,
+    g.constInt64([0]),
+  );
+  const types = g.gather(param(weights.tokenTypeEmbeddings, 'embeddings.token_type'), tokenTypeIds, 0);
+  let x = layerNorm(g.addT(g.addT(words, positions), types), weights.embeddingNorm, 'embeddings.norm');
+  const hidden: Tensor[] = [x];
+
+  const one = g.constFloat([1], [], 'one');
+  const negative = g.constFloat([MASK_NEGATIVE], [], 'mask_negative');
+  // [batch, 1, 1, seq]: MASK_NEGATIVE on padding keys.
+  const paddingAdd = g.unsqueeze(g.mul(g.sub(one, g.cast(paddingMask, 'float32')), negative), [1, 2]);
+  const groupsT = groups ? g.transpose(groups, [0, 2, 1]) : undefined;
+  /** table[layer] spread over token pairs: [batch, 1, seq, seq]. */
+  const pairMask = (table: Tensor, layer: Tensor): Tensor =>
+    g.unsqueeze(g.matMul(g.matMul(groups as Tensor, g.gather(table, layer, 0)), groupsT as Tensor), [1]);
+
+  const scale = g.constFloat([Math.sqrt(headSize)], [], 'sqrt_head_size');
+  const sqrt2 = g.constFloat([Math.SQRT2], [], 'sqrt2');
+  const half = g.constFloat([0.5], [], 'half');
+  const attentions: Tensor[] = [];
+  for (let i = 0; i < L; i++) {
+    const w = weights.layers[i];
+    const p = `layer${i}`;
+    const splitHeads = (t: Tensor, perm: number[]) =>
+      g.transpose(g.reshape(t, [0, 0, heads, headSize]), perm);
+    const q = splitHeads(linear(x, w.query, `${p}.query`), [0, 2, 1, 3]);
+    const kT = splitHeads(linear(x, w.key, `${p}.key`), [0, 2, 3, 1]);
+    const v = splitHeads(linear(x, w.value, `${p}.value`), [0, 2, 1, 3]);
+    let scores = g.addT(g.div(g.matMul(q, kT), scale), paddingAdd);
+    let probs: Tensor;
+    if (instrumented) {
+      const layer = g.constInt64([i], [], 'layer');
+      scores = g.addT(scores, g.mul(pairMask(tokenMask as Tensor, layer), negative));
+      probs = g.softmax(scores, -1);
+      probs = g.mul(probs, g.sub(one, pairMask(attentionTable as Tensor, layer)));
+      const headKeep = g.sub(one, g.reshape(g.gather(headMask as Tensor, layer, 0), [1, heads, 1, 1]));
+      probs = g.mul(probs, headKeep, `${p}.probs`);
+      attentions.push(probs);
+    } else {
+      probs = g.softmax(scores, -1);
+    }
+    const context = g.reshape(g.transpose(g.matMul(probs, v), [0, 2, 1, 3]), [0, 0, h]);
+    const attended = layerNorm(
+      g.addT(linear(context, w.attentionOutput, `${p}.attention_output`), x),
+      w.attentionNorm,
+      `${p}.attention_norm`,
+    );
+    const pre = linear(attended, w.intermediate, `${p}.intermediate`);
+    const gelu = g.mul(g.mul(pre, half), g.addT(one, g.erf(g.div(pre, sqrt2))));
+    x = layerNorm(
+      g.addT(linear(gelu, w.output, `${p}.output`), attended),
+      w.outputNorm,
+      `${p}.output_norm`,
+      `${p}.hidden`,
+    );
+    hidden.push(x);
+  }
+
+  const first = g.gather(x, g.constInt64([0], [], 'cls_index'), 1);
+  const pooled = g.tanh(linear(first, weights.pooler, 'pooler'));
+  const logits = linear(pooled, weights.classifier, 'classifier');
+  const score =
+    config.numLabels === 1
+      ? g.squeeze(logits, [1])
+      : g.gather(g.softmax(logits, -1), g.constInt64([1], [], 'positive_class'), 1);
+  g.output(logits, BERT_IO.logits, 'float32', ['batch', config.numLabels]);
+  g.output(score, BERT_IO.score, 'float32', ['batch']);
+  if (variant === 'inspect') {
+    const stack = (ts: Tensor[]) =>
+      g.concat(
+        ts.map((t) => g.unsqueeze(t, [0])),
+        0,
+      );
+    g.output(stack(attentions), BERT_IO.attentions, 'float32', [L, 'batch', heads, 'seq', 'seq']);
+    g.output(stack(hidden), BERT_IO.hiddenStates, 'float32', [L + 1, 'batch', 'seq', h]);
+  }
+  return g;
+}

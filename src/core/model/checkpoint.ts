@@ -1,0 +1,163 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readBertConfig, type BertConfig } from './config';
+import { CheckpointError } from './errors';
+import { indexSafetensors, readTensorAsFloat32, type TensorRecord } from './safetensors';
+
+/** One weight tensor, checked against config.json; its data is read from disk only on read(). */
+export interface WeightRef {
+  /** The name as stored in the checkpoint. */
+  readonly name: string;
+  readonly shape: readonly number[];
+  read(): Float32Array;
+}
+
+/** A torch.nn.Linear: weight is [out, in] as PyTorch stores it. */
+export interface LinearWeights {
+  readonly weight: WeightRef;
+  readonly bias: WeightRef;
+}
+
+export interface LayerNormWeights {
+  readonly weight: WeightRef;
+  readonly bias: WeightRef;
+}
+
+export interface BertLayerWeights {
+  readonly query: LinearWeights;
+  readonly key: LinearWeights;
+  readonly value: LinearWeights;
+  readonly attentionOutput: LinearWeights;
+  readonly attentionNorm: LayerNormWeights;
+  readonly intermediate: LinearWeights;
+  readonly output: LinearWeights;
+  readonly outputNorm: LayerNormWeights;
+}
+
+export interface BertWeights {
+  readonly wordEmbeddings: WeightRef;
+  readonly positionEmbeddings: WeightRef;
+  readonly tokenTypeEmbeddings: WeightRef;
+  readonly embeddingNorm: LayerNormWeights;
+  readonly layers: readonly BertLayerWeights[];
+  readonly pooler: LinearWeights;
+  readonly classifier: LinearWeights;
+}
+
+export interface BertCheckpoint {
+  readonly dir: string;
+  readonly config: BertConfig;
+  readonly weights: BertWeights;
+  /** Identifies the checkpoint's content cheaply (config, headers, sizes, first and last bytes). */
+  readonly fingerprint: string;
+}
+
+class WeightResolver {
+  constructor(
+    private readonly records: Map<string, TensorRecord>,
+    private readonly dir: string,
+  ) {}
+
+  /** Finds `name` with or without the "bert." prefix, and TF-era LayerNorm gamma/beta spellings. */
+  find(name: string, shape: readonly number[], withPrefix: boolean): WeightRef {
+    const base = withPrefix ? [`bert.${name}`, name] : [name, `bert.${name}`];
+    const candidates = base.flatMap((n) => [
+      n,
+      n.replace(/LayerNorm\.weight$/, 'LayerNorm.gamma').replace(/LayerNorm\.bias$/, 'LayerNorm.beta'),
+    ]);
+    const record = candidates.map((n) => this.records.get(n)).find((r) => r !== undefined);
+    if (!record) {
+      throw new CheckpointError(
+        `${this.dir}: missing tensor "${base[0]}" (looked for ${[...new Set(candidates)].join(', ')})`,
+        this.dir,
+      );
+    }
+    const same = record.shape.length === shape.length && record.shape.every((d, i) => d === shape[i]);
+    if (!same) {
+      throw new CheckpointError(
+        `${record.file}: tensor "${record.name}" has shape [${record.shape.join(', ')}], ` +
+          `config.json implies [${shape.join(', ')}]`,
+        record.file,
+      );
+    }
+    if (!['F32', 'F16', 'BF16'].includes(record.dtype)) {
+      throw new CheckpointError(
+        `${record.file}: tensor "${record.name}" has dtype ${record.dtype}; expected F32, F16 or BF16`,
+        record.file,
+      );
+    }
+    return { name: record.name, shape: record.shape, read: () => readTensorAsFloat32(record) };
+  }
+}
+
+function fingerprintOf(dir: string, records: Map<string, TensorRecord>): string {
+  const hash = crypto.createHash('sha256');
+  hash.update(fs.readFileSync(path.join(dir, 'config.json')));
+  const files = [...new Set([...records.values()].map((r) => r.file))].sort();
+  for (const file of files) {
+    const size = fs.statSync(file).size;
+    hash.update(`${path.basename(file)}:${size}\n`);
+    const fd = fs.openSync(file, 'r');
+    try {
+      const probe = Buffer.alloc(Math.min(size, 1 << 16));
+      fs.readSync(fd, probe, 0, probe.length, 0);
+      hash.update(probe);
+      fs.readSync(fd, probe, 0, probe.length, size - probe.length);
+      hash.update(probe);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  return hash.digest('hex');
+}
+
+/** Opens a Hugging Face BertForSequenceClassification folder; reads headers only, never the weights. */
+export function openBertCheckpoint(dir: string): BertCheckpoint {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    throw new CheckpointError(`checkpoint folder ${dir} does not exist`, dir);
+  }
+  const config = readBertConfig(dir);
+  const records = indexSafetensors(dir);
+  const withPrefix = [...records.keys()].some((k) => k.startsWith('bert.'));
+  const resolver = new WeightResolver(records, dir);
+  const { hiddenSize: h, intermediateSize: inter } = config;
+  const get = (name: string, shape: number[]) => resolver.find(name, shape, withPrefix);
+  const linear = (prefix: string, out: number, inp: number): LinearWeights => ({
+    weight: get(`${prefix}.weight`, [out, inp]),
+    bias: get(`${prefix}.bias`, [out]),
+  });
+  const norm = (prefix: string): LayerNormWeights => ({
+    weight: get(`${prefix}.weight`, [h]),
+    bias: get(`${prefix}.bias`, [h]),
+  });
+  const layers: BertLayerWeights[] = [];
+  for (let i = 0; i < config.numLayers; i++) {
+    const p = `encoder.layer.${i}`;
+    layers.push({
+      query: linear(`${p}.attention.self.query`, h, h),
+      key: linear(`${p}.attention.self.key`, h, h),
+      value: linear(`${p}.attention.self.value`, h, h),
+      attentionOutput: linear(`${p}.attention.output.dense`, h, h),
+      attentionNorm: norm(`${p}.attention.output.LayerNorm`),
+      intermediate: linear(`${p}.intermediate.dense`, inter, h),
+      output: linear(`${p}.output.dense`, h, inter),
+      outputNorm: norm(`${p}.output.LayerNorm`),
+    });
+  }
+  // The classification head sits outside the "bert." module in HF checkpoints.
+  const classifier: LinearWeights = {
+    weight: resolver.find('classifier.weight', [config.numLabels, h], false),
+    bias: resolver.find('classifier.bias', [config.numLabels], false),
+  };
+  const weights: BertWeights = {
+    wordEmbeddings: get('embeddings.word_embeddings.weight', [config.vocabSize, h]),
+    positionEmbeddings: get('embeddings.position_embeddings.weight', [config.maxPositions, h]),
+    tokenTypeEmbeddings: get('embeddings.token_type_embeddings.weight', [config.typeVocabSize, h]),
+    embeddingNorm: norm('embeddings.LayerNorm'),
+    layers,
+    pooler: linear('pooler.dense', h, h),
+    classifier,
+  };
+  return { dir, config, weights, fingerprint: fingerprintOf(dir, records) };
+}

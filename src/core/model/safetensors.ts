@@ -1,0 +1,227 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CheckpointError } from './errors';
+
+export type StoredDType = 'F32' | 'F16' | 'BF16';
+const BYTES_PER_ELEMENT: Record<StoredDType, number> = { F32: 4, F16: 2, BF16: 2 };
+
+/** Where one tensor lives on disk; its data is read only when asked for. */
+export interface TensorRecord {
+  readonly name: string;
+  readonly file: string;
+  readonly dtype: string;
+  readonly shape: readonly number[];
+  /** Absolute byte offsets in the file. */
+  readonly begin: number;
+  readonly end: number;
+}
+
+/** Headers larger than this are not a plausible safetensors header (the format caps it at 100 MB). */
+const MAX_HEADER_BYTES = 100_000_000;
+
+/** Parses the header of one .safetensors file and checks every entry against the file size. */
+export function readSafetensorsHeader(file: string): TensorRecord[] {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    throw new CheckpointError(`cannot open ${file}: ${(e as Error).message}`, file);
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size < 8)
+      throw new CheckpointError(
+        `${file}: truncated safetensors file (${size} bytes, no header length)`,
+        file,
+      );
+    const lengthBytes = Buffer.alloc(8);
+    fs.readSync(fd, lengthBytes, 0, 8, 0);
+    const headerLength = Number(lengthBytes.readBigUInt64LE(0));
+    if (headerLength > MAX_HEADER_BYTES) {
+      throw new CheckpointError(
+        `${file}: bad safetensors header: declared header length ${headerLength} is implausible`,
+        file,
+      );
+    }
+    if (8 + headerLength > size) {
+      throw new CheckpointError(
+        `${file}: truncated safetensors file: header needs ${8 + headerLength} bytes, file has ${size}`,
+        file,
+      );
+    }
+    const headerBytes = Buffer.alloc(headerLength);
+    fs.readSync(fd, headerBytes, 0, headerLength, 8);
+    let header: unknown;
+    try {
+      header = JSON.parse(headerBytes.toString('utf8'));
+    } catch (e) {
+      throw new CheckpointError(`${file}: bad safetensors header: not JSON (${(e as Error).message})`, file);
+    }
+    if (typeof header !== 'object' || header === null || Array.isArray(header)) {
+      throw new CheckpointError(`${file}: bad safetensors header: expected a JSON object`, file);
+    }
+    const dataStart = 8 + headerLength;
+    const records: TensorRecord[] = [];
+    for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
+      if (name === '__metadata__') continue;
+      const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+      const offsets = e.data_offsets;
+      const shape = e.shape;
+      if (
+        typeof e.dtype !== 'string' ||
+        !Array.isArray(shape) ||
+        !shape.every((d) => Number.isInteger(d) && d >= 0) ||
+        !Array.isArray(offsets) ||
+        offsets.length !== 2 ||
+        !offsets.every((o) => Number.isInteger(o) && o >= 0) ||
+        offsets[1] < offsets[0]
+      ) {
+        throw new CheckpointError(
+          `${file}: bad safetensors header entry for "${name}": ${JSON.stringify(entry)}`,
+          file,
+        );
+      }
+      const record: TensorRecord = {
+        name,
+        file,
+        dtype: e.dtype,
+        shape: shape as number[],
+        begin: dataStart + (offsets[0] as number),
+        end: dataStart + (offsets[1] as number),
+      };
+      if (record.end > size) {
+        throw new CheckpointError(
+          `${file}: truncated safetensors file: tensor "${name}" ends at byte ${record.end}, file has ${size}`,
+          file,
+        );
+      }
+      const width = BYTES_PER_ELEMENT[e.dtype as StoredDType];
+      const elements = record.shape.reduce((a, b) => a * b, 1);
+      if (width !== undefined && elements * width !== record.end - record.begin) {
+        throw new CheckpointError(
+          `${file}: bad safetensors header: "${name}" has shape [${record.shape.join(', ')}] ${e.dtype} ` +
+            `(${elements * width} bytes) but data_offsets span ${record.end - record.begin} bytes`,
+          file,
+        );
+      }
+      records.push(record);
+    }
+    return records;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exponent = (h >> 10) & 0x1f;
+  const fraction = h & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 31) return fraction ? NaN : sign * Infinity;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}
+
+let halfTable: Float32Array | undefined;
+function halfLookup(): Float32Array {
+  if (!halfTable) {
+    halfTable = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) halfTable[h] = halfToFloat(h);
+  }
+  return halfTable;
+}
+
+/** Reads one tensor's bytes from disk and widens them to float32. */
+export function readTensorAsFloat32(record: TensorRecord): Float32Array {
+  const dtype = record.dtype as StoredDType;
+  if (BYTES_PER_ELEMENT[dtype] === undefined) {
+    throw new CheckpointError(
+      `${record.file}: tensor "${record.name}" has dtype ${record.dtype}; expected F32, F16 or BF16`,
+      record.file,
+    );
+  }
+  const length = record.end - record.begin;
+  const raw = new Uint8Array(length);
+  const fd = fs.openSync(record.file, 'r');
+  try {
+    let read = 0;
+    while (read < length) {
+      const n = fs.readSync(fd, raw, read, length - read, record.begin + read);
+      if (n === 0) {
+        throw new CheckpointError(`${record.file}: truncated while reading "${record.name}"`, record.file);
+      }
+      read += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  // Safetensors is little-endian, as is every platform onnxruntime-node ships for.
+  if (dtype === 'F32') return new Float32Array(raw.buffer, 0, length / 4);
+  const halves = new Uint16Array(raw.buffer, 0, length / 2);
+  const out = new Float32Array(halves.length);
+  if (dtype === 'BF16') {
+    const bits = new Uint32Array(out.buffer);
+    for (let i = 0; i < halves.length; i++) bits[i] = halves[i] << 16;
+  } else {
+    const table = halfLookup();
+    for (let i = 0; i < halves.length; i++) out[i] = table[halves[i]];
+  }
+  return out;
+}
+
+/**
+ * All tensors of a checkpoint folder: model.safetensors, or the shards named by
+ * model.safetensors.index.json's weight_map.
+ */
+export function indexSafetensors(checkpointDir: string): Map<string, TensorRecord> {
+  const single = path.join(checkpointDir, 'model.safetensors');
+  const indexFile = path.join(checkpointDir, 'model.safetensors.index.json');
+  const files: string[] = [];
+  if (fs.existsSync(indexFile)) {
+    let weightMap: unknown;
+    try {
+      weightMap = (JSON.parse(fs.readFileSync(indexFile, 'utf8')) as { weight_map?: unknown }).weight_map;
+    } catch (e) {
+      throw new CheckpointError(`${indexFile} is not valid JSON: ${(e as Error).message}`, indexFile);
+    }
+    if (typeof weightMap !== 'object' || weightMap === null) {
+      throw new CheckpointError(`${indexFile}: no "weight_map" object`, indexFile);
+    }
+    for (const shard of new Set(Object.values(weightMap as Record<string, unknown>).map(String))) {
+      const shardFile = path.join(checkpointDir, shard);
+      if (path.dirname(path.resolve(shardFile)) !== path.resolve(checkpointDir)) {
+        throw new CheckpointError(
+          `${indexFile}: shard "${shard}" is outside the checkpoint folder`,
+          indexFile,
+        );
+      }
+      if (!fs.existsSync(shardFile)) {
+        throw new CheckpointError(`${indexFile} names shard ${shard}, which is missing`, indexFile);
+      }
+      files.push(shardFile);
+    }
+  } else if (fs.existsSync(single)) {
+    files.push(single);
+  } else {
+    const pickles = ['pytorch_model.bin', 'model.ckpt.index', 'tf_model.h5'].filter((f) =>
+      fs.existsSync(path.join(checkpointDir, f)),
+    );
+    if (pickles.includes('pytorch_model.bin')) {
+      throw new CheckpointError(
+        `${checkpointDir} has only pytorch_model.bin, a Python pickle; RankLens never executes pickles. ` +
+          `Convert it to safetensors first, e.g. with transformers: ` +
+          `AutoModelForSequenceClassification.from_pretrained(DIR).save_pretrained(DIR, safe_serialization=True)`,
+        path.join(checkpointDir, 'pytorch_model.bin'),
+      );
+    }
+    throw new CheckpointError(
+      `${checkpointDir} has no model.safetensors or model.safetensors.index.json` +
+        (pickles.length ? ` (found ${pickles.join(', ')}; convert to safetensors)` : ''),
+      single,
+    );
+  }
+  const records = new Map<string, TensorRecord>();
+  for (const file of files) {
+    for (const record of readSafetensorsHeader(file)) records.set(record.name, record);
+  }
+  return records;
+}

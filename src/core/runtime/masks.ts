@@ -1,0 +1,99 @@
+import type { TokenKind } from '../text/types';
+import type { HeadMaskSpec, MaskSpec, TokenSelector } from './types';
+
+/** Feeds for the graph's experiment inputs (see BERT_IO in src/core/bert/graph). */
+export interface CompiledMasks {
+  readonly numGroups: number;
+  /** [batch, seq, groups], one-hot rows. */
+  readonly groups: Float32Array;
+  /** [layers, groups, groups] */
+  readonly tokenTable: Float32Array;
+  /** [layers, groups, groups] */
+  readonly attentionTable: Float32Array;
+  /** [layers, heads] */
+  readonly headMask: Float32Array;
+}
+
+export interface MaskedSequence {
+  /** Real tokens (padding excluded). */
+  readonly length: number;
+  readonly kinds?: readonly TokenKind[];
+}
+
+function selects(selector: TokenSelector, seq: MaskedSequence, position: number): boolean {
+  if (selector === 'all') return true;
+  if ('positions' in selector) return selector.positions.includes(position);
+  if (!seq.kinds) throw new Error('mask selectors by token kind need pairs with tokens (an EncodedPair)');
+  const kind = position < seq.length ? seq.kinds[position] : 'pad';
+  return (selector as readonly TokenKind[]).includes(kind);
+}
+
+function layerList(spec: MaskSpec, numLayers: number): number[] {
+  const layers = spec.layers === 'all' ? [...Array(numLayers).keys()] : [...spec.layers];
+  for (const l of layers) {
+    if (!Number.isInteger(l) || l < 0 || l >= numLayers) {
+      throw new Error(`mask layer ${l} is out of range: the model has layers 0-${numLayers - 1}`);
+    }
+  }
+  return layers;
+}
+
+/**
+ * Turns mask specs into group tables. Positions are grouped by which specs' from/to selectors they fall
+ * in, across the whole batch, so one [groups x groups] table per layer serves every pair.
+ */
+export function compileMasks(
+  sequences: readonly MaskedSequence[],
+  seqLength: number,
+  numLayers: number,
+  numHeads: number,
+  masks: readonly MaskSpec[] = [],
+  headMasks: readonly HeadMaskSpec[] = [],
+): CompiledMasks {
+  const signatureGroup = new Map<string, number>();
+  const memberships: { from: boolean[]; to: boolean[] }[] = [];
+  const positionGroup = new Int32Array(sequences.length * seqLength);
+  sequences.forEach((seq, b) => {
+    for (let p = 0; p < seqLength; p++) {
+      const from = masks.map((m) => selects(m.from, seq, p));
+      const to = masks.map((m) => selects(m.to, seq, p));
+      const key = from.map(Number).join('') + '|' + to.map(Number).join('');
+      let group = signatureGroup.get(key);
+      if (group === undefined) {
+        group = signatureGroup.size;
+        signatureGroup.set(key, group);
+        memberships.push({ from, to });
+      }
+      positionGroup[b * seqLength + p] = group;
+    }
+  });
+  const G = Math.max(1, signatureGroup.size);
+  const groups = new Float32Array(sequences.length * seqLength * G);
+  positionGroup.forEach((g, index) => (groups[index * G + g] = 1));
+  const tokenTable = new Float32Array(numLayers * G * G);
+  const attentionTable = new Float32Array(numLayers * G * G);
+  masks.forEach((spec, s) => {
+    const table = spec.kind === 'token' ? tokenTable : attentionTable;
+    for (const l of layerList(spec, numLayers)) {
+      for (let gi = 0; gi < memberships.length; gi++) {
+        if (!memberships[gi].from[s]) continue;
+        for (let gj = 0; gj < memberships.length; gj++) {
+          if (memberships[gj].to[s]) table[(l * G + gi) * G + gj] = 1;
+        }
+      }
+    }
+  });
+  const headMask = new Float32Array(numLayers * numHeads);
+  for (const hm of headMasks) {
+    if (!Number.isInteger(hm.layer) || hm.layer < 0 || hm.layer >= numLayers) {
+      throw new Error(`head mask layer ${hm.layer} is out of range: the model has layers 0-${numLayers - 1}`);
+    }
+    for (const head of hm.heads) {
+      if (!Number.isInteger(head) || head < 0 || head >= numHeads) {
+        throw new Error(`head mask head ${head} is out of range: the model has heads 0-${numHeads - 1}`);
+      }
+      headMask[hm.layer * numHeads + head] = 1;
+    }
+  }
+  return { numGroups: G, groups, tokenTable, attentionTable, headMask };
+}

@@ -1,0 +1,176 @@
+import * as ort from 'onnxruntime-node';
+import { bertModelBytes, ensureBertGraphFile } from '../bert/cache';
+import { BERT_IO, type GraphVariant } from '../bert/graph';
+import { openBertCheckpoint, type BertCheckpoint } from '../model/checkpoint';
+import { scoreFromLogits } from '../model/score';
+import { lengthSortedBatches, padBatch, preparePair, type PairLimits, type PreparedPair } from './batch';
+import { compileMasks } from './masks';
+import type {
+  InspectResult,
+  MaskOptions,
+  ModelInfo,
+  PairInput,
+  RankerOptions,
+  ScoreOptions,
+  ScoreResult,
+} from './types';
+
+const DEFAULT_BATCH_SIZE = 16;
+
+/** Runs a BERT cross-encoder checkpoint through onnxruntime on graphs built by src/core/bert. */
+export class Ranker {
+  private readonly sessions = new Map<GraphVariant, Promise<ort.InferenceSession>>();
+  private disposed = false;
+
+  private constructor(
+    private readonly checkpoint: BertCheckpoint,
+    private readonly options: RankerOptions,
+    readonly info: ModelInfo,
+  ) {}
+
+  /** Opens and checks the checkpoint and prepares the scoring session (building or reusing the cached graph). */
+  static async load(checkpointDir: string, options: RankerOptions = {}): Promise<Ranker> {
+    const checkpoint = openBertCheckpoint(checkpointDir);
+    const { config } = checkpoint;
+    const maxLength = Math.min(options.maxLength ?? config.maxPositions, config.maxPositions);
+    if (!(maxLength >= 3))
+      throw new Error(`maxLength ${options.maxLength} is too small (at least 3: [CLS] q [SEP])`);
+    const info: ModelInfo = {
+      dir: checkpointDir,
+      numLayers: config.numLayers,
+      numHeads: config.numHeads,
+      hiddenSize: config.hiddenSize,
+      numLabels: config.numLabels,
+      vocabSize: config.vocabSize,
+      maxLength,
+    };
+    const ranker = new Ranker(checkpoint, options, info);
+    await ranker.session('score');
+    return ranker;
+  }
+
+  /** Scores pairs in length-sorted batches; results come back in input order. */
+  async score(pairs: readonly PairInput[], options: ScoreOptions = {}): Promise<ScoreResult[]> {
+    const prepared = pairs.map((p, i) => preparePair(p, this.limits(), i));
+    const batchSize = options.batchSize ?? this.options.batchSize ?? DEFAULT_BATCH_SIZE;
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new Error(`batch size ${batchSize} must be a positive integer`);
+    const session = await this.session('score');
+    const results: ScoreResult[] = new Array(pairs.length);
+    let done = 0;
+    for (const batch of lengthSortedBatches(
+      prepared.map((p) => p.inputIds.length),
+      batchSize,
+    )) {
+      options.signal?.throwIfAborted();
+      const out = await session.run(
+        this.feeds(
+          batch.map((i) => prepared[i]),
+          options,
+        ),
+        [BERT_IO.logits],
+      );
+      const logits = out[BERT_IO.logits].data as Float32Array;
+      const labels = this.info.numLabels;
+      batch.forEach((pairIndex, b) => {
+        results[pairIndex] = scoreFromLogits(Array.from(logits.subarray(b * labels, (b + 1) * labels)));
+      });
+      done += batch.length;
+      options.onProgress?.(done, pairs.length);
+    }
+    return results;
+  }
+
+  /** One forward pass with every layer's attention probabilities and hidden states. */
+  async inspect(pair: PairInput, options: MaskOptions = {}): Promise<InspectResult> {
+    const prepared = preparePair(pair, this.limits());
+    const session = await this.session('inspect');
+    const out = await session.run(this.feeds([prepared], options));
+    const logits = Array.from(out[BERT_IO.logits].data as Float32Array);
+    const n = prepared.inputIds.length;
+    return {
+      ...scoreFromLogits(logits),
+      inputIds: Array.from(prepared.inputIds),
+      tokenTypeIds: Array.from(prepared.tokenTypeIds),
+      tokens: pair.tokens?.slice(0, n),
+      numLayers: this.info.numLayers,
+      numHeads: this.info.numHeads,
+      seqLength: n,
+      hiddenSize: this.info.hiddenSize,
+      attentions: out[BERT_IO.attentions].data as Float32Array,
+      hiddenStates: out[BERT_IO.hiddenStates].data as Float32Array,
+    };
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    const sessions = [...this.sessions.values()];
+    this.sessions.clear();
+    for (const s of sessions) await (await s).release();
+  }
+
+  private limits(): PairLimits {
+    const { config } = this.checkpoint;
+    return {
+      maxLength: this.info.maxLength,
+      vocabSize: config.vocabSize,
+      typeVocabSize: config.typeVocabSize,
+    };
+  }
+
+  private feeds(pairs: readonly PreparedPair[], masks: MaskOptions): Record<string, ort.Tensor> {
+    const batch = padBatch(pairs);
+    const { size: b, seqLength: n } = batch;
+    const { numLayers: L, numHeads: H } = this.info;
+    const compiled = compileMasks(
+      pairs.map((p) => ({ length: p.inputIds.length, kinds: p.kinds })),
+      n,
+      L,
+      H,
+      masks.masks,
+      masks.headMasks,
+    );
+    const G = compiled.numGroups;
+    return {
+      [BERT_IO.inputIds]: new ort.Tensor('int64', batch.inputIds, [b, n]),
+      [BERT_IO.tokenTypeIds]: new ort.Tensor('int64', batch.tokenTypeIds, [b, n]),
+      [BERT_IO.attentionMask]: new ort.Tensor('int64', batch.attentionMask, [b, n]),
+      [BERT_IO.maskGroups]: new ort.Tensor('float32', compiled.groups, [b, n, G]),
+      [BERT_IO.tokenMask]: new ort.Tensor('float32', compiled.tokenTable, [L, G, G]),
+      [BERT_IO.attentionMaskTable]: new ort.Tensor('float32', compiled.attentionTable, [L, G, G]),
+      [BERT_IO.headMask]: new ort.Tensor('float32', compiled.headMask, [L, H]),
+    };
+  }
+
+  private session(variant: GraphVariant): Promise<ort.InferenceSession> {
+    if (this.disposed) return Promise.reject(new Error('this Ranker has been disposed'));
+    let session = this.sessions.get(variant);
+    if (!session) {
+      session = createSession(this.checkpoint, variant, this.options);
+      this.sessions.set(variant, session);
+      session.catch(() => this.sessions.delete(variant));
+    }
+    return session;
+  }
+}
+
+/** Also used by the benchmark to time graph variants directly. */
+export async function createSession(
+  checkpoint: BertCheckpoint,
+  variant: GraphVariant,
+  options: Pick<RankerOptions, 'threads' | 'cacheDir'>,
+): Promise<ort.InferenceSession> {
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
+  };
+  if (options.cacheDir) {
+    return ort.InferenceSession.create(
+      ensureBertGraphFile(checkpoint, variant, options.cacheDir),
+      sessionOptions,
+    );
+  }
+  return ort.InferenceSession.create(bertModelBytes(checkpoint, variant), sessionOptions);
+}

@@ -1,0 +1,92 @@
+import type { EncodedToken, TokenKind } from '../text/types';
+
+/**
+ * One encoded query/passage pair. An EncodedPair from src/core/text fits; so do plain id arrays.
+ * Padding must be at the end (attentionMask 0); it is stripped and re-added per batch.
+ */
+export interface PairInput {
+  readonly inputIds: ArrayLike<number>;
+  /** Defaults to all 0. */
+  readonly tokenTypeIds?: ArrayLike<number>;
+  /** Defaults to all 1. */
+  readonly attentionMask?: ArrayLike<number>;
+  /** Needed for kind-based mask selectors and returned by inspect(). */
+  readonly tokens?: readonly EncodedToken[];
+}
+
+/** Which positions a mask applies to: everything, tokens of some kinds, or explicit positions. */
+export type TokenSelector = 'all' | readonly TokenKind[] | { readonly positions: readonly number[] };
+
+/**
+ * One of the paper's two masking experiments, for the pairs (from -> to) = (query position i, key j):
+ * 'token' removes j before softmax (the row renormalises over the rest), 'attention' zeroes the
+ * probability after softmax (no renormalisation).
+ */
+export interface MaskSpec {
+  readonly kind: 'token' | 'attention';
+  /** Layer indices (0-based) or 'all'. */
+  readonly layers: readonly number[] | 'all';
+  readonly from: TokenSelector;
+  readonly to: TokenSelector;
+}
+
+/** Silences heads: their attention probabilities are zeroed in the given layer. */
+export interface HeadMaskSpec {
+  readonly layer: number;
+  readonly heads: readonly number[];
+}
+
+export interface MaskOptions {
+  readonly masks?: readonly MaskSpec[];
+  readonly headMasks?: readonly HeadMaskSpec[];
+}
+
+export interface ScoreOptions extends MaskOptions {
+  /** Checked between batches; an aborted signal rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+  readonly batchSize?: number;
+  /** Called after each batch with the number of pairs scored so far. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface ScoreResult {
+  readonly logits: number[];
+  readonly score: number;
+  /** Single-logit models only. */
+  readonly sigmoid?: number;
+}
+
+export interface InspectResult extends ScoreResult {
+  readonly inputIds: number[];
+  readonly tokenTypeIds: number[];
+  readonly tokens?: readonly EncodedToken[];
+  readonly numLayers: number;
+  readonly numHeads: number;
+  readonly seqLength: number;
+  readonly hiddenSize: number;
+  /** [layer, head, i, j], row-major, after all masks. */
+  readonly attentions: Float32Array;
+  /** [layer + 1, position, unit]: embeddings output, then each layer's output. */
+  readonly hiddenStates: Float32Array;
+}
+
+export interface RankerOptions {
+  /** onnxruntime intra-op threads (default: onnxruntime's choice). */
+  readonly threads?: number;
+  /** Where built .onnx graphs are cached; without it the graph is built in memory each load. */
+  readonly cacheDir?: string;
+  /** Longest accepted pair in tokens (default and upper bound: max_position_embeddings). */
+  readonly maxLength?: number;
+  /** Pairs per onnxruntime call (default 16). */
+  readonly batchSize?: number;
+}
+
+export interface ModelInfo {
+  readonly dir: string;
+  readonly numLayers: number;
+  readonly numHeads: number;
+  readonly hiddenSize: number;
+  readonly numLabels: 1 | 2;
+  readonly vocabSize: number;
+  readonly maxLength: number;
+}

@@ -1,0 +1,88 @@
+import { after, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { bertForward64 } from '../../reference/bert64';
+import { tempDir, writeRandomCheckpoint, type CheckpointSpec } from '../../support/checkpoints';
+import { maxAbsDiff, referenceConfig, referenceLookup, syntheticPair } from '../../support/model-fixtures';
+import { Ranker } from '../../../src/core/runtime/ranker';
+
+const SHAPES: CheckpointSpec[] = [
+  { layers: 1, heads: 1, hidden: 8, numLabels: 1, dtype: 'F32', prefix: true, seed: 11 },
+  { layers: 2, heads: 2, hidden: 16, numLabels: 2, dtype: 'F16', prefix: false, seed: 12, intermediate: 24 },
+  { layers: 3, heads: 4, hidden: 32, numLabels: 2, dtype: 'BF16', prefix: true, shards: 3, seed: 13 },
+  {
+    layers: 2,
+    heads: 4,
+    hidden: 12,
+    numLabels: 1,
+    dtype: 'F32',
+    prefix: false,
+    shards: 2,
+    seed: 14,
+    layerNormEps: 1e-5,
+  },
+];
+
+const dirs: string[] = [];
+after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+describe('ONNX BERT agrees with the float64 reference', () => {
+  for (const spec of SHAPES) {
+    const label =
+      `L${spec.layers} H${spec.heads} d${spec.hidden} labels${spec.numLabels} ${spec.dtype}` +
+      `${spec.prefix ? ' bert.' : ''}${spec.shards ? ` ${spec.shards} shards` : ''}`;
+    it(label, async () => {
+      const dir = tempDir('ref');
+      dirs.push(dir);
+      const written = writeRandomCheckpoint(dir, spec);
+      const ranker = await Ranker.load(dir, { threads: 1 });
+      try {
+        const pairs = [syntheticPair(3, 9, 50, 1), syntheticPair(2, 4, 50, 2), syntheticPair(5, 20, 50, 3)];
+        const scored = await ranker.score(pairs, { batchSize: 2 });
+        const ref = pairs.map((p) =>
+          bertForward64(
+            referenceConfig(spec),
+            referenceLookup(written),
+            p.inputIds,
+            p.tokenTypeIds,
+            p.attentionMask,
+          ),
+        );
+        for (let i = 0; i < pairs.length; i++) {
+          assert.ok(
+            maxAbsDiff(scored[i].logits, ref[i].logits) <= 1e-4,
+            `logits ${scored[i].logits} vs ${ref[i].logits}`,
+          );
+          assert.ok(
+            Math.abs(scored[i].score - ref[i].score) <= 1e-4,
+            `score ${scored[i].score} vs ${ref[i].score}`,
+          );
+          if (spec.numLabels === 1)
+            assert.ok(Math.abs(scored[i].sigmoid! - 1 / (1 + Math.exp(-ref[i].score))) < 1e-4);
+          else assert.equal(scored[i].sigmoid, undefined);
+        }
+        // The pairs differ, so a graph that ignored its inputs would fail here.
+        assert.notEqual(scored[0].score, scored[1].score);
+
+        const inspected = await ranker.inspect(pairs[2]);
+        const n = pairs[2].inputIds.length;
+        assert.equal(inspected.seqLength, n);
+        assert.equal(inspected.attentions.length, spec.layers * spec.heads * n * n);
+        assert.equal(inspected.hiddenStates.length, (spec.layers + 1) * n * spec.hidden);
+        assert.ok(Math.abs(inspected.score - ref[2].score) <= 1e-4);
+        const refAttn = ref[2].attentions.flat(3);
+        const refHidden = ref[2].hidden.flat(2);
+        assert.ok(
+          maxAbsDiff(inspected.attentions, refAttn) <= 1e-4,
+          `attentions ${maxAbsDiff(inspected.attentions, refAttn)}`,
+        );
+        assert.ok(
+          maxAbsDiff(inspected.hiddenStates, refHidden) <= 2e-4,
+          `hidden ${maxAbsDiff(inspected.hiddenStates, refHidden)}`,
+        );
+      } finally {
+        await ranker.dispose();
+      }
+    });
+  }
+});
