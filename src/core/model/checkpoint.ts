@@ -131,6 +131,11 @@ export function openBertCheckpoint(dir: string): BertCheckpoint {
     weight: get(`${prefix}.weight`, [h]),
     bias: get(`${prefix}.bias`, [h]),
   });
+  // Resolved in file order (embeddings, layers, pooler, classifier) so the first problem is reported.
+  const wordEmbeddings = get('embeddings.word_embeddings.weight', [config.vocabSize, h]);
+  const positionEmbeddings = get('embeddings.position_embeddings.weight', [config.maxPositions, h]);
+  const tokenTypeEmbeddings = get('embeddings.token_type_embeddings.weight', [config.typeVocabSize, h]);
+  const embeddingNorm = norm('embeddings.LayerNorm');
   const layers: BertLayerWeights[] = [];
   for (let i = 0; i < config.numLayers; i++) {
     const p = `encoder.layer.${i}`;
@@ -145,18 +150,19 @@ export function openBertCheckpoint(dir: string): BertCheckpoint {
       outputNorm: norm(`${p}.output.LayerNorm`),
     });
   }
+  const pooler = linear('pooler.dense', h, h);
   // The classification head sits outside the "bert." module in HF checkpoints.
   const classifier: LinearWeights = {
     weight: resolver.find('classifier.weight', [config.numLabels, h], false),
     bias: resolver.find('classifier.bias', [config.numLabels], false),
   };
   const weights: BertWeights = {
-    wordEmbeddings: get('embeddings.word_embeddings.weight', [config.vocabSize, h]),
-    positionEmbeddings: get('embeddings.position_embeddings.weight', [config.maxPositions, h]),
-    tokenTypeEmbeddings: get('embeddings.token_type_embeddings.weight', [config.typeVocabSize, h]),
-    embeddingNorm: norm('embeddings.LayerNorm'),
+    wordEmbeddings,
+    positionEmbeddings,
+    tokenTypeEmbeddings,
+    embeddingNorm,
     layers,
-    pooler: linear('pooler.dense', h, h),
+    pooler,
     classifier,
   };
   return { dir, config, weights, fingerprint: fingerprintOf(dir, records) };
