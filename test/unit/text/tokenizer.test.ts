@@ -314,7 +314,7 @@ describe('offsets, ids and detokenisation on real MS MARCO text', () => {
 
   it('uses several hundred real passages with a fair share of accents and non-ASCII', () => {
     assert.ok(passages.length >= 600);
-    assert.ok(passages.filter((p) => /[^\x00-\x7f]/.test(p)).length >= 20);
+    assert.ok(passages.filter((p) => /[^ -~]/.test(p)).length >= 20);
   });
 
   it("slices the original at each token's offsets into text that normalises to the token", () => {
