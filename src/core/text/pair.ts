@@ -61,17 +61,36 @@ export function encodeTokenizedPair(
   const passageBudget = maxLength - 3 - query.length;
   const passage = passageTokens.slice(0, passageBudget);
 
+  const c = tokenizer.config;
   const tokens: EncodedToken[] = [];
+  // Object literals of one shape (no spreads): this loop runs for every token of every ranked pair.
   const special = (text: string, id: number, kind: TokenKind, segment: Segment): void => {
     tokens.push({ text, id, kind, segment, start: -1, end: -1 });
   };
-  const c = tokenizer.config;
+  const pieces = (
+    list: readonly WordPieceToken[],
+    kind: 'query' | 'doc',
+    segment: Segment,
+    periods: boolean,
+  ): void => {
+    for (let j = 0; j < list.length; j++) {
+      const t = list[j]!;
+      const isPeriod = periods && t.text === '.' && !bothNeighboursAreNumbers(list, j);
+      tokens.push({
+        text: t.text,
+        id: t.id,
+        kind: isPeriod ? 'period' : kind,
+        segment,
+        start: t.start,
+        end: t.end,
+      });
+    }
+  };
   special(c.clsToken, tokenizer.clsId, 'cls', 0);
-  for (const t of query) tokens.push({ ...t, kind: 'query', segment: 0 });
+  pieces(query, 'query', 0, options.queryPeriods ?? false);
   special(c.sepToken, tokenizer.sepId, 'sep', 0);
-  for (const t of passage) tokens.push({ ...t, kind: 'doc', segment: 1 });
+  pieces(passage, 'doc', 1, true);
   special(c.sepToken, tokenizer.sepId, 'sep', 1);
-  labelPeriods(tokens, options.queryPeriods ?? false);
 
   const realLength = tokens.length;
   const length = options.padToMaxLength ? maxLength : realLength;
@@ -106,15 +125,11 @@ export function encodeTokenizedPair(
 
 /**
  * "." is a period unless both neighbours in the (truncated) sequence are numbers: "3.14" -> 3 . 14 is
- * not a period (Zhan et al., utils.get_period_idxes). Mutates kinds in place before the array is shared.
+ * not a period (Zhan et al., utils.get_period_idxes). At either end of a segment the neighbour is
+ * [CLS] or [SEP], which is no number.
  */
-function labelPeriods(tokens: EncodedToken[], queryPeriods: boolean): void {
-  for (let i = 1; i < tokens.length - 1; i++) {
-    const t = tokens[i]!;
-    if (t.text !== '.' || (t.kind !== 'doc' && !(queryPeriods && t.kind === 'query'))) continue;
-    if (isNumberToken(tokens[i - 1]!.text) && isNumberToken(tokens[i + 1]!.text)) continue;
-    tokens[i] = { ...t, kind: 'period' };
-  }
+function bothNeighboursAreNumbers(list: readonly WordPieceToken[], j: number): boolean {
+  return j > 0 && j < list.length - 1 && isNumberToken(list[j - 1]!.text) && isNumberToken(list[j + 1]!.text);
 }
 
 /** Positions that carry attention (not padding). */
