@@ -120,6 +120,8 @@ describe('basic tokenisation (uncased)', () => {
     );
     expectTokens('bo\ufeffok\ufffd\u0007s', ['books'], [[0, 8]]);
     assert.deepEqual(tok.tokenize('\u200b\u200d\u0000'), []);
+    // A lone surrogate (only possible in JS strings) is category Cs: dropped like any control character.
+    expectTokens('a\ud800b \udc00', ['ab'], [[0, 3]]);
   });
 
   it('treats tabs, newlines, NBSP, ideographic and line separators as spaces', () => {
