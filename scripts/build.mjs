@@ -1,0 +1,35 @@
+// One esbuild configuration for every bundle: the extension host, the CLI, the inference worker and the webviews.
+import * as esbuild from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'info', target: 'es2022' };
+const node = {
+  ...common,
+  platform: 'node',
+  format: 'cjs',
+  // onnxruntime-node is a native addon: it ships in node_modules, never inside a bundle.
+  external: ['vscode', 'onnxruntime-node'],
+};
+const optional = (entry) => (existsSync(entry) ? [entry] : []);
+
+const builds = [
+  { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'out/extension.js' },
+  { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'out/cli.js' },
+  ...optional('src/core/runtime/workerMain.ts').map((e) => ({ ...node, entryPoints: [e], outfile: 'out/rankerWorker.js' })),
+  { ...node, entryPoints: ['test/integration/suite.ts'], outfile: 'out/test/integration/suite.js' },
+  {
+    ...common,
+    platform: 'browser',
+    format: 'esm',
+    entryPoints: { evaluation: 'webview/evaluation/main.ts' },
+    outdir: 'out/webview',
+  },
+];
+
+if (watch) {
+  for (const b of builds) await (await esbuild.context(b)).watch();
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+}

@@ -1,0 +1,20 @@
+import { writeFile } from 'node:fs/promises';
+import { readQrels, readRun } from '../../core/data';
+import { evaluateRun, formatEvaluation } from '../../core/eval';
+import { optionalNumber, parseArgs, required } from '../args';
+
+export const usage = `ranklens eval --run RUN --qrels QRELS [--min-relevance N] [--json] [--out FILE]
+  Scores a run (MS MARCO "qid pid rank", TREC 6-column, or top1000) against qrels:
+  MRR@10 (official MS MARCO), nDCG@10 and Recall@100/1000 (trec_eval).`;
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { values: ['run', 'qrels', 'min-relevance', 'out'], flags: ['json'] });
+  const [runFile, qrelsFile] = [required(args, 'run'), required(args, 'qrels')];
+  const minRelevance = optionalNumber(args, 'min-relevance');
+  const [run, qrels] = await Promise.all([readRun(runFile), readQrels(qrelsFile)]);
+  const result = evaluateRun(run, qrels, minRelevance === undefined ? {} : { minRelevance });
+  const out = args.options.get('out');
+  if (typeof out === 'string') await writeFile(out, JSON.stringify(result, null, 2) + '\n');
+  process.stdout.write(args.options.has('json') ? JSON.stringify({ ...result, perQuery: undefined }, null, 2) + '\n' : formatEvaluation(result));
+  return 0;
+}

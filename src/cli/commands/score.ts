@@ -1,0 +1,98 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CheckpointError } from '../../core/model/errors';
+import { Ranker } from '../../core/runtime/ranker';
+import { loadPairEncoder } from '../../core/runtime/text';
+import type { EncodedPair } from '../../core/text/types';
+import { UsageError, optionalNumber, parseArgs, required, type ParsedArgs } from '../args';
+
+/** Options shared by `ranklens score` and `ranklens inspect`. */
+export const MODEL_VALUES = ['model', 'query', 'passage', 'max-length', 'threads', 'cache-dir'] as const;
+
+export function cacheDirOf(args: ParsedArgs): string {
+  const given = args.options.get('cache-dir');
+  return typeof given === 'string' ? given : path.join(os.tmpdir(), 'ranklens-graph-cache');
+}
+
+export function positiveInt(args: ParsedArgs, name: string): number | undefined {
+  const n = optionalNumber(args, name);
+  if (n !== undefined && (!Number.isInteger(n) || n < 1))
+    throw new UsageError(`--${name} must be a positive integer`);
+  return n;
+}
+
+export const usage = `ranklens score --model DIR --query TEXT --passage TEXT [--json] [--max-length N] [--threads N] [--cache-dir DIR]
+  Relevance score of one query/passage pair with a BERT cross-encoder checkpoint (config.json +
+  model.safetensors + vocab.txt/tokenizer.json). --json adds tokens, ids and logits.`;
+
+export interface LoadedPair {
+  readonly ranker: Ranker;
+  readonly pair: EncodedPair;
+}
+
+/** Loads the model and encodes --query/--passage; shared with `ranklens inspect`. */
+export async function loadModelAndPair(args: ParsedArgs): Promise<LoadedPair> {
+  const model = required(args, 'model');
+  const [query, passage] = [required(args, 'query'), required(args, 'passage')];
+  const maxLength = positiveInt(args, 'max-length');
+  const threads = positiveInt(args, 'threads');
+  const ranker = await Ranker.load(model, { threads, maxLength, cacheDir: cacheDirOf(args) });
+  // Pairs longer than the model allows are truncated by the encoder (monoBERT's 256 by default).
+  const encode = loadPairEncoder(model, { maxLength: Math.min(maxLength ?? 256, ranker.info.maxLength) });
+  return { ranker, pair: encode(query, passage) };
+}
+
+export function pairJson(pair: EncodedPair) {
+  return {
+    tokens: pair.tokens.map((t) => ({
+      text: t.text,
+      id: t.id,
+      kind: t.kind,
+      segment: t.segment,
+      start: t.start,
+      end: t.end,
+    })),
+    input_ids: Array.from(pair.inputIds),
+    token_type_ids: Array.from(pair.tokenTypeIds),
+    query_truncated: pair.queryTruncated,
+    passage_truncated: pair.passageTruncated,
+  };
+}
+
+/** Runs `fn`, turning checkpoint and input problems into a one-line message and exit code 1. */
+export async function reportingErrors(command: string, fn: () => Promise<number>): Promise<number> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof CheckpointError || (error instanceof Error && error.name === 'Error')) {
+      process.stderr.write(`ranklens ${command}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { values: MODEL_VALUES, flags: ['json'] });
+  return reportingErrors('score', async () => {
+    const { ranker, pair } = await loadModelAndPair(args);
+    try {
+      const [result] = await ranker.score([pair]);
+      if (args.options.has('json')) {
+        const body = {
+          ...pairJson(pair),
+          logits: result.logits,
+          score: result.score,
+          sigmoid: result.sigmoid,
+        };
+        process.stdout.write(JSON.stringify(body, null, 2) + '\n');
+      } else {
+        const extra = result.sigmoid === undefined ? '' : ` (sigmoid ${result.sigmoid.toFixed(6)})`;
+        process.stdout.write(`${result.score.toFixed(6)}${extra}\n`);
+      }
+      return 0;
+    } finally {
+      await ranker.dispose();
+    }
+  });
+}

@@ -1,0 +1,53 @@
+import { DataError } from '../core/data';
+import { CancelledError } from '../core/progress';
+import { UsageError } from './args';
+import * as evalCommand from './commands/eval';
+
+interface Command {
+  readonly usage: string;
+  run(argv: string[]): Promise<number>;
+}
+
+const commands: Record<string, Command> = {
+  eval: evalCommand,
+};
+
+function help(): string {
+  return ['usage: ranklens <command> [options]', '', ...Object.values(commands).map((c) => c.usage), ''].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`ranklens: unknown command "${name}"\n\n${help()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`ranklens ${name}: ${error.message}\n\n${command.usage}\n`);
+      return 2;
+    }
+    if (error instanceof DataError || error instanceof CancelledError) {
+      process.stderr.write(`ranklens ${name}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`ranklens: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

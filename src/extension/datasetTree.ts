@@ -1,0 +1,170 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { queryText, type Dataset } from '../core/data';
+import type { DatasetController } from './datasetController';
+
+const MAX_QUERIES_LISTED = 5000;
+const CANDIDATES_LISTED = 100;
+
+type Node =
+  | { kind: 'files' }
+  | { kind: 'file'; file: string; role: string }
+  | { kind: 'problems' }
+  | { kind: 'problem'; text: string; file: string; line?: number; error: boolean }
+  | { kind: 'queries'; qids: string[] }
+  | { kind: 'query'; qid: string }
+  | { kind: 'judged'; qid: string }
+  | { kind: 'candidates'; qid: string; runIndex: number }
+  | { kind: 'passage'; pid: string; label: string; text?: string }
+  | { kind: 'more'; count: number };
+
+/** The Dataset view: files, problems found in them, and queries with their judged and candidate passages. */
+export class DatasetTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly controller: DatasetController) {
+    this.subscription = controller.onDidChange(() => this.changed.fire(undefined));
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    const d = this.controller.dataset;
+    switch (node.kind) {
+      case 'files':
+        return collapsed('Files', 'files', new vscode.ThemeIcon('files'));
+      case 'file': {
+        const item = new vscode.TreeItem(path.basename(node.file));
+        item.description = node.role;
+        item.resourceUri = vscode.Uri.file(node.file);
+        item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(node.file)] };
+        return item;
+      }
+      case 'problems':
+        return collapsed(`Problems (${(d?.issues.length ?? 0) + (d?.errors.length ?? 0)})`, 'problems', new vscode.ThemeIcon('warning'));
+      case 'problem': {
+        const item = new vscode.TreeItem(node.text);
+        item.iconPath = new vscode.ThemeIcon(node.error ? 'error' : 'warning');
+        item.tooltip = node.text;
+        item.command = { command: 'ranklens.revealLine', title: 'Show', arguments: [node.file, node.line] };
+        return item;
+      }
+      case 'queries':
+        return collapsed(`Queries (${node.qids.length})`, 'queries', new vscode.ThemeIcon('search'), vscode.TreeItemCollapsibleState.Expanded);
+      case 'query': {
+        const item = collapsed(node.qid, 'query', new vscode.ThemeIcon('question'));
+        item.description = d ? (queryText(d, node.qid) ?? '') : '';
+        item.tooltip = `${node.qid}: ${item.description}`;
+        return item;
+      }
+      case 'judged': {
+        const judged = d ? judgementsOf(d, node.qid) : [];
+        return collapsed(`Judged (${judged.length})`, 'judged', new vscode.ThemeIcon('pass'));
+      }
+      case 'candidates': {
+        const run = d?.runs[node.runIndex];
+        const n = run?.rankings.get(node.qid)?.length ?? 0;
+        const item = collapsed(`${run ? path.basename(run.file) : 'run'} (${n})`, 'candidates', new vscode.ThemeIcon('list-ordered'));
+        item.description = run?.format;
+        return item;
+      }
+      case 'passage': {
+        const item = new vscode.TreeItem(node.label);
+        item.description = node.text ?? '(not in the collection)';
+        item.tooltip = node.text ? new vscode.MarkdownString().appendText(node.text) : 'This pid has no text in the open collection.';
+        item.contextValue = 'passage';
+        item.command = { command: 'ranklens.showPassage', title: 'Show Passage', arguments: [node.pid] };
+        return item;
+      }
+      case 'more':
+        return new vscode.TreeItem(`… ${node.count} more`);
+    }
+  }
+
+  async getChildren(node?: Node): Promise<Node[]> {
+    const d = this.controller.dataset;
+    if (!d) return [];
+    if (!node) {
+      const roots: Node[] = [{ kind: 'files' }];
+      if (d.issues.length + d.errors.length > 0) roots.push({ kind: 'problems' });
+      roots.push({ kind: 'queries', qids: listedQids(d) });
+      return roots;
+    }
+    switch (node.kind) {
+      case 'files':
+        return [
+          ...(d.files.collection ? [{ kind: 'file' as const, file: d.files.collection, role: 'collection' }] : []),
+          ...d.files.queries.map((file) => ({ kind: 'file' as const, file, role: 'queries' })),
+          ...d.files.qrels.map((file) => ({ kind: 'file' as const, file, role: 'qrels' })),
+          ...d.files.runs.map((file) => ({ kind: 'file' as const, file, role: 'run' })),
+        ];
+      case 'problems':
+        return [
+          ...d.errors.map((e) => ({ kind: 'problem' as const, text: e.message, file: e.file, line: e.line, error: true })),
+          ...d.issues.map((i) => ({ kind: 'problem' as const, text: `${path.basename(i.file)}: ${i.message}`, file: i.file, line: i.line, error: false })),
+        ];
+      case 'queries': {
+        const shown = node.qids.slice(0, MAX_QUERIES_LISTED).map((qid) => ({ kind: 'query' as const, qid }));
+        return node.qids.length > MAX_QUERIES_LISTED ? [...shown, { kind: 'more', count: node.qids.length - MAX_QUERIES_LISTED }] : shown;
+      }
+      case 'query':
+        return [
+          { kind: 'judged', qid: node.qid },
+          ...d.runs.flatMap((run, runIndex) => (run.rankings.has(node.qid) ? [{ kind: 'candidates' as const, qid: node.qid, runIndex }] : [])),
+        ];
+      case 'judged':
+        return passages(d, judgementsOf(d, node.qid).map(([pid, grade]) => ({ pid, label: `${pid}  (grade ${grade})` })));
+      case 'candidates': {
+        const ranking = d.runs[node.runIndex].rankings.get(node.qid) ?? [];
+        const relevant = new Map(judgementsOf(d, node.qid));
+        const shown = ranking.slice(0, CANDIDATES_LISTED).map((c) => {
+          const grade = relevant.get(c.pid);
+          return { pid: c.pid, label: `#${c.rank}  ${c.pid}${grade !== undefined ? `  (grade ${grade})` : ''}` };
+        });
+        const nodes = await passages(d, shown);
+        return ranking.length > CANDIDATES_LISTED ? [...nodes, { kind: 'more', count: ranking.length - CANDIDATES_LISTED }] : nodes;
+      }
+      default:
+        return [];
+    }
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}
+
+function collapsed(
+  label: string,
+  contextValue: string,
+  icon: vscode.ThemeIcon,
+  state = vscode.TreeItemCollapsibleState.Collapsed,
+): vscode.TreeItem {
+  const item = new vscode.TreeItem(label, state);
+  item.contextValue = contextValue;
+  item.iconPath = icon;
+  return item;
+}
+
+function listedQids(d: Dataset): string[] {
+  const qids = new Set<string>();
+  for (const q of d.queries) for (const qid of q.texts.keys()) qids.add(qid);
+  if (qids.size === 0) {
+    for (const q of d.qrels) for (const qid of q.judgements.keys()) qids.add(qid);
+    for (const r of d.runs) for (const qid of r.rankings.keys()) qids.add(qid);
+  }
+  return [...qids];
+}
+
+function judgementsOf(d: Dataset, qid: string): [string, number][] {
+  return d.qrels.flatMap((q) => [...(q.judgements.get(qid) ?? new Map<string, number>())]).sort((a, b) => b[1] - a[1]);
+}
+
+async function passages(d: Dataset, items: { pid: string; label: string }[]): Promise<Node[]> {
+  const texts = d.collection ? await d.collection.getMany(items.map((i) => i.pid)) : [];
+  return items.map((item, i) => {
+    const text = texts[i]?.text;
+    return text === undefined ? { kind: 'passage', ...item } : { kind: 'passage', ...item, text };
+  });
+}

@@ -1,0 +1,65 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Dataset } from '../core/data';
+import { evaluateRunCommand, type EvaluateRunArgs, type EvaluateRunOutcome } from './commands/evaluateRun';
+import { registerNotYetAvailable } from './commands/notYetAvailable';
+import { openDatasetCommand, type OpenDatasetArgs } from './commands/openDataset';
+import { DatasetController } from './datasetController';
+import { DatasetTreeProvider } from './datasetTree';
+import { reportError, revealLine } from './errors';
+import { PASSAGE_SCHEME, PassageDocuments } from './passageDocuments';
+
+/** What activate() returns: the integration tests drive the extension through it as well as through commands. */
+export interface RankLensApi {
+  readonly dataset: () => Dataset | undefined;
+  readonly openDataset: (args?: OpenDatasetArgs) => Promise<Dataset | undefined>;
+  readonly evaluateRun: (args?: EvaluateRunArgs) => Promise<EvaluateRunOutcome | undefined>;
+  readonly sampleFolder: string;
+}
+
+export function activate(context: vscode.ExtensionContext): RankLensApi {
+  const log = vscode.window.createOutputChannel('RankLens');
+  const controller = new DatasetController(path.join(context.globalStorageUri.fsPath, 'indexes'), log);
+  const tree = new DatasetTreeProvider(controller);
+  const sampleFolder = path.join(context.extensionPath, 'sample-workspace');
+  context.subscriptions.push(log, controller, tree, vscode.window.registerTreeDataProvider('ranklens.dataset', tree));
+  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(PASSAGE_SCHEME, new PassageDocuments(controller)));
+
+  /** Every command reports its errors to the user and the log instead of failing silently. */
+  const guarded =
+    <A extends unknown[], R>(work: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R | undefined> => {
+      try {
+        return await work(...args);
+      } catch (error) {
+        await reportError(error, log);
+        return undefined;
+      }
+    };
+
+  const openDataset = guarded((args?: OpenDatasetArgs) => openDatasetCommand(controller, args));
+  const resultsDir = () => {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    return folder ? path.join(folder, '.ranklens', 'evaluations') : path.join(context.globalStorageUri.fsPath, 'evaluations');
+  };
+  const evaluateRun = guarded((args?: EvaluateRunArgs) => evaluateRunCommand(controller, context.extensionUri, resultsDir(), args));
+
+  const register = (id: string, handler: (...args: never[]) => unknown) =>
+    context.subscriptions.push(vscode.commands.registerCommand(id, handler));
+  register('ranklens.openDataset', openDataset);
+  register('ranklens.openSampleDataset', () => openDataset({ folder: sampleFolder }));
+  register('ranklens.refreshDataset', guarded(() => controller.reload()));
+  register('ranklens.evaluateRun', evaluateRun);
+  register(
+    'ranklens.showPassage',
+    guarded(async (pid: string) => vscode.window.showTextDocument(PassageDocuments.uriFor(pid), { preview: true })),
+  );
+  register('ranklens.revealLine', guarded((file: string, line?: number) => revealLine(file, line)));
+  registerNotYetAvailable(context, new Set());
+
+  return { dataset: () => controller.dataset, openDataset, evaluateRun, sampleFolder };
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}

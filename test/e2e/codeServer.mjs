@@ -1,0 +1,204 @@
+// Drives a real VS Code (code-server on 127.0.0.1 + Debian Chromium through playwright-core).
+//   node test/e2e/codeServer.mjs tests    run the integration suite inside the real extension host
+//   node test/e2e/codeServer.mjs palette  install the .vsix, run a command from the command palette, screenshot
+//   node test/e2e/codeServer.mjs serve    install the .vsix and keep code-server running on the sample workspace
+// Env: CODE_SERVER, NODE24_BIN (from scripts/setup-code-server.sh), VSIX, WORKSPACE, SCREENSHOT_DIR, PORT.
+import { chromium } from 'playwright-core';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createServer } from 'node:net';
+
+const mode = process.argv[2] ?? 'tests';
+const root = resolve(new URL('../..', import.meta.url).pathname);
+const { CODE_SERVER, NODE24_BIN } = process.env;
+if (!CODE_SERVER || !NODE24_BIN) {
+  console.error('CODE_SERVER and NODE24_BIN must be set (run scripts/setup-code-server.sh)');
+  process.exit(2);
+}
+const env = { ...process.env, PATH: `${NODE24_BIN}:${process.env.PATH}` };
+const screenshotDir = resolve(process.env.SCREENSHOT_DIR ?? join(root, 'test-results'));
+mkdirSync(screenshotDir, { recursive: true });
+const scratch = mkdtempSync(join(tmpdir(), 'ranklens-e2e-'));
+const userData = join(scratch, 'user');
+const extensionsDir = join(scratch, 'extensions');
+mkdirSync(join(userData, 'User'), { recursive: true });
+mkdirSync(extensionsDir, { recursive: true });
+writeFileSync(
+  join(userData, 'User', 'settings.json'),
+  JSON.stringify({
+    'workbench.startupEditor': 'none',
+    'security.workspace.trust.enabled': false,
+    'extensions.autoUpdate': false,
+    'extensions.autoCheckUpdates': false,
+    'telemetry.telemetryLevel': 'off',
+    'update.mode': 'none',
+    'workbench.tips.enabled': false,
+    'window.commandCenter': false,
+  }),
+);
+const workspace = resolve(process.env.WORKSPACE ?? defaultWorkspace());
+const serverArgs = [
+  '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+  '--disable-getting-started-override', '--user-data-dir', userData, '--extensions-dir', extensionsDir,
+];
+const started = Date.now();
+const log = (...args) => console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1)}s]`, ...args);
+
+function defaultWorkspace() {
+  // A copy, so nothing a test or a user does in the browser touches the repository's sample files.
+  const ws = join(scratch, 'workspace');
+  const sample = join(root, 'sample-workspace');
+  if (existsSync(sample)) cpSync(sample, ws, { recursive: true });
+  else mkdirSync(ws, { recursive: true });
+  return ws;
+}
+
+function freePort() {
+  return new Promise((done) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => done(port));
+    });
+  });
+}
+
+function timeout(ms, what) {
+  return new Promise((_, fail) => setTimeout(() => fail(new Error(`timed out after ${ms} ms: ${what}`)), ms).unref());
+}
+
+async function startServer(extraArgs) {
+  const port = Number(process.env.PORT ?? (await freePort()));
+  const server = spawn(CODE_SERVER, [...serverArgs, ...extraArgs, '--bind-addr', `127.0.0.1:${port}`, workspace], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  server.stdout.on('data', (d) => (output += d));
+  server.stderr.on('data', (d) => (output += d));
+  await Promise.race([
+    new Promise((done) => {
+      const poll = setInterval(() => {
+        if (/HTTP server listening/.test(output)) {
+          clearInterval(poll);
+          done();
+        }
+      }, 100);
+    }),
+    timeout(90_000, 'code-server start'),
+  ]);
+  return { server, port, output: () => output };
+}
+
+async function launchBrowser() {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('pageerror', (e) => {
+    if (!/queryGalleryExtensions|marketplace|gallery/i.test(String(e.stack ?? e))) log('[pageerror]', String(e).slice(0, 300));
+  });
+  return { browser, page };
+}
+
+function installVsix() {
+  const vsix = resolve(process.env.VSIX ?? join(root, 'ranklens.vsix'));
+  if (!existsSync(vsix)) throw new Error(`${vsix} not found: run npm run package first`);
+  log(execFileSync(CODE_SERVER, [...serverArgs, '--install-extension', vsix, '--force'], { env, encoding: 'utf8' }).trim());
+}
+
+async function runCommandFromPalette(page, title) {
+  await page.keyboard.press('F1');
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 15_000 });
+  await page.keyboard.type(title);
+  await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 15_000 });
+  await page.waitForTimeout(500);
+  await page.keyboard.press('Enter');
+}
+
+async function tests() {
+  const { server, port, output } = await startServer(['--vscode-option', 'enable-smoke-test-driver']);
+  const { browser, page } = await launchBrowser();
+  let code = 1;
+  try {
+    const finished = new Promise((done) => page.exposeFunction('codeAutomationExit', (c) => done(c)));
+    const noise = /\[AgentHost\]|\[ChatModelSelection\]|signed-in session/;
+    await page.exposeFunction('codeAutomationLog', (_type, args) => {
+      if (!args.some((a) => noise.test(String(a)))) console.log('  [ext-host]', ...args);
+    });
+    const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;
+    const payload = JSON.stringify([
+      ['extensionDevelopmentPath', remote(root)],
+      ['extensionTestsPath', remote(join(root, 'out', 'test', 'integration', 'suite.js'))],
+      ['skipWelcome', 'true'],
+    ]);
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`);
+    code = await Promise.race([finished, timeout(Number(process.env.TEST_TIMEOUT_MS ?? 600_000), 'extension tests')]);
+    await page.screenshot({ path: join(screenshotDir, 'integration-final.png') }).catch(() => undefined);
+    log('extension tests exited with', code);
+  } catch (error) {
+    console.error('e2e error:', error.message);
+    await page.screenshot({ path: join(screenshotDir, 'integration-failure.png') }).catch(() => undefined);
+    console.error(output().slice(-4000));
+  } finally {
+    await browser.close();
+    server.kill('SIGTERM');
+  }
+  return code === 0 ? 0 : 1;
+}
+
+async function palette() {
+  installVsix();
+  const { server, port, output } = await startServer([]);
+  const { browser, page } = await launchBrowser();
+  let ok = false;
+  try {
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+    await page.waitForSelector('.monaco-workbench .statusbar', { timeout: 90_000 });
+    log('workbench loaded');
+    await page.waitForTimeout(3000);
+    await runCommandFromPalette(page, 'RankLens: Open Sample Dataset');
+    await page.waitForSelector('text=/dataset opened/', { timeout: 60_000 });
+    log('notification: dataset opened');
+    await page.waitForSelector('.monaco-list-row:has-text("Queries (")', { timeout: 30_000 });
+    log('Dataset view shows the queries');
+    await page.screenshot({ path: join(screenshotDir, 'palette-open-sample.png') });
+    ok = true;
+  } catch (error) {
+    console.error('e2e error:', error.message);
+    await page.screenshot({ path: join(screenshotDir, 'palette-failure.png') }).catch(() => undefined);
+    console.error(output().slice(-4000));
+  } finally {
+    await browser.close();
+    server.kill('SIGTERM');
+  }
+  console.log(ok ? '1 passed, 0 failed' : '0 passed, 1 failed');
+  return ok ? 0 : 1;
+}
+
+async function serve() {
+  installVsix();
+  const { server, port } = await startServer([]);
+  log(`RankLens is installed in code-server. Open http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+  log('Then run "RankLens: Open Sample Dataset" from the command palette (F1). Ctrl+C stops the server.');
+  await new Promise((done) => server.on('exit', done));
+  return 0;
+}
+
+const modes = { tests, palette, serve };
+if (!modes[mode]) {
+  console.error(`unknown mode ${mode}; use tests, palette or serve`);
+  process.exit(2);
+}
+modes[mode]().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,133 @@
+// Runs inside a real VS Code extension host (code-server here, or VS Code through @vscode/test-electron).
+import * as assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { RankLensApi } from '../../src/extension/extension';
+import { runTests, withTimeout, type IntegrationTest } from './harness';
+
+const EXTENSION_ID = 'ranklens.ranklens';
+
+async function api(): Promise<RankLensApi> {
+  const extension = vscode.extensions.getExtension<RankLensApi>(EXTENSION_ID);
+  assert.ok(extension, `${EXTENSION_ID} is not installed in this extension host`);
+  return extension.activate();
+}
+
+function sharedData(extensionPath: string, ...parts: string[]): string {
+  const base = process.env.RANKLENS_SHARED_DATA ?? path.resolve(extensionPath, '..', 'shared', 'data');
+  const file = path.join(base, ...parts);
+  assert.ok(existsSync(file), `test data missing: ${file}`);
+  return file;
+}
+
+function extensionPath(): string {
+  return vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+}
+
+/** A scratch dataset folder built from the real DL19 files (copies: tests never touch the originals). */
+function dl19Folder(): string {
+  const folder = mkdtempSync(path.join(tmpdir(), 'ranklens-dl19-'));
+  const from = (f: string) => sharedData(extensionPath(), 'msmarco', 'dl19', f);
+  copyFileSync(from('collection.dl19-relevant.tsv'), path.join(folder, 'collection.tsv'));
+  copyFileSync(from('queries.dl19.tsv'), path.join(folder, 'queries.dl19.tsv'));
+  copyFileSync(from('qrels.dl19-passage.txt'), path.join(folder, 'qrels.dl19.txt'));
+  return folder;
+}
+
+const tests: IntegrationTest[] = [
+  {
+    name: 'the extension activates and contributes its commands',
+    run: async () => {
+      await api();
+      const commands = await vscode.commands.getCommands(true);
+      for (const id of ['ranklens.openDataset', 'ranklens.evaluateRun', 'ranklens.openSampleDataset', 'ranklens.selectModel']) {
+        assert.ok(commands.includes(id), `missing command ${id}`);
+      }
+    },
+  },
+  {
+    name: 'onnxruntime-node loads and runs inside the extension host',
+    run: async () => {
+      // Resolved from the extension's own node_modules, exactly as the ranker will be.
+      const ort = require(require.resolve('onnxruntime-node', { paths: [extensionPath()] })) as typeof import('onnxruntime-node');
+      const backends = ort.listSupportedBackends().map((b) => b.name);
+      assert.ok(backends.includes('cpu'), `backends: ${backends.join(', ')}`);
+      const tensor = new ort.Tensor('float32', Float32Array.from([1, 2, 3]), [3]);
+      assert.deepEqual(tensor.dims, [3]);
+    },
+  },
+  {
+    name: 'Open Dataset indexes a real collection, fills the Dataset view, and reuses the index',
+    run: async () => {
+      const rl = await api();
+      const folder = dl19Folder();
+      const dataset = await vscode.commands.executeCommand<Awaited<ReturnType<RankLensApi['openDataset']>>>('ranklens.openDataset', { folder });
+      assert.ok(dataset, 'no dataset returned');
+      assert.equal(dataset.collection?.size, 4103);
+      assert.equal(dataset.collection?.fromCache, false);
+      assert.equal(dataset.queries[0]?.texts.size, 43);
+      assert.equal(dataset.errors.length, 0);
+      const passage = await dataset.collection?.get('0');
+      assert.match(passage?.text ?? '', /Manhattan Project/);
+      assert.equal(rl.dataset(), dataset);
+      const again = await rl.openDataset({ folder });
+      assert.equal(again?.collection?.fromCache, true, 'second open should use the persisted index');
+      await vscode.commands.executeCommand('ranklens.dataset.focus');
+    },
+  },
+  {
+    name: 'Evaluate Run File scores the pygaggle BM25 run at the published MRR@10 0.159 and saves JSON',
+    run: async () => {
+      const run = sharedData(extensionPath(), 'msmarco', 'pygaggle_dev105', 'run.dev.small.tsv');
+      const qrels = sharedData(extensionPath(), 'msmarco', 'pygaggle_dev105', 'qrels.dev.small.tsv');
+      const outcome = await vscode.commands.executeCommand<Awaited<ReturnType<RankLensApi['evaluateRun']>>>('ranklens.evaluateRun', { run, qrels });
+      assert.ok(outcome, 'no evaluation returned');
+      assert.equal(outcome.result.mrr.toFixed(3), '0.159');
+      assert.equal(outcome.result.queriesEvaluated, 105);
+      const saved = JSON.parse(readFileSync(outcome.savedTo, 'utf8')) as { mrr: number };
+      assert.equal(saved.mrr, outcome.result.mrr);
+      const rendered = await withTimeout(outcome.panel.whenRendered(), 60_000, 'evaluation webview render');
+      assert.ok(rendered.charts >= 1, `charts drawn: ${rendered.charts}`);
+      assert.ok(rendered.rows >= 100, `table rows: ${rendered.rows}`);
+    },
+  },
+  {
+    name: 'a malformed file is reported with file and line, and the extension keeps working',
+    run: async () => {
+      const rl = await api();
+      const folder = dl19Folder();
+      const broken = path.join(folder, 'queries.broken.tsv');
+      writeFileSync(broken, '1\tfirst query\n2 second query without a tab\n');
+      const before = readFileSync(broken, 'utf8');
+      const dataset = await rl.openDataset({ folder });
+      assert.ok(dataset);
+      const error = dataset.errors.find((e) => e.file === broken);
+      assert.ok(error, `no error for ${broken}: ${dataset.errors.map((e) => e.message).join('; ')}`);
+      assert.equal(error.line, 2);
+      assert.match(error.message, /qid<TAB>query text/);
+      assert.equal(readFileSync(broken, 'utf8'), before, 'the user file must not be modified');
+      assert.equal(dataset.collection?.size, 4103, 'the other files still load');
+      const missing = await rl.openDataset({ folder: path.join(folder, 'does-not-exist') });
+      assert.equal(missing, undefined);
+      const stillWorks = await rl.evaluateRun({
+        run: sharedData(extensionPath(), 'msmarco', 'pygaggle_dev105', 'run.dev.small.tsv'),
+        qrels: sharedData(extensionPath(), 'msmarco', 'pygaggle_dev105', 'qrels.dev.small.tsv'),
+      });
+      assert.ok(stillWorks);
+    },
+  },
+  {
+    name: 'commands of features still to come say so instead of doing nothing',
+    run: async () => {
+      const answer = await vscode.commands.executeCommand<{ notYetAvailable?: boolean } | undefined>('ranklens.analyzeProbing');
+      assert.equal(answer?.notYetAvailable, true);
+    },
+  },
+];
+
+export async function run(): Promise<void> {
+  const { failed } = await runTests(tests);
+  if (failed > 0) throw new Error(`${failed} integration test(s) failed`);
+}
