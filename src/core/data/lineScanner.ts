@@ -6,6 +6,8 @@ import { throttledProgress, throwIfCancelled, type TaskOptions } from '../progre
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 const CHUNK_BYTES = 4 * 1024 * 1024;
+/** No text line of an MS MARCO file comes near this; a longer one means a binary or wrongly chosen file. */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
 
 /** One line of a file, as a view into a reused buffer: valid only during the callback. */
 export interface LineView {
@@ -45,6 +47,14 @@ export async function scanLines(
     let lineNumber = 0;
     for (;;) {
       throwIfCancelled(options.signal, `reading ${file}`);
+      if (carried >= MAX_LINE_BYTES) {
+        throw new DataError(
+          file,
+          lineNumber + 1,
+          `text lines shorter than ${MAX_LINE_BYTES / 1024 / 1024} MiB`,
+          `a line of more than ${carried} bytes starting at file offset ${filePosition} (is this a binary file?)`,
+        );
+      }
       if (carried === buffer.length) buffer = grow(buffer);
       const { bytesRead } = await handle.read(buffer, carried, buffer.length - carried, filePosition + carried);
       const available = carried + bytesRead;

@@ -104,12 +104,14 @@ export function evaluateRun(run: Run, qrels: Qrels, options: EvaluationOptions =
   };
 }
 
-/** trec_eval's ndcg_cut: DCG over the first `depth` positions with gain = grade (negative grades count 0). */
+/** trec_eval's ndcg_cut: DCG over ranks 1..depth with gain = grade (negative grades count 0). */
 export function ndcgAt(ranking: readonly RankedCandidate[], grades: ReadonlyMap<string, number>, depth: number): number {
   let dcg = 0;
-  for (let i = 0; i < Math.min(depth, ranking.length); i++) {
-    const gain = Math.max(0, grades.get(ranking[i].pid) ?? 0);
-    if (gain > 0) dcg += gain / Math.log2(i + 2);
+  for (const candidate of ranking) {
+    if (candidate.rank > depth) break;
+    const gain = Math.max(0, grades.get(candidate.pid) ?? 0);
+    // The rank, not the array position: an MS MARCO run may skip ranks, and a skipped rank is an empty slot.
+    if (gain > 0) dcg += gain / Math.log2(candidate.rank + 1);
   }
   const ideal = [...grades.values()].filter((g) => g > 0).sort((a, b) => b - a);
   let idcg = 0;

@@ -1,0 +1,14 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+
+export function tempDir(prefix = 'ranklens-test-'): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+/** Writes a file in a fresh temporary folder and returns its path. */
+export function tempFile(name: string, content: string | Uint8Array): string {
+  const file = path.join(tempDir(), name);
+  writeFileSync(file, content);
+  return file;
+}

@@ -1,0 +1,58 @@
+import { describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { readQrels, readRun } from '../../../src/core/data';
+import { evaluateRun, ndcgAt } from '../../../src/core/eval';
+import { sharedFile } from '../../support/paths';
+import { tempFile } from '../../support/tempFiles';
+
+describe('metrics against the official tools', () => {
+  it('MRR@10 of the pygaggle BM25 run matches its published 0.159 (0.15906651549508694)', async () => {
+    const run = await readRun(sharedFile('msmarco', 'pygaggle_dev105', 'run.dev.small.tsv'));
+    const qrels = await readQrels(sharedFile('msmarco', 'pygaggle_dev105', 'qrels.dev.small.tsv'));
+    const result = evaluateRun(run, qrels);
+    assert.equal(result.mrr.toFixed(3), '0.159');
+    assert.ok(Math.abs(result.mrr - 0.15906651549508694) < 1e-12, String(result.mrr));
+    assert.equal(result.queriesEvaluated, 105);
+    // pygaggle's "R@1000 0.8476" counts queries with any relevant passage in the top 1000 (89 of 105).
+    const anyFound = result.perQuery.filter((q) => q.firstRelevantRank !== undefined && q.firstRelevantRank <= 1000).length;
+    assert.equal(anyFound, 89);
+  });
+
+  it('MRR divides by every judged query; nDCG and recall by those the run ranks (trec_eval without -c)', async () => {
+    const qrels = await readQrels(tempFile('qrels.txt', '1 0 a 1\n2 0 b 1\n3 0 c 1\n4 0 d 1\n'));
+    const run = await readRun(tempFile('run.tsv', '1\ta\t1\n2\tx\t1\n2\tb\t2\n3\tc\t11\n5\tz\t1\n'));
+    const r = evaluateRun(run, qrels);
+    assert.equal(r.mrr, (1 + 0.5 + 0) / 4);
+    assert.equal(r.queriesEvaluated, 3);
+    assert.equal(r.queriesMissingFromRun, 1);
+    assert.equal(r.queriesWithoutJudgements, 1);
+    assert.equal(r.recall['100'], 1);
+    const expectedNdcg = (1 + 1 / Math.log2(3) + 0) / 3;
+    assert.ok(Math.abs(r.ndcg - expectedNdcg) < 1e-15);
+  });
+
+  it('nDCG@10 uses graded linear gains and an ideal ranking from every judged passage', () => {
+    const grades = new Map([
+      ['a', 3],
+      ['b', 0],
+      ['c', 2],
+      ['d', 1],
+      ['e', 3],
+    ]);
+    const ranking = ['b', 'c', 'a', 'x'].map((pid, i) => ({ pid, rank: i + 1 }));
+    const dcg = 0 / Math.log2(2) + 2 / Math.log2(3) + 3 / Math.log2(4);
+    const idcg = 3 / Math.log2(2) + 3 / Math.log2(3) + 2 / Math.log2(4) + 1 / Math.log2(5);
+    assert.ok(Math.abs(ndcgAt(ranking, grades, 10) - dcg / idcg) < 1e-15);
+    assert.equal(ndcgAt(ranking, grades, 1), 0);
+  });
+
+  it('a minimum relevance of 2 (TREC DL convention) ignores grade-1 passages for MRR and recall only', async () => {
+    const qrels = await readQrels(tempFile('qrels.txt', '1 0 a 1\n1 0 b 2\n'));
+    const run = await readRun(tempFile('run.tsv', '1\ta\t1\n1\tb\t2\n'));
+    assert.equal(evaluateRun(run, qrels).mrr, 1);
+    const strict = evaluateRun(run, qrels, { minRelevance: 2 });
+    assert.equal(strict.mrr, 0.5);
+    assert.equal(strict.recall['100'], 1);
+    assert.equal(strict.ndcg, evaluateRun(run, qrels).ndcg);
+  });
+});
