@@ -34,7 +34,7 @@ export const BERT_IO = {
 export const MASK_NEGATIVE = -10000;
 
 /** Bump whenever the graph changes, so cached .onnx files are rebuilt. */
-export const BERT_GRAPH_VERSION = 1;
+export const BERT_GRAPH_VERSION = 2;
 
 function floatBytes(values: Float32Array): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
@@ -133,22 +133,29 @@ export function buildBertGraph(checkpoint: BertCheckpoint, variant: GraphVariant
     const q = splitHeads(linear(x, w.query, `${p}.query`), [0, 2, 1, 3]);
     const kT = splitHeads(linear(x, w.key, `${p}.key`), [0, 2, 3, 1]);
     const v = splitHeads(linear(x, w.value, `${p}.value`), [0, 2, 1, 3]);
-    let scores = g.addT(g.div(g.matMul(q, kT), scale), paddingAdd);
-    let probs: Tensor;
+    const scaled = g.div(g.matMul(q, kT), scale);
+    let context: Tensor;
     if (instrumented) {
       const layer = g.constInt64([i], [], 'layer');
-      scores = g.addT(scores, g.mul(pairMask(tokenMask as Tensor, layer), negative));
-      probs = g.softmax(scores, -1);
+      // Masks are combined at [batch, 1, seq, seq] so each costs at most one pass over [batch, heads, seq, seq].
+      const additive = g.addT(paddingAdd, g.mul(pairMask(tokenMask as Tensor, layer), negative));
+      let probs = g.softmax(g.addT(scaled, additive), -1);
       probs = g.mul(probs, g.sub(one, pairMask(attentionTable as Tensor, layer)));
       const headKeep = g.sub(one, g.reshape(g.gather(headMask as Tensor, layer, 0), [1, heads, 1, 1]));
-      probs = g.mul(probs, headKeep, `${p}.probs`);
-      attentions.push(probs);
+      if (variant === 'inspect') {
+        probs = g.mul(probs, headKeep, `${p}.probs`);
+        attentions.push(probs);
+        context = g.matMul(probs, v);
+      } else {
+        // Same product, applied to the 4x smaller [batch, heads, seq, head_size] context.
+        context = g.mul(g.matMul(probs, v), headKeep);
+      }
     } else {
-      probs = g.softmax(scores, -1);
+      context = g.matMul(g.softmax(g.addT(scaled, paddingAdd), -1), v);
     }
-    const context = g.reshape(g.transpose(g.matMul(probs, v), [0, 2, 1, 3]), [0, 0, h]);
+    const merged = g.reshape(g.transpose(context, [0, 2, 1, 3]), [0, 0, h]);
     const attended = layerNorm(
-      g.addT(linear(context, w.attentionOutput, `${p}.attention_output`), x),
+      g.addT(linear(merged, w.attentionOutput, `${p}.attention_output`), x),
       w.attentionNorm,
       `${p}.attention_norm`,
     );

@@ -1,5 +1,8 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { bertModelBytes, ensureBertGraphFile } from '../bert/cache';
+import { ensureBertGraphFile } from '../bert/cache';
 import { BERT_IO, type GraphVariant } from '../bert/graph';
 import { openBertCheckpoint, type BertCheckpoint } from '../model/checkpoint';
 import { scoreFromLogits } from '../model/score';
@@ -172,5 +175,15 @@ export async function createSession(
       sessionOptions,
     );
   }
-  return ort.InferenceSession.create(bertModelBytes(checkpoint, variant), sessionOptions);
+  // Without a cache the graph still goes through a (temporary) file: streaming the weights to disk
+  // avoids holding a second in-memory copy of a 440 MB - 1.3 GB model while onnxruntime loads it.
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ranklens-graph-'));
+  try {
+    return await ort.InferenceSession.create(
+      ensureBertGraphFile(checkpoint, variant, scratch),
+      sessionOptions,
+    );
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
 }

@@ -73,7 +73,7 @@ export interface InspectResult extends ScoreResult {
 export interface RankerOptions {
   /** onnxruntime intra-op threads (default: onnxruntime's choice). */
   readonly threads?: number;
-  /** Where built .onnx graphs are cached; without it the graph is built in memory each load. */
+  /** Where built .onnx graphs are cached; without it the graph is rebuilt (in a temp file) each load. */
   readonly cacheDir?: string;
   /** Longest accepted pair in tokens (default and upper bound: max_position_embeddings). */
   readonly maxLength?: number;

@@ -1,0 +1,193 @@
+// src/cli/commands/score.ts and inspect.ts, run in process against a tiny checkpoint with the real vocab.
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { tempDir, writeRandomCheckpoint } from '../../support/checkpoints';
+import { BERT_VOCAB } from '../../support/paths';
+import * as scoreCommand from '../../../src/cli/commands/score';
+import * as inspectCommand from '../../../src/cli/commands/inspect';
+import { Ranker } from '../../../src/core/runtime/ranker';
+import { loadPairEncoder } from '../../../src/core/runtime/text';
+
+let dir: string;
+let model: string;
+const query = 'what is a cross encoder';
+const passage = 'A cross-encoder reads the query and the passage together. It outputs one score.';
+
+async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const [w1, w2] = [process.stdout.write, process.stderr.write];
+  // The test runner itself reports through stdout with Buffers; only our commands' strings are captured.
+  const hook = (sink: string[], original: typeof process.stdout.write) =>
+    function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
+      if (typeof chunk === 'string') return sink.push(chunk) > 0;
+      return (original as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+    } as typeof process.stdout.write;
+  process.stdout.write = hook(out, w1);
+  process.stderr.write = hook(err, w2);
+  try {
+    const code = await fn();
+    return { code, out: out.join(''), err: err.join('') };
+  } finally {
+    process.stdout.write = w1;
+    process.stderr.write = w2;
+  }
+}
+
+before(() => {
+  dir = tempDir('cli');
+  model = path.join(dir, 'model');
+  writeRandomCheckpoint(model, { layers: 2, heads: 2, hidden: 8, vocab: 30522, numLabels: 1, seed: 2 });
+  fs.copyFileSync(BERT_VOCAB(), path.join(model, 'vocab.txt'));
+});
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const common = () => [
+  '--model',
+  model,
+  '--query',
+  query,
+  '--passage',
+  passage,
+  '--threads',
+  '1',
+  '--cache-dir',
+  path.join(dir, 'cache'),
+];
+
+describe('ranklens score', () => {
+  it('prints the score the Ranker computes for the encoded pair', async () => {
+    const ranker = await Ranker.load(model);
+    const pair = loadPairEncoder(model)(query, passage);
+    const [expected] = await ranker.score([pair]);
+    await ranker.dispose();
+    const plain = await capture(() => scoreCommand.run(common()));
+    assert.equal(plain.code, 0);
+    assert.equal(plain.out, `${expected.score.toFixed(6)} (sigmoid ${expected.sigmoid!.toFixed(6)})\n`);
+
+    const json = await capture(() => scoreCommand.run([...common(), '--json']));
+    const body = JSON.parse(json.out);
+    assert.equal(body.score, expected.score);
+    assert.deepEqual(body.logits, expected.logits);
+    assert.deepEqual(body.input_ids, Array.from(pair.inputIds));
+    assert.equal(body.input_ids[0], 101);
+    assert.equal(body.tokens[1].text, 'what');
+    assert.deepEqual([body.tokens[1].start, body.tokens[1].end, body.tokens[1].kind], [0, 4, 'query']);
+    assert.ok(body.tokens.some((t: { kind: string }) => t.kind === 'period'));
+    assert.equal(body.token_type_ids.at(-1), 1);
+  });
+
+  it('truncates to --max-length and fails clearly on a bad checkpoint', async () => {
+    const short = JSON.parse(
+      (await capture(() => scoreCommand.run([...common(), '--json', '--max-length', '12']))).out,
+    );
+    assert.equal(short.input_ids.length, 12);
+    assert.equal(short.passage_truncated, true);
+    const missing = await capture(() =>
+      scoreCommand.run(['--model', path.join(dir, 'nope'), '--query', 'q', '--passage', 'p']),
+    );
+    assert.equal(missing.code, 1);
+    assert.match(missing.err, /^ranklens score: checkpoint folder .*nope does not exist\n$/);
+    await assert.rejects(scoreCommand.run(['--query', 'q']), /--model is required/);
+  });
+});
+
+describe('ranklens inspect', () => {
+  it('prints attentions and hidden states, with the requested mask applied', async () => {
+    const r = await capture(() =>
+      inspectCommand.run([
+        ...common(),
+        '--mask-kind',
+        'attention',
+        '--layers',
+        '0-1',
+        '--from',
+        'query',
+        '--to',
+        'doc,period',
+      ]),
+    );
+    assert.equal(r.code, 0);
+    const body = JSON.parse(r.out);
+    const n = body.input_ids.length;
+    assert.equal(body.attentions.length, 2);
+    assert.equal(body.attentions[0].length, 2);
+    assert.equal(body.attentions[0][0].length, n);
+    assert.equal(body.hidden_states.length, 3);
+    assert.equal(body.hidden_states[0][0].length, 8);
+    const kinds: string[] = body.tokens.map((t: { kind: string }) => t.kind);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        const masked = kinds[i] === 'query' && (kinds[j] === 'doc' || kinds[j] === 'period');
+        if (masked) assert.equal(body.attentions[1][0][i][j], 0);
+      }
+    }
+    assert.ok(body.attentions[1][0][0].some((v: number) => v > 0));
+  });
+
+  it('reads masks from a JSON file and rejects malformed specs', async () => {
+    const file = path.join(dir, 'masks.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        masks: [{ kind: 'token', layers: [1], from: 'all', to: ['cls'] }],
+        headMasks: [{ layer: 0, heads: [1] }],
+      }),
+    );
+    const body = JSON.parse((await capture(() => inspectCommand.run([...common(), '--masks', file]))).out);
+    const rowSum = (row: number[]) => row.reduce((a, b) => a + b, 0);
+    assert.equal(body.attentions[1][1][3][0], 0);
+    assert.ok(Math.abs(rowSum(body.attentions[1][1][3]) - 1) < 1e-5);
+    assert.equal(rowSum(body.attentions[0][1][3]), 0);
+    fs.writeFileSync(file, JSON.stringify([{ kind: 'both', layers: [1], from: 'all', to: 'all' }]));
+    await assert.rejects(
+      inspectCommand.run([...common(), '--masks', file]),
+      /masks\[0\] must be \{"kind": "token"\|"attention"/,
+    );
+    await assert.rejects(
+      inspectCommand.run([
+        ...common(),
+        '--mask-kind',
+        'token',
+        '--layers',
+        '3-1',
+        '--from',
+        'all',
+        '--to',
+        'all',
+      ]),
+      /runs backwards/,
+    );
+    await assert.rejects(
+      inspectCommand.run([
+        ...common(),
+        '--mask-kind',
+        'token',
+        '--layers',
+        '1',
+        '--from',
+        'words',
+        '--to',
+        'all',
+      ]),
+      /unknown token kind "words"/,
+    );
+    const outOfRange = await capture(() =>
+      inspectCommand.run([
+        ...common(),
+        '--mask-kind',
+        'token',
+        '--layers',
+        '5',
+        '--from',
+        'all',
+        '--to',
+        'all',
+      ]),
+    );
+    assert.equal(outOfRange.code, 1);
+    assert.match(outOfRange.err, /mask layer 5 is out of range: the model has layers 0-1/);
+  });
+});
