@@ -33,6 +33,8 @@ export interface CheckpointSpec {
 export interface StoredTensor {
   shape: number[];
   data: Float32Array;
+  /** Stored as these bytes and dtype instead (e.g. an I64 position_ids buffer). */
+  raw?: { dtype: string; bytes: Uint8Array };
 }
 
 export interface WrittenCheckpoint {
@@ -94,8 +96,12 @@ export function writeSafetensors(file: string, tensors: [string, StoredTensor][]
   const blobs: Uint8Array[] = [];
   let offset = 0;
   for (const [name, t] of tensors) {
-    const bytes = encode(t.data, dtype);
-    header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + bytes.byteLength] };
+    const bytes = t.raw ? t.raw.bytes : encode(t.data, dtype);
+    header[name] = {
+      dtype: t.raw?.dtype ?? dtype,
+      shape: t.shape,
+      data_offsets: [offset, offset + bytes.byteLength],
+    };
     blobs.push(bytes);
     offset += bytes.byteLength;
   }

@@ -70,6 +70,22 @@ describe('openBertCheckpoint reads', () => {
     assert.equal(ck.weights.embeddingNorm.weight.name, 'bert.embeddings.LayerNorm.gamma');
   });
 
+  it('ignores tensors it does not need, such as an I64 position_ids buffer', () => {
+    const written = make({
+      mutate: (t) =>
+        t.set('bert.embeddings.position_ids', {
+          shape: [1, 64],
+          data: new Float32Array(0),
+          raw: {
+            dtype: 'I64',
+            bytes: new Uint8Array(BigInt64Array.from({ length: 64 }, (_, i) => BigInt(i)).buffer),
+          },
+        }),
+    });
+    const ck = openBertCheckpoint(written.dir);
+    assert.deepEqual(ck.weights.pooler.bias.read(), written.tensors.get('bert.pooler.dense.bias')!.data);
+  });
+
   it('gives a fingerprint that follows the content', () => {
     const a = openBertCheckpoint(make({ seed: 1 }).dir).fingerprint;
     const b = openBertCheckpoint(make({ seed: 1 }).dir).fingerprint;

@@ -1,0 +1,75 @@
+// Cross-check against PyTorch's own functional ops (test/reference/torch_bert.py), when python3 has torch.
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { tempDir, writeRandomCheckpoint, type CheckpointSpec } from '../../support/checkpoints';
+import { maxAbsDiff, syntheticPair } from '../../support/model-fixtures';
+import { Ranker } from '../../../src/core/runtime/ranker';
+
+// Debian's python3-torch lives under /usr/bin/python3, which a pyenv shim may hide.
+const python = ['/usr/bin/python3', 'python3'].find(
+  (p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
+);
+const script = path.resolve(__dirname, '..', '..', 'reference', 'torch_bert.py');
+
+const SHAPES: CheckpointSpec[] = [
+  { layers: 2, heads: 2, hidden: 16, numLabels: 2, dtype: 'BF16', seed: 31, shards: 2 },
+  {
+    layers: 3,
+    heads: 4,
+    hidden: 32,
+    numLabels: 1,
+    dtype: 'F16',
+    prefix: false,
+    seed: 32,
+    layerNormEps: 1e-7,
+  },
+  { layers: 1, heads: 3, hidden: 24, numLabels: 2, dtype: 'F32', seed: 33 },
+];
+const pairs = [syntheticPair(4, 12, 50, 1), syntheticPair(2, 5, 50, 2), syntheticPair(3, 8, 50, 3)];
+const dirs: string[] = [];
+let expected: number[][][] = [];
+
+before(() => {
+  if (!python) return;
+  const n = Math.max(...pairs.map((p) => p.inputIds.length));
+  const pad = (a: number[]) => [...a, ...new Array(n - a.length).fill(0)];
+  const requests = SHAPES.map((spec) => {
+    const dir = tempDir('torch');
+    dirs.push(dir);
+    writeRandomCheckpoint(dir, spec);
+    return {
+      dir,
+      input_ids: pairs.map((p) => pad(p.inputIds)),
+      token_type_ids: pairs.map((p) => pad(p.tokenTypeIds)),
+      attention_mask: pairs.map((p) => pad(p.attentionMask)),
+    };
+  });
+  const torch = spawnSync(python, [script], { input: JSON.stringify(requests), encoding: 'utf8' });
+  assert.equal(torch.status, 0, torch.stderr);
+  expected = (JSON.parse(torch.stdout) as { logits: number[][] }[]).map((r) => r.logits);
+});
+after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+describe(
+  'ONNX BERT agrees with PyTorch (padded batch)',
+  { skip: python ? false : 'no python3 with torch' },
+  () => {
+    SHAPES.forEach((spec, k) => {
+      it(`L${spec.layers} H${spec.heads} d${spec.hidden} ${spec.dtype} labels${spec.numLabels}`, async () => {
+        const ranker = await Ranker.load(dirs[k], { threads: 1 });
+        try {
+          const scored = await ranker.score(pairs, { batchSize: 3 });
+          scored.forEach((s, i) =>
+            assert.ok(maxAbsDiff(s.logits, expected[k][i]) <= 1e-4, `${s.logits} vs ${expected[k][i]}`),
+          );
+          assert.notEqual(scored[0].score, scored[1].score);
+        } finally {
+          await ranker.dispose();
+        }
+      });
+    });
+  },
+);
