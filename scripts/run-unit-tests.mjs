@@ -22,7 +22,11 @@ if (files.length === 0) {
   console.error('no unit test files matched');
   process.exit(1);
 }
-const nodeArgs = ['--import', 'tsx', '--test', '--test-reporter=spec', ...files];
+const tapFile = process.env.RANKLENS_TAP_FILE;
+const reporters = tapFile
+  ? ['--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tapFile}`]
+  : ['--test-reporter=spec'];
+const nodeArgs = ['--import', 'tsx', '--test', ...reporters, ...files];
 const [cmd, args] = coverage
   ? [process.execPath, [join(root, 'node_modules', 'c8', 'bin', 'c8.js'), '--include=src/core/**', '--reporter=text-summary', '--reporter=html', '--reports-dir=coverage', process.execPath, ...nodeArgs]]
   : [process.execPath, nodeArgs];

@@ -36,6 +36,8 @@ writeFileSync(
     'update.mode': 'none',
     'workbench.tips.enabled': false,
     'window.commandCenter': false,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    'chat.disableAIFeatures': true,
   }),
 );
 const workspace = resolve(process.env.WORKSPACE ?? defaultWorkspace());

@@ -11,6 +11,7 @@ export async function openDatasetCommand(controller: DatasetController, args?: O
   if (!files) return undefined;
   const dataset = await controller.open(files);
   if (dataset) {
+    await vscode.commands.executeCommand('ranklens.dataset.focus');
     const problems = dataset.errors.length + dataset.issues.length;
     const summary = `${dataset.collection ? `${dataset.collection.size} passages, ` : ''}${dataset.queries.reduce((n, q) => n + q.texts.size, 0)} queries, ${dataset.runs.length} run(s)`;
     if (dataset.errors.length > 0) {

@@ -1,0 +1,52 @@
+// `npm test`: static checks, unit tests (with core coverage), then the integration suite in a real VS Code
+// extension host. Ends with one "N passed, N failed" line that counts both suites.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const run = (cmd, args, opts = {}) => {
+  console.log(`\n$ ${cmd} ${args.join(' ')}`);
+  return spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts }).status ?? 1;
+};
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+let failedSteps = [];
+
+if (run(npm, ['run', '--silent', 'check']) !== 0) failedSteps.push('check (tsc, eslint, prettier)');
+if (run(npm, ['run', '--silent', 'build']) !== 0) failedSteps.push('build');
+
+// Unit tests: spec to the console, TAP to a file we can count.
+const tapDir = mkdtempSync(join(tmpdir(), 'ranklens-tap-'));
+const tapFile = join(tapDir, 'unit.tap');
+const unitStatus = run(process.execPath, ['scripts/run-unit-tests.mjs', '--coverage'], {
+  env: { ...process.env, RANKLENS_TAP_FILE: tapFile },
+});
+let unitPassed = 0;
+let unitFailed = unitStatus === 0 ? 0 : 1;
+if (existsSync(tapFile)) {
+  const tap = readFileSync(tapFile, 'utf8');
+  unitPassed = Number(/^# pass (\d+)/m.exec(tap)?.[1] ?? 0);
+  unitFailed = Math.max(Number(/^# fail (\d+)/m.exec(tap)?.[1] ?? 0), unitStatus === 0 ? 0 : 1);
+}
+
+let integrationPassed = 0;
+let integrationFailed = 0;
+if (process.env.RANKLENS_SKIP_INTEGRATION === '1') {
+  console.log('\nintegration tests skipped (RANKLENS_SKIP_INTEGRATION=1)');
+} else {
+  const result = spawnSync(process.execPath, ['scripts/run-integration-tests.mjs'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  process.stdout.write(result.stdout ?? '');
+  const counts = [...(result.stdout ?? '').matchAll(/(\d+) passed, (\d+) failed/g)].map((m) => [Number(m[1]), Number(m[2])]);
+  for (const [p, f] of counts) {
+    integrationPassed += p;
+    integrationFailed += f;
+  }
+  if (result.status !== 0 && integrationFailed === 0) integrationFailed = 1;
+}
+
+console.log(`\nunit: ${unitPassed} passed, ${unitFailed} failed; integration: ${integrationPassed} passed, ${integrationFailed} failed`);
+if (failedSteps.length) console.log(`failed steps: ${failedSteps.join(', ')}`);
+const failed = unitFailed + integrationFailed + failedSteps.length;
+console.log(`${unitPassed + integrationPassed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
