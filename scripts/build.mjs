@@ -4,7 +4,13 @@ import { existsSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
-const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'info', target: 'es2022' };
+const common = {
+  bundle: true,
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'info',
+  target: 'es2022',
+};
 const node = {
   ...common,
   platform: 'node',
@@ -17,7 +23,11 @@ const optional = (entry) => (existsSync(entry) ? [entry] : []);
 const builds = [
   { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'out/extension.js' },
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'out/cli.js' },
-  ...optional('src/core/runtime/workerMain.ts').map((e) => ({ ...node, entryPoints: [e], outfile: 'out/rankerWorker.js' })),
+  ...optional('src/core/runtime/workerMain.ts').map((e) => ({
+    ...node,
+    entryPoints: [e],
+    outfile: 'out/rankerWorker.js',
+  })),
   { ...node, entryPoints: ['test/integration/suite.ts'], outfile: 'out/test/integration/suite.js' },
   {
     ...common,

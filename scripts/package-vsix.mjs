@@ -5,7 +5,8 @@ import { rmSync, statSync, existsSync, writeFileSync, readFileSync } from 'node:
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const target = process.env.VSCE_TARGET ?? `${process.platform === 'win32' ? 'win32' : process.platform}-${process.arch}`;
+const target =
+  process.env.VSCE_TARGET ?? `${process.platform === 'win32' ? 'win32' : process.platform}-${process.arch}`;
 const out = join(root, 'ranklens.vsix');
 const ignore = join(root, '.vscodeignore');
 const base = readFileSync(ignore, 'utf8');
@@ -17,7 +18,16 @@ try {
   if (existsSync(out)) rmSync(out);
   const r = spawnSync(
     process.execPath,
-    [join(root, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--target', target, '--allow-missing-repository', '--skip-license', '-o', out],
+    [
+      join(root, 'node_modules', '@vscode', 'vsce', 'vsce'),
+      'package',
+      '--target',
+      target,
+      '--allow-missing-repository',
+      '--skip-license',
+      '-o',
+      out,
+    ],
     { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] },
   );
   if (r.status !== 0) process.exit(r.status ?? 1);

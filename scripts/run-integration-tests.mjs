@@ -17,7 +17,8 @@ function which(cmd) {
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
-const vscodeExecutable = process.env.VSCODE_EXECUTABLE ?? (process.env.RANKLENS_USE_CODE_SERVER ? undefined : which('code'));
+const vscodeExecutable =
+  process.env.VSCODE_EXECUTABLE ?? (process.env.RANKLENS_USE_CODE_SERVER ? undefined : which('code'));
 if (vscodeExecutable && !/code-server/.test(vscodeExecutable)) {
   const { runTests } = await import('@vscode/test-electron');
   try {
@@ -34,7 +35,10 @@ if (vscodeExecutable && !/code-server/.test(vscodeExecutable)) {
   }
 }
 
-const setup = execFileSync('bash', [join(root, 'scripts', 'setup-code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+const setup = execFileSync('bash', [join(root, 'scripts', 'setup-code-server.sh')], {
+  encoding: 'utf8',
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 const env = { ...process.env };
 for (const line of setup.split('\n')) {
   const m = /^(CODE_SERVER|NODE24_BIN)=(.*)$/.exec(line);
@@ -43,6 +47,12 @@ for (const line of setup.split('\n')) {
 const driver = join(root, 'test', 'e2e', 'codeServer.mjs');
 const suiteRun = spawnSync(process.execPath, [driver, 'tests'], { cwd: root, env, stdio: 'inherit' });
 // The packaged .vsix, installed as a user would, driven through the command palette.
-const packaged = spawnSync(process.execPath, [join(root, 'scripts', 'package-vsix.mjs')], { cwd: root, stdio: 'inherit' });
-const paletteRun = packaged.status === 0 ? spawnSync(process.execPath, [driver, 'palette'], { cwd: root, env, stdio: 'inherit' }) : packaged;
+const packaged = spawnSync(process.execPath, [join(root, 'scripts', 'package-vsix.mjs')], {
+  cwd: root,
+  stdio: 'inherit',
+});
+const paletteRun =
+  packaged.status === 0
+    ? spawnSync(process.execPath, [driver, 'palette'], { cwd: root, env, stdio: 'inherit' })
+    : packaged;
 process.exit(suiteRun.status === 0 && paletteRun.status === 0 ? 0 : 1);

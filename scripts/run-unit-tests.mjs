@@ -24,11 +24,31 @@ if (files.length === 0) {
 }
 const tapFile = process.env.RANKLENS_TAP_FILE;
 const reporters = tapFile
-  ? ['--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tapFile}`]
+  ? [
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      `--test-reporter-destination=${tapFile}`,
+    ]
   : ['--test-reporter=spec'];
 const nodeArgs = ['--import', 'tsx', '--test', ...reporters, ...files];
 const [cmd, args] = coverage
-  ? [process.execPath, [join(root, 'node_modules', 'c8', 'bin', 'c8.js'), '--include=src/core/**', '--reporter=text-summary', '--reporter=html', '--reports-dir=coverage', process.execPath, ...nodeArgs]]
+  ? [
+      process.execPath,
+      [
+        join(root, 'node_modules', 'c8', 'bin', 'c8.js'),
+        '--include=src/core/**',
+        '--reporter=text-summary',
+        '--reporter=html',
+        '--reports-dir=coverage',
+        process.execPath,
+        ...nodeArgs,
+      ],
+    ]
   : [process.execPath, nodeArgs];
-const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '4' } });
+const r = spawnSync(cmd, args, {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '4' },
+});
 process.exit(r.status ?? 1);

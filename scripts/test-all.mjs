@@ -35,9 +35,16 @@ let integrationFailed = 0;
 if (process.env.RANKLENS_SKIP_INTEGRATION === '1') {
   console.log('\nintegration tests skipped (RANKLENS_SKIP_INTEGRATION=1)');
 } else {
-  const result = spawnSync(process.execPath, ['scripts/run-integration-tests.mjs'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const result = spawnSync(process.execPath, ['scripts/run-integration-tests.mjs'], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   process.stdout.write(result.stdout ?? '');
-  const counts = [...(result.stdout ?? '').matchAll(/(\d+) passed, (\d+) failed/g)].map((m) => [Number(m[1]), Number(m[2])]);
+  const counts = [...(result.stdout ?? '').matchAll(/(\d+) passed, (\d+) failed/g)].map((m) => [
+    Number(m[1]),
+    Number(m[2]),
+  ]);
   for (const [p, f] of counts) {
     integrationPassed += p;
     integrationFailed += f;
@@ -45,7 +52,9 @@ if (process.env.RANKLENS_SKIP_INTEGRATION === '1') {
   if (result.status !== 0 && integrationFailed === 0) integrationFailed = 1;
 }
 
-console.log(`\nunit: ${unitPassed} passed, ${unitFailed} failed; integration: ${integrationPassed} passed, ${integrationFailed} failed`);
+console.log(
+  `\nunit: ${unitPassed} passed, ${unitFailed} failed; integration: ${integrationPassed} passed, ${integrationFailed} failed`,
+);
 if (failedSteps.length) console.log(`failed steps: ${failedSteps.join(', ')}`);
 const failed = unitFailed + integrationFailed + failedSteps.length;
 console.log(`${unitPassed + integrationPassed} passed, ${failed} failed`);

@@ -11,7 +11,10 @@ export class UsageError extends Error {
   }
 }
 
-export function parseArgs(argv: readonly string[], spec: { values: readonly string[]; flags: readonly string[] }): ParsedArgs {
+export function parseArgs(
+  argv: readonly string[],
+  spec: { values: readonly string[]; flags: readonly string[] },
+): ParsedArgs {
   const options = new Map<string, string | true>();
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -44,6 +47,7 @@ export function optionalNumber(args: ParsedArgs, name: string): number | undefin
   const value = args.options.get(name);
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (typeof value !== 'string' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got ${String(value)}`);
+  if (typeof value !== 'string' || !Number.isFinite(n))
+    throw new UsageError(`--${name} must be a number, got ${String(value)}`);
   return n;
 }

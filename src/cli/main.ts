@@ -13,7 +13,9 @@ const commands: Record<string, Command> = {
 };
 
 function help(): string {
-  return ['usage: ranklens <command> [options]', '', ...Object.values(commands).map((c) => c.usage), ''].join('\n');
+  return ['usage: ranklens <command> [options]', '', ...Object.values(commands).map((c) => c.usage), ''].join(
+    '\n',
+  );
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -46,7 +48,9 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      process.stderr.write(`ranklens: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(
+        `ranklens: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
       process.exit(1);
     },
   );

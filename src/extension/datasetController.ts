@@ -20,7 +20,11 @@ export class DatasetController implements vscode.Disposable {
   /** Loads with a cancellable progress notification; per-file errors are reported, the rest stays usable. */
   async open(files: DatasetFiles): Promise<Dataset | undefined> {
     const dataset = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'RankLens: opening dataset', cancellable: true },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: 'RankLens: opening dataset',
+        cancellable: true,
+      },
       async (progress, token) => {
         const abort = new AbortController();
         token.onCancellationRequested(() => abort.abort());
@@ -56,7 +60,8 @@ export class DatasetController implements vscode.Disposable {
       `dataset: ${c ? `${c.size} passages (${c.fromCache ? 'index from cache' : 'indexed now'}) from ${c.file}` : 'no collection'}; ` +
         `${d.queries.reduce((n, q) => n + q.texts.size, 0)} queries, ${d.qrels.reduce((n, q) => n + q.count, 0)} judgements, ${d.runs.length} run(s)`,
     );
-    for (const issue of d.issues) this.log.appendLine(`warning: ${issue.file}${issue.line ? `:${issue.line}` : ''}: ${issue.message}`);
+    for (const issue of d.issues)
+      this.log.appendLine(`warning: ${issue.file}${issue.line ? `:${issue.line}` : ''}: ${issue.message}`);
     for (const error of d.errors) this.log.appendLine(`error: ${error.message}`);
   }
 

@@ -41,7 +41,11 @@ export class DatasetTreeProvider implements vscode.TreeDataProvider<Node>, vscod
         return item;
       }
       case 'problems':
-        return collapsed(`Problems (${(d?.issues.length ?? 0) + (d?.errors.length ?? 0)})`, 'problems', new vscode.ThemeIcon('warning'));
+        return collapsed(
+          `Problems (${(d?.issues.length ?? 0) + (d?.errors.length ?? 0)})`,
+          'problems',
+          new vscode.ThemeIcon('warning'),
+        );
       case 'problem': {
         const item = new vscode.TreeItem(node.text);
         item.iconPath = new vscode.ThemeIcon(node.error ? 'error' : 'warning');
@@ -50,7 +54,12 @@ export class DatasetTreeProvider implements vscode.TreeDataProvider<Node>, vscod
         return item;
       }
       case 'queries':
-        return collapsed(`Queries (${node.qids.length})`, 'queries', new vscode.ThemeIcon('search'), vscode.TreeItemCollapsibleState.Expanded);
+        return collapsed(
+          `Queries (${node.qids.length})`,
+          'queries',
+          new vscode.ThemeIcon('search'),
+          vscode.TreeItemCollapsibleState.Expanded,
+        );
       case 'query': {
         const item = collapsed(node.qid, 'query', new vscode.ThemeIcon('question'));
         item.description = d ? (queryText(d, node.qid) ?? '') : '';
@@ -64,14 +73,20 @@ export class DatasetTreeProvider implements vscode.TreeDataProvider<Node>, vscod
       case 'candidates': {
         const run = d?.runs[node.runIndex];
         const n = run?.rankings.get(node.qid)?.length ?? 0;
-        const item = collapsed(`${run ? path.basename(run.file) : 'run'} (${n})`, 'candidates', new vscode.ThemeIcon('list-ordered'));
+        const item = collapsed(
+          `${run ? path.basename(run.file) : 'run'} (${n})`,
+          'candidates',
+          new vscode.ThemeIcon('list-ordered'),
+        );
         item.description = run?.format;
         return item;
       }
       case 'passage': {
         const item = new vscode.TreeItem(node.label);
         item.description = node.text ?? '(not in the collection)';
-        item.tooltip = node.text ? new vscode.MarkdownString().appendText(node.text) : 'This pid has no text in the open collection.';
+        item.tooltip = node.text
+          ? new vscode.MarkdownString().appendText(node.text)
+          : 'This pid has no text in the open collection.';
         item.contextValue = 'passage';
         item.command = { command: 'ranklens.showPassage', title: 'Show Passage', arguments: [node.pid] };
         return item;
@@ -93,36 +108,62 @@ export class DatasetTreeProvider implements vscode.TreeDataProvider<Node>, vscod
     switch (node.kind) {
       case 'files':
         return [
-          ...(d.files.collection ? [{ kind: 'file' as const, file: d.files.collection, role: 'collection' }] : []),
+          ...(d.files.collection
+            ? [{ kind: 'file' as const, file: d.files.collection, role: 'collection' }]
+            : []),
           ...d.files.queries.map((file) => ({ kind: 'file' as const, file, role: 'queries' })),
           ...d.files.qrels.map((file) => ({ kind: 'file' as const, file, role: 'qrels' })),
           ...d.files.runs.map((file) => ({ kind: 'file' as const, file, role: 'run' })),
         ];
       case 'problems':
         return [
-          ...d.errors.map((e) => ({ kind: 'problem' as const, text: e.message, file: e.file, line: e.line, error: true })),
-          ...d.issues.map((i) => ({ kind: 'problem' as const, text: `${path.basename(i.file)}: ${i.message}`, file: i.file, line: i.line, error: false })),
+          ...d.errors.map((e) => ({
+            kind: 'problem' as const,
+            text: e.message,
+            file: e.file,
+            line: e.line,
+            error: true,
+          })),
+          ...d.issues.map((i) => ({
+            kind: 'problem' as const,
+            text: `${path.basename(i.file)}: ${i.message}`,
+            file: i.file,
+            line: i.line,
+            error: false,
+          })),
         ];
       case 'queries': {
         const shown = node.qids.slice(0, MAX_QUERIES_LISTED).map((qid) => ({ kind: 'query' as const, qid }));
-        return node.qids.length > MAX_QUERIES_LISTED ? [...shown, { kind: 'more', count: node.qids.length - MAX_QUERIES_LISTED }] : shown;
+        return node.qids.length > MAX_QUERIES_LISTED
+          ? [...shown, { kind: 'more', count: node.qids.length - MAX_QUERIES_LISTED }]
+          : shown;
       }
       case 'query':
         return [
           { kind: 'judged', qid: node.qid },
-          ...d.runs.flatMap((run, runIndex) => (run.rankings.has(node.qid) ? [{ kind: 'candidates' as const, qid: node.qid, runIndex }] : [])),
+          ...d.runs.flatMap((run, runIndex) =>
+            run.rankings.has(node.qid) ? [{ kind: 'candidates' as const, qid: node.qid, runIndex }] : [],
+          ),
         ];
       case 'judged':
-        return passages(d, judgementsOf(d, node.qid).map(([pid, grade]) => ({ pid, label: `${pid}  (grade ${grade})` })));
+        return passages(
+          d,
+          judgementsOf(d, node.qid).map(([pid, grade]) => ({ pid, label: `${pid}  (grade ${grade})` })),
+        );
       case 'candidates': {
         const ranking = d.runs[node.runIndex].rankings.get(node.qid) ?? [];
         const relevant = new Map(judgementsOf(d, node.qid));
         const shown = ranking.slice(0, CANDIDATES_LISTED).map((c) => {
           const grade = relevant.get(c.pid);
-          return { pid: c.pid, label: `#${c.rank}  ${c.pid}${grade !== undefined ? `  (grade ${grade})` : ''}` };
+          return {
+            pid: c.pid,
+            label: `#${c.rank}  ${c.pid}${grade !== undefined ? `  (grade ${grade})` : ''}`,
+          };
         });
         const nodes = await passages(d, shown);
-        return ranking.length > CANDIDATES_LISTED ? [...nodes, { kind: 'more', count: ranking.length - CANDIDATES_LISTED }] : nodes;
+        return ranking.length > CANDIDATES_LISTED
+          ? [...nodes, { kind: 'more', count: ranking.length - CANDIDATES_LISTED }]
+          : nodes;
       }
       default:
         return [];
@@ -158,7 +199,9 @@ function listedQids(d: Dataset): string[] {
 }
 
 function judgementsOf(d: Dataset, qid: string): [string, number][] {
-  return d.qrels.flatMap((q) => [...(q.judgements.get(qid) ?? new Map<string, number>())]).sort((a, b) => b[1] - a[1]);
+  return d.qrels
+    .flatMap((q) => [...(q.judgements.get(qid) ?? new Map<string, number>())])
+    .sort((a, b) => b[1] - a[1]);
 }
 
 async function passages(d: Dataset, items: { pid: string; label: string }[]): Promise<Node[]> {

@@ -27,5 +27,8 @@ export async function reportError(error: unknown, log: vscode.OutputChannel): Pr
 export async function revealLine(file: string, line: number | undefined): Promise<void> {
   const document = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
   const position = new vscode.Position(Math.max(0, (line ?? 1) - 1), 0);
-  await vscode.window.showTextDocument(document, { selection: new vscode.Range(position, position), preview: true });
+  await vscode.window.showTextDocument(document, {
+    selection: new vscode.Range(position, position),
+    preview: true,
+  });
 }

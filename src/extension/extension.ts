@@ -22,8 +22,15 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
   const controller = new DatasetController(path.join(context.globalStorageUri.fsPath, 'indexes'), log);
   const tree = new DatasetTreeProvider(controller);
   const sampleFolder = path.join(context.extensionPath, 'sample-workspace');
-  context.subscriptions.push(log, controller, tree, vscode.window.registerTreeDataProvider('ranklens.dataset', tree));
-  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(PASSAGE_SCHEME, new PassageDocuments(controller)));
+  context.subscriptions.push(
+    log,
+    controller,
+    tree,
+    vscode.window.registerTreeDataProvider('ranklens.dataset', tree),
+  );
+  context.subscriptions.push(
+    vscode.workspace.registerTextDocumentContentProvider(PASSAGE_SCHEME, new PassageDocuments(controller)),
+  );
 
   /** Every command reports its errors to the user and the log instead of failing silently. */
   const guarded =
@@ -40,21 +47,33 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
   const openDataset = guarded((args?: OpenDatasetArgs) => openDatasetCommand(controller, args));
   const resultsDir = () => {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    return folder ? path.join(folder, '.ranklens', 'evaluations') : path.join(context.globalStorageUri.fsPath, 'evaluations');
+    return folder
+      ? path.join(folder, '.ranklens', 'evaluations')
+      : path.join(context.globalStorageUri.fsPath, 'evaluations');
   };
-  const evaluateRun = guarded((args?: EvaluateRunArgs) => evaluateRunCommand(controller, context.extensionUri, resultsDir(), args));
+  const evaluateRun = guarded((args?: EvaluateRunArgs) =>
+    evaluateRunCommand(controller, context.extensionUri, resultsDir(), args),
+  );
 
   const register = (id: string, handler: (...args: never[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, handler));
   register('ranklens.openDataset', openDataset);
   register('ranklens.openSampleDataset', () => openDataset({ folder: sampleFolder }));
-  register('ranklens.refreshDataset', guarded(() => controller.reload()));
+  register(
+    'ranklens.refreshDataset',
+    guarded(() => controller.reload()),
+  );
   register('ranklens.evaluateRun', evaluateRun);
   register(
     'ranklens.showPassage',
-    guarded(async (pid: string) => vscode.window.showTextDocument(PassageDocuments.uriFor(pid), { preview: true })),
+    guarded(async (pid: string) =>
+      vscode.window.showTextDocument(PassageDocuments.uriFor(pid), { preview: true }),
+    ),
   );
-  register('ranklens.revealLine', guarded((file: string, line?: number) => revealLine(file, line)));
+  register(
+    'ranklens.revealLine',
+    guarded((file: string, line?: number) => revealLine(file, line)),
+  );
   registerNotYetAvailable(context, new Set());
 
   return { dataset: () => controller.dataset, openDataset, evaluateRun, sampleFolder };

@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 
 /** The HTML shell of every RankLens webview: a strict CSP with a nonce, one module script, nothing remote. */
-export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, bundle: string, title: string): string {
+export function webviewHtml(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  bundle: string,
+  title: string,
+): string {
   const nonce = randomBytes(16).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'out', 'webview', `${bundle}.js`));
   return `<!DOCTYPE html>

@@ -1,7 +1,11 @@
 import type { EvaluationResult } from '../core/eval/metrics';
 
 /** Messages between the extension host and the evaluation panel; both sides import these types. */
-export type ToEvaluationView = { readonly type: 'show'; readonly result: EvaluationResult; readonly savedTo: string };
+export type ToEvaluationView = {
+  readonly type: 'show';
+  readonly result: EvaluationResult;
+  readonly savedTo: string;
+};
 
 export type FromEvaluationView =
   | { readonly type: 'ready' }

@@ -5,7 +5,7 @@
 // Env: CODE_SERVER, NODE24_BIN (from scripts/setup-code-server.sh), VSIX, WORKSPACE, SCREENSHOT_DIR, PORT.
 import { chromium } from 'playwright-core';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
@@ -42,8 +42,16 @@ writeFileSync(
 );
 const workspace = resolve(process.env.WORKSPACE ?? defaultWorkspace());
 const serverArgs = [
-  '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
-  '--disable-getting-started-override', '--user-data-dir', userData, '--extensions-dir', extensionsDir,
+  '--auth',
+  'none',
+  '--disable-telemetry',
+  '--disable-update-check',
+  '--disable-workspace-trust',
+  '--disable-getting-started-override',
+  '--user-data-dir',
+  userData,
+  '--extensions-dir',
+  extensionsDir,
 ];
 const started = Date.now();
 const log = (...args) => console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1)}s]`, ...args);
@@ -68,15 +76,21 @@ function freePort() {
 }
 
 function timeout(ms, what) {
-  return new Promise((_, fail) => setTimeout(() => fail(new Error(`timed out after ${ms} ms: ${what}`)), ms).unref());
+  return new Promise((_, fail) =>
+    setTimeout(() => fail(new Error(`timed out after ${ms} ms: ${what}`)), ms).unref(),
+  );
 }
 
 async function startServer(extraArgs) {
   const port = Number(process.env.PORT ?? (await freePort()));
-  const server = spawn(CODE_SERVER, [...serverArgs, ...extraArgs, '--bind-addr', `127.0.0.1:${port}`, workspace], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const server = spawn(
+    CODE_SERVER,
+    [...serverArgs, ...extraArgs, '--bind-addr', `127.0.0.1:${port}`, workspace],
+    {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   server.stdout.on('data', (d) => (output += d));
   server.stderr.on('data', (d) => (output += d));
@@ -98,12 +112,21 @@ async function launchBrowser() {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   });
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (e) => {
-    if (!/queryGalleryExtensions|marketplace|gallery/i.test(String(e.stack ?? e))) log('[pageerror]', String(e).slice(0, 300));
+    if (!/queryGalleryExtensions|marketplace|gallery/i.test(String(e.stack ?? e)))
+      log('[pageerror]', String(e).slice(0, 300));
   });
   return { browser, page };
 }
@@ -111,7 +134,12 @@ async function launchBrowser() {
 function installVsix() {
   const vsix = resolve(process.env.VSIX ?? join(root, 'ranklens.vsix'));
   if (!existsSync(vsix)) throw new Error(`${vsix} not found: run npm run package first`);
-  log(execFileSync(CODE_SERVER, [...serverArgs, '--install-extension', vsix, '--force'], { env, encoding: 'utf8' }).trim());
+  log(
+    execFileSync(CODE_SERVER, [...serverArgs, '--install-extension', vsix, '--force'], {
+      env,
+      encoding: 'utf8',
+    }).trim(),
+  );
 }
 
 async function runCommandFromPalette(page, title) {
@@ -139,8 +167,13 @@ async function tests() {
       ['extensionTestsPath', remote(join(root, 'out', 'test', 'integration', 'suite.js'))],
       ['skipWelcome', 'true'],
     ]);
-    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`);
-    code = await Promise.race([finished, timeout(Number(process.env.TEST_TIMEOUT_MS ?? 600_000), 'extension tests')]);
+    await page.goto(
+      `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`,
+    );
+    code = await Promise.race([
+      finished,
+      timeout(Number(process.env.TEST_TIMEOUT_MS ?? 600_000), 'extension tests'),
+    ]);
     await page.screenshot({ path: join(screenshotDir, 'integration-final.png') }).catch(() => undefined);
     log('extension tests exited with', code);
   } catch (error) {
@@ -186,7 +219,9 @@ async function palette() {
 async function serve() {
   installVsix();
   const { server, port } = await startServer([]);
-  log(`RankLens is installed in code-server. Open http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+  log(
+    `RankLens is installed in code-server. Open http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`,
+  );
   log('Then run "RankLens: Open Sample Dataset" from the command palette (F1). Ctrl+C stops the server.');
   await new Promise((done) => server.on('exit', done));
   return 0;

@@ -4,7 +4,9 @@ export interface IntegrationTest {
   readonly run: () => Promise<void>;
 }
 
-export async function runTests(tests: readonly IntegrationTest[]): Promise<{ passed: number; failed: number }> {
+export async function runTests(
+  tests: readonly IntegrationTest[],
+): Promise<{ passed: number; failed: number }> {
   let passed = 0;
   let failed = 0;
   for (const test of tests) {
@@ -15,7 +17,9 @@ export async function runTests(tests: readonly IntegrationTest[]): Promise<{ pas
       console.log(`ok - ${test.name} (${Date.now() - started} ms)`);
     } catch (error) {
       failed++;
-      console.error(`FAIL - ${test.name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      console.error(
+        `FAIL - ${test.name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
     }
   }
   console.log(`${passed} passed, ${failed} failed`);
@@ -25,6 +29,8 @@ export async function runTests(tests: readonly IntegrationTest[]): Promise<{ pas
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([
     promise,
-    new Promise<never>((_, fail) => setTimeout(() => fail(new Error(`timed out after ${ms} ms: ${what}`)), ms)),
+    new Promise<never>((_, fail) =>
+      setTimeout(() => fail(new Error(`timed out after ${ms} ms: ${what}`)), ms),
+    ),
   ]);
 }

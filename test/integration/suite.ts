@@ -42,7 +42,12 @@ const tests: IntegrationTest[] = [
     run: async () => {
       await api();
       const commands = await vscode.commands.getCommands(true);
-      for (const id of ['ranklens.openDataset', 'ranklens.evaluateRun', 'ranklens.openSampleDataset', 'ranklens.selectModel']) {
+      for (const id of [
+        'ranklens.openDataset',
+        'ranklens.evaluateRun',
+        'ranklens.openSampleDataset',
+        'ranklens.selectModel',
+      ]) {
         assert.ok(commands.includes(id), `missing command ${id}`);
       }
     },
@@ -51,7 +56,10 @@ const tests: IntegrationTest[] = [
     name: 'onnxruntime-node loads and runs inside the extension host',
     run: async () => {
       // Resolved from the extension's own node_modules, exactly as the ranker will be.
-      const ort = require(require.resolve('onnxruntime-node', { paths: [extensionPath()] })) as typeof import('onnxruntime-node');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const ort = require(
+        require.resolve('onnxruntime-node', { paths: [extensionPath()] }),
+      ) as typeof import('onnxruntime-node');
       const backends = ort.listSupportedBackends().map((b) => b.name);
       assert.ok(backends.includes('cpu'), `backends: ${backends.join(', ')}`);
       const tensor = new ort.Tensor('float32', Float32Array.from([1, 2, 3]), [3]);
@@ -63,7 +71,10 @@ const tests: IntegrationTest[] = [
     run: async () => {
       const rl = await api();
       const folder = dl19Folder();
-      const dataset = await vscode.commands.executeCommand<Awaited<ReturnType<RankLensApi['openDataset']>>>('ranklens.openDataset', { folder });
+      const dataset = await vscode.commands.executeCommand<Awaited<ReturnType<RankLensApi['openDataset']>>>(
+        'ranklens.openDataset',
+        { folder },
+      );
       assert.ok(dataset, 'no dataset returned');
       assert.equal(dataset.collection?.size, 4103);
       assert.equal(dataset.collection?.fromCache, false);
@@ -82,7 +93,10 @@ const tests: IntegrationTest[] = [
     run: async () => {
       const run = sharedData(extensionPath(), 'msmarco', 'pygaggle_dev105', 'run.dev.small.tsv');
       const qrels = sharedData(extensionPath(), 'msmarco', 'pygaggle_dev105', 'qrels.dev.small.tsv');
-      const outcome = await vscode.commands.executeCommand<Awaited<ReturnType<RankLensApi['evaluateRun']>>>('ranklens.evaluateRun', { run, qrels });
+      const outcome = await vscode.commands.executeCommand<Awaited<ReturnType<RankLensApi['evaluateRun']>>>(
+        'ranklens.evaluateRun',
+        { run, qrels },
+      );
       assert.ok(outcome, 'no evaluation returned');
       assert.equal(outcome.result.mrr.toFixed(3), '0.159');
       assert.equal(outcome.result.queriesEvaluated, 105);
@@ -121,7 +135,9 @@ const tests: IntegrationTest[] = [
   {
     name: 'commands of features still to come say so instead of doing nothing',
     run: async () => {
-      const answer = await vscode.commands.executeCommand<{ notYetAvailable?: boolean } | undefined>('ranklens.analyzeProbing');
+      const answer = await vscode.commands.executeCommand<{ notYetAvailable?: boolean } | undefined>(
+        'ranklens.analyzeProbing',
+      );
       assert.equal(answer?.notYetAvailable, true);
     },
   },

@@ -5,11 +5,13 @@ import * as fs from 'node:fs';
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 /** The real MS MARCO / BERT / Zhan et al. material that sits beside the repository (../shared/data). */
-export const SHARED_DATA = process.env.RANKLENS_SHARED_DATA ?? path.resolve(REPO_ROOT, '..', 'shared', 'data');
+export const SHARED_DATA =
+  process.env.RANKLENS_SHARED_DATA ?? path.resolve(REPO_ROOT, '..', 'shared', 'data');
 
 export function sharedFile(...parts: string[]): string {
   const p = path.join(SHARED_DATA, ...parts);
-  if (!fs.existsSync(p)) throw new Error(`test data missing: ${p} (set RANKLENS_SHARED_DATA to ../shared/data)`);
+  if (!fs.existsSync(p))
+    throw new Error(`test data missing: ${p} (set RANKLENS_SHARED_DATA to ../shared/data)`);
   return p;
 }
 

@@ -23,7 +23,23 @@ function firstRelevantHistogram(result: EvaluationResult): { labels: string[]; c
   for (const q of result.perQuery) {
     const r = q.firstRelevantRank;
     const bucket =
-      r === undefined ? 7 : r === 1 ? 0 : r === 2 ? 1 : r === 3 ? 2 : r <= 5 ? 3 : r <= 10 ? 4 : r <= 100 ? 5 : r <= 1000 ? 6 : 7;
+      r === undefined
+        ? 7
+        : r === 1
+          ? 0
+          : r === 2
+            ? 1
+            : r === 3
+              ? 2
+              : r <= 5
+                ? 3
+                : r <= 10
+                  ? 4
+                  : r <= 100
+                    ? 5
+                    : r <= 1000
+                      ? 6
+                      : 7;
     counts[bucket]++;
   }
   return { labels, counts };
@@ -31,16 +47,53 @@ function firstRelevantHistogram(result: EvaluationResult): { labels: string[]; c
 
 class EvaluationView extends LitElement {
   static override styles = css`
-    :host { display: block; padding: 12px 16px; color: var(--vscode-foreground); font-family: var(--vscode-font-family); }
-    h2 { font-weight: 600; font-size: 1.2em; margin: 0 0 4px; }
-    .files { opacity: 0.8; margin-bottom: 12px; word-break: break-all; }
-    .metrics { display: grid; grid-template-columns: repeat(auto-fill, minmax(140px, 1fr)); gap: 8px; margin: 12px 0; }
-    .metric { border: 1px solid var(--vscode-panel-border, #444); border-radius: 4px; padding: 8px; }
-    .metric .value { font-size: 1.6em; font-variant-numeric: tabular-nums; }
-    .metric .name { opacity: 0.8; }
-    #chart { width: 100%; height: 260px; }
-    vscode-table { max-height: 360px; }
-    .saved { margin: 8px 0; display: flex; gap: 8px; align-items: center; }
+    :host {
+      display: block;
+      padding: 12px 16px;
+      color: var(--vscode-foreground);
+      font-family: var(--vscode-font-family);
+    }
+    h2 {
+      font-weight: 600;
+      font-size: 1.2em;
+      margin: 0 0 4px;
+    }
+    .files {
+      opacity: 0.8;
+      margin-bottom: 12px;
+      word-break: break-all;
+    }
+    .metrics {
+      display: grid;
+      grid-template-columns: repeat(auto-fill, minmax(140px, 1fr));
+      gap: 8px;
+      margin: 12px 0;
+    }
+    .metric {
+      border: 1px solid var(--vscode-panel-border, #444);
+      border-radius: 4px;
+      padding: 8px;
+    }
+    .metric .value {
+      font-size: 1.6em;
+      font-variant-numeric: tabular-nums;
+    }
+    .metric .name {
+      opacity: 0.8;
+    }
+    #chart {
+      width: 100%;
+      height: 260px;
+    }
+    vscode-table {
+      max-height: 360px;
+    }
+    .saved {
+      margin: 8px 0;
+      display: flex;
+      gap: 8px;
+      align-items: center;
+    }
   `;
 
   private result: EvaluationResult | undefined;
@@ -67,19 +120,38 @@ class EvaluationView extends LitElement {
       [`nDCG@${r.options.ndcgDepth}`, r.ndcg],
       ...Object.entries(r.recall).map(([k, v]): [string, number] => [`Recall@${k}`, v]),
     ];
-    const worst = [...r.perQuery].sort((a, b) => a.reciprocalRank - b.reciprocalRank || a.ndcg - b.ndcg).slice(0, 200);
+    const worst = [...r.perQuery]
+      .sort((a, b) => a.reciprocalRank - b.reciprocalRank || a.ndcg - b.ndcg)
+      .slice(0, 200);
     return html`
       <h2>Evaluation</h2>
-      <div class="files">run ${r.runFile}<br />qrels ${r.qrelsFile} (relevant: grade ≥ ${r.options.minRelevance})</div>
+      <div class="files">
+        run ${r.runFile}<br />qrels ${r.qrelsFile} (relevant: grade ≥ ${r.options.minRelevance})
+      </div>
       <div class="metrics">
-        ${cards.map(([name, value]) => html`<div class="metric"><div class="value">${value.toFixed(4)}</div><div class="name">${name}</div></div>`)}
-        <div class="metric"><div class="value">${r.queriesEvaluated}</div><div class="name">queries evaluated</div></div>
+        ${cards.map(
+          ([name, value]) =>
+            html`<div class="metric">
+              <div class="value">${value.toFixed(4)}</div>
+              <div class="name">${name}</div>
+            </div>`,
+        )}
+        <div class="metric">
+          <div class="value">${r.queriesEvaluated}</div>
+          <div class="name">queries evaluated</div>
+        </div>
       </div>
       <div>
-        ${r.queriesInQrels} judged, ${r.queriesInRun} ranked${r.queriesMissingFromRun ? html`, <b>${r.queriesMissingFromRun} judged but not ranked</b> (0 in MRR)` : nothing}${r.queriesWithoutJudgements ? html`, ${r.queriesWithoutJudgements} ranked without judgements (ignored)` : nothing}.
+        ${r.queriesInQrels} judged, ${r.queriesInRun}
+        ranked${r.queriesMissingFromRun ? html`, <b>${r.queriesMissingFromRun} judged but not ranked</b> (0 in MRR)` : nothing}${r.queriesWithoutJudgements ? html`, ${r.queriesWithoutJudgements} ranked without judgements (ignored)` : nothing}.
       </div>
       <div id="chart"></div>
-      <div class="saved">Saved to <code>${this.savedTo}</code> <vscode-button secondary @click=${() => this.channel.post({ type: 'openJson' })}>Open JSON</vscode-button></div>
+      <div class="saved">
+        Saved to <code>${this.savedTo}</code>
+        <vscode-button secondary @click=${() => this.channel.post({ type: 'openJson' })}
+          >Open JSON</vscode-button
+        >
+      </div>
       <h3>Hardest queries</h3>
       <vscode-table zebra bordered-columns resizable columns='["20%","20%","20%","20%","20%"]'>
         <vscode-table-header slot="header">
@@ -91,13 +163,16 @@ class EvaluationView extends LitElement {
         </vscode-table-header>
         <vscode-table-body slot="body">
           ${worst.map(
-            (q) => html`<vscode-table-row>
-              <vscode-table-cell>${q.qid}</vscode-table-cell>
-              <vscode-table-cell>${q.reciprocalRank.toFixed(3)}</vscode-table-cell>
-              <vscode-table-cell>${q.inRun ? (q.firstRelevantRank ?? '—') : 'not ranked'}</vscode-table-cell>
-              <vscode-table-cell>${q.ndcg.toFixed(3)}</vscode-table-cell>
-              <vscode-table-cell>${q.relevantCount}</vscode-table-cell>
-            </vscode-table-row>`,
+            (q) =>
+              html`<vscode-table-row>
+                <vscode-table-cell>${q.qid}</vscode-table-cell>
+                <vscode-table-cell>${q.reciprocalRank.toFixed(3)}</vscode-table-cell>
+                <vscode-table-cell
+                  >${q.inRun ? (q.firstRelevantRank ?? '—') : 'not ranked'}</vscode-table-cell
+                >
+                <vscode-table-cell>${q.ndcg.toFixed(3)}</vscode-table-cell>
+                <vscode-table-cell>${q.relevantCount}</vscode-table-cell>
+              </vscode-table-row>`,
           )}
         </vscode-table-body>
       </vscode-table>

@@ -6,7 +6,9 @@ declare function acquireVsCodeApi(): VsCodeApi;
 
 const api = acquireVsCodeApi();
 
-export function createChannel<ToHost, FromHost>(onMessage: (message: FromHost) => void): { post(message: ToHost): void } {
+export function createChannel<ToHost, FromHost>(
+  onMessage: (message: FromHost) => void,
+): { post(message: ToHost): void } {
   window.addEventListener('message', (event: MessageEvent<FromHost>) => onMessage(event.data));
   return { post: (message: ToHost) => api.postMessage(message) };
 }

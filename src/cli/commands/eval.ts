@@ -15,6 +15,10 @@ export async function run(argv: string[]): Promise<number> {
   const result = evaluateRun(run, qrels, minRelevance === undefined ? {} : { minRelevance });
   const out = args.options.get('out');
   if (typeof out === 'string') await writeFile(out, JSON.stringify(result, null, 2) + '\n');
-  process.stdout.write(args.options.has('json') ? JSON.stringify({ ...result, perQuery: undefined }, null, 2) + '\n' : formatEvaluation(result));
+  process.stdout.write(
+    args.options.has('json')
+      ? JSON.stringify({ ...result, perQuery: undefined }, null, 2) + '\n'
+      : formatEvaluation(result),
+  );
   return 0;
 }

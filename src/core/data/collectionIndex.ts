@@ -39,7 +39,9 @@ interface IndexHeader {
   readonly idMode: 'numeric' | 'string';
 }
 
-type SortedIds = { readonly mode: 'numeric'; readonly ids: Uint32Array } | { readonly mode: 'string'; readonly ids: string[] };
+type SortedIds =
+  | { readonly mode: 'numeric'; readonly ids: Uint32Array }
+  | { readonly mode: 'string'; readonly ids: string[] };
 
 /**
  * A collection file (pid TAB passage per line) opened for random access: one streaming pass records each
@@ -198,7 +200,8 @@ async function buildIndex(
   );
 
   const count = offsets.length;
-  if (count === 0) throw new DataError(file, undefined, 'at least one "pid<TAB>passage" line', 'an empty file');
+  if (count === 0)
+    throw new DataError(file, undefined, 'at least one "pid<TAB>passage" line', 'an empty file');
   const rawOffsets = offsets.toArray();
   const rawLengths = lengths.toArray();
   const header: IndexHeader = {
@@ -245,12 +248,19 @@ async function buildIndex(
 }
 
 /** Finds the line numbers of both occurrences (a second pass, only on this rare error). */
-async function throwDuplicate(file: string, pid: string, firstOffset: number, secondOffset: number): Promise<never> {
+async function throwDuplicate(
+  file: string,
+  pid: string,
+  firstOffset: number,
+  secondOffset: number,
+): Promise<never> {
   const lineAt = new Map<number, number>();
   await scanLines(file, ({ fileOffset, lineNumber }) => {
     if (fileOffset === firstOffset || fileOffset === secondOffset) lineAt.set(fileOffset, lineNumber);
   });
-  const [first, second] = [lineAt.get(firstOffset), lineAt.get(secondOffset)].sort((a, b) => (a ?? 0) - (b ?? 0));
+  const [first, second] = [lineAt.get(firstOffset), lineAt.get(secondOffset)].sort(
+    (a, b) => (a ?? 0) - (b ?? 0),
+  );
   throw new DataError(file, second, `each pid once`, `pid ${pid} again (first on line ${first})`);
 }
 

@@ -54,7 +54,11 @@ export async function loadDataset(files: DatasetFiles, options: DatasetOptions =
     : undefined;
   const queries = await loadAll(files.queries, (f) => readQueries(f, { signal: options.signal }), attempt);
   const qrels = await loadAll(files.qrels, (f) => readQrels(f, { signal: options.signal }), attempt);
-  const runs = await loadAll(files.runs, (f) => readRun(f, { signal: options.signal, onProgress: stage(`Reading ${f}`) }), attempt);
+  const runs = await loadAll(
+    files.runs,
+    (f) => readRun(f, { signal: options.signal, onProgress: stage(`Reading ${f}`) }),
+    attempt,
+  );
   const dataset = { files, queries, qrels, runs, errors, issues: [] as DataIssue[] };
   const withCollection = collection ? { ...dataset, collection } : dataset;
   withCollection.issues.push(...crossCheck(withCollection));
@@ -99,7 +103,10 @@ function crossCheck(dataset: Omit<Dataset, 'issues'>): DataIssue[] {
     for (const r of dataset.runs) {
       const unknown = [...r.rankings.keys()].filter((qid) => !knownQid(qid));
       if (unknown.length > 0) {
-        issues.push({ file: r.file, message: `${unknown.length} ranked qid(s) have no query text (first: qid ${unknown[0]})` });
+        issues.push({
+          file: r.file,
+          message: `${unknown.length} ranked qid(s) have no query text (first: qid ${unknown[0]})`,
+        });
       }
     }
   }
@@ -117,7 +124,10 @@ function crossCheck(dataset: Omit<Dataset, 'issues'>): DataIssue[] {
         }
       }
       if (missing > 0) {
-        issues.push({ file: q.file, message: `${missing} of ${q.count} judged pids are not in the collection (first: pid ${example})` });
+        issues.push({
+          file: q.file,
+          message: `${missing} of ${q.count} judged pids are not in the collection (first: pid ${example})`,
+        });
       }
     }
   }

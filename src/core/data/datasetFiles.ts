@@ -21,7 +21,8 @@ export function roleFromName(file: string): DatasetFileRole | undefined {
   if (name.includes('qrel')) return 'qrels';
   if (name.includes('collection') || name.includes('corpus')) return 'collection';
   if (name.includes('quer') || name.includes('topics')) return 'queries';
-  if (/(^|[._-])(run|runs|top\d+|bm25|rerank|reranked)([._-]|$)/.test(name) || /\.(trec|run)$/.test(name)) return 'run';
+  if (/(^|[._-])(run|runs|top\d+|bm25|rerank|reranked)([._-]|$)/.test(name) || /\.(trec|run)$/.test(name))
+    return 'run';
   return undefined;
 }
 
@@ -56,7 +57,12 @@ export async function discoverDatasetFiles(folder: string): Promise<DatasetFiles
 export function classifyFiles(files: readonly string[]): DatasetFiles {
   const collection = files.filter((f) => roleFromName(f) === 'collection');
   if (collection.length > 1) {
-    throw new DataError(collection[1], undefined, 'one collection file', `also ${path.basename(collection[0])}`);
+    throw new DataError(
+      collection[1],
+      undefined,
+      'one collection file',
+      `also ${path.basename(collection[0])}`,
+    );
   }
   const of = (role: DatasetFileRole) => files.filter((f) => (roleFromName(f) ?? 'run') === role);
   const out: DatasetFiles = { queries: of('queries'), qrels: of('qrels'), runs: of('run') };

@@ -56,7 +56,12 @@ export async function scanLines(
         );
       }
       if (carried === buffer.length) buffer = grow(buffer);
-      const { bytesRead } = await handle.read(buffer, carried, buffer.length - carried, filePosition + carried);
+      const { bytesRead } = await handle.read(
+        buffer,
+        carried,
+        buffer.length - carried,
+        filePosition + carried,
+      );
       const available = carried + bytesRead;
       const atEnd = bytesRead === 0;
       let lineStart = 0;
@@ -96,7 +101,11 @@ export async function readTextLines(
   onLine: (text: string, lineNumber: number) => void,
   options: TaskOptions = {},
 ): Promise<ScanResult> {
-  return scanLines(file, (line) => onLine(line.buffer.toString('utf8', line.start, line.end), line.lineNumber), options);
+  return scanLines(
+    file,
+    (line) => onLine(line.buffer.toString('utf8', line.start, line.end), line.lineNumber),
+    options,
+  );
 }
 
 export async function openForReading(file: string) {

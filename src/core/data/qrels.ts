@@ -37,9 +37,15 @@ export async function readQrels(file: string, options: TaskOptions = {}): Promis
         throw new DataError(file, lineNumber, `${columns} columns like the lines before`, `${fields.length}`);
       }
       columns = fields.length;
-      const [qid, pid, gradeText] = fields.length === 4 ? [fields[0], fields[2], fields[3]] : [fields[0], fields[1], '1'];
+      const [qid, pid, gradeText] =
+        fields.length === 4 ? [fields[0], fields[2], fields[3]] : [fields[0], fields[1], '1'];
       if (!/^-?\d+$/.test(gradeText)) {
-        throw new DataError(file, lineNumber, 'an integer relevance grade in column 4', quoteForError(gradeText));
+        throw new DataError(
+          file,
+          lineNumber,
+          'an integer relevance grade in column 4',
+          quoteForError(gradeText),
+        );
       }
       const grade = Number(gradeText);
       let forQuery = judgements.get(qid);

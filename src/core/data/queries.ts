@@ -19,7 +19,12 @@ export async function readQueries(file: string, options: TaskOptions = {}): Prom
       if (line.trim() === '') return;
       const tab = line.indexOf('\t');
       if (tab < 0) {
-        throw new DataError(file, lineNumber, 'a query line "qid<TAB>query text"', `no tab in ${quoteForError(line)}`);
+        throw new DataError(
+          file,
+          lineNumber,
+          'a query line "qid<TAB>query text"',
+          `no tab in ${quoteForError(line)}`,
+        );
       }
       const qid = line.slice(0, tab).trim();
       if (qid === '' || /\s/.test(qid)) {
@@ -34,6 +39,7 @@ export async function readQueries(file: string, options: TaskOptions = {}): Prom
     },
     options,
   );
-  if (texts.size === 0) throw new DataError(file, undefined, 'at least one "qid<TAB>query" line', 'an empty file');
+  if (texts.size === 0)
+    throw new DataError(file, undefined, 'at least one "qid<TAB>query" line', 'an empty file');
   return { file, texts, lineOf };
 }

@@ -68,7 +68,12 @@ export async function readRun(file: string, options: TaskOptions = {}): Promise<
       }
       const first = pidsOfQuery.get(entry.pid);
       if (first !== undefined) {
-        throw new DataError(file, lineNumber, `each pid once per query`, `pid ${entry.pid} again for qid ${qid} (first on line ${first})`);
+        throw new DataError(
+          file,
+          lineNumber,
+          `each pid once per query`,
+          `pid ${entry.pid} again for qid ${qid} (first on line ${first})`,
+        );
       }
       pidsOfQuery.set(entry.pid, lineNumber);
       entries.get(qid)!.push(entry);
@@ -81,26 +86,50 @@ export async function readRun(file: string, options: TaskOptions = {}): Promise<
   return { file, format, rankings, lineCount: lines, ...(tag ? { tag } : {}) };
 }
 
-function parseRunLine(file: string, format: RunFormat, line: string, lineNumber: number): { qid: string; entry: RawEntry } {
+function parseRunLine(
+  file: string,
+  format: RunFormat,
+  line: string,
+  lineNumber: number,
+): { qid: string; entry: RawEntry } {
   const fail = (expected: string, found: string): never => {
     throw new DataError(file, lineNumber, expected, found);
   };
   if (format === 'trec') {
     const w = line.trim().split(/\s+/);
-    if (w.length !== 6) fail('6 columns "qid Q0 pid rank score tag" like the first line', `${w.length} in ${quoteForError(line)}`);
+    if (w.length !== 6)
+      fail(
+        '6 columns "qid Q0 pid rank score tag" like the first line',
+        `${w.length} in ${quoteForError(line)}`,
+      );
     if (!/^\d+$/.test(w[3])) fail('an integer rank in column 4', quoteForError(w[3]));
     if (!isNumber(w[4])) fail('a numeric score in column 5', quoteForError(w[4]));
     // trec_eval reads scores as C floats; rounding the same way makes its ties ours.
-    return { qid: w[0], entry: { pid: w[2], rank: Number(w[3]), score: Math.fround(Number(w[4])), line: lineNumber } };
+    return {
+      qid: w[0],
+      entry: { pid: w[2], rank: Number(w[3]), score: Math.fround(Number(w[4])), line: lineNumber },
+    };
   }
   const t = line.split('\t');
   if (format === 'msmarco') {
-    if (t.length !== 3) fail('3 tab-separated columns "qid pid rank" like the first line', `${t.length} in ${quoteForError(line)}`);
+    if (t.length !== 3)
+      fail(
+        '3 tab-separated columns "qid pid rank" like the first line',
+        `${t.length} in ${quoteForError(line)}`,
+      );
     const rank = t[2].trim();
-    if (!/^\d+$/.test(rank) || Number(rank) < 1) fail('a positive integer rank in column 3', quoteForError(rank));
-    return { qid: t[0].trim(), entry: { pid: t[1].trim(), rank: Number(rank), score: NaN, line: lineNumber } };
+    if (!/^\d+$/.test(rank) || Number(rank) < 1)
+      fail('a positive integer rank in column 3', quoteForError(rank));
+    return {
+      qid: t[0].trim(),
+      entry: { pid: t[1].trim(), rank: Number(rank), score: NaN, line: lineNumber },
+    };
   }
-  if (t.length < 4) fail('4 tab-separated columns "qid pid query passage" like the first line', `${t.length} in ${quoteForError(line)}`);
+  if (t.length < 4)
+    fail(
+      '4 tab-separated columns "qid pid query passage" like the first line',
+      `${t.length} in ${quoteForError(line)}`,
+    );
   return { qid: t[0].trim(), entry: { pid: t[1].trim(), rank: 0, score: NaN, line: lineNumber } };
 }
 
@@ -113,7 +142,12 @@ function orderCandidates(file: string, format: RunFormat, qid: string, list: Raw
     list.sort((a, b) => a.rank - b.rank);
     for (let i = 1; i < list.length; i++) {
       if (list[i].rank === list[i - 1].rank) {
-        throw new DataError(file, list[i].line, `distinct ranks per query`, `rank ${list[i].rank} twice for qid ${qid} (also line ${list[i - 1].line})`);
+        throw new DataError(
+          file,
+          list[i].line,
+          `distinct ranks per query`,
+          `rank ${list[i].rank} twice for qid ${qid} (also line ${list[i - 1].line})`,
+        );
       }
     }
     return list.map((e) => ({ pid: e.pid, rank: e.rank }));

@@ -10,7 +10,9 @@ export function formatEvaluation(r: EvaluationResult): string {
     ...Object.entries(r.recall).map(([k, v]) => `Recall@${k}:`.padEnd(14) + v.toFixed(4)),
     `queries: ${r.queriesEvaluated} evaluated, ${r.queriesInQrels} judged, ${r.queriesInRun} ranked` +
       (r.queriesMissingFromRun ? `, ${r.queriesMissingFromRun} judged but not ranked (0 in MRR)` : '') +
-      (r.queriesWithoutJudgements ? `, ${r.queriesWithoutJudgements} ranked without judgements (ignored)` : ''),
+      (r.queriesWithoutJudgements
+        ? `, ${r.queriesWithoutJudgements} ranked without judgements (ignored)`
+        : ''),
   ];
   return lines.join('\n') + '\n';
 }

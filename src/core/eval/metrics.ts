@@ -42,7 +42,12 @@ export interface EvaluationResult {
   readonly perQuery: readonly QueryMetrics[];
 }
 
-const DEFAULTS: Required<EvaluationOptions> = { minRelevance: 1, mrrDepth: 10, ndcgDepth: 10, recallDepths: [100, 1000] };
+const DEFAULTS: Required<EvaluationOptions> = {
+  minRelevance: 1,
+  mrrDepth: 10,
+  ndcgDepth: 10,
+  recallDepths: [100, 1000],
+};
 
 /**
  * MRR as the official MS MARCO script computes it, nDCG and recall as trec_eval does (graded linear gains,
@@ -60,7 +65,14 @@ export function evaluateRun(run: Run, qrels: Qrels, options: EvaluationOptions =
     const ranking = run.rankings.get(qid);
     const relevantCount = countRelevant(grades, o.minRelevance);
     if (!ranking) {
-      perQuery.push({ qid, inRun: false, reciprocalRank: 0, ndcg: 0, recall: zeroRecall(o.recallDepths), relevantCount });
+      perQuery.push({
+        qid,
+        inRun: false,
+        reciprocalRank: 0,
+        ndcg: 0,
+        recall: zeroRecall(o.recallDepths),
+        relevantCount,
+      });
       continue;
     }
     evaluated++;
@@ -69,7 +81,10 @@ export function evaluateRun(run: Run, qrels: Qrels, options: EvaluationOptions =
     const ndcg = ndcgAt(ranking, grades, o.ndcgDepth);
     const recall: Record<string, number> = {};
     for (const k of o.recallDepths) {
-      const found = relevantCount === 0 ? 0 : ranking.filter((c) => c.rank <= k && (grades.get(c.pid) ?? 0) >= o.minRelevance).length;
+      const found =
+        relevantCount === 0
+          ? 0
+          : ranking.filter((c) => c.rank <= k && (grades.get(c.pid) ?? 0) >= o.minRelevance).length;
       recall[String(k)] = relevantCount === 0 ? 0 : found / relevantCount;
       recallSums[String(k)] += recall[String(k)];
     }
@@ -94,7 +109,9 @@ export function evaluateRun(run: Run, qrels: Qrels, options: EvaluationOptions =
     options: o,
     mrr: queriesInQrels === 0 ? 0 : rrSum / queriesInQrels,
     ndcg: evaluated === 0 ? 0 : ndcgSum / evaluated,
-    recall: Object.fromEntries(Object.entries(recallSums).map(([k, s]) => [k, evaluated === 0 ? 0 : s / evaluated])),
+    recall: Object.fromEntries(
+      Object.entries(recallSums).map(([k, s]) => [k, evaluated === 0 ? 0 : s / evaluated]),
+    ),
     queriesInQrels,
     queriesInRun: run.rankings.size,
     queriesEvaluated: evaluated,
@@ -105,7 +122,11 @@ export function evaluateRun(run: Run, qrels: Qrels, options: EvaluationOptions =
 }
 
 /** trec_eval's ndcg_cut: DCG over ranks 1..depth with gain = grade (negative grades count 0). */
-export function ndcgAt(ranking: readonly RankedCandidate[], grades: ReadonlyMap<string, number>, depth: number): number {
+export function ndcgAt(
+  ranking: readonly RankedCandidate[],
+  grades: ReadonlyMap<string, number>,
+  depth: number,
+): number {
   let dcg = 0;
   for (const candidate of ranking) {
     if (candidate.rank > depth) break;

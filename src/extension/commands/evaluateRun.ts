@@ -32,13 +32,22 @@ export async function evaluateRunCommand(
   if (!runFile) return undefined;
   const qrelsFile = args.qrels ?? (await pickFile('qrels', controller.dataset?.files.qrels ?? []));
   if (!qrelsFile) return undefined;
-  const minRelevance = args.minRelevance ?? vscode.workspace.getConfiguration('ranklens').get<number>('evaluation.minRelevance', 1);
+  const minRelevance =
+    args.minRelevance ??
+    vscode.workspace.getConfiguration('ranklens').get<number>('evaluation.minRelevance', 1);
   const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `RankLens: evaluating ${path.basename(runFile)}`, cancellable: true },
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `RankLens: evaluating ${path.basename(runFile)}`,
+      cancellable: true,
+    },
     async (_progress, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
-      const [run, qrels] = await Promise.all([readRun(runFile, { signal: abort.signal }), readQrels(qrelsFile, { signal: abort.signal })]);
+      const [run, qrels] = await Promise.all([
+        readRun(runFile, { signal: abort.signal }),
+        readQrels(qrelsFile, { signal: abort.signal }),
+      ]);
       return evaluateRun(run, qrels, { minRelevance });
     },
   );
@@ -53,13 +62,20 @@ export async function evaluateRunCommand(
 async function pickFile(role: 'run' | 'qrels', known: readonly string[]): Promise<string | undefined> {
   const browse = 'Browse…';
   if (known.length > 0) {
-    const items: vscode.QuickPickItem[] = [...known.map((f) => ({ label: path.basename(f), description: f })), { label: browse }];
+    const items: vscode.QuickPickItem[] = [
+      ...known.map((f) => ({ label: path.basename(f), description: f })),
+      { label: browse },
+    ];
     const choice = await vscode.window.showQuickPick(items, {
       placeHolder: `Pick the ${role} file`,
     });
     if (!choice) return undefined;
     if (choice.label !== browse) return choice.description;
   }
-  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: `Use as ${role}`, title: `RankLens: ${role} file` });
+  const picked = await vscode.window.showOpenDialog({
+    canSelectMany: false,
+    openLabel: `Use as ${role}`,
+    title: `RankLens: ${role} file`,
+  });
   return picked?.[0]?.fsPath;
 }

@@ -13,12 +13,17 @@ export const NOT_YET_AVAILABLE: Readonly<Record<string, string>> = {
   'ranklens.analyzeInteractionMasking': 'query/document interaction masks (Figure 4)',
 };
 
-export function registerNotYetAvailable(context: vscode.ExtensionContext, implemented: ReadonlySet<string>): void {
+export function registerNotYetAvailable(
+  context: vscode.ExtensionContext,
+  implemented: ReadonlySet<string>,
+): void {
   for (const [command, feature] of Object.entries(NOT_YET_AVAILABLE)) {
     if (implemented.has(command)) continue;
     context.subscriptions.push(
       vscode.commands.registerCommand(command, () => {
-        void vscode.window.showInformationMessage(`RankLens: ${feature} is not available in this version yet.`);
+        void vscode.window.showInformationMessage(
+          `RankLens: ${feature} is not available in this version yet.`,
+        );
         return { notYetAvailable: true, feature };
       }),
     );

@@ -4,9 +4,13 @@ import { classifyFiles, discoverDatasetFiles, type Dataset, type DatasetFiles } 
 import type { DatasetController } from '../datasetController';
 
 /** Either a folder of MS MARCO files or a list of files; with no argument, the user picks. */
-export type OpenDatasetArgs = { readonly folder: string } | { readonly files: readonly string[] } | vscode.Uri;
+export type OpenDatasetArgs =
+  { readonly folder: string } | { readonly files: readonly string[] } | vscode.Uri;
 
-export async function openDatasetCommand(controller: DatasetController, args?: OpenDatasetArgs): Promise<Dataset | undefined> {
+export async function openDatasetCommand(
+  controller: DatasetController,
+  args?: OpenDatasetArgs,
+): Promise<Dataset | undefined> {
   const files = await resolveFiles(args);
   if (!files) return undefined;
   const dataset = await controller.open(files);
@@ -15,11 +19,18 @@ export async function openDatasetCommand(controller: DatasetController, args?: O
     const problems = dataset.errors.length + dataset.issues.length;
     const summary = `${dataset.collection ? `${dataset.collection.size} passages, ` : ''}${dataset.queries.reduce((n, q) => n + q.texts.size, 0)} queries, ${dataset.runs.length} run(s)`;
     if (dataset.errors.length > 0) {
-      void vscode.window.showWarningMessage(`RankLens: dataset opened with ${dataset.errors.length} unreadable file(s): ${dataset.errors[0].message}`, 'Show Problems').then((c) => {
-        if (c) void vscode.commands.executeCommand('ranklens.dataset.focus');
-      });
+      void vscode.window
+        .showWarningMessage(
+          `RankLens: dataset opened with ${dataset.errors.length} unreadable file(s): ${dataset.errors[0].message}`,
+          'Show Problems',
+        )
+        .then((c) => {
+          if (c) void vscode.commands.executeCommand('ranklens.dataset.focus');
+        });
     } else {
-      void vscode.window.showInformationMessage(`RankLens: dataset opened (${summary}${problems ? `; ${problems} warning(s)` : ''}).`);
+      void vscode.window.showInformationMessage(
+        `RankLens: dataset opened (${summary}${problems ? `; ${problems} warning(s)` : ''}).`,
+      );
     }
   }
   return dataset;

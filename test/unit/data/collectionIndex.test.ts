@@ -1,6 +1,14 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { appendFileSync, readFileSync, writeFileSync, openSync, ftruncateSync, closeSync, utimesSync } from 'node:fs';
+import {
+  appendFileSync,
+  readFileSync,
+  writeFileSync,
+  openSync,
+  ftruncateSync,
+  closeSync,
+  utimesSync,
+} from 'node:fs';
 import * as path from 'node:path';
 import { CollectionIndex, DataError } from '../../../src/core/data';
 import { sharedFile } from '../../support/paths';
@@ -19,7 +27,11 @@ function passagesInMemory(file: string): Map<string, string> {
   return out;
 }
 
-async function rejectsWith(promise: Promise<unknown>, line: number | undefined, pattern: RegExp): Promise<DataError> {
+async function rejectsWith(
+  promise: Promise<unknown>,
+  line: number | undefined,
+  pattern: RegExp,
+): Promise<DataError> {
   try {
     await promise;
   } catch (error) {
@@ -86,7 +98,10 @@ describe('CollectionIndex on real MS MARCO passages', () => {
 
   it('sorts unsorted pids and supports non-numeric ids such as MS MARCO document ids', async () => {
     const unsorted = await CollectionIndex.open(tempFile('c.tsv', '30\tc\n10\ta\n20\tb\n'));
-    assert.deepEqual([0, 1, 2].map((i) => unsorted.idAt(i)), ['10', '20', '30']);
+    assert.deepEqual(
+      [0, 1, 2].map((i) => unsorted.idAt(i)),
+      ['10', '20', '30'],
+    );
     assert.equal((await unsorted.get('20'))?.text, 'b');
     const docs = await CollectionIndex.open(tempFile('docs.tsv', 'D2\tsecond\r\nD1\tfirst\r\n007\tbond\n'));
     assert.equal((await docs.get('D1'))?.text, 'first');
@@ -103,16 +118,32 @@ describe('CollectionIndex on real MS MARCO passages', () => {
 
 describe('CollectionIndex on bad input', () => {
   it('names the line of a line without a tab', async () => {
-    await rejectsWith(CollectionIndex.open(tempFile('c.tsv', '1\tone\n2 two\n')), 2, /c\.tsv:2: expected a passage line "pid<TAB>passage text", found no tab/);
+    await rejectsWith(
+      CollectionIndex.open(tempFile('c.tsv', '1\tone\n2 two\n')),
+      2,
+      /c\.tsv:2: expected a passage line "pid<TAB>passage text", found no tab/,
+    );
   });
 
   it('names both lines of a duplicate pid', async () => {
-    await rejectsWith(CollectionIndex.open(tempFile('c.tsv', '1\tone\n2\ttwo\n1\tuno\n')), 3, /pid 1 again \(first on line 1\)/);
-    await rejectsWith(CollectionIndex.open(tempFile('c.tsv', 'a\tone\nb\ttwo\nb\tdos\n')), 3, /pid b again \(first on line 2\)/);
+    await rejectsWith(
+      CollectionIndex.open(tempFile('c.tsv', '1\tone\n2\ttwo\n1\tuno\n')),
+      3,
+      /pid 1 again \(first on line 1\)/,
+    );
+    await rejectsWith(
+      CollectionIndex.open(tempFile('c.tsv', 'a\tone\nb\ttwo\nb\tdos\n')),
+      3,
+      /pid b again \(first on line 2\)/,
+    );
   });
 
   it('names the line and column of a byte that is not UTF-8, and leaves the file as it was', async () => {
-    const bytes = Buffer.concat([Buffer.from('1\tfine\n2\tcaf'), Buffer.from([0xe9]), Buffer.from(' latin-1\n')]);
+    const bytes = Buffer.concat([
+      Buffer.from('1\tfine\n2\tcaf'),
+      Buffer.from([0xe9]),
+      Buffer.from(' latin-1\n'),
+    ]);
     const file = tempFile('c.tsv', bytes);
     await rejectsWith(CollectionIndex.open(file), 2, /UTF-8 text, found byte 0xe9 at column 6/);
     assert.deepEqual(readFileSync(file), bytes);

@@ -57,7 +57,10 @@ describe('qrels', () => {
     assert.equal(conflict.line, 2);
     assert.match(conflict.message, /line 1 grades 1/);
     assert.equal((await dataError(readQrels(tempFile('qrels.txt', '1 0 10 x\n')))).line, 1);
-    assert.match((await dataError(readQrels(tempFile('qrels.txt', '1 0 10 1\n1 0 10\n')))).message, /qrels.txt:2: expected a qrels line/);
+    assert.match(
+      (await dataError(readQrels(tempFile('qrels.txt', '1 0 10 1\n1 0 10\n')))).message,
+      /qrels.txt:2: expected a qrels line/,
+    );
   });
 });
 
@@ -68,22 +71,48 @@ describe('runs', () => {
     assert.equal(run.rankings.size, 105);
     assert.equal(run.rankings.get('188714')?.[0].pid, '2133570');
     const shuffled = await readRun(tempFile('run.tsv', '1\t30\t3\n1\t10\t1\n1\t20\t2\n'));
-    assert.deepEqual(shuffled.rankings.get('1')?.map((c) => c.pid), ['10', '20', '30']);
+    assert.deepEqual(
+      shuffled.rankings.get('1')?.map((c) => c.pid),
+      ['10', '20', '30'],
+    );
   });
   it('orders TREC runs as trec_eval does: score descending, ties by docno descending, at float precision', async () => {
-    const run = await readRun(tempFile('run.trec', ['1 Q0 a 1 2.0 t', '1 Q0 b 2 2.0 t', '1 Q0 c 3 3.0 t', '1 Q0 d 4 1.00000001 t', '1 Q0 e 5 1.0 t'].join('\n')));
+    const run = await readRun(
+      tempFile(
+        'run.trec',
+        [
+          '1 Q0 a 1 2.0 t',
+          '1 Q0 b 2 2.0 t',
+          '1 Q0 c 3 3.0 t',
+          '1 Q0 d 4 1.00000001 t',
+          '1 Q0 e 5 1.0 t',
+        ].join('\n'),
+      ),
+    );
     assert.equal(run.format, 'trec');
     assert.equal(run.tag, 't');
     // 1.00000001 and 1.0 are the same C float, so "e" > "d" wins the tie.
-    assert.deepEqual(run.rankings.get('1')?.map((c) => c.pid), ['c', 'b', 'a', 'e', 'd']);
+    assert.deepEqual(
+      run.rankings.get('1')?.map((c) => c.pid),
+      ['c', 'b', 'a', 'e', 'd'],
+    );
   });
   it('reads top1000 files in file order', async () => {
     const run = await readRun(tempFile('top1000.dev', '1\t20\tq one\tpassage b\n1\t10\tq one\tpassage a\n'));
     assert.equal(run.format, 'top1000');
-    assert.deepEqual(run.rankings.get('1')?.map((c) => [c.pid, c.rank]), [['20', 1], ['10', 2]]);
+    assert.deepEqual(
+      run.rankings.get('1')?.map((c) => [c.pid, c.rank]),
+      [
+        ['20', 1],
+        ['10', 2],
+      ],
+    );
   });
   it('names the line of an unknown format, a repeated pid, a repeated rank and a changed format', async () => {
-    assert.match((await dataError(readRun(tempFile('run.tsv', 'just words\n')))).message, /run.tsv:1: expected a run line/);
+    assert.match(
+      (await dataError(readRun(tempFile('run.tsv', 'just words\n')))).message,
+      /run.tsv:1: expected a run line/,
+    );
     const repeated = await dataError(readRun(tempFile('run.tsv', '1\t10\t1\n1\t10\t2\n')));
     assert.equal(repeated.line, 2);
     const rank = await dataError(readRun(tempFile('run.tsv', '1\t10\t1\n1\t11\t1\n')));
@@ -97,15 +126,24 @@ describe('runs', () => {
 describe('datasets', () => {
   it('discovers files by their MS MARCO names and cross-checks them', async () => {
     const folder = tempDir();
-    copyFileSync(sharedFile('msmarco', 'dl19', 'collection.dl19-relevant.tsv'), path.join(folder, 'collection.tsv'));
+    copyFileSync(
+      sharedFile('msmarco', 'dl19', 'collection.dl19-relevant.tsv'),
+      path.join(folder, 'collection.tsv'),
+    );
     copyFileSync(sharedFile('msmarco', 'dl19', 'queries.dl19.tsv'), path.join(folder, 'queries.dl19.tsv'));
-    copyFileSync(sharedFile('msmarco', 'dl19', 'qrels.dl19-passage.txt'), path.join(folder, 'qrels.dl19-passage.txt'));
+    copyFileSync(
+      sharedFile('msmarco', 'dl19', 'qrels.dl19-passage.txt'),
+      path.join(folder, 'qrels.dl19-passage.txt'),
+    );
     writeFileSync(path.join(folder, 'run.bm25.tsv'), '19335\t0\t1\n999\t0\t1\n');
     writeFileSync(path.join(folder, 'notes.md'), '# not data\n');
     mkdirSync(path.join(folder, 'sub'));
     const files = await discoverDatasetFiles(folder);
     assert.equal(path.basename(files.collection ?? ''), 'collection.tsv');
-    assert.deepEqual(files.runs.map((f) => path.basename(f)), ['run.bm25.tsv']);
+    assert.deepEqual(
+      files.runs.map((f) => path.basename(f)),
+      ['run.bm25.tsv'],
+    );
     const dataset = await loadDataset(files);
     assert.equal(dataset.errors.length, 0);
     assert.equal(queryText(dataset, '19335'), 'anthropological definition of environment');
@@ -116,7 +154,9 @@ describe('datasets', () => {
   });
   it('keeps loading the other files when one is broken', async () => {
     const broken = tempFile('queries.tsv', 'no tab here\n');
-    const dataset = await loadDataset(classifyFiles([broken, sharedFile('msmarco', 'dl19', 'qrels.dl19-passage.txt')]));
+    const dataset = await loadDataset(
+      classifyFiles([broken, sharedFile('msmarco', 'dl19', 'qrels.dl19-passage.txt')]),
+    );
     assert.equal(dataset.errors.length, 1);
     assert.equal(dataset.errors[0].line, 1);
     assert.equal(dataset.qrels.length, 1);
@@ -125,7 +165,13 @@ describe('datasets', () => {
     const folder = tempDir();
     writeFileSync(path.join(folder, 'collection.a.tsv'), '1\ta\n');
     writeFileSync(path.join(folder, 'collection.b.tsv'), '1\tb\n');
-    assert.match((await dataError(discoverDatasetFiles(folder))).message, /one collection file per dataset folder/);
-    assert.match((await dataError(discoverDatasetFiles(path.join(folder, 'nope')))).message, /no such folder/);
+    assert.match(
+      (await dataError(discoverDatasetFiles(folder))).message,
+      /one collection file per dataset folder/,
+    );
+    assert.match(
+      (await dataError(discoverDatasetFiles(path.join(folder, 'nope')))).message,
+      /no such folder/,
+    );
   });
 });

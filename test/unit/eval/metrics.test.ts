@@ -14,7 +14,9 @@ describe('metrics against the official tools', () => {
     assert.ok(Math.abs(result.mrr - 0.15906651549508694) < 1e-12, String(result.mrr));
     assert.equal(result.queriesEvaluated, 105);
     // pygaggle's "R@1000 0.8476" counts queries with any relevant passage in the top 1000 (89 of 105).
-    const anyFound = result.perQuery.filter((q) => q.firstRelevantRank !== undefined && q.firstRelevantRank <= 1000).length;
+    const anyFound = result.perQuery.filter(
+      (q) => q.firstRelevantRank !== undefined && q.firstRelevantRank <= 1000,
+    ).length;
     assert.equal(anyFound, 89);
   });
 
