@@ -1,0 +1,27 @@
+// npm run bench [name …]: runs the named benchmarks (default: all), each in its own process.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+
+const available: Record<string, string[]> = {
+  indexing: ['indexing.ts', '1024'],
+  model: ['model.ts'],
+};
+const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(available);
+let failed = 0;
+for (const name of chosen) {
+  const spec = available[name];
+  if (!spec || !existsSync(path.join(__dirname, spec[0]))) {
+    console.error(`unknown benchmark ${name}; known: ${Object.keys(available).join(', ')}`);
+    failed++;
+    continue;
+  }
+  console.log(`\n== ${name} ==`);
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(__dirname, spec[0]), ...spec.slice(1)],
+    { stdio: 'inherit' },
+  );
+  if (r.status !== 0) failed++;
+}
+process.exit(failed === 0 ? 0 : 1);
