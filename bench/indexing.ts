@@ -25,9 +25,9 @@ async function generate(file: string, targetBytes: number): Promise<number> {
       chunk += `${pid++}\t${text}.\n`;
     }
     written += Buffer.byteLength(chunk);
-    if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
   }
-  await new Promise((r) => out.end(r));
+  await new Promise<void>((r) => out.end(() => r()));
   return pid;
 }
 

@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// Runs the bundled CLI (npm run build produces out/cli.js).
-require('../out/cli.js');
+// The `ranklens` command: runs the bundled CLI (npm run build produces out/cli.js).
+require('../out/cli.js').runCli();

@@ -1,6 +1,5 @@
 // One esbuild configuration for every bundle: the extension host, the CLI, the inference worker and the webviews.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -18,16 +17,12 @@ const node = {
   // onnxruntime-node is a native addon: it ships in node_modules, never inside a bundle.
   external: ['vscode', 'onnxruntime-node'],
 };
-const optional = (entry) => (existsSync(entry) ? [entry] : []);
 
 const builds = [
   { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'out/extension.js' },
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'out/cli.js' },
-  ...optional('src/core/runtime/workerMain.ts').map((e) => ({
-    ...node,
-    entryPoints: [e],
-    outfile: 'out/rankerWorker.js',
-  })),
+  // Inference runs in this worker thread, off the extension host's event loop (RankerWorkerClient).
+  { ...node, entryPoints: ['src/core/runtime/worker-entry.ts'], outfile: 'out/ranker-worker.js' },
   { ...node, entryPoints: ['test/integration/suite.ts'], outfile: 'out/test/integration/suite.js' },
   {
     ...common,

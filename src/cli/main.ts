@@ -2,6 +2,9 @@ import { DataError } from '../core/data';
 import { CancelledError } from '../core/progress';
 import { UsageError } from './args';
 import * as evalCommand from './commands/eval';
+import * as inspectCommand from './commands/inspect';
+import * as scoreCommand from './commands/score';
+import { CheckpointError } from '../core/model/errors';
 
 interface Command {
   readonly usage: string;
@@ -10,6 +13,8 @@ interface Command {
 
 const commands: Record<string, Command> = {
   eval: evalCommand,
+  score: scoreCommand,
+  inspect: inspectCommand,
 };
 
 function help(): string {
@@ -36,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`ranklens ${name}: ${error.message}\n\n${command.usage}\n`);
       return 2;
     }
-    if (error instanceof DataError || error instanceof CancelledError) {
+    if (error instanceof DataError || error instanceof CheckpointError || error instanceof CancelledError) {
       process.stderr.write(`ranklens ${name}: ${error.message}\n`);
       return 1;
     }
@@ -44,7 +49,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
+/** Runs the CLI on this process's arguments and exits with its code. */
+export function runCli(): void {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
@@ -55,3 +61,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runCli();

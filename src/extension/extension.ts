@@ -2,7 +2,14 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Dataset } from '../core/data';
 import { evaluateRunCommand, type EvaluateRunArgs, type EvaluateRunOutcome } from './commands/evaluateRun';
+import {
+  selectModelCommand,
+  scorePairCommand,
+  type ScorePairArgs,
+  type ScorePairOutcome,
+} from './commands/modelCommands';
 import { registerNotYetAvailable } from './commands/notYetAvailable';
+import { ModelController, type LoadedModel } from './modelController';
 import { openDatasetCommand, type OpenDatasetArgs } from './commands/openDataset';
 import { DatasetController } from './datasetController';
 import { DatasetTreeProvider } from './datasetTree';
@@ -15,6 +22,9 @@ export interface RankLensApi {
   readonly openDataset: (args?: OpenDatasetArgs) => Promise<Dataset | undefined>;
   readonly evaluateRun: (args?: EvaluateRunArgs) => Promise<EvaluateRunOutcome | undefined>;
   readonly sampleFolder: string;
+  readonly model: () => Promise<LoadedModel>;
+  readonly selectModel: (dir?: string) => Promise<LoadedModel | undefined>;
+  readonly scorePair: (args?: ScorePairArgs) => Promise<ScorePairOutcome | undefined>;
 }
 
 export function activate(context: vscode.ExtensionContext): RankLensApi {
@@ -31,6 +41,13 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
   context.subscriptions.push(
     vscode.workspace.registerTextDocumentContentProvider(PASSAGE_SCHEME, new PassageDocuments(controller)),
   );
+  const models = new ModelController(
+    path.join(context.extensionPath, 'models', 'ranklens-mini'),
+    path.join(context.extensionPath, 'out', 'ranker-worker.js'),
+    path.join(context.globalStorageUri.fsPath, 'graphs'),
+    log,
+  );
+  context.subscriptions.push(models);
 
   /** Every command reports its errors to the user and the log instead of failing silently. */
   const guarded =
@@ -74,9 +91,21 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
     'ranklens.revealLine',
     guarded((file: string, line?: number) => revealLine(file, line)),
   );
-  registerNotYetAvailable(context, new Set());
+  const selectModel = guarded((dir?: string) => selectModelCommand(models, dir));
+  const scorePair = guarded((args?: ScorePairArgs) => scorePairCommand(models, controller, log, args));
+  register('ranklens.selectModel', selectModel);
+  register('ranklens.scorePair', scorePair);
+  registerNotYetAvailable(context, new Set(['ranklens.selectModel', 'ranklens.scorePair']));
 
-  return { dataset: () => controller.dataset, openDataset, evaluateRun, sampleFolder };
+  return {
+    dataset: () => controller.dataset,
+    openDataset,
+    evaluateRun,
+    sampleFolder,
+    model: () => models.model(),
+    selectModel,
+    scorePair,
+  };
 }
 
 export function deactivate(): void {

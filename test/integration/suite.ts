@@ -133,6 +133,47 @@ const tests: IntegrationTest[] = [
     },
   },
   {
+    name: 'Select Model loads the bundled checkpoint in a worker; Score Pair scores text and dataset pairs',
+    run: async () => {
+      const rl = await api();
+      const dir = path.join(extensionPath(), 'models', 'ranklens-mini');
+      const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as {
+        num_hidden_layers: number;
+        num_attention_heads: number;
+      };
+      const model = await vscode.commands.executeCommand<Awaited<ReturnType<RankLensApi['selectModel']>>>(
+        'ranklens.selectModel',
+        dir,
+      );
+      assert.ok(model, 'no model loaded');
+      assert.equal(model.info.numLayers, config.num_hidden_layers);
+      assert.equal(model.info.numHeads, config.num_attention_heads);
+      const scored = await vscode.commands.executeCommand<Awaited<ReturnType<RankLensApi['scorePair']>>>(
+        'ranklens.scorePair',
+        {
+          query: 'what was the manhattan project',
+          passage:
+            'The Manhattan Project was the research effort of World War II that produced the first nuclear weapons.',
+        },
+      );
+      assert.ok(scored && Number.isFinite(scored.score), JSON.stringify(scored));
+      await rl.openDataset({ folder: rl.sampleFolder });
+      const dataset = rl.dataset();
+      const [qid, grades] = [...(dataset?.qrels[0]?.judgements ?? new Map<string, Map<string, number>>())][0];
+      const pid = [...grades.keys()].find((p) => dataset?.collection?.has(p));
+      assert.ok(pid, 'a judged pid with text in the sample collection');
+      const byIds = await rl.scorePair({ qid, pid });
+      assert.ok(byIds && Number.isFinite(byIds.score));
+      assert.equal(byIds.qid, qid);
+      // A folder that is not a checkpoint is refused with a message, and the loaded model stays.
+      const empty = mkdtempSync(path.join(tmpdir(), 'ranklens-not-a-model-'));
+      assert.equal(await rl.selectModel(empty), undefined);
+      assert.equal((await rl.model()).dir, dir);
+      const again = await rl.scorePair({ query: 'a', passage: 'b' });
+      assert.ok(again && Number.isFinite(again.score));
+    },
+  },
+  {
     name: 'commands of features still to come say so instead of doing nothing',
     run: async () => {
       const answer = await vscode.commands.executeCommand<{ notYetAvailable?: boolean } | undefined>(

@@ -1,0 +1,130 @@
+import { existsSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { queryText, type Dataset } from '../../core/data';
+import type { ScoreResult } from '../../core/runtime/types';
+import type { DatasetController } from '../datasetController';
+import { describe, type LoadedModel, type ModelController } from '../modelController';
+
+/** "RankLens: Select Model…": a Hugging Face checkpoint folder (config.json + model.safetensors + vocab). */
+export async function selectModelCommand(
+  models: ModelController,
+  dir?: string,
+): Promise<LoadedModel | undefined> {
+  let chosen = dir;
+  if (!chosen) {
+    const bundled = 'Bundled ranklens-mini';
+    const browse = 'Browse for a checkpoint folder…';
+    const pick = await vscode.window.showQuickPick([browse, bundled], {
+      placeHolder: 'Which cross-encoder should RankLens use?',
+    });
+    if (!pick) return undefined;
+    if (pick === bundled) chosen = models.configuredDir();
+    else {
+      const folder = await vscode.window.showOpenDialog({
+        canSelectFolders: true,
+        canSelectFiles: false,
+        openLabel: 'Use this checkpoint',
+        title: 'RankLens: a folder with config.json, model.safetensors and vocab.txt or tokenizer.json',
+      });
+      chosen = folder?.[0]?.fsPath;
+    }
+  }
+  if (!chosen) return undefined;
+  if (!existsSync(chosen) || !statSync(chosen).isDirectory()) {
+    throw new Error(
+      `${chosen}: expected a checkpoint folder (config.json, model.safetensors, vocab.txt or tokenizer.json)`,
+    );
+  }
+  const model = await models.select(chosen);
+  void vscode.window.showInformationMessage(
+    `RankLens: using ${path.basename(model.dir)} (${describe(model)}).`,
+  );
+  return model;
+}
+
+export type ScorePairArgs =
+  { readonly query: string; readonly passage: string } | { readonly qid: string; readonly pid: string };
+
+export interface ScorePairOutcome extends ScoreResult {
+  readonly query: string;
+  readonly passage: string;
+  readonly qid?: string;
+  readonly pid?: string;
+  readonly truncated: boolean;
+  readonly model: string;
+}
+
+/** "RankLens: Score Query/Passage Pair": from the open dataset (qid, pid) or from typed text. */
+export async function scorePairCommand(
+  models: ModelController,
+  datasets: DatasetController,
+  log: vscode.OutputChannel,
+  args?: ScorePairArgs,
+): Promise<ScorePairOutcome | undefined> {
+  const pair = args ? await resolveArgs(datasets.dataset, args) : await pickPair(datasets.dataset);
+  if (!pair) return undefined;
+  const { result, model, truncated } = await models.score(pair.query, pair.passage);
+  const outcome: ScorePairOutcome = { ...result, ...pair, truncated, model: model.dir };
+  const label = pair.qid ? `qid ${pair.qid} / pid ${pair.pid}` : `"${pair.query.slice(0, 40)}"`;
+  const detail =
+    result.sigmoid !== undefined ? ` (logit; sigmoid ${result.sigmoid.toFixed(4)})` : ' (P(relevant))';
+  log.appendLine(
+    `score ${label}: ${result.score.toFixed(6)}${detail}, logits [${result.logits.map((l) => l.toFixed(4)).join(', ')}]${truncated ? ', passage truncated' : ''}`,
+  );
+  void vscode.window.showInformationMessage(
+    `RankLens: ${label} scores ${result.score.toFixed(4)}${detail}${truncated ? ' — the passage was truncated to fit' : ''}.`,
+  );
+  return outcome;
+}
+
+async function resolveArgs(
+  dataset: Dataset | undefined,
+  args: ScorePairArgs,
+): Promise<{ query: string; passage: string; qid?: string; pid?: string } | undefined> {
+  if ('query' in args) return { query: args.query, passage: args.passage };
+  if (!dataset) throw new Error('open a dataset first (RankLens: Open Dataset…) to score by qid and pid');
+  const query = queryText(dataset, args.qid);
+  if (query === undefined) throw new Error(`qid ${args.qid} has no query text in the open dataset`);
+  const passage = await dataset.collection?.get(args.pid);
+  if (!passage) throw new Error(`pid ${args.pid} is not in the open collection`);
+  return { query, passage: passage.text, qid: args.qid, pid: args.pid };
+}
+
+async function pickPair(
+  dataset: Dataset | undefined,
+): Promise<{ query: string; passage: string; qid?: string; pid?: string } | undefined> {
+  if (!dataset?.collection) {
+    const query = await vscode.window.showInputBox({
+      prompt: 'Query',
+      placeHolder: 'what is a cross-encoder',
+    });
+    if (!query) return undefined;
+    const passage = await vscode.window.showInputBox({ prompt: 'Passage' });
+    return passage ? { query, passage } : undefined;
+  }
+  const qids = [...new Set(dataset.queries.flatMap((q) => [...q.texts.keys()]))];
+  const q = await vscode.window.showQuickPick(
+    qids.map((qid) => ({ label: qid, description: queryText(dataset, qid) })),
+    { placeHolder: 'Pick a query', matchOnDescription: true },
+  );
+  if (!q) return undefined;
+  const candidates = new Map<string, string>();
+  for (const qrels of dataset.qrels)
+    for (const [pid, grade] of qrels.judgements.get(q.label) ?? []) candidates.set(pid, `judged ${grade}`);
+  for (const run of dataset.runs) {
+    for (const c of (run.rankings.get(q.label) ?? []).slice(0, 100)) {
+      if (!candidates.has(c.pid)) candidates.set(c.pid, `#${c.rank} in ${path.basename(run.file)}`);
+    }
+  }
+  const pids = [...candidates.keys()];
+  const texts = await dataset.collection.getMany(pids);
+  const p = await vscode.window.showQuickPick(
+    pids.flatMap((pid, i) =>
+      texts[i] ? [{ label: pid, description: candidates.get(pid), detail: texts[i].text }] : [],
+    ),
+    { placeHolder: 'Pick a passage', matchOnDetail: true },
+  );
+  if (!p?.detail) return undefined;
+  return { query: q.description ?? '', passage: p.detail, qid: q.label, pid: p.label };
+}

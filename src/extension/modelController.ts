@@ -1,0 +1,126 @@
+import { readdirSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { RankerWorkerClient, loadPairEncoder, type ModelInfo, type PairEncoder } from '../core/runtime';
+import type { ScoreResult } from '../core/runtime/types';
+
+export interface LoadedModel {
+  readonly dir: string;
+  readonly info: ModelInfo;
+  readonly sizeBytes: number;
+  readonly encode: PairEncoder;
+  readonly ranker: RankerWorkerClient;
+}
+
+/**
+ * Owns the ranker: loads a Hugging Face checkpoint into a worker thread (inference never runs on the
+ * extension host's event loop), shows it in the status bar, and replaces it when the user picks another.
+ */
+export class ModelController implements vscode.Disposable {
+  private loaded: Promise<LoadedModel> | undefined;
+  private readonly statusItem = vscode.window.createStatusBarItem(
+    'ranklens.model',
+    vscode.StatusBarAlignment.Left,
+    50,
+  );
+  private readonly changed = new vscode.EventEmitter<LoadedModel>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly bundledModelDir: string,
+    private readonly workerPath: string,
+    private readonly cacheDir: string,
+    private readonly log: vscode.OutputChannel,
+  ) {
+    this.statusItem.name = 'RankLens model';
+    this.statusItem.command = 'ranklens.selectModel';
+    this.statusItem.text = '$(beaker) RankLens: no model';
+    this.statusItem.tooltip = 'Select a BERT cross-encoder checkpoint';
+    this.statusItem.show();
+  }
+
+  /** The configured model (ranklens.model.path), or the bundled one. */
+  configuredDir(): string {
+    const configured = vscode.workspace.getConfiguration('ranklens').get<string>('model.path', '').trim();
+    return configured === '' ? this.bundledModelDir : configured;
+  }
+
+  /** The current model, loading the configured one on first use. */
+  async model(): Promise<LoadedModel> {
+    this.loaded ??= this.load(this.configuredDir());
+    return this.loaded;
+  }
+
+  async select(dir: string): Promise<LoadedModel> {
+    const previous = this.loaded;
+    const next = this.load(dir);
+    this.loaded = next;
+    try {
+      const model = await next;
+      void previous?.then((old) => old.ranker.dispose()).catch(() => undefined);
+      return model;
+    } catch (error) {
+      this.loaded = previous; // a failed load keeps the model the user had
+      this.showStatus(previous ? await previous.catch(() => undefined) : undefined);
+      throw error;
+    }
+  }
+
+  async score(
+    query: string,
+    passage: string,
+  ): Promise<{ result: ScoreResult; model: LoadedModel; truncated: boolean }> {
+    const model = await this.model();
+    const pair = model.encode(query, passage);
+    const [result] = await model.ranker.score([pair]);
+    return { result, model, truncated: pair.passageTruncated || pair.queryTruncated };
+  }
+
+  private async load(dir: string): Promise<LoadedModel> {
+    this.statusItem.text = `$(loading~spin) RankLens: loading ${path.basename(dir)}`;
+    const started = Date.now();
+    const model = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: `RankLens: loading ${path.basename(dir)}` },
+      async () => {
+        const encode = loadPairEncoder(dir);
+        const ranker = await RankerWorkerClient.load(
+          dir,
+          { cacheDir: this.cacheDir },
+          { workerPath: this.workerPath },
+        );
+        return { dir, info: ranker.info, sizeBytes: checkpointBytes(dir), encode, ranker };
+      },
+    );
+    this.log.appendLine(`model: ${dir} (${describe(model)}) loaded in ${Date.now() - started} ms`);
+    this.showStatus(model);
+    this.changed.fire(model);
+    return model;
+  }
+
+  private showStatus(model: LoadedModel | undefined): void {
+    if (!model) {
+      this.statusItem.text = '$(beaker) RankLens: no model';
+      return;
+    }
+    this.statusItem.text = `$(beaker) ${path.basename(model.dir)} · ${(model.sizeBytes / 1024 / 1024).toFixed(0)} MB`;
+    this.statusItem.tooltip = `RankLens model: ${model.dir}\n${describe(model)}\nClick to select another checkpoint.`;
+  }
+
+  dispose(): void {
+    this.statusItem.dispose();
+    this.changed.dispose();
+    void this.loaded?.then((m) => m.ranker.dispose()).catch(() => undefined);
+  }
+}
+
+export function describe(model: LoadedModel): string {
+  const i = model.info;
+  const head = i.numLabels === 2 ? 'score = P(relevant), 2 labels' : 'score = logit, 1 label';
+  return `${i.numLayers} layers, ${i.numHeads} heads, hidden ${i.hiddenSize}, max ${i.maxLength} tokens, ${head}, ${(model.sizeBytes / 1024 / 1024).toFixed(1)} MB of weights`;
+}
+
+function checkpointBytes(dir: string): number {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.safetensors'))
+    .reduce((sum, f) => sum + statSync(path.join(dir, f)).size, 0);
+}
