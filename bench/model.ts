@@ -9,7 +9,7 @@ import { tempDir, writeRandomCheckpoint } from '../test/support/checkpoints';
 import { ensureBertGraphFile } from '../src/core/bert/cache';
 import { BERT_IO, type GraphVariant } from '../src/core/bert/graph';
 import { openBertCheckpoint } from '../src/core/model/checkpoint';
-import { createSession } from '../src/core/runtime/ranker';
+import { createSession, Ranker } from '../src/core/runtime/ranker';
 
 const iterations = Number(process.env.BENCH_ITERS ?? 2);
 const batch = Number(process.env.BENCH_BATCH ?? 16);
@@ -112,6 +112,22 @@ async function main() {
       );
     }
     for (const s of sessions.values()) await s.release();
+
+    // End to end through the Ranker API (batching, mask compilation, result decoding included).
+    const ranker = await Ranker.load(path.join(root, 'model'), { threads, cacheDir, batchSize: batch });
+    const pairs = Array.from({ length: batch }, (_, b) => ({
+      inputIds: Array.from(ids.subarray(b * seq, (b + 1) * seq), Number),
+      tokenTypeIds: Array.from(types.subarray(b * seq, (b + 1) * seq), Number),
+    }));
+    await ranker.score(pairs);
+    t = performance.now();
+    for (let i = 0; i < iterations; i++) await ranker.score(pairs);
+    const rankerSeconds = (performance.now() - t) / 1000 / iterations;
+    results.push({ label: 'Ranker.score (same batch)', seconds: rankerSeconds });
+    console.log(
+      `${'Ranker.score (same batch)'.padEnd(36)} ${rankerSeconds.toFixed(2)} s/batch  ${(batch / rankerSeconds).toFixed(2)} pairs/s  RSS ${mb(process.memoryUsage().rss)}`,
+    );
+    await ranker.dispose();
     const scoreOnly = results[1].seconds;
     console.log(
       `\nbatch ${batch} x seq ${seq}, ${threads} threads, ${iterations} timed runs each (after 1 warm-up)`,

@@ -147,7 +147,7 @@ export function buildBertGraph(checkpoint: BertCheckpoint, variant: GraphVariant
         attentions.push(probs);
         context = g.matMul(probs, v);
       } else {
-        // Same product, applied to the 4x smaller [batch, heads, seq, head_size] context.
+        // Same product, applied to the smaller [batch, heads, seq, head_size] context (seq/head_size x fewer).
         context = g.mul(g.matMul(probs, v), headKeep);
       }
     } else {
