@@ -203,6 +203,21 @@ async function palette() {
     await page.waitForSelector('.monaco-list-row:has-text("Queries (")', { timeout: 30_000 });
     log('Dataset view shows the queries');
     await page.screenshot({ path: join(screenshotDir, 'palette-open-sample.png') });
+    // Score a pair as a user would: pick the first query, then its first passage, from the quick picks.
+    await runCommandFromPalette(page, 'RankLens: Score Query/Passage Pair');
+    for (const step of ['query', 'passage']) {
+      await page.waitForSelector(`.quick-input-widget input[placeholder="Pick a ${step}"]`, {
+        timeout: 30_000,
+      });
+      await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 30_000 });
+      await page.waitForTimeout(300);
+      await page.keyboard.press('Enter');
+    }
+    await page.waitForSelector('text=/ scores -?\\d/', { timeout: 90_000 });
+    log('notification: the pair was scored');
+    await page.waitForSelector('.statusbar-item:has-text("ranklens-mini")', { timeout: 10_000 });
+    log('status bar shows the model');
+    await page.screenshot({ path: join(screenshotDir, 'palette-score-pair.png') });
     ok = true;
   } catch (error) {
     console.error('e2e error:', error.message);
