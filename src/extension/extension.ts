@@ -48,6 +48,12 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
     log,
   );
   context.subscriptions.push(models);
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('ranklens.model'))
+        void guarded(() => models.select(models.configuredDir()))();
+    }),
+  );
 
   /** Every command reports its errors to the user and the log instead of failing silently. */
   const guarded =

@@ -83,9 +83,10 @@ export class ModelController implements vscode.Disposable {
       { location: vscode.ProgressLocation.Window, title: `RankLens: loading ${path.basename(dir)}` },
       async () => {
         const encode = loadPairEncoder(dir);
+        const threads = vscode.workspace.getConfiguration('ranklens').get<number>('model.threads', 0);
         const ranker = await RankerWorkerClient.load(
           dir,
-          { cacheDir: this.cacheDir },
+          { cacheDir: this.cacheDir, ...(threads > 0 ? { threads } : {}) },
           { workerPath: this.workerPath },
         );
         return { dir, info: ranker.info, sizeBytes: checkpointBytes(dir), encode, ranker };
