@@ -1,6 +1,7 @@
 // Benchmark of the BERT graph variants on a BERT-base-shaped random checkpoint (weights are random, so
 // only speed and memory mean anything). Run: node --import tsx bench/model.ts
-// Env: BENCH_ITERS (timed runs per variant, default 2), BENCH_BATCH (16), BENCH_SEQ (256), BENCH_THREADS (2).
+// Env: BENCH_ITERS (timed runs per variant, default 2), BENCH_BATCH (16), BENCH_SEQ (256), BENCH_THREADS (2),
+// BENCH_MODEL (an existing checkpoint folder, e.g. models/ranklens-mini, instead of the generated BERT-base).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -35,20 +36,20 @@ async function main() {
   const root = tempDir('bench');
   try {
     let t = performance.now();
-    // Generated in a child process so its memory does not count in this process's peak RSS.
-    const child = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', __filename, '--generate', path.join(root, 'model')],
-      {
+    const given = process.env.BENCH_MODEL;
+    const modelDir = given ? path.resolve(given) : path.join(root, 'model');
+    if (!given) {
+      // Generated in a child process so its memory does not count in this process's peak RSS.
+      const child = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--generate', modelDir], {
         stdio: 'inherit',
-      },
-    );
-    if (child.status !== 0) throw new Error(`checkpoint generation failed (${child.status})`);
-    const checkpointBytes = fs.statSync(path.join(root, 'model', 'model.safetensors')).size;
+      });
+      if (child.status !== 0) throw new Error(`checkpoint generation failed (${child.status})`);
+    }
+    const checkpointBytes = fs.statSync(path.join(modelDir, 'model.safetensors')).size;
     console.log(
-      `checkpoint: BERT-base shape, ${mb(checkpointBytes)}, written in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+      `checkpoint: ${given ?? 'BERT-base shape'}, ${mb(checkpointBytes)}${given ? '' : `, written in ${((performance.now() - t) / 1000).toFixed(1)} s`}`,
     );
-    const checkpoint = openBertCheckpoint(path.join(root, 'model'));
+    const checkpoint = openBertCheckpoint(modelDir);
     const cacheDir = path.join(root, 'cache');
     for (const variant of ['plain', 'score', 'inspect'] as GraphVariant[]) {
       t = performance.now();
@@ -65,7 +66,8 @@ async function main() {
       ids[i] = BigInt(pos === 0 ? 101 : pos === seq - 1 || pos === 20 ? 102 : 1000 + ((i * 7919) % 29000));
       types[i] = pos > 20 ? 1n : 0n;
     }
-    const L = 12;
+    const L = checkpoint.config.numLayers;
+    const H = checkpoint.config.numHeads;
     const base: Record<string, ort.Tensor> = {
       [BERT_IO.inputIds]: new ort.Tensor('int64', ids, [batch, seq]),
       [BERT_IO.tokenTypeIds]: new ort.Tensor('int64', types, [batch, seq]),
@@ -75,7 +77,7 @@ async function main() {
       [BERT_IO.maskGroups]: new ort.Tensor('float32', new Float32Array(batch * seq).fill(1), [batch, seq, 1]),
       [BERT_IO.tokenMask]: new ort.Tensor('float32', new Float32Array(L), [L, 1, 1]),
       [BERT_IO.attentionMaskTable]: new ort.Tensor('float32', new Float32Array(L), [L, 1, 1]),
-      [BERT_IO.headMask]: new ort.Tensor('float32', new Float32Array(L * 12), [L, 12]),
+      [BERT_IO.headMask]: new ort.Tensor('float32', new Float32Array(L * H), [L, H]),
     };
 
     const cases: { label: string; variant: GraphVariant; fetch?: string[] }[] = [
@@ -114,7 +116,7 @@ async function main() {
     for (const s of sessions.values()) await s.release();
 
     // End to end through the Ranker API (batching, mask compilation, result decoding included).
-    const ranker = await Ranker.load(path.join(root, 'model'), { threads, cacheDir, batchSize: batch });
+    const ranker = await Ranker.load(modelDir, { threads, cacheDir, batchSize: batch });
     const pairs = Array.from({ length: batch }, (_, b) => ({
       inputIds: Array.from(ids.subarray(b * seq, (b + 1) * seq), Number),
       tokenTypeIds: Array.from(types.subarray(b * seq, (b + 1) * seq), Number),

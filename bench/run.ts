@@ -6,6 +6,7 @@ import * as path from 'node:path';
 const available: Record<string, string[]> = {
   indexing: ['indexing.ts', '1024'],
   model: ['model.ts'],
+  'model-bundled': ['model.ts'],
 };
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(available);
 let failed = 0;
