@@ -18,10 +18,12 @@ for (const name of chosen) {
     continue;
   }
   console.log(`\n== ${name} ==`);
+  const bundled = path.join(__dirname, '..', 'models', 'ranklens-mini');
+  const env = name === 'model-bundled' ? { ...process.env, BENCH_MODEL: bundled } : process.env;
   const r = spawnSync(
     process.execPath,
     ['--import', 'tsx', path.join(__dirname, spec[0]), ...spec.slice(1)],
-    { stdio: 'inherit' },
+    { stdio: 'inherit', env },
   );
   if (r.status !== 0) failed++;
 }
