@@ -1,0 +1,56 @@
+import { describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { REPO_ROOT, sharedFile } from '../../support/paths';
+import { tempDir, tempFile } from '../../support/tempFiles';
+
+/** Runs the CLI from source in a child process, as a user runs it (its stdout is the test reporter's otherwise). */
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(REPO_ROOT, 'src', 'cli', 'main.ts'), ...args],
+    {
+      encoding: 'utf8',
+    },
+  );
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+describe('ranklens eval', () => {
+  const run = () => sharedFile('msmarco', 'pygaggle_dev105', 'run.dev.small.tsv');
+  const qrels = () => sharedFile('msmarco', 'pygaggle_dev105', 'qrels.dev.small.tsv');
+
+  it('prints MRR@10 0.1591 for the pygaggle BM25 run and writes the full result with --out', async () => {
+    const out = path.join(tempDir(), 'result.json');
+    const r = await cli(['eval', '--run', run(), '--qrels', qrels(), '--out', out]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /MRR@10:\s+0\.1591/);
+    assert.match(r.out, /105 evaluated, 105 judged, 105 ranked/);
+    const saved = JSON.parse(readFileSync(out, 'utf8')) as { mrr: number; perQuery: unknown[] };
+    assert.equal(saved.perQuery.length, 105);
+  });
+
+  it('prints JSON with --json', async () => {
+    const r = await cli(['eval', '--run', run(), '--qrels', qrels(), '--json', '--min-relevance', '1']);
+    assert.equal(r.code, 0);
+    assert.equal((JSON.parse(r.out) as { queriesEvaluated: number }).queriesEvaluated, 105);
+  });
+
+  it('exits 2 with the usage on a missing option or an unknown command, and 1 naming the line on bad data', async () => {
+    const missing = await cli(['eval', '--run', run()]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /--qrels is required[\s\S]*ranklens eval --run RUN/);
+    assert.equal((await cli(['frobnicate'])).code, 2);
+    const bad = await cli([
+      'eval',
+      '--run',
+      tempFile('run.tsv', '1\t2\t1\nbroken line\n'),
+      '--qrels',
+      qrels(),
+    ]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /run\.tsv:2: expected 3 tab-separated columns/);
+  });
+});
