@@ -40,6 +40,30 @@ export interface OpAttributes {
   /** Inputs: data, starts, ends, axes (int64 1-D). */
   Slice: Record<string, never>;
   Identity: Record<string, never>;
+  // Used by the backward passes (src/core/graph/autodiff.ts); also fine in forward graphs.
+  Neg: Record<string, never>;
+  Exp: Record<string, never>;
+  Log: Record<string, never>;
+  Sqrt: Record<string, never>;
+  Pow: Record<string, never>;
+  /** Inputs: bool condition, then the two branches (all broadcast). */
+  Where: Record<string, never>;
+  /** Output bool. */
+  Equal: Record<string, never>;
+  /** Second input: int64 target shape (broadcast rules). */
+  Expand: Record<string, never>;
+  /** Inputs: data, int64 axes (1-D, may be empty: then all axes, or none with noop_with_empty_axes = 1). */
+  ReduceSum: { keepdims: number; noop_with_empty_axes: number };
+  /** Axes are an attribute until opset 18. */
+  ReduceMean: { axes: readonly number[]; keepdims: number };
+  /** Inputs: data, int64 pads [begin_0..begin_r-1, end_0..end_r-1]; constant mode, zero fill. */
+  Pad: Record<string, never>;
+  /** Inputs: scalar start, limit, delta. */
+  Range: Record<string, never>;
+  /** Output int64 scalar: element count. */
+  Size: Record<string, never>;
+  /** Output int64 [rank, count]: indices of the non-zero elements. */
+  NonZero: Record<string, never>;
 }
 export type OpType = keyof OpAttributes;
 
@@ -172,6 +196,16 @@ export class GraphBuilder {
   }
   slice(x: Tensor, starts: Tensor, ends: Tensor, axes: Tensor, name?: string): Tensor {
     return this.add('Slice', [x, starts, ends, axes], {}, name);
+  }
+
+  /** Adds any op of the set by name (the typed helpers above cover the forward ops). */
+  node<K extends OpType>(
+    op: K,
+    inputs: readonly Tensor[],
+    attributes: OpAttributes[K],
+    name?: string,
+  ): Tensor {
+    return this.add(op, inputs, attributes, name);
   }
 
   /** onnx.ModelProto bytes writer; lazy initializers are read only when it is flushed. */
