@@ -151,14 +151,12 @@ function layerNormVjp({ g, gy, inputs: [x, scale, bias], node, needs, unbroadcas
 }
 
 /** Scatter-add through a one-hot matrix: rows of the gradient go back to the rows they were read from. */
-function gatherVjp({ g, gy, inputs: [data, indices], node, rank, shapeOf }: VjpContext) {
+function gatherVjp({ g, gy, inputs: [data, indices], node, rank }: VjpContext) {
   const r = rank(data);
   const axis = normalizeAxis((node.attributes as { axis: number }).axis, r);
   // Flatten the index dims to one, so the gradient is [..., m, ...] with m looked-up rows on `axis`.
   const flatIndices = g.reshape(indices, [-1]);
-  const dataShape = shapeOf(data);
-  const dims = (start: number, end: number) =>
-    g.slice(dataShape, g.constInt64([start]), g.constInt64([end]), g.constInt64([0]));
+  const dims = (start: number, end: number) => g.shape(data, start, end);
   const flatShape = g.concat([dims(0, axis), g.constInt64([-1]), dims(axis + 1, r)], 0);
   const flatGrad = g.node('Reshape', [gy, flatShape], {});
   const size = g.reshape(dims(axis, axis + 1), []);

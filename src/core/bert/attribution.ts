@@ -1,0 +1,199 @@
+import * as ort from 'onnxruntime-node';
+import { openBertCheckpoint, type BertCheckpoint } from '../model/checkpoint';
+import type { BertConfig } from '../model/config';
+import {
+  ATTRIBUTION_IO,
+  LAYER_WEIGHT_NAMES,
+  buildEmbeddingGraph,
+  buildHeadGraph,
+  buildLayerGraph,
+  readLayerWeights,
+} from './attributionGraph';
+
+export interface GradientModelOptions {
+  /** onnxruntime intra-op threads (default: onnxruntime's choice). */
+  readonly threads?: number;
+  /** Interpolation points per onnxruntime run (default 16): bounds activation memory. */
+  readonly batchSize?: number;
+}
+
+/** Scores and d score / d hidden state at the injection layer, for `count` points of one pair. */
+export interface ScoresAndGradients {
+  readonly scores: Float32Array;
+  /** [count, seq, hidden] row-major. */
+  readonly gradients: Float32Array;
+}
+
+const DEFAULT_BATCH_SIZE = 16;
+const PRODUCER = 'ranklens-attribution';
+
+/**
+ * A BERT cross-encoder that can be entered at any layer: hidden state injected at layer k (0 = embedding
+ * output, k = L = after the last layer), score out, and the exact gradient of the score with respect to the
+ * injected state (reverse-mode autodiff, src/core/graph/autodiff.ts). See attributionGraph.ts for the
+ * session layout.
+ */
+export class BertGradientModel {
+  private disposed = false;
+
+  private constructor(
+    readonly config: BertConfig,
+    private readonly embeddings: ort.InferenceSession,
+    private readonly layer: ort.InferenceSession,
+    private readonly layerVjp: ort.InferenceSession,
+    private readonly head: ort.InferenceSession,
+    private readonly layerWeights: readonly Record<string, ort.Tensor>[],
+    private readonly batchSize: number,
+  ) {}
+
+  static async load(
+    checkpoint: string | BertCheckpoint,
+    options: GradientModelOptions = {},
+  ): Promise<BertGradientModel> {
+    const opened = typeof checkpoint === 'string' ? openBertCheckpoint(checkpoint) : checkpoint;
+    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new Error(`batch size ${batchSize} must be a positive integer`);
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+      ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
+    };
+    const create = (bytes: Uint8Array) => ort.InferenceSession.create(bytes, sessionOptions);
+    const { config } = opened;
+    const sessions = await Promise.all([
+      create(buildEmbeddingGraph(opened).encode(PRODUCER).toBytes()),
+      create(buildLayerGraph(config, false).encode(PRODUCER).toBytes()),
+      create(buildLayerGraph(config, true).encode(PRODUCER).toBytes()),
+      create(buildHeadGraph(opened).encode(PRODUCER).toBytes()),
+    ]);
+    const layerWeights = opened.weights.layers.map((w) => {
+      const arrays = readLayerWeights(w);
+      return Object.fromEntries(
+        LAYER_WEIGHT_NAMES.map((name) => [
+          name,
+          new ort.Tensor('float32', arrays[name].data, arrays[name].dims.slice()),
+        ]),
+      );
+    });
+    return new BertGradientModel(config, ...sessions, layerWeights, batchSize);
+  }
+
+  get numLayers(): number {
+    return this.config.numLayers;
+  }
+
+  /**
+   * Hidden states of every layer for a batch of sequences of one length (no padding):
+   * [L + 1] arrays of [batch, seq, hidden].
+   */
+  async hiddenStates(
+    inputIds: readonly ArrayLike<number>[],
+    tokenTypeIds: readonly ArrayLike<number>[],
+  ): Promise<Float32Array[]> {
+    this.checkOpen();
+    const batch = inputIds.length;
+    const seq = inputIds[0]?.length ?? 0;
+    if (batch === 0 || seq === 0) throw new Error('hiddenStates needs at least one non-empty sequence');
+    const ids = new BigInt64Array(batch * seq);
+    const types = new BigInt64Array(batch * seq);
+    for (let b = 0; b < batch; b++) {
+      if (inputIds[b].length !== seq || tokenTypeIds[b].length !== seq)
+        throw new Error(
+          `sequence ${b} has ${inputIds[b].length} ids and ${tokenTypeIds[b].length} types, want ${seq}`,
+        );
+      for (let i = 0; i < seq; i++) {
+        ids[b * seq + i] = BigInt(inputIds[b][i]);
+        types[b * seq + i] = BigInt(tokenTypeIds[b][i]);
+      }
+    }
+    const out = await this.embeddings.run({
+      [ATTRIBUTION_IO.inputIds]: new ort.Tensor('int64', ids, [batch, seq]),
+      [ATTRIBUTION_IO.tokenTypeIds]: new ort.Tensor('int64', types, [batch, seq]),
+    });
+    const states = [out[ATTRIBUTION_IO.hiddenOut].data as Float32Array];
+    const mask = allOnes(batch, seq);
+    for (let j = 0; j < this.numLayers; j++) states.push(await this.runLayer(j, states[j], batch, seq, mask));
+    return states;
+  }
+
+  /**
+   * Injects `count` hidden states ([count, seq, hidden]) at layer k and returns each point's score and
+   * d score / d injected state. Points are run `batchSize` at a time.
+   */
+  async scoresAndGradients(
+    layer: number,
+    points: Float32Array,
+    count: number,
+    signal?: AbortSignal,
+  ): Promise<ScoresAndGradients> {
+    this.checkOpen();
+    const L = this.numLayers;
+    if (!Number.isInteger(layer) || layer < 0 || layer > L)
+      throw new Error(`layer ${layer} is outside 0-${L} (0 = embedding output, ${L} = after the last layer)`);
+    const h = this.config.hiddenSize;
+    const seq = points.length / (count * h);
+    if (!Number.isInteger(seq) || seq < 1)
+      throw new Error(`${points.length} values are not ${count} points of [seq, ${h}]`);
+    const scores = new Float32Array(count);
+    const gradients = new Float32Array(points.length);
+    const pointSize = seq * h;
+    for (let start = 0; start < count; start += this.batchSize) {
+      signal?.throwIfAborted();
+      const n = Math.min(this.batchSize, count - start);
+      const mask = allOnes(n, seq);
+      // Forward from layer k, keeping each layer's input for its VJP.
+      const inputs: Float32Array[] = [points.slice(start * pointSize, (start + n) * pointSize)];
+      for (let j = layer; j < L; j++)
+        inputs.push(await this.runLayer(j, inputs[inputs.length - 1], n, seq, mask));
+      const top = await this.head.run({
+        [ATTRIBUTION_IO.hidden]: new ort.Tensor('float32', inputs[inputs.length - 1], [n, seq, h]),
+      });
+      scores.set(top[ATTRIBUTION_IO.score].data as Float32Array, start);
+      let gradient = top[ATTRIBUTION_IO.gradIn].data as Float32Array;
+      for (let j = L - 1; j >= layer; j--) {
+        const out = await this.layerVjp.run(
+          {
+            ...this.layerWeights[j],
+            [ATTRIBUTION_IO.hidden]: new ort.Tensor('float32', inputs[j - layer], [n, seq, h]),
+            [ATTRIBUTION_IO.attentionMask]: mask,
+            [ATTRIBUTION_IO.gradOut]: new ort.Tensor('float32', gradient, [n, seq, h]),
+          },
+          [ATTRIBUTION_IO.gradIn],
+        );
+        gradient = out[ATTRIBUTION_IO.gradIn].data as Float32Array;
+      }
+      gradients.set(gradient, start * pointSize);
+    }
+    return { scores, gradients };
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const s of [this.embeddings, this.layer, this.layerVjp, this.head]) await s.release();
+  }
+
+  private async runLayer(
+    j: number,
+    x: Float32Array,
+    batch: number,
+    seq: number,
+    mask: ort.Tensor,
+  ): Promise<Float32Array> {
+    const out = await this.layer.run({
+      ...this.layerWeights[j],
+      [ATTRIBUTION_IO.hidden]: new ort.Tensor('float32', x, [batch, seq, this.config.hiddenSize]),
+      [ATTRIBUTION_IO.attentionMask]: mask,
+    });
+    return out[ATTRIBUTION_IO.hiddenOut].data as Float32Array;
+  }
+
+  private checkOpen(): void {
+    if (this.disposed) throw new Error('this BertGradientModel has been disposed');
+  }
+}
+
+function allOnes(batch: number, seq: number): ort.Tensor {
+  return new ort.Tensor('int64', new BigInt64Array(batch * seq).fill(1n), [batch, seq]);
+}

@@ -1,0 +1,202 @@
+import { grad } from '../graph/autodiff';
+import { GraphBuilder, type Tensor } from '../graph/builder';
+import type { BertConfig } from '../model/config';
+import type { BertCheckpoint, BertLayerWeights, WeightRef } from '../model/checkpoint';
+
+/**
+ * The graphs behind gradients at any layer. A BERT layer is one generic graph whose weights are graph
+ * INPUTS, so one onnxruntime session serves every layer and the weights exist once (in JS memory), not
+ * once per layer or per starting layer. The model is run as a chain: embeddings -> layer k..L-1 -> head;
+ * the backward runs the layer VJP graph from the head down to layer k (each VJP recomputes its layer's
+ * forward, about one extra forward pass in all).
+ */
+export const ATTRIBUTION_IO = {
+  inputIds: 'input_ids',
+  tokenTypeIds: 'token_type_ids',
+  /** int64 [batch, seq], 1 = real token (HF padding mask). */
+  attentionMask: 'attention_mask',
+  /** float [batch, seq, hidden]: a layer's (or the head's) input. */
+  hidden: 'hidden',
+  /** float [batch, seq, hidden]: the layer's output. */
+  hiddenOut: 'hidden_out',
+  /** float [batch, seq, hidden]: d score / d hidden_out (cotangent fed to the layer VJP). */
+  gradOut: 'grad_out',
+  /** float [batch, seq, hidden]: d score / d hidden. */
+  gradIn: 'grad_in',
+  /** float [batch]: the ranking score (single logit, or P(relevant) for two labels). */
+  score: 'score',
+} as const;
+
+/** Layer weight input names, in the order LayerWeightArrays lists them. */
+export const LAYER_WEIGHT_NAMES = [
+  'query.weight_t',
+  'query.bias',
+  'key.weight_t',
+  'key.bias',
+  'value.weight_t',
+  'value.bias',
+  'attention_output.weight_t',
+  'attention_output.bias',
+  'attention_norm.weight',
+  'attention_norm.bias',
+  'intermediate.weight_t',
+  'intermediate.bias',
+  'output.weight_t',
+  'output.bias',
+  'output_norm.weight',
+  'output_norm.bias',
+] as const;
+export type LayerWeightName = (typeof LAYER_WEIGHT_NAMES)[number];
+
+export interface LayerWeightArray {
+  readonly data: Float32Array;
+  readonly dims: readonly number[];
+}
+
+/** PyTorch Linear stores [out, in]; MatMul wants [in, out]. */
+function transposed(ref: WeightRef): LayerWeightArray {
+  const [rows, cols] = ref.shape;
+  const source = ref.read();
+  const data = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) data[c * rows + r] = source[r * cols + c];
+  return { data, dims: [cols, rows] };
+}
+
+const plain = (ref: WeightRef): LayerWeightArray => ({ data: ref.read(), dims: ref.shape.slice() });
+
+/** Reads (and transposes) one layer's weights for the generic layer graph. */
+export function readLayerWeights(w: BertLayerWeights): Record<LayerWeightName, LayerWeightArray> {
+  return {
+    'query.weight_t': transposed(w.query.weight),
+    'query.bias': plain(w.query.bias),
+    'key.weight_t': transposed(w.key.weight),
+    'key.bias': plain(w.key.bias),
+    'value.weight_t': transposed(w.value.weight),
+    'value.bias': plain(w.value.bias),
+    'attention_output.weight_t': transposed(w.attentionOutput.weight),
+    'attention_output.bias': plain(w.attentionOutput.bias),
+    'attention_norm.weight': plain(w.attentionNorm.weight),
+    'attention_norm.bias': plain(w.attentionNorm.bias),
+    'intermediate.weight_t': transposed(w.intermediate.weight),
+    'intermediate.bias': plain(w.intermediate.bias),
+    'output.weight_t': transposed(w.output.weight),
+    'output.bias': plain(w.output.bias),
+    'output_norm.weight': plain(w.outputNorm.weight),
+    'output_norm.bias': plain(w.outputNorm.bias),
+  };
+}
+
+const HIDDEN_DIMS = (h: number) => ['batch', 'seq', h];
+
+/** One HF BertLayer (post-LN, erf GELU), the same equations as buildBertGraph's unmasked path. */
+export function buildLayerGraph(config: BertConfig, withGradient: boolean): GraphBuilder {
+  const g = new GraphBuilder(withGradient ? 'bert_layer_vjp' : 'bert_layer');
+  const h = config.hiddenSize;
+  const heads = config.numHeads;
+  const headSize = h / heads;
+  const inter = config.intermediateSize;
+  const x = g.input(ATTRIBUTION_IO.hidden, 'float32', HIDDEN_DIMS(h));
+  const paddingMask = g.input(ATTRIBUTION_IO.attentionMask, 'int64', ['batch', 'seq']);
+  const dims: Record<LayerWeightName, number[]> = {
+    'query.weight_t': [h, h],
+    'query.bias': [h],
+    'key.weight_t': [h, h],
+    'key.bias': [h],
+    'value.weight_t': [h, h],
+    'value.bias': [h],
+    'attention_output.weight_t': [h, h],
+    'attention_output.bias': [h],
+    'attention_norm.weight': [h],
+    'attention_norm.bias': [h],
+    'intermediate.weight_t': [h, inter],
+    'intermediate.bias': [inter],
+    'output.weight_t': [inter, h],
+    'output.bias': [h],
+    'output_norm.weight': [h],
+    'output_norm.bias': [h],
+  };
+  const w = Object.fromEntries(
+    LAYER_WEIGHT_NAMES.map((name) => [name, g.input(name, 'float32', dims[name])]),
+  ) as Record<LayerWeightName, Tensor>;
+  const linear = (
+    t: Tensor,
+    label: 'query' | 'key' | 'value' | 'attention_output' | 'intermediate' | 'output',
+  ) => g.addT(g.matMul(t, w[`${label}.weight_t`]), w[`${label}.bias`]);
+  const norm = (t: Tensor, label: 'attention_norm' | 'output_norm') =>
+    g.layerNorm(t, w[`${label}.weight`], w[`${label}.bias`], config.layerNormEps);
+
+  const one = g.constFloat([1], [], 'one');
+  const negative = g.constFloat([-10000], [], 'mask_negative');
+  const paddingAdd = g.unsqueeze(g.mul(g.sub(one, g.cast(paddingMask, 'float32')), negative), [1, 2]);
+  const splitHeads = (t: Tensor, perm: number[]) => g.transpose(g.reshape(t, [0, 0, heads, headSize]), perm);
+  const q = splitHeads(linear(x, 'query'), [0, 2, 1, 3]);
+  const kT = splitHeads(linear(x, 'key'), [0, 2, 3, 1]);
+  const v = splitHeads(linear(x, 'value'), [0, 2, 1, 3]);
+  const scaled = g.div(g.matMul(q, kT), g.constFloat([Math.sqrt(headSize)], [], 'sqrt_head_size'));
+  const context = g.matMul(g.softmax(g.addT(scaled, paddingAdd), -1), v);
+  const merged = g.reshape(g.transpose(context, [0, 2, 1, 3]), [0, 0, h]);
+  const attended = norm(g.addT(linear(merged, 'attention_output'), x), 'attention_norm');
+  const pre = linear(attended, 'intermediate');
+  const half = g.constFloat([0.5], [], 'half');
+  const gelu = g.mul(
+    g.mul(pre, half),
+    g.addT(one, g.erf(g.div(pre, g.constFloat([Math.SQRT2], [], 'sqrt2')))),
+  );
+  const y = norm(g.addT(linear(gelu, 'output'), attended), 'output_norm');
+  g.output(y, ATTRIBUTION_IO.hiddenOut, 'float32', HIDDEN_DIMS(h));
+  if (withGradient) {
+    const seed = g.input(ATTRIBUTION_IO.gradOut, 'float32', HIDDEN_DIMS(h));
+    const [dx] = grad(g, y, [x], { seed });
+    g.output(dx, ATTRIBUTION_IO.gradIn, 'float32', HIDDEN_DIMS(h));
+  }
+  return g;
+}
+
+function param(g: GraphBuilder, ref: WeightRef, label: string, transpose = false): Tensor {
+  const { data, dims } = transpose ? transposed(ref) : plain(ref);
+  return g.initializer(label, 'float32', dims, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+}
+
+/** ids -> embedding output (hidden state 0), as buildBertGraph computes it. */
+export function buildEmbeddingGraph(checkpoint: BertCheckpoint): GraphBuilder {
+  const { config, weights } = checkpoint;
+  const g = new GraphBuilder('bert_embeddings');
+  const inputIds = g.input(ATTRIBUTION_IO.inputIds, 'int64', ['batch', 'seq']);
+  const tokenTypeIds = g.input(ATTRIBUTION_IO.tokenTypeIds, 'int64', ['batch', 'seq']);
+  const words = g.gather(param(g, weights.wordEmbeddings, 'embeddings.word'), inputIds, 0);
+  const positions = g.slice(
+    param(g, weights.positionEmbeddings, 'embeddings.position'),
+    g.constInt64([0]),
+    g.shape(inputIds, 1, 2),
+    g.constInt64([0]),
+  );
+  const types = g.gather(param(g, weights.tokenTypeEmbeddings, 'embeddings.token_type'), tokenTypeIds, 0);
+  const norm = weights.embeddingNorm;
+  const x = g.layerNorm(
+    g.addT(g.addT(words, positions), types),
+    param(g, norm.weight, 'embeddings.norm.weight'),
+    param(g, norm.bias, 'embeddings.norm.bias'),
+    config.layerNormEps,
+  );
+  g.output(x, ATTRIBUTION_IO.hiddenOut, 'float32', HIDDEN_DIMS(config.hiddenSize));
+  return g;
+}
+
+/** Last hidden state -> score, and d score / d hidden (each batch row is its own point). */
+export function buildHeadGraph(checkpoint: BertCheckpoint): GraphBuilder {
+  const { config, weights } = checkpoint;
+  const g = new GraphBuilder('bert_head');
+  const x = g.input(ATTRIBUTION_IO.hidden, 'float32', HIDDEN_DIMS(config.hiddenSize));
+  const dense = (t: Tensor, w: { weight: WeightRef; bias: WeightRef }, label: string) =>
+    g.addT(g.matMul(t, param(g, w.weight, `${label}.weight_t`, true)), param(g, w.bias, `${label}.bias`));
+  const first = g.gather(x, g.constInt64([0], [], 'cls_index'), 1);
+  const logits = dense(g.tanh(dense(first, weights.pooler, 'pooler')), weights.classifier, 'classifier');
+  const score =
+    config.numLabels === 1
+      ? g.squeeze(logits, [1])
+      : g.gather(g.softmax(logits, -1), g.constInt64([1], [], 'positive_class'), 1);
+  g.output(score, ATTRIBUTION_IO.score, 'float32', ['batch']);
+  const [dx] = grad(g, score, [x]);
+  g.output(dx, ATTRIBUTION_IO.gradIn, 'float32', HIDDEN_DIMS(config.hiddenSize));
+  return g;
+}
