@@ -43,7 +43,8 @@ export class BertGradientModel {
     private readonly layerVjp: ort.InferenceSession,
     private readonly head: ort.InferenceSession,
     private readonly layerWeights: readonly Record<string, ort.Tensor>[],
-    private readonly batchSize: number,
+    /** Points per onnxruntime run. */
+    readonly batchSize: number,
   ) {}
 
   static async load(
