@@ -1,6 +1,7 @@
 import { DataError } from '../core/data';
 import { CancelledError } from '../core/progress';
 import { UsageError } from './args';
+import * as attributeCommand from './commands/attribute';
 import * as evalCommand from './commands/eval';
 import * as inspectCommand from './commands/inspect';
 import * as scoreCommand from './commands/score';
@@ -15,6 +16,7 @@ const commands: Record<string, Command> = {
   eval: evalCommand,
   score: scoreCommand,
   inspect: inspectCommand,
+  attribute: attributeCommand,
 };
 
 function help(): string {

@@ -1,0 +1,128 @@
+// src/cli/commands/attribute.ts run in process against a tiny checkpoint with the real vocab.
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as attributeCommand from '../../../src/cli/commands/attribute';
+import { UsageError } from '../../../src/cli/args';
+import { tempDir, writeRandomCheckpoint } from '../../support/checkpoints';
+import { BERT_VOCAB } from '../../support/paths';
+
+let dir: string;
+let model: string;
+const query = 'what is a cross encoder';
+const passage = 'A cross-encoder reads the query and the passage together. It outputs one score.';
+
+async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const [w1, w2] = [process.stdout.write, process.stderr.write];
+  const hook = (sink: string[], original: typeof process.stdout.write) =>
+    function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
+      if (typeof chunk === 'string') return sink.push(chunk) > 0;
+      return (original as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+    } as typeof process.stdout.write;
+  process.stdout.write = hook(out, w1);
+  process.stderr.write = hook(err, w2);
+  try {
+    const code = await fn();
+    return { code, out: out.join(''), err: err.join('') };
+  } finally {
+    process.stdout.write = w1;
+    process.stderr.write = w2;
+  }
+}
+
+before(() => {
+  dir = tempDir('attr-cli');
+  model = path.join(dir, 'model');
+  writeRandomCheckpoint(model, {
+    layers: 2,
+    heads: 2,
+    hidden: 8,
+    vocab: 30522,
+    numLabels: 1,
+    seed: 3,
+    range: 0.3,
+  });
+  fs.copyFileSync(BERT_VOCAB(), path.join(model, 'vocab.txt'));
+});
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const common = () => ['--model', model, '--query', query, '--passage', passage, '--threads', '1'];
+
+interface JsonLayer {
+  layer: number;
+  baseline: string;
+  score_input: number;
+  score_baseline: number;
+  completeness_error: number;
+  points: number;
+  converged: boolean;
+  attributions: number[];
+}
+
+describe('ranklens attribute', () => {
+  it('--json: tokens with offsets, every layer for both baselines, completeness reported', async () => {
+    const { code, out } = await capture(() => attributeCommand.run([...common(), '--json']));
+    assert.equal(code, 0);
+    const body = JSON.parse(out) as {
+      tokens: { text: string; kind: string; start: number; end: number }[];
+      score: number;
+      layers: JsonLayer[];
+    };
+    assert.deepEqual(
+      body.layers.map((l) => `${l.layer}:${l.baseline}`),
+      [
+        '0:empty-query',
+        '0:empty-document',
+        '1:empty-query',
+        '1:empty-document',
+        '2:empty-query',
+        '2:empty-document',
+      ],
+    );
+    const cross = body.tokens.find((t) => t.kind === 'doc' && t.text === 'cross');
+    assert.ok(cross && passage.slice(cross.start, cross.end).toLowerCase() === 'cross');
+    for (const layer of body.layers) {
+      assert.equal(layer.attributions.length, body.tokens.length);
+      assert.ok(layer.converged && layer.completeness_error <= 0.05 && layer.points >= 33);
+      const sum = layer.attributions.reduce((a, b) => a + b, 0);
+      const delta = layer.score_input - layer.score_baseline;
+      assert.ok(Math.abs(sum - delta) <= 0.05 * Math.abs(delta) + 1e-6);
+    }
+  });
+
+  it('text output for chosen layers and one baseline; warns when the tolerance is not reached', async () => {
+    const { code, out, err } = await capture(() =>
+      attributeCommand.run([
+        ...common(),
+        '--layers',
+        '1',
+        '--baseline',
+        'empty-document',
+        '--tolerance',
+        '1e-9',
+        '--max-points',
+        '33',
+      ]),
+    );
+    assert.equal(code, 0);
+    assert.match(out, /^score -?\d+\.\d{6}\n/);
+    assert.match(out, /layer 1, baseline empty-document: .* with 33 points {2}NOT CONVERGED/);
+    assert.doesNotMatch(out, /empty-query|layer 0/);
+    assert.match(out, /\n +1 {2}query {2}what +-?\d\.\d{6}\n/);
+    assert.match(err, /warning: completeness tolerance 1e-9 not reached for layer 1 empty-document/);
+  });
+
+  it('rejects bad options with usage errors and a missing model with a message', async () => {
+    await assert.rejects(attributeCommand.run([...common(), '--baseline', 'none']), UsageError);
+    await assert.rejects(attributeCommand.run([...common(), '--layers', 'x']), UsageError);
+    await assert.rejects(attributeCommand.run([...common(), '--tolerance', '0']), UsageError);
+    const missing = await capture(() =>
+      attributeCommand.run(['--model', path.join(dir, 'nope'), '--query', 'q', '--passage', 'p']),
+    );
+    assert.equal(missing.code, 1);
+    assert.match(missing.err, /ranklens attribute: .*nope/);
+  });
+});
