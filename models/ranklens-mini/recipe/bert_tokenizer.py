@@ -26,7 +26,8 @@ def _is_whitespace(ch):
 def _is_control(ch):
     if ch in ("\t", "\n", "\r"):
         return False
-    return unicodedata.category(ch) in ("Cc", "Cf")
+    # Every "C*" category (control, format, surrogate, private use, unassigned), as BERT's _is_control.
+    return unicodedata.category(ch).startswith("C")
 
 
 def _is_punctuation(ch):
