@@ -45,10 +45,13 @@ const reshapeLike = (c: VjpContext) => [c.g.node('Reshape', [c.gy, c.shapeOf(c.i
 const RULES: Partial<Record<OpType, Rule>> = {
   Identity: (c) => [c.gy],
   Neg: (c) => [c.g.node('Neg', [c.gy], {})],
-  Add: (c) => [c.unbroadcast(c.gy, c.inputs[0]), c.unbroadcast(c.gy, c.inputs[1])],
-  Sub: (c) => [
-    c.unbroadcast(c.gy, c.inputs[0]),
-    c.needs(1) ? c.unbroadcast(c.g.node('Neg', [c.gy], {}), c.inputs[1]) : undefined,
+  Add: ({ gy, inputs: [a, b], needs, unbroadcast }) => [
+    needs(0) ? unbroadcast(gy, a) : undefined,
+    needs(1) ? unbroadcast(gy, b) : undefined,
+  ],
+  Sub: ({ g, gy, inputs: [a, b], needs, unbroadcast }) => [
+    needs(0) ? unbroadcast(gy, a) : undefined,
+    needs(1) ? unbroadcast(g.node('Neg', [gy], {}), b) : undefined,
   ],
   Mul: ({ g, gy, inputs: [a, b], needs, unbroadcast }) => [
     needs(0) ? unbroadcast(g.mul(gy, b), a) : undefined,
