@@ -6,12 +6,14 @@ import {
   type Baseline,
 } from '../../core/analysis/integratedGradients';
 import { BertGradientModel } from '../../core/bert/attribution';
+import { CollectionIndex, DataError, readQueries } from '../../core/data';
 import { encodePair, loadTokenizer } from '../../core/text';
-import { UsageError, optionalNumber, parseArgs, required } from '../args';
+import { UsageError, optionalNumber, parseArgs, required, type ParsedArgs } from '../args';
 import { parseLayers } from './inspect';
 import { pairJson, positiveInt, reportingErrors } from './score';
 
-export const usage = `ranklens attribute --model DIR --query TEXT --passage TEXT [--layers all|N|N-M[,..]]
+export const usage = `ranklens attribute --model DIR (--query TEXT | --queries FILE --qid ID)
+        (--passage TEXT | --collection FILE --pid ID) [--layers all|N|N-M[,..]]
         [--baseline empty-query|empty-document|both] [--tolerance 0.05] [--max-points N] [--json]
         [--max-length N] [--threads N] [--batch-size N]
   Integrated Gradients of the score at hidden layers (0 = embedding output, L = after the last layer),
@@ -25,6 +27,10 @@ const VALUES = [
   'model',
   'query',
   'passage',
+  'queries',
+  'qid',
+  'collection',
+  'pid',
   'layers',
   'baseline',
   'tolerance',
@@ -38,6 +44,29 @@ function parseBaselines(text: string | true | undefined): Baseline[] {
   if (text === undefined || text === 'both') return BASELINES.slice();
   if (typeof text === 'string' && (BASELINES as readonly string[]).includes(text)) return [text as Baseline];
   throw new UsageError(`--baseline must be empty-query, empty-document or both, got ${String(text)}`);
+}
+
+/** --query, or --qid looked up in --queries (qid TAB text). */
+async function queryOf(args: ParsedArgs): Promise<string> {
+  const text = args.options.get('query');
+  if (typeof text === 'string') return text;
+  if (!args.options.has('qid')) throw new UsageError('give --query TEXT, or --queries FILE with --qid ID');
+  const [file, qid] = [required(args, 'queries'), required(args, 'qid')];
+  const found = (await readQueries(file)).texts.get(qid);
+  if (found === undefined) throw new DataError(file, undefined, `a line for qid ${qid}`, 'no such qid');
+  return found;
+}
+
+/** --passage, or --pid looked up in --collection (pid TAB text). */
+async function passageOf(args: ParsedArgs): Promise<string> {
+  const text = args.options.get('passage');
+  if (typeof text === 'string') return text;
+  if (!args.options.has('pid'))
+    throw new UsageError('give --passage TEXT, or --collection FILE with --pid ID');
+  const [file, pid] = [required(args, 'collection'), required(args, 'pid')];
+  const found = await (await CollectionIndex.open(file)).get(pid);
+  if (found === undefined) throw new DataError(file, undefined, `a line for pid ${pid}`, 'no such pid');
+  return found.text;
 }
 
 function formatText(result: AttributionResult): string {
@@ -63,7 +92,7 @@ function formatText(result: AttributionResult): string {
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { values: VALUES, flags: ['json'] });
   const modelDir = required(args, 'model');
-  const [query, passage] = [required(args, 'query'), required(args, 'passage')];
+  const [query, passage] = [await queryOf(args), await passageOf(args)];
   const layersText = args.options.get('layers');
   const layers = typeof layersText === 'string' ? parseLayers(layersText) : 'all';
   const baselines = parseBaselines(args.options.get('baseline'));

@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import * as attributeCommand from '../../../src/cli/commands/attribute';
 import { UsageError } from '../../../src/cli/args';
 import { tempDir, writeRandomCheckpoint } from '../../support/checkpoints';
-import { BERT_VOCAB } from '../../support/paths';
+import { BERT_VOCAB, sharedFile } from '../../support/paths';
+import { DataError } from '../../../src/core/data';
 
 let dir: string;
 let model: string;
@@ -113,6 +114,47 @@ describe('ranklens attribute', () => {
     assert.doesNotMatch(out, /empty-query|layer 0/);
     assert.match(out, /\n +1 {2}query {2}what +-?\d\.\d{6}\n/);
     assert.match(err, /warning: completeness tolerance 1e-9 not reached for layer 1 empty-document/);
+  });
+
+  it('takes the query and passage by qid and pid from dataset files, with the same result as the texts', async () => {
+    const queries = sharedFile('msmarco', 'dev_small', 'queries.dev-small-subset.tsv');
+    const collection = sharedFile('msmarco', 'dev_small', 'collection.dev-small-relevant-subset.tsv');
+    const [qid, queryText] = fs.readFileSync(queries, 'utf8').split('\n')[0].split('\t');
+    const [pid, passageText] = fs.readFileSync(collection, 'utf8').split('\n')[0].split('\t');
+    const options = [
+      '--model',
+      model,
+      '--threads',
+      '1',
+      '--layers',
+      '2',
+      '--baseline',
+      'empty-document',
+      '--json',
+    ];
+    const byId = await capture(() =>
+      attributeCommand.run([
+        ...options,
+        '--queries',
+        queries,
+        '--qid',
+        qid,
+        '--collection',
+        collection,
+        '--pid',
+        pid,
+      ]),
+    );
+    const byText = await capture(() =>
+      attributeCommand.run([...options, '--query', queryText, '--passage', passageText]),
+    );
+    assert.equal(byId.code, 0);
+    assert.deepEqual(JSON.parse(byId.out), JSON.parse(byText.out));
+    await assert.rejects(
+      attributeCommand.run([...options, '--queries', queries, '--qid', 'no-such', '--passage', 'p']),
+      (e: unknown) => e instanceof DataError && /no such qid/.test(e.message) && e.message.includes(queries),
+    );
+    await assert.rejects(attributeCommand.run([...options, '--passage', 'p']), /give --query TEXT/);
   });
 
   it('rejects bad options with usage errors and a missing model with a message', async () => {
