@@ -178,6 +178,20 @@ describe('integrated gradients on random checkpoints', () => {
     assert.deepEqual(baselineIds(pair.tokens, 'empty-document', 0), [...ids.slice(0, 4), 0, 0, 0, ids[7]]);
   });
 
+  it('stops with the reason of an aborted signal', async () => {
+    const model = await BertGradientModel.load(randomModel(SPEC), { threads: 1, batchSize: 4 });
+    try {
+      const controller = new AbortController();
+      const run = attribute(model, encodedSynthetic(2, 3, 8), {
+        signal: controller.signal,
+        onProgress: () => controller.abort(new Error('cancelled by test')),
+      });
+      await assert.rejects(run, /cancelled by test/);
+    } finally {
+      await model.dispose();
+    }
+  });
+
   it('rejects layers outside the model', async () => {
     const model = await BertGradientModel.load(randomModel(SPEC), { threads: 1 });
     try {
