@@ -7,6 +7,7 @@ const available: Record<string, string[]> = {
   indexing: ['indexing.ts', '1024'],
   model: ['model.ts'],
   'model-bundled': ['model.ts'],
+  attribution: ['attribution.ts'],
 };
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(available);
 let failed = 0;
