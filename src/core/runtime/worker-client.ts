@@ -1,7 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import type { WorkerRequest, WorkerResponse, WorkerResult } from './worker-protocol';
+import type { AttributionResult } from '../analysis/integratedGradients';
+import type {
+  AttributionPair,
+  PackedAttribution,
+  WorkerAttributionOptions,
+  WorkerRequest,
+  WorkerResponse,
+  WorkerResult,
+} from './worker-protocol';
 import type {
   InspectResult,
   MaskOptions,
@@ -91,6 +99,34 @@ export class RankerWorkerClient {
   async inspect(pair: PairInput, options: MaskOptions = {}): Promise<InspectResult> {
     await this.started();
     return (await this.call({ type: 'inspect', pair: plainPair(pair), options })) as InspectResult;
+  }
+
+  /**
+   * Layer-wise Integrated Gradients of one encoded pair (src/core/analysis/integratedGradients.ts). The
+   * worker loads a BertGradientModel for the same checkpoint on the first call and keeps it. Progress is
+   * reported after each (layer, baseline) integral; an aborted signal stops at the next gradient batch.
+   */
+  async attribute(
+    pair: AttributionPair,
+    options: WorkerAttributionOptions & {
+      readonly signal?: AbortSignal;
+      readonly onProgress?: (done: number, total: number) => void;
+    } = {},
+  ): Promise<AttributionResult> {
+    const { signal, onProgress, ...rest } = options;
+    signal?.throwIfAborted();
+    await this.started();
+    const request = {
+      type: 'attribute' as const,
+      pair: {
+        inputIds: Int32Array.from(pair.inputIds),
+        tokenTypeIds: Int32Array.from(pair.tokenTypeIds),
+        attentionMask: Int32Array.from(pair.attentionMask),
+        tokens: pair.tokens.map((t) => ({ ...t })),
+      },
+      options: rest,
+    };
+    return unpackAttribution((await this.call(request, signal, onProgress)) as PackedAttribution);
   }
 
   async dispose(): Promise<void> {
@@ -187,6 +223,17 @@ export class RankerWorkerClient {
     for (const pending of this.pending.values()) pending.reject(error);
     this.pending.clear();
   }
+}
+
+function unpackAttribution(packed: PackedAttribution): AttributionResult {
+  const width = packed.result.tokens.length;
+  return {
+    ...packed.result,
+    layers: packed.result.layers.map((entry, i) => ({
+      ...entry,
+      attributions: Array.from(packed.attributions.subarray(i * width, (i + 1) * width)),
+    })),
+  };
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -1,13 +1,20 @@
 // Worker thread entry for RankerWorkerClient: one Ranker per worker, driven by WorkerRequest messages.
 // Bundle this file as its own esbuild entry (e.g. out/ranker-worker.js, next to the code using the client).
 import { parentPort } from 'node:worker_threads';
+import { attribute } from '../analysis/integratedGradients';
+import { BertGradientModel } from '../bert/attribution';
+import { loadTokenizer } from '../text';
 import { Ranker } from './ranker';
-import type { WorkerRequest, WorkerResponse } from './worker-protocol';
+import type { RankerOptions } from './types';
+import type { PackedAttribution, WorkerRequest, WorkerResponse } from './worker-protocol';
 
 const port = parentPort;
 if (!port) throw new Error('worker-entry must run in a worker thread (use RankerWorkerClient)');
 
 let ranker: Ranker | undefined;
+let loadedFrom: { readonly dir: string; readonly options: RankerOptions } | undefined;
+/** The gradient model for attributions, loaded on first use (it costs as much memory as the ranker). */
+let gradients: { model: Promise<BertGradientModel>; padId: number; batchSize?: number } | undefined;
 const cancellers = new Map<number, AbortController>();
 
 function reply(message: WorkerResponse, transfer: ArrayBuffer[] = []): void {
@@ -19,6 +26,29 @@ function reply(message: WorkerResponse, transfer: ArrayBuffer[] = []): void {
   }
 }
 
+async function disposeGradients(): Promise<void> {
+  const old = gradients;
+  gradients = undefined;
+  await old?.model.then((m) => m.dispose()).catch(() => undefined);
+}
+
+async function gradientModel(batchSize?: number): Promise<{ model: BertGradientModel; padId: number }> {
+  if (!loadedFrom) throw new Error('no model loaded in the ranker worker');
+  if (gradients && gradients.batchSize !== batchSize) await disposeGradients();
+  if (!gradients) {
+    const { dir, options } = loadedFrom;
+    const padId = loadTokenizer(dir).padId;
+    if (padId === undefined)
+      throw new Error(`${dir}: the vocabulary has no [PAD] token (IG baselines need it)`);
+    const model = BertGradientModel.load(dir, { threads: options.threads, batchSize });
+    gradients = { model, padId, batchSize };
+    model.catch(() => {
+      if (gradients?.model === model) gradients = undefined;
+    });
+  }
+  return { model: await gradients.model, padId: gradients.padId };
+}
+
 function loaded(): Ranker {
   if (!ranker) throw new Error('no model loaded in the ranker worker');
   return ranker;
@@ -28,7 +58,11 @@ async function handle(request: WorkerRequest): Promise<void> {
   switch (request.type) {
     case 'load': {
       await ranker?.dispose();
+      await disposeGradients();
+      ranker = undefined;
+      loadedFrom = undefined;
       ranker = await Ranker.load(request.dir, request.options);
+      loadedFrom = { dir: request.dir, options: request.options };
       reply({ id: request.id, type: 'result', result: ranker.info });
       return;
     }
@@ -55,12 +89,45 @@ async function handle(request: WorkerRequest): Promise<void> {
       ]);
       return;
     }
+    case 'attribute': {
+      const controller = new AbortController();
+      cancellers.set(request.id, controller);
+      try {
+        const { batchSize, ...options } = request.options;
+        const { model, padId } = await gradientModel(batchSize);
+        const { pair } = request;
+        const result = await attribute(
+          model,
+          { ...pair, queryTruncated: false, passageTruncated: false, passageTokenCount: 0 },
+          {
+            ...options,
+            padId,
+            signal: controller.signal,
+            onProgress: (done, total) => reply({ id: request.id, type: 'progress', done, total }),
+          },
+        );
+        const width = result.tokens.length;
+        const attributions = new Float64Array(result.layers.length * width);
+        result.layers.forEach((entry, i) => attributions.set(entry.attributions, i * width));
+        const packed: PackedAttribution = {
+          kind: 'attribution',
+          result: { ...result, layers: result.layers.map(({ attributions: _, ...rest }) => rest) },
+          attributions,
+        };
+        reply({ id: request.id, type: 'result', result: packed }, [attributions.buffer]);
+      } finally {
+        cancellers.delete(request.id);
+      }
+      return;
+    }
     case 'cancel':
       cancellers.get(request.target)?.abort(new Error('cancelled'));
       return;
     case 'dispose':
       await ranker?.dispose();
+      await disposeGradients();
       ranker = undefined;
+      loadedFrom = undefined;
       reply({ id: request.id, type: 'result', result: null });
       return;
     case 'crash':

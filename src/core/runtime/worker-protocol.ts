@@ -1,4 +1,36 @@
+import type { AttributionResult, Baseline } from '../analysis/integratedGradients';
+import type { EncodedToken } from '../text/types';
 import type { InspectResult, MaskOptions, ModelInfo, PairInput, RankerOptions, ScoreResult } from './types';
+
+/** What the worker's attribute request needs of the pair: ids, types, mask and the tokens with offsets. */
+export interface AttributionPair {
+  readonly inputIds: Int32Array;
+  readonly tokenTypeIds: Int32Array;
+  readonly attentionMask: Int32Array;
+  readonly tokens: readonly EncodedToken[];
+}
+
+/** Integrated Gradients options that cross the thread boundary (no callbacks, no signal). */
+export interface WorkerAttributionOptions {
+  readonly layers?: readonly number[] | 'all';
+  readonly baselines?: readonly Baseline[];
+  readonly tolerance?: number;
+  readonly maxPoints?: number;
+  /** Interpolation points per onnxruntime run of the gradient model. */
+  readonly batchSize?: number;
+}
+
+/**
+ * An AttributionResult as the worker posts it: every entry's attributions packed into one transferable
+ * Float64Array ([entry, token], row-major; float64 so the values arrive exactly as computed).
+ */
+export interface PackedAttribution {
+  readonly kind: 'attribution';
+  readonly result: Omit<AttributionResult, 'layers'> & {
+    readonly layers: readonly Omit<AttributionResult['layers'][number], 'attributions'>[];
+  };
+  readonly attributions: Float64Array;
+}
 
 /** Messages from RankerWorkerClient to the worker (src/core/runtime/worker-entry.ts). */
 export type WorkerRequest =
@@ -10,13 +42,20 @@ export type WorkerRequest =
       readonly options: MaskOptions & { readonly batchSize?: number };
     }
   | { readonly id: number; readonly type: 'inspect'; readonly pair: PairInput; readonly options: MaskOptions }
+  /** Layer-wise Integrated Gradients with a BertGradientModel the worker loads on first use. */
+  | {
+      readonly id: number;
+      readonly type: 'attribute';
+      readonly pair: AttributionPair;
+      readonly options: WorkerAttributionOptions;
+    }
   /** Stops request `target` at its next batch boundary. */
   | { readonly id: number; readonly type: 'cancel'; readonly target: number }
   | { readonly id: number; readonly type: 'dispose' }
   /** Diagnostic: the worker exits abruptly, as a native crash would (tests use it to prove recovery). */
   | { readonly id: number; readonly type: 'crash' };
 
-export type WorkerResult = ModelInfo | ScoreResult[] | InspectResult | null;
+export type WorkerResult = ModelInfo | ScoreResult[] | InspectResult | PackedAttribution | null;
 
 export type WorkerResponse =
   | { readonly id: number; readonly type: 'result'; readonly result: WorkerResult }

@@ -4,7 +4,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tempDir, writeRandomCheckpoint } from '../../support/checkpoints';
 import { syntheticPair } from '../../support/model-fixtures';
+import { attribute } from '../../../src/core/analysis/integratedGradients';
+import { BertGradientModel } from '../../../src/core/bert/attribution';
 import { Ranker } from '../../../src/core/runtime/ranker';
+import { loadPairEncoder } from '../../../src/core/runtime/text';
 import { RankerWorkerClient } from '../../../src/core/runtime/worker-client';
 
 let dir: string;
@@ -79,5 +82,84 @@ describe('RankerWorkerClient', () => {
       RankerWorkerClient.load(path.join(dir, 'missing')),
       /checkpoint folder .*missing does not exist/,
     );
+  });
+});
+
+describe('RankerWorkerClient.attribute', () => {
+  let modelDir: string;
+  let igClient: RankerWorkerClient;
+  const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta'];
+
+  before(async () => {
+    modelDir = path.join(dir, 'ig-model');
+    writeRandomCheckpoint(modelDir, {
+      layers: 2,
+      heads: 2,
+      hidden: 16,
+      intermediate: 24,
+      numLabels: 1,
+      seed: 41,
+      range: 0.3,
+    });
+    // A word-level vocabulary, so real text encodes with real character offsets.
+    const vocab = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...WORDS, '.'];
+    fs.writeFileSync(path.join(modelDir, 'vocab.txt'), vocab.join('\n') + '\n');
+    igClient = await RankerWorkerClient.load(modelDir, { threads: 1, cacheDir: path.join(dir, 'cache') });
+  });
+  after(() => igClient.dispose());
+
+  it('gives exactly the in-process attributions, per layer and baseline, with progress', async () => {
+    const pair = loadPairEncoder(modelDir)('beta gamma', 'delta alpha. zeta eta');
+    const progress: [number, number][] = [];
+    const viaWorker = await igClient.attribute(pair, { onProgress: (d, t) => progress.push([d, t]) });
+    const model = await BertGradientModel.load(modelDir, { threads: 1 });
+    try {
+      const direct = await attribute(model, pair, { padId: 0 });
+      assert.deepEqual(viaWorker, direct);
+    } finally {
+      await model.dispose();
+    }
+    assert.equal(viaWorker.layers.length, 2 * 3);
+    assert.deepEqual(
+      progress,
+      [1, 2, 3, 4, 5, 6].map((d) => [d, 6]),
+    );
+    // Offsets point into the original strings.
+    const passageTokens = viaWorker.tokens.filter((t) => t.kind === 'doc' || t.kind === 'period');
+    assert.deepEqual(
+      passageTokens.map((t) => 'delta alpha. zeta eta'.slice(t.start, t.end)),
+      ['delta', 'alpha', '.', 'zeta', 'eta'],
+    );
+    for (const entry of viaWorker.layers) assert.ok(entry.converged && entry.completenessError < 0.05);
+  });
+
+  it('honours layers and baselines, and cancels with an AbortSignal', async () => {
+    const pair = loadPairEncoder(modelDir)('alpha', 'beta gamma delta');
+    const one = await igClient.attribute(pair, { layers: [1], baselines: ['empty-document'] });
+    assert.deepEqual(
+      one.layers.map((e) => [e.layer, e.baseline]),
+      [[1, 'empty-document']],
+    );
+    const controller = new AbortController();
+    const run = igClient.attribute(pair, {
+      signal: controller.signal,
+      onProgress: () => controller.abort(new Error('stop attributing')),
+    });
+    await assert.rejects(run, /stop attributing/);
+    const again = await igClient.attribute(pair, { layers: [1], baselines: ['empty-document'] });
+    assert.deepEqual(again, one);
+  });
+
+  it('names the checkpoint when it has no [PAD] token', async () => {
+    const noPad = path.join(dir, 'ig-no-pad');
+    fs.cpSync(modelDir, noPad, { recursive: true });
+    fs.writeFileSync(path.join(noPad, 'vocab.txt'), ['[UNK]', '[CLS]', '[SEP]', ...WORDS].join('\n') + '\n');
+    const c = await RankerWorkerClient.load(noPad, { threads: 1 });
+    try {
+      const pair = loadPairEncoder(modelDir)('alpha', 'beta');
+      await assert.rejects(c.attribute(pair), /ig-no-pad: the vocabulary has no \[PAD\] token/);
+    } finally {
+      await c.dispose();
+    }
   });
 });
