@@ -28,7 +28,10 @@ const builds = [
     ...common,
     platform: 'browser',
     format: 'esm',
-    entryPoints: { evaluation: 'webview/evaluation/main.ts' },
+    entryPoints: {
+      evaluation: 'webview/evaluation/main.ts',
+      attribution: 'webview/attribution/main.ts',
+    },
     outdir: 'out/webview',
   },
 ];

@@ -1,6 +1,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Dataset } from '../core/data';
+import {
+  attributePairCommand,
+  type AttributePairArgs,
+  type AttributePairOutcome,
+} from './commands/attributePair';
 import { evaluateRunCommand, type EvaluateRunArgs, type EvaluateRunOutcome } from './commands/evaluateRun';
 import {
   selectModelCommand,
@@ -25,6 +30,7 @@ export interface RankLensApi {
   readonly model: () => Promise<LoadedModel>;
   readonly selectModel: (dir?: string) => Promise<LoadedModel | undefined>;
   readonly scorePair: (args?: ScorePairArgs) => Promise<ScorePairOutcome | undefined>;
+  readonly attributePair: (args?: AttributePairArgs) => Promise<AttributePairOutcome | undefined>;
 }
 
 export function activate(context: vscode.ExtensionContext): RankLensApi {
@@ -68,14 +74,12 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
     };
 
   const openDataset = guarded((args?: OpenDatasetArgs) => openDatasetCommand(controller, args));
-  const resultsDir = () => {
+  const resultsDir = (kind: 'evaluations' | 'attributions') => {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    return folder
-      ? path.join(folder, '.ranklens', 'evaluations')
-      : path.join(context.globalStorageUri.fsPath, 'evaluations');
+    return folder ? path.join(folder, '.ranklens', kind) : path.join(context.globalStorageUri.fsPath, kind);
   };
   const evaluateRun = guarded((args?: EvaluateRunArgs) =>
-    evaluateRunCommand(controller, context.extensionUri, resultsDir(), args),
+    evaluateRunCommand(controller, context.extensionUri, resultsDir('evaluations'), args),
   );
 
   const register = (id: string, handler: (...args: never[]) => unknown) =>
@@ -100,8 +104,15 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
   const selectModel = guarded((dir?: string) => selectModelCommand(models, dir));
   const scorePair = guarded((args?: ScorePairArgs) => scorePairCommand(models, controller, log, args));
   register('ranklens.selectModel', selectModel);
+  const attributePair = guarded((args?: AttributePairArgs) =>
+    attributePairCommand(models, controller, context.extensionUri, resultsDir('attributions'), log, args),
+  );
   register('ranklens.scorePair', scorePair);
-  registerNotYetAvailable(context, new Set(['ranklens.selectModel', 'ranklens.scorePair']));
+  register('ranklens.attributePair', attributePair);
+  registerNotYetAvailable(
+    context,
+    new Set(['ranklens.selectModel', 'ranklens.scorePair', 'ranklens.attributePair']),
+  );
 
   return {
     dataset: () => controller.dataset,
@@ -111,6 +122,7 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
     model: () => models.model(),
     selectModel,
     scorePair,
+    attributePair,
   };
 }
 

@@ -2,7 +2,8 @@
 //   node test/e2e/codeServer.mjs tests    run the integration suite inside the real extension host
 //   node test/e2e/codeServer.mjs palette  install the .vsix, run a command from the command palette, screenshot
 //   node test/e2e/codeServer.mjs serve    install the .vsix and keep code-server running on the sample workspace
-// Env: CODE_SERVER, NODE24_BIN (from scripts/setup-code-server.sh), VSIX, WORKSPACE, SCREENSHOT_DIR, PORT.
+// Env: CODE_SERVER, NODE24_BIN (from scripts/setup-code-server.sh), VSIX, WORKSPACE, SCREENSHOT_DIR, PORT,
+// COLOR_THEME.
 import { chromium } from 'playwright-core';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync, cpSync } from 'node:fs';
@@ -38,6 +39,8 @@ writeFileSync(
     'window.commandCenter': false,
     'workbench.secondarySideBar.defaultVisibility': 'hidden',
     'chat.disableAIFeatures': true,
+    // COLOR_THEME="Default Dark Modern" (for example) to check the webviews in another theme.
+    ...(process.env.COLOR_THEME ? { 'workbench.colorTheme': process.env.COLOR_THEME } : {}),
   }),
 );
 const workspace = resolve(process.env.WORKSPACE ?? defaultWorkspace());

@@ -174,6 +174,59 @@ const tests: IntegrationTest[] = [
     },
   },
   {
+    name: 'Integrated Gradients for Pair attributes every layer and both baselines, saves JSON and draws its panel',
+    run: async () => {
+      const rl = await api();
+      const dir = path.join(extensionPath(), 'models', 'ranklens-mini');
+      if ((await rl.model()).dir !== dir) await rl.selectModel(dir);
+      const layerCount = (await rl.model()).info.numLayers + 1;
+      const query = 'what was the manhattan project';
+      const passage =
+        'The Manhattan Project was the research effort of World War II that produced the first nuclear weapons.';
+      const outcome = await vscode.commands.executeCommand<Awaited<ReturnType<RankLensApi['attributePair']>>>(
+        'ranklens.attributePair',
+        { query, passage },
+      );
+      assert.ok(outcome, 'no attribution returned');
+      const { result, savedTo, panel } = outcome;
+      assert.equal(result.layers.length, layerCount * 2);
+      for (let layer = 0; layer < layerCount; layer++) {
+        for (const baseline of ['empty-query', 'empty-document'] as const) {
+          const entry = result.layers.find((e) => e.layer === layer && e.baseline === baseline);
+          assert.ok(entry, `no result for layer ${layer} ${baseline}`);
+          assert.equal(entry.attributions.length, result.tokens.length);
+          assert.ok(entry.completenessError < 0.05, `layer ${layer} ${baseline}: ${entry.completenessError}`);
+          const sum = entry.attributions.reduce((a, b) => a + b, 0);
+          const delta = entry.scoreInput - entry.scoreBaseline;
+          assert.ok(Math.abs(sum - delta) <= 0.05 * Math.abs(delta) + 1e-6, `Σ ${sum} vs ${delta}`);
+        }
+      }
+      // Offsets point into the original texts.
+      const words = result.tokens.filter((t) => t.segment === 1 && t.start >= 0);
+      assert.equal(passage.slice(words[0].start, words[0].end).toLowerCase(), 'the');
+      const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+      assert.ok(workspace, 'the e2e driver opens a workspace folder');
+      assert.equal(path.dirname(savedTo), path.join(workspace, '.ranklens', 'attributions'));
+      const saved = JSON.parse(readFileSync(savedTo, 'utf8')) as {
+        query: string;
+        layers: { attributions: number[] }[];
+      };
+      assert.equal(saved.query, query);
+      assert.deepEqual(saved.layers[3].attributions, result.layers[3].attributions);
+      const rendered = await withTimeout(panel.whenRendered(), 60_000, 'attribution webview render');
+      assert.equal(rendered.layers, layerCount);
+      assert.equal(rendered.baselines, 2);
+      const textTokens = result.tokens.filter((t) => t.start >= 0).length;
+      assert.equal(rendered.coloredSpans, textTokens);
+      assert.equal(rendered.heatmapCells, layerCount * result.tokens.length);
+      const png = await withTimeout(panel.savePng(), 30_000, 'Save PNG');
+      assert.equal(readFileSync(png).subarray(1, 4).toString('latin1'), 'PNG');
+      // Bad options are refused with a message, not run.
+      assert.equal(await rl.attributePair({ query, passage, layers: [layerCount + 3] }), undefined);
+      panel.panel.reveal();
+    },
+  },
+  {
     name: 'commands of features still to come say so instead of doing nothing',
     run: async () => {
       const answer = await vscode.commands.executeCommand<{ notYetAvailable?: boolean } | undefined>(

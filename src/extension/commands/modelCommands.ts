@@ -62,7 +62,7 @@ export async function scorePairCommand(
   log: vscode.OutputChannel,
   args?: ScorePairArgs,
 ): Promise<ScorePairOutcome | undefined> {
-  const pair = args ? await resolveArgs(datasets.dataset, args) : await pickPair(datasets.dataset);
+  const pair = args ? await resolvePairArgs(datasets.dataset, args) : await pickPair(datasets.dataset);
   if (!pair) return undefined;
   const { result, model, truncated } = await models.score(pair.query, pair.passage);
   const outcome: ScorePairOutcome = { ...result, ...pair, truncated, model: model.dir };
@@ -78,10 +78,19 @@ export async function scorePairCommand(
   return outcome;
 }
 
-async function resolveArgs(
+/** A query/passage pair to run the model on, with its ids when it comes from the open dataset. */
+export interface ChosenPair {
+  readonly query: string;
+  readonly passage: string;
+  readonly qid?: string;
+  readonly pid?: string;
+}
+
+/** Texts as given, or qid/pid looked up in the open dataset (shared by the pair commands). */
+export async function resolvePairArgs(
   dataset: Dataset | undefined,
   args: ScorePairArgs,
-): Promise<{ query: string; passage: string; qid?: string; pid?: string } | undefined> {
+): Promise<ChosenPair | undefined> {
   if ('query' in args) return { query: args.query, passage: args.passage };
   if (!dataset) throw new Error('open a dataset first (RankLens: Open Dataset…) to score by qid and pid');
   const query = queryText(dataset, args.qid);
@@ -91,9 +100,11 @@ async function resolveArgs(
   return { query, passage: passage.text, qid: args.qid, pid: args.pid };
 }
 
-async function pickPair(
-  dataset: Dataset | undefined,
-): Promise<{ query: string; passage: string; qid?: string; pid?: string } | undefined> {
+/**
+ * Asks for a pair: a query then a judged or ranked passage from the open dataset, or typed texts when no
+ * collection is open (shared by the pair commands).
+ */
+export async function pickPair(dataset: Dataset | undefined): Promise<ChosenPair | undefined> {
   if (!dataset?.collection) {
     const query = await vscode.window.showInputBox({
       prompt: 'Query',

@@ -1,0 +1,583 @@
+import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
+import * as echarts from 'echarts/core';
+import { HeatmapChart } from 'echarts/charts';
+import { GridComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
+import { CanvasRenderer } from 'echarts/renderers';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import type {
+  AttributedToken,
+  Baseline,
+  LayerAttribution,
+} from '../../src/core/analysis/integratedGradients';
+import type { AttributionView, FromAttributionView, ToAttributionView } from '../../src/protocol/attribution';
+import { createChannel, themeColor } from '../shared/vscodeApi';
+import { formatValue, scaleStops, spanBackground } from './colors';
+
+echarts.use([HeatmapChart, GridComponent, TooltipComponent, VisualMapComponent, CanvasRenderer]);
+
+const BASELINE_LABELS: Record<Baseline, string> = {
+  'empty-query': 'empty query (query WordPieces → [PAD])',
+  'empty-document': 'empty document (passage WordPieces → [PAD])',
+};
+
+function layerLabel(layer: number, numLayers: number): string {
+  if (layer === 0) return 'Layer 0 (embedding output)';
+  if (layer === numLayers) return `Layer ${layer} (after the last layer)`;
+  return `Layer ${layer}`;
+}
+
+const isText = (t: AttributedToken) =>
+  t.start >= 0 && (t.kind === 'query' || t.kind === 'doc' || t.kind === 'period');
+
+/** The original text with each token's character span coloured by its attribution; gaps stay plain. */
+function colouredText(
+  text: string,
+  tokens: readonly AttributedToken[],
+  values: readonly number[],
+  segment: 0 | 1,
+  limit: number,
+): { spans: TemplateResult[]; end: number } {
+  const parts: TemplateResult[] = [];
+  let at = 0;
+  tokens.forEach((t, i) => {
+    if (t.segment !== segment || !isText(t) || t.start < at) return;
+    if (t.start > at) parts.push(html`${text.slice(at, t.start)}`);
+    const v = values[i];
+    parts.push(
+      html`<span
+        class="tok"
+        style="background-color: ${spanBackground(v, limit)}"
+        title="${t.text}: ${formatValue(v, 6)}"
+        >${text.slice(t.start, t.end)}</span
+      >`,
+    );
+    at = t.end;
+  });
+  return { spans: parts, end: at };
+}
+
+class AttributionApp extends LitElement {
+  static override styles = css`
+    :host {
+      display: block;
+      padding: 12px 16px 24px;
+      color: var(--vscode-foreground);
+      font-family: var(--vscode-font-family);
+      font-size: var(--vscode-font-size);
+    }
+    h2 {
+      font-weight: 600;
+      font-size: 1.25em;
+      margin: 0 0 2px;
+    }
+    h3 {
+      font-weight: 600;
+      font-size: 1em;
+      margin: 18px 0 6px;
+    }
+    .sub {
+      opacity: 0.75;
+      margin-bottom: 10px;
+    }
+    .controls {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 16px;
+      align-items: end;
+      margin: 8px 0 12px;
+    }
+    .controls label {
+      display: flex;
+      flex-direction: column;
+      gap: 4px;
+    }
+    .controls vscode-single-select {
+      min-width: 240px;
+    }
+    #baseline {
+      min-width: 360px;
+    }
+    .actions {
+      margin-left: auto;
+      display: flex;
+      gap: 8px;
+    }
+    .metrics {
+      display: grid;
+      grid-template-columns: repeat(auto-fill, minmax(130px, 1fr));
+      gap: 8px;
+      margin: 8px 0;
+    }
+    .metric {
+      border: 1px solid var(--vscode-panel-border, rgba(128, 128, 128, 0.35));
+      border-radius: 4px;
+      padding: 6px 8px;
+    }
+    .metric .value {
+      font-size: 1.35em;
+      font-variant-numeric: tabular-nums;
+    }
+    .metric .name {
+      opacity: 0.75;
+      font-size: 0.9em;
+    }
+    .warning {
+      border-left: 4px solid var(--vscode-editorWarning-foreground, #cca700);
+      background: var(--vscode-inputValidation-warningBackground, rgba(204, 167, 0, 0.15));
+      padding: 6px 10px;
+      margin: 8px 0;
+    }
+    .ok {
+      opacity: 0.75;
+      margin: 4px 0 8px;
+    }
+    .texts {
+      display: grid;
+      grid-template-columns: 5.5em 1fr;
+      gap: 6px 12px;
+      line-height: 1.9;
+    }
+    .texts .role {
+      opacity: 0.75;
+      text-align: right;
+    }
+    .text {
+      font-size: 1.05em;
+      border: 1px solid var(--vscode-panel-border, rgba(128, 128, 128, 0.35));
+      border-radius: 4px;
+      padding: 4px 8px;
+      white-space: pre-wrap;
+    }
+    .tok {
+      border-radius: 3px;
+      padding: 1px 0;
+      box-decoration-break: clone;
+    }
+    .cut {
+      opacity: 0.45;
+      font-style: italic;
+    }
+    .specials {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 6px;
+      margin-top: 6px;
+      font-family: var(--vscode-editor-font-family);
+      font-size: 0.9em;
+    }
+    .specials span {
+      border: 1px solid var(--vscode-panel-border, rgba(128, 128, 128, 0.35));
+      border-radius: 3px;
+      padding: 0 6px;
+    }
+    .legend {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: center;
+      gap: 8px;
+      margin: 10px 0 0;
+      font-size: 0.9em;
+    }
+    .legend .bar {
+      width: 220px;
+      height: 12px;
+      border-radius: 3px;
+      border: 1px solid var(--vscode-panel-border, rgba(128, 128, 128, 0.35));
+    }
+    .legend .note {
+      opacity: 0.75;
+      flex: 1;
+    }
+    .heatmap-scroll {
+      overflow-x: auto;
+    }
+    #heatmap {
+      min-width: 100%;
+    }
+    table {
+      border-collapse: collapse;
+      font-variant-numeric: tabular-nums;
+    }
+    th,
+    td {
+      text-align: left;
+      padding: 2px 12px 2px 0;
+    }
+    th {
+      font-weight: 600;
+      border-bottom: 1px solid var(--vscode-panel-border, rgba(128, 128, 128, 0.35));
+    }
+    td.num {
+      text-align: right;
+    }
+    .swatch {
+      display: inline-block;
+      width: 0.9em;
+      height: 0.9em;
+      border-radius: 2px;
+      vertical-align: -0.1em;
+      margin-right: 6px;
+      border: 1px solid var(--vscode-panel-border, rgba(128, 128, 128, 0.35));
+    }
+    .saved {
+      margin-top: 14px;
+      opacity: 0.8;
+      word-break: break-all;
+    }
+    code {
+      font-family: var(--vscode-editor-font-family);
+    }
+  `;
+
+  private view: AttributionView | undefined;
+  private layer = 0;
+  private separateScales = false;
+  private baseline: Baseline = 'empty-query';
+  private chart: echarts.ECharts | undefined;
+  private chartKey = '';
+  private renderedSent = false;
+  private readonly channel = createChannel<FromAttributionView, ToAttributionView>((message) => {
+    if (message.type === 'show') {
+      const { type: _, ...view } = message;
+      this.view = view;
+      const layers = this.layers();
+      // Open on the middle layer: the embeddings (0) and the top (only [CLS]) are the least telling.
+      this.layer = layers[Math.floor((layers.length - 1) / 2)] ?? 0;
+      // The empty document puts the passage tokens in play, which is what the texts and the top 10 show.
+      const baselines = this.baselines();
+      this.baseline = baselines.includes('empty-document')
+        ? 'empty-document'
+        : (baselines[0] ?? 'empty-query');
+      this.requestUpdate();
+    } else if (message.type === 'exportPng') this.savePng();
+  });
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.channel.post({ type: 'ready' });
+  }
+
+  private layers(): number[] {
+    return [...new Set(this.view?.result.layers.map((e) => e.layer))].sort((a, b) => a - b);
+  }
+
+  private baselines(): Baseline[] {
+    return [...new Set(this.view?.result.layers.map((e) => e.baseline))];
+  }
+
+  private entry(): LayerAttribution | undefined {
+    return this.view?.result.layers.find((e) => e.layer === this.layer && e.baseline === this.baseline);
+  }
+
+  private savePng(): void {
+    if (!this.chart) return;
+    const dataUrl = this.chart.getDataURL({
+      type: 'png',
+      pixelRatio: 2,
+      backgroundColor: themeColor('editor-background', '#ffffff'),
+    });
+    this.channel.post({ type: 'savePng', dataUrl });
+  }
+
+  override render() {
+    const v = this.view;
+    if (!v) return html`<p>Computing Integrated Gradients…</p>`;
+    const entry = this.entry();
+    const { tokens } = v.result;
+    const values = entry?.attributions ?? tokens.map(() => 0);
+    // One scale for the query and passage spans: the largest |attribution| among them at this layer.
+    const largest = (segment?: 0 | 1) =>
+      Math.max(
+        0,
+        ...tokens.map((t, i) =>
+          isText(t) && (segment === undefined || t.segment === segment) ? Math.abs(values[i]) : 0,
+        ),
+      );
+    // One scale for both texts, so their colours compare; or one each, to read a faint passage.
+    const limit = largest();
+    const queryLimit = this.separateScales ? largest(0) : limit;
+    const passageLimit = this.separateScales ? largest(1) : limit;
+    const query = colouredText(v.query, tokens, values, 0, queryLimit);
+    const passage = colouredText(v.passage, tokens, values, 1, passageLimit);
+    // Built apart so no template whitespace lands inside the pre-wrap text box.
+    const cut = v.passage.slice(passage.end);
+    const passageContent = html`${passage.spans}${
+      cut
+        ? html`<span class="cut" title="beyond the model's maximum length: not seen by the model"
+            >${cut}</span
+          >`
+        : nothing
+    }`;
+    const unconverged = v.result.layers.filter((e) => !e.converged);
+    const stops = scaleStops(themeColor('editor-background', 'transparent'));
+    const top = tokens
+      .map((t, i) => ({ t, v: values[i] }))
+      .filter(({ t }) => t.segment === 1 && isText(t))
+      .sort((a, b) => Math.abs(b.v) - Math.abs(a.v))
+      .slice(0, 10);
+    const pairLabel = v.qid ? `qid ${v.qid} · pid ${v.pid} · ` : '';
+    return html`
+      <h2>Integrated Gradients</h2>
+      <div class="sub">
+        ${pairLabel}model ${v.model} · score ${formatValue(v.result.score, 6)} · ${tokens.length} tokens ·
+        tolerance ${(100 * v.result.tolerance).toFixed(0)}%
+      </div>
+      <div class="controls">
+        <label
+          >Layer
+          <vscode-single-select
+            id="layer"
+            .value=${String(this.layer)}
+            @change=${(e: Event) => this.select({ layer: Number((e.target as HTMLSelectElement).value) })}
+          >
+            ${this.layers().map(
+              (k) =>
+                html`<vscode-option value=${String(k)} ?selected=${k === this.layer}
+                  >${layerLabel(k, v.numLayers)}</vscode-option
+                >`,
+            )}
+          </vscode-single-select></label
+        >
+        <label
+          >Baseline x′
+          <vscode-single-select
+            id="baseline"
+            .value=${this.baseline}
+            @change=${(e: Event) =>
+              this.select({ baseline: (e.target as HTMLSelectElement).value as Baseline })}
+          >
+            ${this.baselines().map(
+              (b) =>
+                html`<vscode-option value=${b} ?selected=${b === this.baseline}
+                  >${BASELINE_LABELS[b]}</vscode-option
+                >`,
+            )}
+          </vscode-single-select></label
+        >
+        <div class="actions">
+          <vscode-button secondary @click=${() => this.channel.post({ type: 'openJson' })}
+            >Open JSON</vscode-button
+          >
+          <vscode-button secondary @click=${() => this.savePng()}>Save PNG</vscode-button>
+        </div>
+      </div>
+      ${entry ? this.metrics(entry) : nothing}
+      ${
+        unconverged.length > 0
+          ? html`<div class="warning" role="alert">
+              <b>Not converged:</b> the completeness tolerance of ${(100 * v.result.tolerance).toFixed(0)}%
+              was not reached for
+              ${unconverged
+                .map(
+                  (e) =>
+                    `layer ${e.layer} / ${e.baseline} (${(100 * e.completenessError).toFixed(2)}% with ${e.points} points)`,
+                )
+                .join(', ')}.
+              Those attributions do not add up to F(x) − F(x′); read them with care.
+            </div>`
+          : html`<div class="ok">
+              All ${v.result.layers.length} integrals converged (Σ attributions within
+              ${(100 * v.result.tolerance).toFixed(0)}% of F(x) − F(x′)).
+            </div>`
+      }
+      <h3>Attribution at ${layerLabel(this.layer, v.numLayers).toLowerCase()}, ${this.baseline}</h3>
+      <div class="texts">
+        <div class="role">Query</div>
+        <div class="text" id="query">${query.spans}${v.query.slice(query.end)}</div>
+        <div class="role">Passage</div>
+        <div class="text" id="passage">${passageContent}</div>
+      </div>
+      <div class="specials">
+        ${tokens.map((t, i) =>
+          isText(t)
+            ? nothing
+            : html`<span
+                style="background-color: ${spanBackground(values[i], limit)}"
+                title="position ${i}${Math.abs(values[i]) > limit ? ' (beyond the colour scale)' : ''}"
+                >${t.text} ${formatValue(values[i])}</span
+              >`,
+        )}
+      </div>
+      <div class="legend">
+        ${
+          this.separateScales
+            ? html`<span>−max</span>
+                <div class="bar" style="background: linear-gradient(to right, ${stops.join(', ')})"></div>
+                <span>+max</span>
+                <span class="note"
+                  >query ±${formatValue(queryLimit, 3)}, passage ±${formatValue(passageLimit, 3)} (max
+                  |attribution| in each text at this layer); blue lowers the score, red raises it</span
+                >`
+            : html`<span>${formatValue(-limit, 3)}</span>
+                <div class="bar" style="background: linear-gradient(to right, ${stops.join(', ')})"></div>
+                <span>+${formatValue(limit, 3)}</span>
+                <span class="note"
+                  >max |attribution| over the query and passage at this layer; blue lowers the score, red
+                  raises it</span
+                >`
+        }
+        <vscode-checkbox
+          id="separate"
+          label="separate scales for query and passage"
+          ?checked=${this.separateScales}
+          @change=${(e: Event) => {
+            this.separateScales = (e.target as HTMLInputElement).checked;
+            this.requestUpdate();
+          }}
+        ></vscode-checkbox>
+      </div>
+      <h3>Layers × tokens (${this.baseline}); click a row to select its layer</h3>
+      <div class="heatmap-scroll"><div id="heatmap"></div></div>
+      <h3>Top 10 passage tokens by |attribution|</h3>
+      <table id="top">
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>token</th>
+            <th>position in passage</th>
+            <th>attribution</th>
+            <th>share of Σ</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${top.map(
+            ({ t, v: value }, rank) =>
+              html`<tr>
+                <td>${rank + 1}</td>
+                <td>
+                  <span class="swatch" style="background-color: ${spanBackground(value, passageLimit)}"></span
+                  ><code>${t.text}</code>
+                </td>
+                <td>chars ${t.start}–${t.end}</td>
+                <td class="num">${formatValue(value, 5)}</td>
+                <td class="num">
+                  ${entry && entry.sum !== 0 ? `${((100 * value) / entry.sum).toFixed(1)}%` : '—'}
+                </td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+      <div class="saved">Saved to <code>${v.savedTo}</code></div>
+    `;
+  }
+
+  private metrics(e: LayerAttribution): TemplateResult {
+    const cards: [string, string][] = [
+      ['F(x)', formatValue(e.scoreInput, 5)],
+      ['F(x′)', formatValue(e.scoreBaseline, 5)],
+      ['F(x) − F(x′)', formatValue(e.scoreInput - e.scoreBaseline, 5)],
+      ['Σ attributions', formatValue(e.sum, 5)],
+      ['completeness error', `${(100 * e.completenessError).toFixed(3)}%`],
+      ['points used', String(e.points)],
+    ];
+    return html`<div class="metrics" id="metrics">
+      ${cards.map(
+        ([name, value]) =>
+          html`<div class="metric">
+            <div class="value">${value}</div>
+            <div class="name">${name}</div>
+          </div>`,
+      )}
+    </div>`;
+  }
+
+  private select(change: { layer?: number; baseline?: Baseline }): void {
+    if (change.layer !== undefined && Number.isFinite(change.layer)) this.layer = change.layer;
+    if (change.baseline !== undefined) this.baseline = change.baseline;
+    this.requestUpdate();
+  }
+
+  override updated(): void {
+    const v = this.view;
+    const el = this.renderRoot.querySelector<HTMLDivElement>('#heatmap');
+    if (!v || !el) return;
+    const layers = this.layers();
+    const { tokens } = v.result;
+    const key = `${this.baseline} ${this.layer}`;
+    if (!this.chart) {
+      el.style.width = `${Math.max(el.parentElement?.clientWidth ?? 600, 90 + tokens.length * 16)}px`;
+      el.style.height = `${110 + layers.length * 30}px`;
+      this.chart = echarts.init(el, undefined, { renderer: 'canvas' });
+      this.chart.on('click', (p) => {
+        const layer = layers[(p.value as number[])[1]];
+        if (layer !== undefined) this.select({ layer });
+      });
+      this.chart.on('finished', () => this.sendRendered());
+      new ResizeObserver(() => this.chart?.resize()).observe(el);
+    }
+    if (key === this.chartKey) return;
+    this.chartKey = key;
+    const entries = layers.map((k) =>
+      v.result.layers.find((e) => e.layer === k && e.baseline === this.baseline),
+    );
+    const data: [number, number, number][] = [];
+    entries.forEach((e, row) => e?.attributions.forEach((value, column) => data.push([column, row, value])));
+    const limit = Math.max(1e-12, ...data.map((d) => Math.abs(d[2])));
+    const text = themeColor('foreground', '#888');
+    const stops = scaleStops(themeColor('editor-background', '#ffffff'));
+    this.chart.setOption(
+      {
+        tooltip: {
+          formatter: (p: { value: [number, number, number] }) =>
+            `${escapeHtml(tokens[p.value[0]].text)} (position ${p.value[0]})<br/>` +
+            `${layerLabel(layers[p.value[1]], v.numLayers)}: ${formatValue(p.value[2], 6)}`,
+        },
+        grid: { left: 70, right: 90, top: 10, bottom: 80 },
+        xAxis: {
+          type: 'category',
+          data: tokens.map((t) => t.text),
+          axisLabel: { color: text, rotate: 60, interval: 0, fontSize: 10 },
+          splitArea: { show: false },
+        },
+        yAxis: {
+          type: 'category',
+          data: layers.map((k) => (k === this.layer ? `▶ layer ${k}` : `layer ${k}`)),
+          axisLabel: { color: text },
+        },
+        visualMap: {
+          min: -limit,
+          max: limit,
+          calculable: true,
+          orient: 'vertical',
+          right: 0,
+          top: 'center',
+          itemHeight: Math.max(60, layers.length * 30 - 30),
+          precision: 4,
+          textStyle: { color: text },
+          inRange: { color: stops },
+        },
+        series: [
+          {
+            type: 'heatmap',
+            data,
+            emphasis: { itemStyle: { borderColor: text, borderWidth: 1 } },
+          },
+        ],
+        animation: false,
+      },
+      true,
+    );
+  }
+
+  private sendRendered(): void {
+    if (this.renderedSent) return;
+    this.renderedSent = true;
+    const option = this.chart?.getOption() as { series?: { data?: unknown[] }[] } | undefined;
+    this.channel.post({
+      type: 'rendered',
+      layers: this.renderRoot.querySelectorAll('#layer vscode-option').length,
+      baselines: this.renderRoot.querySelectorAll('#baseline vscode-option').length,
+      coloredSpans: this.renderRoot.querySelectorAll('.text .tok').length,
+      heatmapCells: option?.series?.[0]?.data?.length ?? 0,
+    });
+  }
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+customElements.define('rl-app', AttributionApp);
