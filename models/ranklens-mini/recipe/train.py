@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import MODEL_DIR, SHARED, WORKSPACE, collate, model_config, save_checkpoint, tokenizer  # noqa: E402
+from common import MODEL_DIR, SHARED, WORKSPACE, collate, load_model, model_config, save_checkpoint, tokenizer  # noqa: E402
 from data import Material  # noqa: E402
 from modeling import BertForSequenceClassification  # noqa: E402
 
@@ -58,6 +58,10 @@ def main():
     ap.add_argument("--out", default=MODEL_DIR)
     ap.add_argument("--match-init-layers", type=int, default=0,
                     help="initialise query = key projections in the first N layers (a term-matching prior)")
+    ap.add_argument("--init", default=None,
+                    help="continue from this checkpoint folder (a second stage with a fresh learning-rate schedule)")
+    ap.add_argument("--pseudo-start", type=int, default=0,
+                    help="index of the first pseudo-query to use (a second stage skips those the first one saw)")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -78,16 +82,19 @@ def main():
             query_cache[q] = tok.encode(q)
         return query_cache[q]
 
-    model = BertForSequenceClassification(model_config())
-    if args.match_init_layers:
-        match_init(model, args.match_init_layers)
+    if args.init:
+        model = load_model(args.init)
+    else:
+        model = BertForSequenceClassification(model_config())
+        if args.match_init_layers:
+            match_init(model, args.match_init_layers)
     decay = [p for n, p in model.named_parameters() if not (n.endswith("bias") or "LayerNorm" in n)]
     no_decay = [p for n, p in model.named_parameters() if n.endswith("bias") or "LayerNorm" in n]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.98), eps=1e-6)
     budget = args.minutes * 60
     rng = material.rng
-    pseudo_at = 0
+    pseudo_at = args.pseudo_start
     start = time.time()
     model.train()
     log = []
