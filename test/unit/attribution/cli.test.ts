@@ -8,31 +8,14 @@ import { UsageError } from '../../../src/cli/args';
 import { tempDir, writeRandomCheckpoint } from '../../support/checkpoints';
 import { BERT_VOCAB, sharedFile } from '../../support/paths';
 import { DataError } from '../../../src/core/data';
+import { captureOutput } from '../../support/captureOutput';
 
 let dir: string;
 let model: string;
 const query = 'what is a cross encoder';
 const passage = 'A cross-encoder reads the query and the passage together. It outputs one score.';
 
-async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const [w1, w2] = [process.stdout.write, process.stderr.write];
-  const hook = (sink: string[], original: typeof process.stdout.write) =>
-    function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
-      if (typeof chunk === 'string') return sink.push(chunk) > 0;
-      return (original as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
-    } as typeof process.stdout.write;
-  process.stdout.write = hook(out, w1);
-  process.stderr.write = hook(err, w2);
-  try {
-    const code = await fn();
-    return { code, out: out.join(''), err: err.join('') };
-  } finally {
-    process.stdout.write = w1;
-    process.stderr.write = w2;
-  }
-}
+const capture = captureOutput;
 
 before(() => {
   dir = tempDir('attr-cli');
