@@ -12,7 +12,7 @@ import { attribute, BASELINES, type Baseline } from '../src/core/analysis/integr
 import { BertGradientModel } from '../src/core/bert/attribution';
 import { Ranker } from '../src/core/runtime/ranker';
 import { encodePair, loadTokenizer, type EncodedPair } from '../src/core/text';
-import { tempDir, writeRandomCheckpoint } from '../test/support/checkpoints';
+import { tempDir, writeRandomCheckpoint, BERT_BASE_SHAPE } from '../test/support/checkpoints';
 import { BERT_VOCAB, REPO_ROOT, sharedFile } from '../test/support/paths';
 
 const threads = Number(process.env.BENCH_THREADS ?? 2);
@@ -106,16 +106,7 @@ function child(args: string[]): Measurement {
 }
 
 function generateBertBase(dir: string): void {
-  writeRandomCheckpoint(dir, {
-    layers: 12,
-    heads: 12,
-    hidden: 768,
-    intermediate: 3072,
-    vocab: 30522,
-    maxPositions: 512,
-    numLabels: 2,
-    range: 0.05,
-  });
+  writeRandomCheckpoint(dir, BERT_BASE_SHAPE);
   fs.copyFileSync(BERT_VOCAB(), path.join(dir, 'vocab.txt'));
 }
 

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { tempDir, writeRandomCheckpoint } from '../test/support/checkpoints';
+import { tempDir, writeRandomCheckpoint, BERT_BASE_SHAPE } from '../test/support/checkpoints';
 import { ensureBertGraphFile } from '../src/core/bert/cache';
 import { BERT_IO, type GraphVariant } from '../src/core/bert/graph';
 import { openBertCheckpoint } from '../src/core/model/checkpoint';
@@ -20,16 +20,7 @@ const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 const peakRss = () => process.resourceUsage().maxRSS * 1024;
 
 function generate(dir: string): void {
-  writeRandomCheckpoint(dir, {
-    layers: 12,
-    heads: 12,
-    hidden: 768,
-    intermediate: 3072,
-    vocab: 30522,
-    maxPositions: 512,
-    numLabels: 2,
-    range: 0.05,
-  });
+  writeRandomCheckpoint(dir, BERT_BASE_SHAPE);
 }
 
 async function main() {

@@ -123,6 +123,18 @@ export function tempDir(label: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `ranklens-${label}-`));
 }
 
+/** bert-base-uncased's shape with small random weights, for benchmarks (only speed and memory mean anything). */
+export const BERT_BASE_SHAPE: CheckpointSpec = {
+  layers: 12,
+  heads: 12,
+  hidden: 768,
+  intermediate: 3072,
+  vocab: 30522,
+  maxPositions: 512,
+  numLabels: 2,
+  range: 0.05,
+};
+
 export function writeRandomCheckpoint(dir: string, spec: CheckpointSpec): WrittenCheckpoint {
   fs.mkdirSync(dir, { recursive: true });
   const h = spec.hidden;
