@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Bm25Index, MSMARCO_BM25, formatMsmarcoRun, formatTrecRun } from '../src/core/bm25';
+import { mulberry32 } from '../src/core/random';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 const SPLIT_SEED = 20200725;
@@ -60,21 +61,9 @@ function readQrels(file: string): Judgement[] {
   return rows;
 }
 
-/** mulberry32: a tiny seeded PRNG so the split does not depend on the JS engine. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function seededShuffle<T>(items: readonly T[], seed: number): T[] {
   const out = [...items];
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [out[i], out[j]] = [out[j], out[i]];
