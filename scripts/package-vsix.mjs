@@ -30,8 +30,9 @@ try {
     ],
     { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] },
   );
-  if (r.status !== 0) process.exit(r.status ?? 1);
-  console.log(`packaged ${out} for ${target}: ${(statSync(out).size / 1024 / 1024).toFixed(1)} MB`);
+  // exitCode, not process.exit(): exiting here would skip the finally and leave .vscodeignore edited.
+  if (r.status !== 0) process.exitCode = r.status ?? 1;
+  else console.log(`packaged ${out} for ${target}: ${(statSync(out).size / 1024 / 1024).toFixed(1)} MB`);
 } finally {
   writeFileSync(ignore, base);
 }
