@@ -1,18 +1,10 @@
-import { DataError } from '../core/data';
-import { CancelledError } from '../core/progress';
-import { UsageError } from './args';
 import * as attributeCommand from './commands/attribute';
 import * as evalCommand from './commands/eval';
 import * as inspectCommand from './commands/inspect';
 import * as scoreCommand from './commands/score';
-import { CheckpointError } from '../core/model/errors';
+import { asksForHelp, EXIT_OK, EXIT_USAGE, reportError, runCommandLine, type CliCommand } from './io';
 
-interface Command {
-  readonly usage: string;
-  run(argv: string[]): Promise<number>;
-}
-
-const commands: Record<string, Command> = {
+const commands: Record<string, CliCommand> = {
   eval: evalCommand,
   score: scoreCommand,
   inspect: inspectCommand,
@@ -28,40 +20,31 @@ function help(): string {
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(help());
-    return name ? 0 : 2;
+    const topic = name === 'help' ? commands[rest[0] ?? ''] : undefined;
+    process.stdout.write(topic ? `${topic.usage}\n` : help());
+    return name ? EXIT_OK : EXIT_USAGE;
   }
   const command = commands[name];
   if (!command) {
-    process.stderr.write(`ranklens: unknown command "${name}"\n\n${help()}`);
-    return 2;
+    process.stderr.write(
+      `ranklens: unknown command "${name}" (known: ${Object.keys(commands).join(', ')})\n`,
+    );
+    return EXIT_USAGE;
+  }
+  if (asksForHelp(rest)) {
+    process.stdout.write(`${command.usage}\n`);
+    return EXIT_OK;
   }
   try {
     return await command.run(rest);
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`ranklens ${name}: ${error.message}\n\n${command.usage}\n`);
-      return 2;
-    }
-    if (error instanceof DataError || error instanceof CheckpointError || error instanceof CancelledError) {
-      process.stderr.write(`ranklens ${name}: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
+    return reportError(name, error);
   }
 }
 
-/** Runs the CLI on this process's arguments and exits with its code. */
+/** Runs the CLI on this process's arguments and exits with its code once its output has drained. */
 export function runCli(): void {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      process.stderr.write(
-        `ranklens: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-      );
-      process.exit(1);
-    },
-  );
+  runCommandLine(main);
 }
 
 if (require.main === module) runCli();

@@ -1,7 +1,7 @@
-import { writeFile } from 'node:fs/promises';
 import { readQrels, readRun } from '../../core/data';
 import { evaluateRun, formatEvaluation } from '../../core/eval';
-import { optionalNumber, parseArgs, required } from '../args';
+import { UsageError, optionalNumber, parseArgs, required } from '../args';
+import { checkOutputFile, writeOutputFile } from '../io';
 
 export const usage = `ranklens eval --run RUN --qrels QRELS [--min-relevance N] [--json] [--out FILE]
   Scores a run (MS MARCO "qid pid rank", TREC 6-column, or top1000) against qrels:
@@ -11,10 +11,17 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { values: ['run', 'qrels', 'min-relevance', 'out'], flags: ['json'] });
   const [runFile, qrelsFile] = [required(args, 'run'), required(args, 'qrels')];
   const minRelevance = optionalNumber(args, 'min-relevance');
+  if (minRelevance !== undefined && !(minRelevance > 0)) {
+    throw new UsageError(
+      `--min-relevance must be a grade above 0 (1 for MS MARCO, 2 for TREC DL), got ${minRelevance}`,
+    );
+  }
+  const out = args.options.get('out');
+  if (typeof out === 'string') await checkOutputFile(out, [runFile, qrelsFile]);
   const [run, qrels] = await Promise.all([readRun(runFile), readQrels(qrelsFile)]);
   const result = evaluateRun(run, qrels, minRelevance === undefined ? {} : { minRelevance });
-  const out = args.options.get('out');
-  if (typeof out === 'string') await writeFile(out, JSON.stringify(result, null, 2) + '\n');
+  if (typeof out === 'string')
+    await writeOutputFile(out, JSON.stringify(result, null, 2) + '\n', [runFile, qrelsFile]);
   process.stdout.write(
     args.options.has('json')
       ? JSON.stringify({ ...result, perQuery: undefined }, null, 2) + '\n'

@@ -1,10 +1,10 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CheckpointError } from '../../core/model/errors';
 import { Ranker } from '../../core/runtime/ranker';
 import { loadPairEncoder } from '../../core/runtime/text';
 import type { EncodedPair } from '../../core/text/types';
 import { UsageError, optionalNumber, parseArgs, required, type ParsedArgs } from '../args';
+import { reportError } from '../io';
 
 /** Options shared by `ranklens score` and `ranklens inspect`. */
 export const MODEL_VALUES = ['model', 'query', 'passage', 'max-length', 'threads', 'cache-dir'] as const;
@@ -59,16 +59,16 @@ export function pairJson(pair: EncodedPair) {
   };
 }
 
-/** Runs `fn`, turning checkpoint and input problems into a one-line message and exit code 1. */
+/**
+ * Runs `fn`, turning whatever it throws (checkpoint, input, file-system problems) into a one-line message
+ * and exit code 1, so calling a command's run() directly behaves like the CLI.
+ */
 export async function reportingErrors(command: string, fn: () => Promise<number>): Promise<number> {
   try {
     return await fn();
   } catch (error) {
-    if (error instanceof CheckpointError || (error instanceof Error && error.name === 'Error')) {
-      process.stderr.write(`ranklens ${command}: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
+    if (error instanceof UsageError) throw error;
+    return reportError(command, error);
   }
 }
 

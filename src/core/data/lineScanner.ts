@@ -108,16 +108,36 @@ export async function readTextLines(
   );
 }
 
+/** Opens a data file, turning the usual ways of naming the wrong thing into a DataError that says which. */
 export async function openForReading(file: string) {
+  let handle;
   try {
-    return await open(file, 'r');
+    handle = await open(file, 'r');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new DataError(file, undefined, 'an existing file', 'no such file');
-    if (code === 'EISDIR') throw new DataError(file, undefined, 'a file', 'a directory');
+    if (code === 'EISDIR') throw new DataError(file, undefined, 'a file', 'a folder');
     if (code === 'EACCES') throw new DataError(file, undefined, 'a readable file', 'permission denied');
+    if (code === 'ELOOP') {
+      throw new DataError(file, undefined, 'a file', `a symbolic link loop at ${file}`);
+    }
+    if (code === 'ENOTDIR') {
+      throw new DataError(
+        file,
+        undefined,
+        'an existing file',
+        'a path through something that is not a folder',
+      );
+    }
     throw error;
   }
+  // Linux opens a folder for reading without complaint; the first read would fail with EISDIR.
+  // Pipes stay allowed (`--run <(zcat run.gz)`).
+  if ((await handle.stat()).isDirectory()) {
+    await handle.close();
+    throw new DataError(file, undefined, 'a file', 'a folder');
+  }
+  return handle;
 }
 
 function grow(buffer: Buffer): Buffer {
