@@ -39,11 +39,13 @@ export async function readQrels(file: string, options: TaskOptions = {}): Promis
       columns = fields.length;
       const [qid, pid, gradeText] =
         fields.length === 4 ? [fields[0], fields[2], fields[3]] : [fields[0], fields[1], '1'];
-      if (!/^-?\d+$/.test(gradeText)) {
+      // A negative grade (some TREC tracks mark spam with -2) has no meaning for MRR, recall or nDCG's
+      // gains; refusing it is clearer than silently reading it as 0.
+      if (!/^\d+$/.test(gradeText)) {
         throw new DataError(
           file,
           lineNumber,
-          'an integer relevance grade in column 4',
+          'a relevance grade of 0 or more in column 4',
           quoteForError(gradeText),
         );
       }

@@ -56,6 +56,7 @@ const DEFAULTS: Required<EvaluationOptions> = {
  */
 export function evaluateRun(run: Run, qrels: Qrels, options: EvaluationOptions = {}): EvaluationResult {
   const o: Required<EvaluationOptions> = { ...DEFAULTS, ...options };
+  checkOptions(o);
   const perQuery: QueryMetrics[] = [];
   let rrSum = 0;
   let ndcgSum = 0;
@@ -138,6 +139,27 @@ export function ndcgAt(
   let idcg = 0;
   for (let i = 0; i < Math.min(depth, ideal.length); i++) idcg += ideal[i] / Math.log2(i + 2);
   return idcg === 0 ? 0 : dcg / idcg;
+}
+
+/**
+ * A relevance threshold of 0 or less would count unjudged passages (grade 0) as relevant and push recall
+ * above 1; depths must be whole ranks.
+ */
+function checkOptions(o: Required<EvaluationOptions>): void {
+  if (!Number.isFinite(o.minRelevance) || o.minRelevance <= 0) {
+    throw new RangeError(
+      `minimum relevance must be a grade above 0 (1 for MS MARCO, 2 for TREC DL), got ${o.minRelevance}`,
+    );
+  }
+  for (const [name, depth] of [
+    ['MRR depth', o.mrrDepth],
+    ['nDCG depth', o.ndcgDepth],
+    ...o.recallDepths.map((d) => ['recall depth', d] as const),
+  ] as const) {
+    if (!Number.isInteger(depth) || depth < 1) {
+      throw new RangeError(`${name} must be a positive integer, got ${depth}`);
+    }
+  }
 }
 
 function countRelevant(grades: ReadonlyMap<string, number>, minRelevance: number): number {

@@ -36,13 +36,35 @@ function readJson(file: string): Record<string, unknown> {
   }
 }
 
-function positiveInt(json: Record<string, unknown>, key: string, file: string, fallback?: number): number {
+/**
+ * Ranges a BERT config can sensibly take. Far wider than any published BERT (base: 12 layers, hidden 768,
+ * vocabulary 30,522, 512 positions), but they turn a typo or a hostile file into a config error naming the
+ * field instead of a search for a millionth layer's tensors or an allocation of terabytes.
+ */
+export const CONFIG_LIMITS = {
+  vocab_size: 1_000_000,
+  hidden_size: 16_384,
+  num_hidden_layers: 256,
+  num_attention_heads: 1_024,
+  intermediate_size: 65_536,
+  max_position_embeddings: 65_536,
+  type_vocab_size: 1_024,
+} as const;
+
+/** layer_norm_eps keeps LayerNorm from dividing by zero; above this it would swamp the variance itself. */
+const MAX_LAYER_NORM_EPS = 0.1;
+
+function boundedInt(
+  json: Record<string, unknown>,
+  key: keyof typeof CONFIG_LIMITS | 'num_labels',
+  file: string,
+  fallback?: number,
+): number {
   const value = json[key] ?? fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new CheckpointError(
-      `${file}: "${key}" must be a positive integer, found ${JSON.stringify(value)}`,
-      file,
-    );
+  const max = key === 'num_labels' ? Number.MAX_SAFE_INTEGER : CONFIG_LIMITS[key];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value > max) {
+    const expected = key === 'num_labels' ? 'a positive integer' : `an integer from 1 to ${max}`;
+    throw new CheckpointError(`${file}: "${key}" must be ${expected}, found ${JSON.stringify(value)}`, file);
   }
   return value;
 }
@@ -93,15 +115,15 @@ export function readBertConfig(checkpointDir: string): BertConfig {
     typeof json.id2label === 'object' && json.id2label !== null
       ? Object.keys(json.id2label).length
       : undefined;
-  const numLabels = positiveInt(json, 'num_labels', file, id2labelCount ?? 2);
+  const numLabels = boundedInt(json, 'num_labels', file, id2labelCount ?? 2);
   if (numLabels !== 1 && numLabels !== 2) {
     throw new CheckpointError(
       `${file}: ${numLabels} labels; a re-ranker has 1 (score = logit) or 2 (score = softmax(logits)[1])`,
       file,
     );
   }
-  const hiddenSize = positiveInt(json, 'hidden_size', file);
-  const numHeads = positiveInt(json, 'num_attention_heads', file);
+  const hiddenSize = boundedInt(json, 'hidden_size', file);
+  const numHeads = boundedInt(json, 'num_attention_heads', file);
   if (hiddenSize % numHeads !== 0) {
     throw new CheckpointError(
       `${file}: hidden_size ${hiddenSize} is not a multiple of num_attention_heads ${numHeads}`,
@@ -109,20 +131,21 @@ export function readBertConfig(checkpointDir: string): BertConfig {
     );
   }
   const eps = json.layer_norm_eps ?? 1e-12;
-  if (typeof eps !== 'number' || !(eps > 0)) {
+  if (typeof eps !== 'number' || !(eps > 0) || !(eps <= MAX_LAYER_NORM_EPS)) {
     throw new CheckpointError(
-      `${file}: "layer_norm_eps" must be a positive number, found ${JSON.stringify(eps)}`,
+      `${file}: "layer_norm_eps" must be a number above 0 and at most ${MAX_LAYER_NORM_EPS} (BERT uses 1e-12), ` +
+        `found ${JSON.stringify(eps)}`,
       file,
     );
   }
   return {
-    vocabSize: positiveInt(json, 'vocab_size', file),
+    vocabSize: boundedInt(json, 'vocab_size', file),
     hiddenSize,
-    numLayers: positiveInt(json, 'num_hidden_layers', file),
+    numLayers: boundedInt(json, 'num_hidden_layers', file),
     numHeads,
-    intermediateSize: positiveInt(json, 'intermediate_size', file),
-    maxPositions: positiveInt(json, 'max_position_embeddings', file, 512),
-    typeVocabSize: positiveInt(json, 'type_vocab_size', file, 2),
+    intermediateSize: boundedInt(json, 'intermediate_size', file),
+    maxPositions: boundedInt(json, 'max_position_embeddings', file, 512),
+    typeVocabSize: boundedInt(json, 'type_vocab_size', file, 2),
     layerNormEps: eps,
     numLabels,
     architecture: architectures[0] ?? SUPPORTED_ARCHITECTURE,

@@ -16,6 +16,9 @@ export interface TensorRecord {
   readonly end: number;
 }
 
+/** Larger tensors cannot be held as one float32 array (and no BERT has one: base's largest is 94 MB). */
+const MAX_TENSOR_BYTES = 4 * 2 ** 30;
+
 /** Headers larger than this are not a plausible safetensors header (the format caps it at 100 MB). */
 const MAX_HEADER_BYTES = 100_000_000;
 
@@ -140,6 +143,15 @@ export function readTensorAsFloat32(record: TensorRecord): Float32Array {
     );
   }
   const length = record.end - record.begin;
+  const widened = (length / BYTES_PER_ELEMENT[dtype]) * 4;
+  if (widened > MAX_TENSOR_BYTES) {
+    throw new CheckpointError(
+      `${record.file}: tensor "${record.name}" [${record.shape.join(', ')}] would take ` +
+        `${(widened / 2 ** 30).toFixed(1)} GiB as float32; RankLens reads tensors of at most ` +
+        `${MAX_TENSOR_BYTES / 2 ** 30} GiB`,
+      record.file,
+    );
+  }
   const raw = new Uint8Array(length);
   const fd = fs.openSync(record.file, 'r');
   try {
@@ -154,7 +166,12 @@ export function readTensorAsFloat32(record: TensorRecord): Float32Array {
   } finally {
     fs.closeSync(fd);
   }
-  // Safetensors is little-endian, as is every platform onnxruntime-node ships for.
+  return requireFinite(record, widen(raw, dtype));
+}
+
+/** Safetensors is little-endian, as is every platform onnxruntime-node ships for. */
+function widen(raw: Uint8Array, dtype: StoredDType): Float32Array {
+  const length = raw.length;
   if (dtype === 'F32') return new Float32Array(raw.buffer, 0, length / 4);
   const halves = new Uint16Array(raw.buffer, 0, length / 2);
   const out = new Float32Array(halves.length);
@@ -166,6 +183,25 @@ export function readTensorAsFloat32(record: TensorRecord): Float32Array {
     for (let i = 0; i < halves.length; i++) out[i] = table[halves[i]];
   }
   return out;
+}
+
+/**
+ * A NaN or infinite weight makes every score that touches it NaN; refusing the tensor as it is read costs
+ * one pass over memory that was just filled, far less than the read itself.
+ */
+function requireFinite(record: TensorRecord, values: Float32Array): Float32Array {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    // v - v is 0 for every finite v, NaN for NaN and ±Infinity.
+    if (v - v !== 0) {
+      throw new CheckpointError(
+        `${record.file}: tensor "${record.name}" holds ${v} at element ${i} of ${values.length}; ` +
+          `expected finite weights`,
+        record.file,
+      );
+    }
+  }
+  return values;
 }
 
 /**

@@ -127,7 +127,7 @@ describe('openBertCheckpoint refuses', () => {
     expectError(make({ configOverrides: { num_labels: 3 } }).dir, /3 labels; a re-ranker has 1/);
     expectError(
       make({ configOverrides: { hidden_size: 'big' } }).dir,
-      /"hidden_size" must be a positive integer, found "big"/,
+      /"hidden_size" must be an integer from 1 to 16384, found "big"/,
     );
   });
 
