@@ -1,6 +1,8 @@
+import * as analyzeCommand from './commands/analyze';
 import * as attributeCommand from './commands/attribute';
 import * as evalCommand from './commands/eval';
 import * as inspectCommand from './commands/inspect';
+import * as mergeCommand from './commands/merge';
 import * as scoreCommand from './commands/score';
 import { asksForHelp, EXIT_OK, EXIT_USAGE, reportError, runCommandLine, type CliCommand } from './io';
 
@@ -9,6 +11,8 @@ const commands: Record<string, CliCommand> = {
   score: scoreCommand,
   inspect: inspectCommand,
   attribute: attributeCommand,
+  analyze: analyzeCommand,
+  merge: mergeCommand,
 };
 
 function help(): string {

@@ -14,5 +14,6 @@ export type {
   RankerOptions,
   ScoreOptions,
   ScoreResult,
+  Scorer,
   TokenSelector,
 } from './types';

@@ -16,12 +16,13 @@ import type {
   RankerOptions,
   ScoreOptions,
   ScoreResult,
+  Scorer,
 } from './types';
 
 const DEFAULT_BATCH_SIZE = 16;
 
 /** Runs a BERT cross-encoder checkpoint through onnxruntime on graphs built by src/core/bert. */
-export class Ranker {
+export class Ranker implements Scorer {
   private readonly sessions = new Map<GraphVariant, Promise<ort.InferenceSession>>();
   private disposed = false;
 
@@ -40,6 +41,7 @@ export class Ranker {
       throw new Error(`maxLength ${options.maxLength} is too small (at least 3: [CLS] q [SEP])`);
     const info: ModelInfo = {
       dir: checkpointDir,
+      fingerprint: checkpoint.fingerprint,
       numLayers: config.numLayers,
       numHeads: config.numHeads,
       hiddenSize: config.hiddenSize,

@@ -83,10 +83,22 @@ export interface RankerOptions {
 
 export interface ModelInfo {
   readonly dir: string;
+  /** The checkpoint's content fingerprint (config + weight files), for caches keyed by model. */
+  readonly fingerprint: string;
   readonly numLayers: number;
   readonly numHeads: number;
   readonly hiddenSize: number;
   readonly numLabels: 1 | 2;
   readonly vocabSize: number;
   readonly maxLength: number;
+}
+
+/**
+ * What an analysis needs of a model: its description and batched scoring (with masks, progress and
+ * cancellation). The in-process Ranker and the RankerWorkerClient both implement it, so an analysis is
+ * written once and runs in the CLI, in the extension's worker and in tests.
+ */
+export interface Scorer {
+  readonly info: ModelInfo;
+  score(pairs: readonly PairInput[], options?: ScoreOptions): Promise<ScoreResult[]>;
 }

@@ -18,6 +18,7 @@ import type {
   RankerOptions,
   ScoreOptions,
   ScoreResult,
+  Scorer,
 } from './types';
 
 export interface WorkerClientOptions {
@@ -58,7 +59,7 @@ function spawn(workerPath: string, resourceLimits?: ResourceLimits): Worker {
  * worker dies (native crash, out of memory), pending calls fail with an error and the next call starts a
  * fresh worker and reloads the model.
  */
-export class RankerWorkerClient {
+export class RankerWorkerClient implements Scorer {
   private worker: Worker | undefined;
   private ready: Promise<ModelInfo> | undefined;
   private readonly pending = new Map<number, Pending>();

@@ -7,6 +7,7 @@ import { syntheticPair } from '../../support/model-fixtures';
 import { Ranker } from '../../../src/core/runtime/ranker';
 import { lengthSortedBatches } from '../../../src/core/runtime/batch';
 import { compileMasks } from '../../../src/core/runtime/masks';
+import { openBertCheckpoint } from '../../../src/core/model/checkpoint';
 
 let dir: string;
 let ranker: Ranker;
@@ -30,6 +31,7 @@ describe('Ranker', () => {
   it('reports the model it loaded', () => {
     assert.deepEqual(ranker.info, {
       dir: path.join(dir, 'model'),
+      fingerprint: openBertCheckpoint(path.join(dir, 'model')).fingerprint,
       numLayers: 2,
       numHeads: 2,
       hiddenSize: 16,

@@ -1,0 +1,172 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { describeModel, type AnyAnalysis, type Json } from '../../core/analysis/analysis';
+import { loadPairSet } from '../../core/analysis/pairSet';
+import { createAnalysis } from '../../core/analysis/registry';
+import type { RerankResult } from '../../core/analysis/rerank';
+import { modelKey, parseShard, runAnalysis, type ResultFile } from '../../core/analysis/runner';
+import { Ranker } from '../../core/runtime/ranker';
+import { loadPairEncoder } from '../../core/runtime/text';
+import { DEFAULT_MAX_LENGTH } from '../../core/text/pair';
+import { UsageError, optionalNumber, parseArgs, required, type ParsedArgs } from '../args';
+import { cacheDirOf, positiveInt } from './score';
+
+export const usage = `ranklens analyze rerank --collection FILE --queries FILE [--qrels FILE] --run FILE --out DIR
+        [--depth N] [--sample N --seed S] [--min-relevance N] [--model DIR] [--max-length N] [--batch-size N]
+        [--threads N] [--chunk-pairs N] [--shard K/N] [--fusion-weight W] [--json] [--cache-dir DIR]
+  Runs a dataset analysis in one process (batched, one model load) and writes DIR/result.json; finished
+  chunks are cached in DIR/cache/ (a rerun or an interrupted run resumes). --shard K/N runs only shard K of N
+  and writes DIR/partials/shard-K-of-N.json; \`ranklens merge DIR\` then writes DIR/result.json.
+  rerank: scores the run's top --depth candidates, writes DIR/rerank.trec, rerank.tsv (MS MARCO) and
+  fused.trec, and evaluates run, model and fusion (w = --fusion-weight, default 0.5, fixed; the result's
+  sweep over w is in-sample: choose w on a validation set). Model: the bundled ranklens-mini by default.`;
+
+const DATA_VALUES = ['collection', 'queries', 'qrels', 'run', 'depth', 'sample', 'seed', 'min-relevance'];
+const RUN_VALUES = [
+  'model',
+  'max-length',
+  'batch-size',
+  'threads',
+  'chunk-pairs',
+  'out',
+  'shard',
+  'cache-dir',
+];
+
+/** Options and summaries of each analysis on the command line. */
+interface AnalysisCli {
+  readonly values: readonly string[];
+  settings(args: ParsedArgs): Json;
+  summary(result: ResultFile): string;
+}
+
+const CLI: Readonly<Record<string, AnalysisCli>> = {
+  rerank: {
+    values: ['fusion-weight'],
+    settings: (args) => {
+      const w = optionalNumber(args, 'fusion-weight');
+      if (w !== undefined && !(w >= 0 && w <= 1))
+        throw new UsageError('--fusion-weight must be within [0, 1]');
+      const settings: Record<string, Json> = {};
+      if (w !== undefined) settings.fusionWeight = w;
+      return settings;
+    },
+    summary: (file) => {
+      const r = file.result as unknown as RerankResult;
+      const lines = [
+        `re-ranked ${file.data.queries} queries, ${file.data.pairs} pairs with ${file.model.name}`,
+      ];
+      if (r.metrics) {
+        const row = (label: string, m: NonNullable<RerankResult['metrics']>['run']) =>
+          `${label.padEnd(26)} MRR@10 ${m.mrr10.toFixed(4)}  nDCG@10 ${m.ndcg10.toFixed(4)}`;
+        lines.push(
+          `relevant = grade >= ${r.minRelevance}; ${r.metrics.model.queriesJudged} judged queries`,
+          row('input run', r.metrics.run),
+          row('model', r.metrics.model),
+          row(`fused (w = ${r.fusion.weight})`, r.metrics.fused),
+        );
+      }
+      return lines.join('\n') + '\n';
+    },
+  },
+};
+
+/** The bundled model, found from the CLI bundle (out/cli.js) or from the sources (src/cli/commands). */
+export function bundledModelDir(): string {
+  for (const up of ['..', path.join('..', '..', '..')]) {
+    const dir = path.resolve(__dirname, up, 'models', 'ranklens-mini');
+    if (existsSync(path.join(dir, 'config.json'))) return dir;
+  }
+  throw new UsageError('the bundled model models/ranklens-mini was not found: pass --model DIR');
+}
+
+function nonNegativeInt(args: ParsedArgs, name: string): number | undefined {
+  const n = optionalNumber(args, name);
+  if (n !== undefined && (!Number.isInteger(n) || n < 0))
+    throw new UsageError(`--${name} must be a non-negative integer`);
+  return n;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === '--help' || name === '-h') {
+    process.stdout.write(usage + '\n');
+    return 0;
+  }
+  const cli = name ? CLI[name] : undefined;
+  if (!cli) throw new UsageError(name ? `unknown analysis "${name}"` : 'which analysis? (rerank)');
+  const args = parseArgs(rest, {
+    values: [...DATA_VALUES, ...RUN_VALUES, ...cli.values],
+    flags: ['json', 'help'],
+  });
+  if (args.options.has('help')) {
+    process.stdout.write(usage + '\n');
+    return 0;
+  }
+  const analysis: AnyAnalysis = createAnalysis(name, cli.settings(args));
+  const out = required(args, 'out');
+  const shardText = args.options.get('shard');
+  let shard;
+  try {
+    shard = typeof shardText === 'string' ? parseShard(shardText) : undefined;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const text = (n: string) => {
+    const v = args.options.get(n);
+    return typeof v === 'string' ? v : undefined;
+  };
+  const modelDir = text('model') ?? bundledModelDir();
+  const maxLength = positiveInt(args, 'max-length') ?? DEFAULT_MAX_LENGTH;
+  const pairSet = await loadPairSet({
+    collection: required(args, 'collection'),
+    queries: required(args, 'queries'),
+    qrels: text('qrels'),
+    run: text('run'),
+    selection: analysis.selection,
+    depth: positiveInt(args, 'depth'),
+    sample: positiveInt(args, 'sample'),
+    seed: nonNegativeInt(args, 'seed'),
+    minRelevance: optionalNumber(args, 'min-relevance'),
+  });
+  const ranker = await Ranker.load(modelDir, {
+    threads: positiveInt(args, 'threads'),
+    maxLength,
+    cacheDir: cacheDirOf(args),
+  });
+  try {
+    const length = Math.min(maxLength, ranker.info.maxLength);
+    const progress = process.stderr.isTTY
+      ? (r: { done: number; total?: number }) => process.stderr.write(`\r${name}: ${r.done}/${r.total} pairs`)
+      : undefined;
+    const outcome = await runAnalysis(
+      analysis,
+      pairSet,
+      {
+        scorer: ranker,
+        encode: loadPairEncoder(modelDir, { maxLength: length }),
+        batchSize: positiveInt(args, 'batch-size'),
+      },
+      {
+        dir: out,
+        model: describeModel(ranker.info, path.basename(path.resolve(modelDir))),
+        modelKey: modelKey(ranker.info, length),
+        shard,
+        chunkPairs: positiveInt(args, 'chunk-pairs'),
+        onProgress: progress,
+      },
+    );
+    if (progress) process.stderr.write('\n');
+    const cacheNote = `${outcome.chunksComputed} chunks computed, ${outcome.chunksReused} reused from ${path.join(out, 'cache')}`;
+    if (!outcome.result) {
+      process.stdout.write(`wrote ${outcome.file} (${outcome.pairs} pairs; ${cacheNote})\n`);
+    } else if (args.options.has('json')) {
+      process.stdout.write(JSON.stringify(outcome.result) + '\n');
+    } else {
+      process.stdout.write(cli.summary(outcome.result) + `wrote ${outcome.file} (${cacheNote})\n`);
+    }
+    return 0;
+  } finally {
+    await ranker.dispose();
+  }
+}

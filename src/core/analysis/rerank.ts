@@ -1,0 +1,199 @@
+import type { Qrels } from '../data/qrels';
+import type { RankedCandidate, Run } from '../data/runs';
+import { evaluateRun } from '../eval/metrics';
+import type { Analysis, Chunk, AnalysisContext, RunDescription } from './analysis';
+
+export interface RerankSettings {
+  /**
+   * Weight of the model in the fused score: fused = (1 - w) * run' + w * model', where x' is x min-max
+   * normalised over the query's candidates. Fixed before looking at any labels (default 0.5), or chosen on a
+   * validation set (the `sweep` of a run on that set) and passed to the run on the test set.
+   */
+  readonly fusionWeight: number;
+}
+
+export const DEFAULT_FUSION_WEIGHT = 0.5;
+
+interface RerankedQuery {
+  readonly qid: string;
+  readonly pids: readonly string[];
+  /** Ranks in the input run. */
+  readonly runRanks: readonly number[];
+  /** The input run's scores (TREC runs), else null (fusion then uses -rank). */
+  readonly runScores: readonly number[] | null;
+  readonly modelScores: readonly number[];
+  readonly judgements: readonly (readonly [string, number])[];
+}
+
+export interface RerankPartial {
+  readonly queries: readonly RerankedQuery[];
+}
+
+export interface Metrics {
+  readonly mrr10: number;
+  readonly ndcg10: number;
+  readonly recall: Readonly<Record<string, number>>;
+  readonly queriesJudged: number;
+  readonly queriesEvaluated: number;
+}
+
+export interface RerankResult {
+  readonly minRelevance: number;
+  readonly fusion: {
+    readonly weight: number;
+    readonly rule: string;
+    readonly runScoreSource: 'run scores' | 'negative ranks';
+  };
+  /** Null without judgements (e.g. a run with no qrels: only the re-ranked run is produced). */
+  readonly metrics: { readonly run: Metrics; readonly model: Metrics; readonly fused: Metrics } | null;
+  /** Fused MRR@10 and nDCG@10 for w = 0, 0.1, ..., 1 ON THIS SET: use it to pick w on a validation set only. */
+  readonly sweep:
+    readonly { readonly weight: number; readonly mrr10: number; readonly ndcg10: number }[] | null;
+  readonly queries: readonly (RerankedQuery & { readonly fusedScores: readonly number[] })[];
+}
+
+const FUSION_RULE =
+  'per query: fused = fround((1 - w) * minmax(run) + w * minmax(model)); a constant list maps to 0';
+
+/** Analysis 7: score a run's candidates with the model, write the re-ranked run, evaluate, fuse with the run. */
+export function rerankAnalysis(
+  settings: RerankSettings = { fusionWeight: DEFAULT_FUSION_WEIGHT },
+): Analysis<RerankSettings, RerankPartial, RerankResult> {
+  const w = settings.fusionWeight;
+  if (!(w >= 0 && w <= 1)) throw new Error(`fusion weight ${w} must be within [0, 1]`);
+  return {
+    name: 'rerank',
+    version: 1,
+    selection: 'candidates',
+    settings,
+    map: scoreChunk,
+    finish: (partials, run) => finishRerank(partials, run, w),
+    files: (result) => rerankFiles(result),
+  };
+}
+
+async function scoreChunk(chunk: Chunk, context: AnalysisContext): Promise<RerankPartial> {
+  const pairs = chunk.items.flatMap((item) => item.candidates.map((c) => context.encode(item.text, c.text)));
+  const scored = await context.scorer.score(pairs, {
+    batchSize: context.batchSize,
+    signal: context.signal,
+    onProgress: (done) => context.onPairs?.(done),
+  });
+  let at = 0;
+  const queries = chunk.items.map((item) => {
+    const modelScores = item.candidates.map(() => scored[at++].score);
+    const hasRunScores = item.candidates.length > 0 && item.candidates.every((c) => c.runScore !== undefined);
+    return {
+      qid: item.qid,
+      pids: item.candidates.map((c) => c.pid),
+      runRanks: item.candidates.map((c) => c.rank),
+      runScores: hasRunScores ? item.candidates.map((c) => c.runScore as number) : null,
+      modelScores,
+      judgements: item.judgements,
+    };
+  });
+  return { queries };
+}
+
+function minMax(values: readonly number[]): number[] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  return values.map((v) => (hi > lo ? (v - lo) / (hi - lo) : 0));
+}
+
+function runSide(q: RerankedQuery): readonly number[] {
+  return q.runScores ?? q.runRanks.map((r) => -r);
+}
+
+export function fuse(q: RerankedQuery, weight: number): number[] {
+  const run = minMax(runSide(q));
+  const model = minMax(q.modelScores);
+  return run.map((r, i) => Math.fround((1 - weight) * r + weight * model[i]));
+}
+
+/** Candidates by score descending, ties by pid descending (trec_eval's order for equal scores). */
+function ranked(pids: readonly string[], scores: readonly number[]): RankedCandidate[] {
+  const order = pids.map((_, i) => i);
+  order.sort((a, b) => scores[b] - scores[a] || (pids[a] < pids[b] ? 1 : pids[a] > pids[b] ? -1 : 0));
+  return order.map((i, r) => ({ pid: pids[i], rank: r + 1, score: scores[i] }));
+}
+
+function evaluate(
+  queries: readonly RerankedQuery[],
+  rankingOf: (q: RerankedQuery) => RankedCandidate[],
+  qrels: Qrels,
+  minRelevance: number,
+): Metrics {
+  const rankings = new Map<string, RankedCandidate[]>();
+  for (const q of queries) if (q.pids.length > 0) rankings.set(q.qid, rankingOf(q));
+  const run: Run = { file: '', format: 'trec', rankings, lineCount: 0 };
+  const r = evaluateRun(run, qrels, { minRelevance });
+  return {
+    mrr10: r.mrr,
+    ndcg10: r.ndcg,
+    recall: r.recall,
+    queriesJudged: r.queriesInQrels,
+    queriesEvaluated: r.queriesEvaluated,
+  };
+}
+
+function finishRerank(partials: readonly RerankPartial[], run: RunDescription, weight: number): RerankResult {
+  const queries = partials.flatMap((p) => p.queries);
+  const minRelevance = run.data.minRelevance;
+  const judgements = new Map(
+    queries.filter((q) => q.judgements.length > 0).map((q) => [q.qid, new Map(q.judgements)]),
+  );
+  const qrels: Qrels = { file: '', judgements, lineOf: new Map(), count: judgements.size };
+  const fusedOf = (q: RerankedQuery) => fuse(q, weight);
+  const judged = judgements.size > 0;
+  const byRun = (q: RerankedQuery) =>
+    q.pids.map((pid, i) => ({ pid, rank: q.runRanks[i], score: q.runScores?.[i] }));
+  const metrics = judged
+    ? {
+        run: evaluate(queries, byRun, qrels, minRelevance),
+        model: evaluate(queries, (q) => ranked(q.pids, q.modelScores), qrels, minRelevance),
+        fused: evaluate(queries, (q) => ranked(q.pids, fusedOf(q)), qrels, minRelevance),
+      }
+    : null;
+  const sweep = judged
+    ? Array.from({ length: 11 }, (_, k) => {
+        const w = k / 10;
+        const m = evaluate(queries, (q) => ranked(q.pids, fuse(q, w)), qrels, minRelevance);
+        return { weight: w, mrr10: m.mrr10, ndcg10: m.ndcg10 };
+      })
+    : null;
+  const allRunScores = queries.every((q) => q.runScores !== null || q.pids.length === 0);
+  return {
+    minRelevance,
+    fusion: { weight, rule: FUSION_RULE, runScoreSource: allRunScores ? 'run scores' : 'negative ranks' },
+    metrics,
+    sweep,
+    queries: queries.map((q) => ({ ...q, fusedScores: fusedOf(q) })),
+  };
+}
+
+/** Scores as the shortest decimal that reads back to the same float32 (trec_eval reads C floats). */
+function trecLines(
+  result: RerankResult,
+  scoresOf: (q: RerankResult['queries'][number]) => readonly number[],
+) {
+  const lines: string[] = [];
+  for (const q of result.queries) {
+    for (const c of ranked(q.pids, scoresOf(q)))
+      lines.push(`${q.qid} Q0 ${c.pid} ${c.rank} ${c.score} ranklens`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+function rerankFiles(result: RerankResult) {
+  const msmarco: string[] = [];
+  for (const q of result.queries) {
+    for (const c of ranked(q.pids, q.modelScores)) msmarco.push(`${q.qid}\t${c.pid}\t${c.rank}`);
+  }
+  return [
+    { name: 'rerank.trec', content: trecLines(result, (q) => q.modelScores) },
+    { name: 'rerank.tsv', content: msmarco.join('\n') + '\n' },
+    { name: 'fused.trec', content: trecLines(result, (q) => q.fusedScores) },
+  ];
+}
