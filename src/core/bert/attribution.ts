@@ -169,6 +169,41 @@ export class BertGradientModel {
     return { scores, gradients };
   }
 
+  /**
+   * Scores of `count` hidden states ([count, seq, hidden]) injected at layer k: the forward half of
+   * scoresAndGradients, without the layer VJPs.
+   */
+  async scores(
+    layer: number,
+    states: Float32Array,
+    count: number,
+    signal?: AbortSignal,
+  ): Promise<Float32Array> {
+    this.checkOpen();
+    const L = this.numLayers;
+    if (!Number.isInteger(layer) || layer < 0 || layer > L)
+      throw new Error(`layer ${layer} is outside 0-${L} (0 = embedding output, ${L} = after the last layer)`);
+    const h = this.config.hiddenSize;
+    const seq = states.length / (count * h);
+    if (!Number.isInteger(seq) || seq < 1)
+      throw new Error(`${states.length} values are not ${count} states of [seq, ${h}]`);
+    const scores = new Float32Array(count);
+    const stateSize = seq * h;
+    for (let start = 0; start < count; start += this.batchSize) {
+      signal?.throwIfAborted();
+      const n = Math.min(this.batchSize, count - start);
+      const mask = allOnes(n, seq);
+      let x: Float32Array = states.slice(start * stateSize, (start + n) * stateSize);
+      for (let j = layer; j < L; j++) x = await this.runLayer(j, x, n, seq, mask);
+      const top = await this.head.run(
+        { [ATTRIBUTION_IO.hidden]: new ort.Tensor('float32', x, [n, seq, h]) },
+        [ATTRIBUTION_IO.score],
+      );
+      scores.set(top[ATTRIBUTION_IO.score].data as Float32Array, start);
+    }
+    return scores;
+  }
+
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;

@@ -136,7 +136,7 @@ describe('integrated gradients on random checkpoints', () => {
     }
   });
 
-  it('refines by adding midpoints: more points, smaller error; reports when the tolerance is not reached', async () => {
+  it('Gauss–Legendre: doubles the nodes while completeness fails, with smaller errors; reports when the tolerance is not reached', async () => {
     const model = await BertGradientModel.load(randomModel({ ...SPEC, range: 0.6, seed: 43 }), {
       threads: 1,
     });
@@ -149,17 +149,63 @@ describe('integrated gradients on random checkpoints', () => {
       const n = states[0].length / 2;
       const [x, baseline] = [states[0].slice(0, n), states[0].slice(n)];
       const coarse = await integrateLayer(model, 0, x, baseline, {
-        tolerance: 1e-9,
-        initialIntervals: 4,
-        maxPoints: 5,
+        tolerance: 1e-12,
+        initialPoints: 1,
+        maxPoints: 2,
       });
-      assert.equal(coarse.points, 5);
+      assert.equal(coarse.points, 1);
       assert.equal(coarse.converged, false);
       const fine = await integrateLayer(model, 0, x, baseline, {
-        tolerance: 1e-9,
-        initialIntervals: 4,
-        maxPoints: 65,
+        tolerance: 1e-12,
+        initialPoints: 1,
+        maxPoints: 15,
       });
+      assert.equal(fine.points, 15); // 1 + 2 + 4 + 8
+      assert.equal(fine.converged, false);
+      assert.ok(
+        fine.completenessError < coarse.completenessError / 10,
+        `${fine.completenessError} vs ${coarse.completenessError}`,
+      );
+      // The same end scores as the trapezoid, whose end points are gradient evaluations.
+      const trapezoid = await integrateLayer(model, 0, x, baseline, { rule: 'trapezoid' });
+      assert.ok(Math.abs(trapezoid.scoreInput - fine.scoreInput) < 1e-5);
+      assert.ok(Math.abs(trapezoid.scoreBaseline - fine.scoreBaseline) < 1e-5);
+      // Both rules converge on the same attributions: 12 Gauss–Legendre nodes against 1025 trapezoid points.
+      const reference = await integrateLayer(model, 0, x, baseline, {
+        rule: 'trapezoid',
+        initialIntervals: 1024,
+        maxPoints: 1025,
+      });
+      const gauss = await integrateLayer(model, 0, x, baseline, { initialPoints: 12, maxPoints: 12 });
+      const scale = Math.max(...reference.attributions.map(Math.abs));
+      gauss.attributions.forEach((a, t) =>
+        assert.ok(
+          Math.abs(a - reference.attributions[t]) < 1e-3 * scale,
+          `token ${t}: ${a} vs ${reference.attributions[t]}`,
+        ),
+      );
+    } finally {
+      await model.dispose();
+    }
+  });
+
+  it('trapezoid: refines by adding midpoints, more points and smaller error', async () => {
+    const model = await BertGradientModel.load(randomModel({ ...SPEC, range: 0.6, seed: 43 }), {
+      threads: 1,
+    });
+    try {
+      const pair = encodedSynthetic(3, 6, 6);
+      const states = await model.hiddenStates(
+        [pair.inputIds, baselineIds(pair.tokens, 'empty-query', 0)],
+        [pair.tokenTypeIds, pair.tokenTypeIds],
+      );
+      const n = states[0].length / 2;
+      const [x, baseline] = [states[0].slice(0, n), states[0].slice(n)];
+      const options = { rule: 'trapezoid' as const, tolerance: 1e-9, initialIntervals: 4 };
+      const coarse = await integrateLayer(model, 0, x, baseline, { ...options, maxPoints: 5 });
+      assert.equal(coarse.points, 5);
+      assert.equal(coarse.converged, false);
+      const fine = await integrateLayer(model, 0, x, baseline, { ...options, maxPoints: 65 });
       assert.equal(fine.points, 65); // 5 + 4 + 8 + 16 + 32
       assert.equal(fine.converged, false);
       assert.ok(

@@ -75,6 +75,7 @@ before(async () => {
       const { gradients } = await model.scoresAndGradients(c.layer, x, 1);
       // One fixed 33-point trapezoid, the same rule the reference applies.
       const integral = await integrateLayer(model, c.layer, x, states[c.layer].slice(size), {
+        rule: 'trapezoid',
         initialIntervals: INTERVALS,
         maxPoints: INTERVALS + 1,
       });
