@@ -11,9 +11,9 @@ import * as path from 'node:path';
 import { attribute, BASELINES, type Baseline } from '../src/core/analysis/integratedGradients';
 import { BertGradientModel } from '../src/core/bert/attribution';
 import { Ranker } from '../src/core/runtime/ranker';
-import { encodePair, loadTokenizer, type EncodedPair } from '../src/core/text';
 import { tempDir, writeRandomCheckpoint, BERT_BASE_SHAPE } from '../test/support/checkpoints';
-import { BERT_VOCAB, REPO_ROOT, sharedFile } from '../test/support/paths';
+import { BERT_VOCAB, REPO_ROOT } from '../test/support/paths';
+import { benchPair } from './benchPair';
 
 const threads = Number(process.env.BENCH_THREADS ?? 2);
 const seq = Number(process.env.BENCH_SEQ ?? 256);
@@ -26,27 +26,6 @@ const oneLayer = Number(process.env.BENCH_ONE_LAYER ?? 0);
 const allLayers = process.env.BENCH_ALL_LAYERS ?? 'all';
 const mb = (kilobytes: number) => `${(kilobytes / 1024).toFixed(0)} MB`;
 
-/** A real dev query with relevant passages appended until the pair fills `seq` WordPieces. */
-function benchPair(modelDir: string): EncodedPair {
-  const dir = path.dirname(sharedFile('msmarco', 'dev_small', 'qrels.dev-small-subset.txt'));
-  const read = (file: string) =>
-    fs
-      .readFileSync(path.join(dir, file), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => line.split('\t'));
-  const query = read('queries.dev-small-subset.tsv')[0][1];
-  const passages = read('collection.dev-small-relevant-subset.tsv').map((r) => r[1]);
-  const tokenizer = loadTokenizer(modelDir);
-  let passage = '';
-  for (const p of passages) {
-    passage = passage ? `${passage} ${p}` : p;
-    const pair = encodePair(tokenizer, query, passage, { maxLength: seq });
-    if (pair.passageTruncated) return pair;
-  }
-  throw new Error(`not enough passage text for ${seq} WordPieces`);
-}
-
 interface Measurement {
   readonly ms: number;
   readonly loadMs: number;
@@ -58,7 +37,7 @@ interface Measurement {
 }
 
 async function measure(what: string, modelDir: string): Promise<Measurement> {
-  const pair = benchPair(modelDir);
+  const pair = benchPair(modelDir, seq);
   const tokens = pair.tokens.length;
   let t = performance.now();
   if (what === 'forward') {

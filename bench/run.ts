@@ -8,6 +8,7 @@ const available: Record<string, string[]> = {
   model: ['model.ts'],
   'model-bundled': ['model.ts'],
   attribution: ['attribution.ts'],
+  'attribution-worker': ['attribution-worker.ts'],
 };
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(available);
 let failed = 0;

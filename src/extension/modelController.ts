@@ -86,7 +86,8 @@ export class ModelController implements vscode.Disposable {
         const threads = vscode.workspace.getConfiguration('ranklens').get<number>('model.threads', 0);
         const ranker = await RankerWorkerClient.load(
           dir,
-          { cacheDir: this.cacheDir, ...(threads > 0 ? { threads } : {}) },
+          // The worker shares the cores with the editor and its webviews: pool threads sleep when idle.
+          { cacheDir: this.cacheDir, spinning: false, ...(threads > 0 ? { threads } : {}) },
           { workerPath: this.workerPath },
         );
         return { dir, info: ranker.info, sizeBytes: checkpointBytes(dir), encode, ranker };

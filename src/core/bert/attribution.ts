@@ -1,4 +1,5 @@
 import * as ort from 'onnxruntime-node';
+import { cpuSessionOptions, type CpuSessionSettings } from '../runtime/sessionOptions';
 import { openBertCheckpoint, type BertCheckpoint } from '../model/checkpoint';
 import type { BertConfig } from '../model/config';
 import {
@@ -10,9 +11,7 @@ import {
   readLayerWeights,
 } from './attributionGraph';
 
-export interface GradientModelOptions {
-  /** onnxruntime intra-op threads (default: onnxruntime's choice). */
-  readonly threads?: number;
+export interface GradientModelOptions extends CpuSessionSettings {
   /** Interpolation points per onnxruntime run (default 16): bounds activation memory. */
   readonly batchSize?: number;
 }
@@ -55,11 +54,7 @@ export class BertGradientModel {
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     if (!Number.isInteger(batchSize) || batchSize < 1)
       throw new Error(`batch size ${batchSize} must be a positive integer`);
-    const sessionOptions: ort.InferenceSession.SessionOptions = {
-      executionProviders: ['cpu'],
-      graphOptimizationLevel: 'all',
-      ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
-    };
+    const sessionOptions = cpuSessionOptions(options);
     const create = (bytes: Uint8Array) => ort.InferenceSession.create(bytes, sessionOptions);
     const { config } = opened;
     const sessions = await Promise.all([

@@ -8,6 +8,7 @@ import { openBertCheckpoint, type BertCheckpoint } from '../model/checkpoint';
 import { scoreFromLogits } from '../model/score';
 import { lengthSortedBatches, padBatch, preparePair, type PairLimits, type PreparedPair } from './batch';
 import { compileMasks } from './masks';
+import { cpuSessionOptions } from './sessionOptions';
 import type {
   InspectResult,
   MaskOptions,
@@ -164,13 +165,10 @@ export class Ranker implements Scorer {
 export async function createSession(
   checkpoint: BertCheckpoint,
   variant: GraphVariant,
-  options: Pick<RankerOptions, 'threads' | 'cacheDir'>,
+  options: Pick<RankerOptions, 'threads' | 'cacheDir' | 'spinning'>,
 ): Promise<ort.InferenceSession> {
-  const sessionOptions: ort.InferenceSession.SessionOptions = {
-    executionProviders: ['cpu'],
-    graphOptimizationLevel: 'all',
-    ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
-  };
+  const sessionOptions = cpuSessionOptions(options);
+
   if (options.cacheDir) {
     return ort.InferenceSession.create(
       ensureBertGraphFile(checkpoint, variant, options.cacheDir),

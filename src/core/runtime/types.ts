@@ -1,3 +1,4 @@
+import type { CpuSessionSettings } from './sessionOptions';
 import type { EncodedToken, TokenKind } from '../text/types';
 
 /**
@@ -70,9 +71,7 @@ export interface InspectResult extends ScoreResult {
   readonly hiddenStates: Float32Array;
 }
 
-export interface RankerOptions {
-  /** onnxruntime intra-op threads (default: onnxruntime's choice). */
-  readonly threads?: number;
+export interface RankerOptions extends CpuSessionSettings {
   /** Where built .onnx graphs are cached; without it the graph is rebuilt (in a temp file) each load. */
   readonly cacheDir?: string;
   /** Longest accepted pair in tokens (default and upper bound: max_position_embeddings). */

@@ -40,7 +40,11 @@ async function gradientModel(batchSize?: number): Promise<{ model: BertGradientM
     const padId = loadTokenizer(dir).padId;
     if (padId === undefined)
       throw new Error(`${dir}: the vocabulary has no [PAD] token (IG baselines need it)`);
-    const model = BertGradientModel.load(dir, { threads: options.threads, batchSize });
+    const model = BertGradientModel.load(dir, {
+      threads: options.threads,
+      spinning: options.spinning,
+      batchSize,
+    });
     gradients = { model, padId, batchSize };
     model.catch(() => {
       if (gradients?.model === model) gradients = undefined;
