@@ -1,5 +1,8 @@
 // One esbuild configuration for every bundle: the extension host, the CLI, the inference worker and the webviews.
 import * as esbuild from 'esbuild';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -35,6 +38,12 @@ const builds = [
     outdir: 'out/webview',
   },
 ];
+
+// The codicon font for icons inside webviews (vscode-elements looks for #vscode-codicon-stylesheet).
+const codicons = dirname(createRequire(import.meta.url).resolve('@vscode/codicons/dist/codicon.css'));
+mkdirSync('out/webview', { recursive: true });
+for (const file of ['codicon.css', 'codicon.ttf'])
+  copyFileSync(join(codicons, file), join('out/webview', file));
 
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();

@@ -1,51 +1,91 @@
-import type { AttributionResult } from '../core/analysis/integratedGradients';
+import type {
+  AttributedToken,
+  AttributionResult,
+  LayerAttribution,
+} from '../core/analysis/integratedGradients';
+import { defineProtocol } from './endpoint';
+import * as v from './validate';
+
+export const tokenKind = v.literal('cls', 'sep', 'query', 'doc', 'period', 'pad');
+export const baseline = v.literal('empty-query', 'empty-document');
+
+export const attributedToken: v.Validator<AttributedToken> = v.object({
+  text: v.string,
+  kind: tokenKind,
+  segment: v.literal(0, 1),
+  start: v.integer,
+  end: v.integer,
+});
+
+export const layerAttribution: v.Validator<LayerAttribution> = v.object({
+  layer: v.integer,
+  baseline,
+  attributions: v.numbers,
+  scoreInput: v.number,
+  scoreBaseline: v.number,
+  sum: v.number,
+  completenessError: v.number,
+  points: v.integer,
+  converged: v.boolean,
+});
+
+export const attributionResult: v.Validator<AttributionResult> = v.object({
+  tokens: v.array(attributedToken),
+  score: v.number,
+  tolerance: v.number,
+  layers: v.array(layerAttribution),
+});
 
 /** What the attribution panel shows: the result, the original texts its token offsets point into, and where it was saved. */
-export interface AttributionView {
-  readonly result: AttributionResult;
-  readonly query: string;
-  readonly passage: string;
-  readonly qid?: string;
-  readonly pid?: string;
+export const attributionView = v.object({
+  result: attributionResult,
+  query: v.string,
+  passage: v.string,
+  qid: v.optional(v.string),
+  pid: v.optional(v.string),
   /** Checkpoint folder name, for the heading. */
-  readonly model: string;
-  readonly numLayers: number;
-  readonly savedTo: string;
-}
+  model: v.string,
+  numLayers: v.integer,
+  savedTo: v.string,
+});
+export type AttributionView = v.Infer<typeof attributionView>;
 
-/** Messages between the extension host and the attribution panel; both sides import these types. */
-export type ToAttributionView =
-  | ({ readonly type: 'show' } & AttributionView)
-  /** Asks the view to send the heatmap as it would for its "Save PNG" button. */
-  | { readonly type: 'exportPng' };
+/** What a view reports about what it has drawn (tests and screenshots wait on it). */
+export const attributionRendered = v.object({
+  /** Layers in the layer selector and baselines in the baseline selector. */
+  layers: v.integer,
+  baselines: v.integer,
+  /** Text spans coloured by attribution (query and passage tokens). */
+  coloredSpans: v.integer,
+  /** Of those, how many are visibly coloured (not within a few levels of the background). */
+  visiblyColored: v.integer,
+  /** Cells drawn in the layers x tokens heatmap. */
+  heatmapCells: v.integer,
+  /** The body's theme class when drawn: vscode-light, vscode-dark, vscode-high-contrast(-light). */
+  theme: v.string,
+  /** The heatmap's axis label colour, as drawn (follows the theme). */
+  axisLabelColor: v.string,
+  layer: v.integer,
+});
 
-export type FromAttributionView =
-  | { readonly type: 'ready' }
-  | {
-      readonly type: 'rendered';
-      /** Layers in the layer selector and baselines in the baseline selector. */
-      readonly layers: number;
-      readonly baselines: number;
-      /** Text spans coloured by attribution (query and passage tokens). */
-      readonly coloredSpans: number;
-      /** Cells drawn in the layers x tokens heatmap. */
-      readonly heatmapCells: number;
-    }
-  | { readonly type: 'openJson' }
-  /** A PNG of the heatmap as a data: URL (echarts getDataURL). */
-  | { readonly type: 'savePng'; readonly dataUrl: string };
-
-export function isFromAttributionView(value: unknown): value is FromAttributionView {
-  if (typeof value !== 'object' || value === null) return false;
-  const message = value as { type?: unknown; dataUrl?: unknown };
-  switch (message.type) {
-    case 'ready':
-    case 'rendered':
-    case 'openJson':
-      return true;
-    case 'savePng':
-      return typeof message.dataUrl === 'string';
-    default:
-      return false;
-  }
-}
+/** The Integrated Gradients panel of one pair. */
+export const attributionProtocol = defineProtocol({
+  toView: {
+    show: attributionView,
+  },
+  toHost: {
+    rendered: attributionRendered,
+    openJson: v.empty,
+  },
+  hostRequests: {
+    /** "Save PNG": the heatmap as a data: URL (echarts getDataURL); the host writes it beside the JSON. */
+    savePng: { params: v.object({ dataUrl: v.string }), result: v.object({ file: v.string }) },
+  },
+  viewRequests: {
+    /** Asks the view to do what its "Save PNG" button does. */
+    exportPng: { params: v.empty, result: v.object({ file: v.string }) },
+    /** Selects a layer (as the selector would) and answers once it is drawn. */
+    selectLayer: { params: v.object({ layer: v.integer }), result: attributionRendered },
+  },
+});
+export type AttributionProtocol = typeof attributionProtocol;

@@ -1,19 +1,47 @@
 import type { EvaluationResult } from '../core/eval/metrics';
+import { defineProtocol } from './endpoint';
+import * as v from './validate';
 
-/** Messages between the extension host and the evaluation panel; both sides import these types. */
-export type ToEvaluationView = {
-  readonly type: 'show';
-  readonly result: EvaluationResult;
-  readonly savedTo: string;
-};
+const queryMetrics = v.object({
+  qid: v.string,
+  inRun: v.boolean,
+  reciprocalRank: v.number,
+  firstRelevantRank: v.optional(v.integer),
+  ndcg: v.number,
+  recall: v.record(v.number),
+  relevantCount: v.integer,
+});
 
-export type FromEvaluationView =
-  | { readonly type: 'ready' }
-  | { readonly type: 'rendered'; readonly charts: number; readonly rows: number }
-  | { readonly type: 'openJson' };
+export const evaluationResult: v.Validator<EvaluationResult> = v.object({
+  runFile: v.string,
+  qrelsFile: v.string,
+  options: v.object({
+    minRelevance: v.number,
+    mrrDepth: v.integer,
+    ndcgDepth: v.integer,
+    recallDepths: v.array(v.integer),
+  }),
+  mrr: v.number,
+  ndcg: v.number,
+  recall: v.record(v.number),
+  queriesInQrels: v.integer,
+  queriesInRun: v.integer,
+  queriesEvaluated: v.integer,
+  queriesMissingFromRun: v.integer,
+  queriesWithoutJudgements: v.integer,
+  perQuery: v.array(queryMetrics),
+});
 
-export function isFromEvaluationView(value: unknown): value is FromEvaluationView {
-  if (typeof value !== 'object' || value === null) return false;
-  const type = (value as { type?: unknown }).type;
-  return type === 'ready' || type === 'rendered' || type === 'openJson';
-}
+/** The evaluation panel: one run's metrics, its per-query table and chart, and where the JSON was saved. */
+export const evaluationProtocol = defineProtocol({
+  toView: {
+    show: v.object({ result: evaluationResult, savedTo: v.string }),
+  },
+  toHost: {
+    rendered: v.object({ charts: v.integer, rows: v.integer }),
+    openJson: v.empty,
+  },
+  hostRequests: {},
+  viewRequests: {},
+});
+export type EvaluationProtocol = typeof evaluationProtocol;

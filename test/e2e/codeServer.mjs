@@ -18,8 +18,13 @@ if (!CODE_SERVER || !NODE24_BIN) {
   console.error('CODE_SERVER and NODE24_BIN must be set (run scripts/setup-code-server.sh)');
   process.exit(2);
 }
-const env = { ...process.env, PATH: `${NODE24_BIN}:${process.env.PATH}` };
 const screenshotDir = resolve(process.env.SCREENSHOT_DIR ?? join(root, 'test-results'));
+const env = {
+  ...process.env,
+  PATH: `${NODE24_BIN}:${process.env.PATH}`,
+  // The extension host inherits it: the suite waits for its screenshots there.
+  RANKLENS_SCREENSHOT_DIR: screenshotDir,
+};
 mkdirSync(screenshotDir, { recursive: true });
 const scratch = mkdtempSync(join(tmpdir(), 'ranklens-e2e-'));
 const userData = join(scratch, 'user');
@@ -161,7 +166,17 @@ async function tests() {
   try {
     const finished = new Promise((done) => page.exposeFunction('codeAutomationExit', (c) => done(c)));
     const noise = /\[AgentHost\]|\[ChatModelSelection\]|signed-in session/;
-    await page.exposeFunction('codeAutomationLog', (_type, args) => {
+    await page.exposeFunction('codeAutomationLog', async (_type, args) => {
+      // The suite asks for screenshots by logging a line (test/integration/screenshots.ts); the marker file
+      // tells it the PNG is complete.
+      const shot = args.length === 1 ? /^RANKLENS_SCREENSHOT ([\w.-]+)$/.exec(String(args[0])) : null;
+      if (shot) {
+        await page
+          .screenshot({ path: join(screenshotDir, `${shot[1]}.png`) })
+          .catch((e) => log('screenshot', e.message));
+        writeFileSync(join(screenshotDir, `${shot[1]}.done`), '');
+        return;
+      }
       if (!args.some((a) => noise.test(String(a)))) console.log('  [ext-host]', ...args);
     });
     const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;

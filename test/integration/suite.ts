@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RankLensApi } from '../../src/extension/extension';
 import { runTests, withTimeout, type IntegrationTest } from './harness';
+import { webviewTests } from './webviewTests';
 
 const EXTENSION_ID = 'ranklens.ranklens';
 
@@ -238,6 +239,6 @@ const tests: IntegrationTest[] = [
 ];
 
 export async function run(): Promise<void> {
-  const { failed } = await runTests(tests);
+  const { failed } = await runTests([...tests, ...webviewTests]);
   if (failed > 0) throw new Error(`${failed} integration test(s) failed`);
 }

@@ -7,13 +7,20 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
-import type {
-  AttributedToken,
-  Baseline,
-  LayerAttribution,
-} from '../../src/core/analysis/integratedGradients';
-import type { AttributionView, FromAttributionView, ToAttributionView } from '../../src/protocol/attribution';
-import { createChannel, themeColor } from '../shared/vscodeApi';
+import type { Baseline, LayerAttribution } from '../../src/core/analysis/integratedGradients';
+import { attributionProtocol, type AttributionView } from '../../src/protocol/attribution';
+import {
+  absoluteMass,
+  colouredText,
+  isTextToken as isText,
+  scaleLimit,
+  visiblyColoured,
+  zeroByConstruction,
+} from '../shared/attributionText';
+import { connect, savedState, saveState } from '../shared/channel';
+import { cssom } from '../shared/cssom';
+import { textTooltip } from '../shared/charts';
+import { chartColors, onThemeChange, themeClass } from '../shared/theme';
 import { formatValue, scaleStops, spanBackground } from './colors';
 
 echarts.use([HeatmapChart, GridComponent, TooltipComponent, VisualMapComponent, CanvasRenderer]);
@@ -27,36 +34,6 @@ function layerLabel(layer: number, numLayers: number): string {
   if (layer === 0) return 'Layer 0 (embedding output)';
   if (layer === numLayers) return `Layer ${layer} (after the last layer)`;
   return `Layer ${layer}`;
-}
-
-const isText = (t: AttributedToken) =>
-  t.start >= 0 && (t.kind === 'query' || t.kind === 'doc' || t.kind === 'period');
-
-/** The original text with each token's character span coloured by its attribution; gaps stay plain. */
-function colouredText(
-  text: string,
-  tokens: readonly AttributedToken[],
-  values: readonly number[],
-  segment: 0 | 1,
-  limit: number,
-): { spans: TemplateResult[]; end: number } {
-  const parts: TemplateResult[] = [];
-  let at = 0;
-  tokens.forEach((t, i) => {
-    if (t.segment !== segment || !isText(t) || t.start < at) return;
-    if (t.start > at) parts.push(html`${text.slice(at, t.start)}`);
-    const v = values[i];
-    parts.push(
-      html`<span
-        class="tok"
-        style="background-color: ${spanBackground(v, limit)}"
-        title="${t.text}: ${formatValue(v, 6)}"
-        >${text.slice(t.start, t.end)}</span
-      >`,
-    );
-    at = t.end;
-  });
-  return { spans: parts, end: at };
 }
 
 class AttributionApp extends LitElement {
@@ -177,19 +154,38 @@ class AttributionApp extends LitElement {
       display: flex;
       flex-wrap: wrap;
       align-items: center;
-      gap: 8px;
+      gap: 8px 18px;
       margin: 10px 0 0;
       font-size: 0.9em;
     }
-    .legend .bar {
-      width: 220px;
+    .scale {
+      display: inline-flex;
+      align-items: center;
+      gap: 6px;
+    }
+    .scale-name {
+      font-weight: 600;
+    }
+    .bar {
+      display: inline-block;
+      width: 160px;
       height: 12px;
       border-radius: 3px;
       border: 1px solid var(--vscode-panel-border, rgba(128, 128, 128, 0.35));
     }
-    .legend .note {
-      opacity: 0.75;
-      flex: 1;
+    .note-inline {
+      opacity: 0.8;
+    }
+    .note {
+      border-left: 4px solid var(--vscode-textLink-foreground, #3794ff);
+      background: var(--vscode-textBlockQuote-background, rgba(128, 128, 128, 0.1));
+      padding: 6px 10px;
+      margin: 6px 0;
+    }
+    .explain {
+      opacity: 0.8;
+      font-size: 0.9em;
+      max-width: 60em;
     }
     .heatmap-scroll {
       overflow-x: auto;
@@ -233,31 +229,53 @@ class AttributionApp extends LitElement {
   `;
 
   private view: AttributionView | undefined;
-  private layer = 0;
-  private separateScales = false;
-  private baseline: Baseline = 'empty-query';
+  private state = savedState({ layer: -1, baseline: '' as Baseline | '', oneScale: false });
   private chart: echarts.ECharts | undefined;
   private chartKey = '';
-  private renderedSent = false;
-  private readonly channel = createChannel<FromAttributionView, ToAttributionView>((message) => {
-    if (message.type === 'show') {
-      const { type: _, ...view } = message;
-      this.view = view;
-      const layers = this.layers();
-      // Open on the middle layer: the embeddings (0) and the top (only [CLS]) are the least telling.
-      this.layer = layers[Math.floor((layers.length - 1) / 2)] ?? 0;
-      // The empty document puts the passage tokens in play, which is what the texts and the top 10 show.
-      const baselines = this.baselines();
-      this.baseline = baselines.includes('empty-document')
-        ? 'empty-document'
-        : (baselines[0] ?? 'empty-query');
-      this.requestUpdate();
-    } else if (message.type === 'exportPng') this.savePng();
+  private readonly channel = connect(attributionProtocol, {
+    notifications: {
+      show: (view) => {
+        this.view = view;
+        const layers = this.layers();
+        const baselines = this.baselines();
+        // Restored state wins; else the middle layer (the embeddings and the top are the least telling)
+        // and the empty document, which puts the passage tokens in play.
+        if (!layers.includes(this.state.layer))
+          this.state.layer = layers[Math.floor((layers.length - 1) / 2)] ?? 0;
+        if (!this.state.baseline || !baselines.includes(this.state.baseline))
+          this.state.baseline = baselines.includes('empty-document')
+            ? 'empty-document'
+            : (baselines[0] ?? 'empty-query');
+        this.chartKey = '';
+        this.requestUpdate();
+      },
+    },
+    requests: {
+      exportPng: () => this.savePng(),
+      selectLayer: async ({ layer }) => {
+        if (!this.layers().includes(layer)) throw new Error(`layer ${layer} is not in this result`);
+        this.select({ layer });
+        await this.updateComplete;
+        return this.report();
+      },
+    },
   });
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.channel.post({ type: 'ready' });
+    onThemeChange(() => {
+      this.chartKey = '';
+      this.requestUpdate();
+    });
+    this.channel.ready();
+  }
+
+  private get layer(): number {
+    return this.state.layer;
+  }
+
+  private get baseline(): Baseline {
+    return this.state.baseline || 'empty-query';
   }
 
   private layers(): number[] {
@@ -272,14 +290,14 @@ class AttributionApp extends LitElement {
     return this.view?.result.layers.find((e) => e.layer === this.layer && e.baseline === this.baseline);
   }
 
-  private savePng(): void {
-    if (!this.chart) return;
+  private async savePng(): Promise<{ file: string }> {
+    if (!this.chart) throw new Error('the heatmap is not drawn yet');
     const dataUrl = this.chart.getDataURL({
       type: 'png',
       pixelRatio: 2,
-      backgroundColor: themeColor('editor-background', '#ffffff'),
+      backgroundColor: chartColors().background,
     });
-    this.channel.post({ type: 'savePng', dataUrl });
+    return this.channel.endpoint.request('savePng', { dataUrl });
   }
 
   override render() {
@@ -288,18 +306,11 @@ class AttributionApp extends LitElement {
     const entry = this.entry();
     const { tokens } = v.result;
     const values = entry?.attributions ?? tokens.map(() => 0);
-    // One scale for the query and passage spans: the largest |attribution| among them at this layer.
-    const largest = (segment?: 0 | 1) =>
-      Math.max(
-        0,
-        ...tokens.map((t, i) =>
-          isText(t) && (segment === undefined || t.segment === segment) ? Math.abs(values[i]) : 0,
-        ),
-      );
-    // One scale for both texts, so their colours compare; or one each, to read a faint passage.
-    const limit = largest();
-    const queryLimit = this.separateScales ? largest(0) : limit;
-    const passageLimit = this.separateScales ? largest(1) : limit;
+    // Each text on its own scale by default: the query's attributions are often tens of times the
+    // passage's, and one shared scale would leave the passage looking uncoloured.
+    const both = scaleLimit(tokens, values);
+    const queryLimit = this.state.oneScale ? both : scaleLimit(tokens, values, 0);
+    const passageLimit = this.state.oneScale ? both : scaleLimit(tokens, values, 1);
     const query = colouredText(v.query, tokens, values, 0, queryLimit);
     const passage = colouredText(v.passage, tokens, values, 1, passageLimit);
     // Built apart so no template whitespace lands inside the pre-wrap text box.
@@ -312,13 +323,21 @@ class AttributionApp extends LitElement {
         : nothing
     }`;
     const unconverged = v.result.layers.filter((e) => !e.converged);
-    const stops = scaleStops(themeColor('editor-background', 'transparent'));
+    const mass = absoluteMass(values);
     const top = tokens
       .map((t, i) => ({ t, v: values[i] }))
       .filter(({ t }) => t.segment === 1 && isText(t))
       .sort((a, b) => Math.abs(b.v) - Math.abs(a.v))
       .slice(0, 10);
     const pairLabel = v.qid ? `qid ${v.qid} · pid ${v.pid} · ` : '';
+    const notes = (['query', 'passage'] as const).flatMap((side) => {
+      const limit = side === 'query' ? scaleLimit(tokens, values, 0) : scaleLimit(tokens, values, 1);
+      if (limit !== 0) return [];
+      return [
+        zeroByConstruction(this.layer, v.numLayers, this.baseline, side) ??
+          `Every ${side} token's attribution is 0 at this layer.`,
+      ];
+    });
     return html`
       <h2>Integrated Gradients</h2>
       <div class="sub">
@@ -346,8 +365,7 @@ class AttributionApp extends LitElement {
           <vscode-single-select
             id="baseline"
             .value=${this.baseline}
-            @change=${(e: Event) =>
-              this.select({ baseline: (e.target as HTMLSelectElement).value as Baseline })}
+            @change=${(e: Event) => this.select({ baseline: (e.target as HTMLSelectElement).value as Baseline })}
           >
             ${this.baselines().map(
               (b) =>
@@ -358,10 +376,10 @@ class AttributionApp extends LitElement {
           </vscode-single-select></label
         >
         <div class="actions">
-          <vscode-button secondary @click=${() => this.channel.post({ type: 'openJson' })}
+          <vscode-button secondary @click=${() => this.channel.endpoint.notify('openJson', {})}
             >Open JSON</vscode-button
           >
-          <vscode-button secondary @click=${() => this.savePng()}>Save PNG</vscode-button>
+          <vscode-button secondary @click=${() => void this.savePng()}>Save PNG</vscode-button>
         </div>
       </div>
       ${entry ? this.metrics(entry) : nothing}
@@ -384,6 +402,7 @@ class AttributionApp extends LitElement {
             </div>`
       }
       <h3>Attribution at ${layerLabel(this.layer, v.numLayers).toLowerCase()}, ${this.baseline}</h3>
+      ${notes.map((n) => html`<div class="note" role="note">${n}</div>`)}
       <div class="texts">
         <div class="role">Query</div>
         <div class="text" id="query">${query.spans}${v.query.slice(query.end)}</div>
@@ -391,41 +410,30 @@ class AttributionApp extends LitElement {
         <div class="text" id="passage">${passageContent}</div>
       </div>
       <div class="specials">
-        ${tokens.map((t, i) =>
-          isText(t)
-            ? nothing
-            : html`<span
-                style="background-color: ${spanBackground(values[i], limit)}"
-                title="position ${i}${Math.abs(values[i]) > limit ? ' (beyond the colour scale)' : ''}"
-                >${t.text} ${formatValue(values[i])}</span
-              >`,
-        )}
+        ${tokens.map((t, i) => {
+          if (isText(t)) return nothing;
+          const limit = t.segment === 0 ? queryLimit : passageLimit;
+          return html`<span
+            ${cssom({ 'background-color': spanBackground(values[i], limit) })}
+            title="position ${i}${Math.abs(values[i]) > limit ? ' (beyond the colour scale)' : ''}"
+            >${t.text} ${formatValue(values[i])}</span
+          >`;
+        })}
       </div>
       <div class="legend">
         ${
-          this.separateScales
-            ? html`<span>−max</span>
-                <div class="bar" style="background: linear-gradient(to right, ${stops.join(', ')})"></div>
-                <span>+max</span>
-                <span class="note"
-                  >query ±${formatValue(queryLimit, 3)}, passage ±${formatValue(passageLimit, 3)} (max
-                  |attribution| in each text at this layer); blue lowers the score, red raises it</span
-                >`
-            : html`<span>${formatValue(-limit, 3)}</span>
-                <div class="bar" style="background: linear-gradient(to right, ${stops.join(', ')})"></div>
-                <span>+${formatValue(limit, 3)}</span>
-                <span class="note"
-                  >max |attribution| over the query and passage at this layer; blue lowers the score, red
-                  raises it</span
-                >`
+          this.state.oneScale
+            ? this.scale('query and passage', both)
+            : html`${this.scale('query', queryLimit)}${this.scale('passage', passageLimit)}`
         }
+        <span class="note-inline">blue lowers the score, red raises it; white/background = 0</span>
         <vscode-checkbox
-          id="separate"
-          label="separate scales for query and passage"
-          ?checked=${this.separateScales}
+          id="one-scale"
+          label="one scale for both texts (compare their magnitudes)"
+          ?checked=${this.state.oneScale}
           @change=${(e: Event) => {
-            this.separateScales = (e.target as HTMLInputElement).checked;
-            this.requestUpdate();
+            this.state.oneScale = (e.target as HTMLInputElement).checked;
+            this.saveAndUpdate();
           }}
         ></vscode-checkbox>
       </div>
@@ -439,7 +447,7 @@ class AttributionApp extends LitElement {
             <th>token</th>
             <th>position in passage</th>
             <th>attribution</th>
-            <th>share of Σ</th>
+            <th title="|attribution| / Σ|attribution| over all tokens at this layer">share of Σ|a|</th>
           </tr>
         </thead>
         <tbody>
@@ -448,20 +456,36 @@ class AttributionApp extends LitElement {
               html`<tr>
                 <td>${rank + 1}</td>
                 <td>
-                  <span class="swatch" style="background-color: ${spanBackground(value, passageLimit)}"></span
+                  <span
+                    class="swatch"
+                    ${cssom({ 'background-color': spanBackground(value, passageLimit) })}
+                  ></span
                   ><code>${t.text}</code>
                 </td>
                 <td>chars ${t.start}–${t.end}</td>
                 <td class="num">${formatValue(value, 5)}</td>
-                <td class="num">
-                  ${entry && entry.sum !== 0 ? `${((100 * value) / entry.sum).toFixed(1)}%` : '—'}
-                </td>
+                <td class="num">${mass > 0 ? `${((100 * Math.abs(value)) / mass).toFixed(1)}%` : '—'}</td>
               </tr>`,
           )}
         </tbody>
       </table>
+      <p class="explain">
+        Share of Σ|a|: this token's |attribution| as a part of the sum of |attribution| over every token at
+        this layer — how much of the total attribution mass it carries (signed shares of Σ a are not shown: Σ
+        a can be near 0 when positive and negative attributions cancel, which makes such shares meaningless).
+      </p>
       <div class="saved">Saved to <code>${v.savedTo}</code></div>
     `;
+  }
+
+  /** A labelled legend: which text the scale is for, and its ends. */
+  private scale(name: string, limit: number): TemplateResult {
+    const stops = scaleStops(chartColors().background);
+    return html`<span class="scale"
+      ><span class="scale-name">${name}:</span> <span>${limit > 0 ? formatValue(-limit, 3) : '0'}</span>
+      <span class="bar" ${cssom({ background: `linear-gradient(to right, ${stops.join(', ')})` })}></span>
+      <span>${limit > 0 ? `+${formatValue(limit, 3)}` : '0 (all zero)'}</span></span
+    >`;
   }
 
   private metrics(e: LayerAttribution): TemplateResult {
@@ -485,8 +509,13 @@ class AttributionApp extends LitElement {
   }
 
   private select(change: { layer?: number; baseline?: Baseline }): void {
-    if (change.layer !== undefined && Number.isFinite(change.layer)) this.layer = change.layer;
-    if (change.baseline !== undefined) this.baseline = change.baseline;
+    if (change.layer !== undefined && Number.isFinite(change.layer)) this.state.layer = change.layer;
+    if (change.baseline !== undefined) this.state.baseline = change.baseline;
+    this.saveAndUpdate();
+  }
+
+  private saveAndUpdate(): void {
+    saveState(this.state);
     this.requestUpdate();
   }
 
@@ -494,9 +523,11 @@ class AttributionApp extends LitElement {
     const v = this.view;
     const el = this.renderRoot.querySelector<HTMLDivElement>('#heatmap');
     if (!v || !el) return;
+    const started = performance.now();
     const layers = this.layers();
     const { tokens } = v.result;
-    const key = `${this.baseline} ${this.layer}`;
+    const colors = chartColors();
+    const key = `${this.baseline} ${this.layer} ${colors.foreground} ${colors.background}`;
     if (!this.chart) {
       el.style.width = `${Math.max(el.parentElement?.clientWidth ?? 600, 90 + tokens.length * 16)}px`;
       el.style.height = `${110 + layers.length * 30}px`;
@@ -505,7 +536,6 @@ class AttributionApp extends LitElement {
         const layer = layers[(p.value as number[])[1]];
         if (layer !== undefined) this.select({ layer });
       });
-      this.chart.on('finished', () => this.sendRendered());
       new ResizeObserver(() => this.chart?.resize()).observe(el);
     }
     if (key === this.chartKey) return;
@@ -516,26 +546,27 @@ class AttributionApp extends LitElement {
     const data: [number, number, number][] = [];
     entries.forEach((e, row) => e?.attributions.forEach((value, column) => data.push([column, row, value])));
     const limit = Math.max(1e-12, ...data.map((d) => Math.abs(d[2])));
-    const text = themeColor('foreground', '#888');
-    const stops = scaleStops(themeColor('editor-background', '#ffffff'));
+    const text = colors.foreground;
     this.chart.setOption(
       {
-        tooltip: {
-          formatter: (p: { value: [number, number, number] }) =>
-            `${escapeHtml(tokens[p.value[0]].text)} (position ${p.value[0]})<br/>` +
-            `${layerLabel(layers[p.value[1]], v.numLayers)}: ${formatValue(p.value[2], 6)}`,
-        },
+        backgroundColor: 'transparent',
+        tooltip: textTooltip(colors, (p: { value: [number, number, number] }) => [
+          `${tokens[p.value[0]].text} (position ${p.value[0]})`,
+          `${layerLabel(layers[p.value[1]], v.numLayers)}: ${formatValue(p.value[2], 6)}`,
+        ]),
         grid: { left: 70, right: 90, top: 10, bottom: 80 },
         xAxis: {
           type: 'category',
           data: tokens.map((t) => t.text),
           axisLabel: { color: text, rotate: 60, interval: 0, fontSize: 10 },
+          axisLine: { lineStyle: { color: colors.muted } },
           splitArea: { show: false },
         },
         yAxis: {
           type: 'category',
           data: layers.map((k) => (k === this.layer ? `▶ layer ${k}` : `layer ${k}`)),
           axisLabel: { color: text },
+          axisLine: { lineStyle: { color: colors.muted } },
         },
         visualMap: {
           min: -limit,
@@ -547,7 +578,7 @@ class AttributionApp extends LitElement {
           itemHeight: Math.max(60, layers.length * 30 - 30),
           precision: 4,
           textStyle: { color: text },
-          inRange: { color: stops },
+          inRange: { color: scaleStops(colors.background) },
         },
         series: [
           {
@@ -560,24 +591,25 @@ class AttributionApp extends LitElement {
       },
       true,
     );
+    this.channel.timing('attribution heatmap', performance.now() - started);
+    this.channel.endpoint.notify('rendered', this.report());
   }
 
-  private sendRendered(): void {
-    if (this.renderedSent) return;
-    this.renderedSent = true;
-    const option = this.chart?.getOption() as { series?: { data?: unknown[] }[] } | undefined;
-    this.channel.post({
-      type: 'rendered',
+  private report() {
+    const option = this.chart?.getOption() as
+      { series?: { data?: unknown[] }[]; xAxis?: { axisLabel?: { color?: string } }[] } | undefined;
+    const { spans, coloured } = visiblyColoured(this.renderRoot);
+    return {
       layers: this.renderRoot.querySelectorAll('#layer vscode-option').length,
       baselines: this.renderRoot.querySelectorAll('#baseline vscode-option').length,
-      coloredSpans: this.renderRoot.querySelectorAll('.text .tok').length,
+      coloredSpans: spans,
+      visiblyColored: coloured,
       heatmapCells: option?.series?.[0]?.data?.length ?? 0,
-    });
+      theme: themeClass(),
+      axisLabelColor: option?.xAxis?.[0]?.axisLabel?.color ?? '',
+      layer: this.layer,
+    };
   }
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 customElements.define('rl-app', AttributionApp);

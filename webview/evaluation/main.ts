@@ -11,8 +11,10 @@ import '@vscode-elements/elements/dist/vscode-table-body/index.js';
 import '@vscode-elements/elements/dist/vscode-table-row/index.js';
 import '@vscode-elements/elements/dist/vscode-table-cell/index.js';
 import type { EvaluationResult } from '../../src/core/eval/metrics';
-import type { FromEvaluationView, ToEvaluationView } from '../../src/protocol/evaluation';
-import { createChannel, themeColor } from '../shared/vscodeApi';
+import { evaluationProtocol } from '../../src/protocol/evaluation';
+import { connect } from '../shared/channel';
+import { textTooltip } from '../shared/charts';
+import { chartColors, onThemeChange } from '../shared/theme';
 
 echarts.use([BarChart, GridComponent, TooltipComponent, TitleComponent, CanvasRenderer]);
 
@@ -99,17 +101,27 @@ class EvaluationView extends LitElement {
   private result: EvaluationResult | undefined;
   private savedTo = '';
   private chart: echarts.ECharts | undefined;
-  private readonly channel = createChannel<FromEvaluationView, ToEvaluationView>((message) => {
-    if (message.type === 'show') {
-      this.result = message.result;
-      this.savedTo = message.savedTo;
-      this.requestUpdate();
-    }
+  private drawnKey = '';
+  private readonly channel = connect(evaluationProtocol, {
+    notifications: {
+      show: ({ result, savedTo }) => {
+        this.result = result;
+        this.savedTo = savedTo;
+        this.drawnKey = '';
+        this.requestUpdate();
+      },
+    },
+    requests: {},
   });
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.channel.post({ type: 'ready' });
+    // Charts take their colours from the theme when drawn: redraw when the user switches theme.
+    onThemeChange(() => {
+      this.drawnKey = '';
+      this.requestUpdate();
+    });
+    this.channel.ready();
   }
 
   override render() {
@@ -148,7 +160,7 @@ class EvaluationView extends LitElement {
       <div id="chart"></div>
       <div class="saved">
         Saved to <code>${this.savedTo}</code>
-        <vscode-button secondary @click=${() => this.channel.post({ type: 'openJson' })}
+        <vscode-button secondary @click=${() => this.channel.endpoint.notify('openJson', {})}
           >Open JSON</vscode-button
         >
       </div>
@@ -183,26 +195,56 @@ class EvaluationView extends LitElement {
     const r = this.result;
     const el = this.renderRoot.querySelector<HTMLDivElement>('#chart');
     if (!r || !el) return;
-    this.chart ??= echarts.init(el, undefined, { renderer: 'canvas' });
+    const colors = chartColors();
+    const key = `${r.runFile} ${colors.foreground} ${colors.accent} ${colors.background}`;
+    if (key === this.drawnKey) return;
+    this.drawnKey = key;
+    if (!this.chart) {
+      this.chart = echarts.init(el, undefined, { renderer: 'canvas' });
+      this.chart.on('finished', () => this.sendRendered());
+      new ResizeObserver(() => this.chart?.resize()).observe(el);
+    }
     const { labels, counts } = firstRelevantHistogram(r);
-    const text = themeColor('foreground', '#ccc');
-    this.chart.setOption({
-      title: { text: 'Rank of the first relevant passage', textStyle: { color: text, fontSize: 13 } },
-      tooltip: {},
-      grid: { left: 40, right: 16, top: 40, bottom: 30 },
-      xAxis: { type: 'category', data: labels, axisLabel: { color: text } },
-      yAxis: { type: 'value', name: 'queries', axisLabel: { color: text }, nameTextStyle: { color: text } },
-      series: [{ type: 'bar', data: counts, itemStyle: { color: themeColor('charts-blue', '#3794ff') } }],
-      animation: false,
+    const text = colors.foreground;
+    const axis = { lineStyle: { color: colors.muted } };
+    this.chart.setOption(
+      {
+        title: { text: 'Rank of the first relevant passage', textStyle: { color: text, fontSize: 13 } },
+        tooltip: textTooltip(colors, (p: { name: string; value: number }) => [
+          `first relevant passage at rank ${p.name}: ${p.value} queries`,
+        ]),
+        grid: { left: 40, right: 16, top: 40, bottom: 30 },
+        xAxis: { type: 'category', data: labels, axisLabel: { color: text }, axisLine: axis, axisTick: axis },
+        yAxis: {
+          type: 'value',
+          name: 'queries',
+          axisLabel: { color: text },
+          nameTextStyle: { color: text },
+          axisLine: axis,
+          splitLine: { lineStyle: { color: colors.border } },
+        },
+        series: [
+          {
+            type: 'bar',
+            data: counts,
+            itemStyle: {
+              color: colors.accent,
+              borderColor: colors.highContrast ? colors.foreground : 'transparent',
+              borderWidth: colors.highContrast ? 1 : 0,
+            },
+          },
+        ],
+        animation: false,
+      },
+      true,
+    );
+  }
+
+  private sendRendered(): void {
+    this.channel.endpoint.notify('rendered', {
+      charts: this.renderRoot.querySelectorAll('canvas').length,
+      rows: this.renderRoot.querySelectorAll('vscode-table-row').length,
     });
-    this.chart.on('finished', () => {
-      this.channel.post({
-        type: 'rendered',
-        charts: this.renderRoot.querySelectorAll('canvas').length,
-        rows: this.renderRoot.querySelectorAll('vscode-table-row').length,
-      });
-    });
-    new ResizeObserver(() => this.chart?.resize()).observe(el);
   }
 }
 

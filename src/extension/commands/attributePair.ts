@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BASELINES, type AttributionResult, type Baseline } from '../../core/analysis/integratedGradients';
 import { CancelledError } from '../../core/progress';
-import { AttributionPanel } from '../attributionPanel';
+import { AttributionPanel } from '../webviews/attributionPanel';
 import type { DatasetController } from '../datasetController';
 import type { ModelController } from '../modelController';
 import { pickPair, resolvePairArgs, type ScorePairArgs } from './modelCommands';
@@ -101,16 +101,20 @@ export async function attributePairCommand(
     ...result,
   };
   await writeFile(savedTo, JSON.stringify(saved, null, 2) + '\n');
-  const panel = AttributionPanel.show(extensionUri, {
-    result,
-    query: pair.query,
-    passage: pair.passage,
-    qid: pair.qid,
-    pid: pair.pid,
-    model: path.basename(model.dir),
-    numLayers: L,
-    savedTo,
-  });
+  const panel = AttributionPanel.show(
+    extensionUri,
+    {
+      result,
+      query: pair.query,
+      passage: pair.passage,
+      qid: pair.qid,
+      pid: pair.pid,
+      model: path.basename(model.dir),
+      numLayers: L,
+      savedTo,
+    },
+    log,
+  );
   return { result, savedTo, panel };
 }
 

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { readQrels, readRun } from '../../core/data';
 import { evaluateRun, type EvaluationResult } from '../../core/eval';
 import type { DatasetController } from '../datasetController';
-import { EvaluationPanel } from '../evaluationPanel';
+import { EvaluationPanel } from '../webviews/evaluationPanel';
 
 export interface EvaluateRunArgs {
   readonly run?: string;

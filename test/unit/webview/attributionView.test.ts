@@ -1,6 +1,5 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { isFromAttributionView } from '../../../src/protocol/attribution';
 import { formatValue, scaleStops, spanBackground } from '../../../webview/attribution/colors';
 
 describe('attribution colour scale', () => {
@@ -22,17 +21,5 @@ describe('attribution colour scale', () => {
     assert.equal(formatValue(-0.12536), '-0.1254');
     assert.equal(formatValue(0.0000123), '1.23e-5');
     assert.equal(formatValue(12345.6), '1.23e+4');
-  });
-});
-
-describe('isFromAttributionView', () => {
-  it('accepts the view messages and refuses anything else', () => {
-    assert.ok(isFromAttributionView({ type: 'ready' }));
-    assert.ok(isFromAttributionView({ type: 'openJson' }));
-    assert.ok(isFromAttributionView({ type: 'savePng', dataUrl: 'data:image/png;base64,AA==' }));
-    assert.ok(!isFromAttributionView({ type: 'savePng' }));
-    assert.ok(!isFromAttributionView({ type: 'show' }));
-    assert.ok(!isFromAttributionView(null));
-    assert.ok(!isFromAttributionView('ready'));
   });
 });
