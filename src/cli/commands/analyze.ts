@@ -1,17 +1,19 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { describeModel, type AnyAnalysis, type Json } from '../../core/analysis/analysis';
+import { createAnalysisContext } from '../../core/analysis/context';
 import { loadPairSet } from '../../core/analysis/pairSet';
 import { createAnalysis } from '../../core/analysis/registry';
+import type { HeadImportanceResult } from '../../core/analysis/headImportance';
+import type { PeriodMaskResult } from '../../core/analysis/periodMask';
 import type { RerankResult } from '../../core/analysis/rerank';
 import { modelKey, parseShard, runAnalysis, type ResultFile } from '../../core/analysis/runner';
 import { Ranker } from '../../core/runtime/ranker';
-import { loadPairEncoder } from '../../core/runtime/text';
 import { DEFAULT_MAX_LENGTH } from '../../core/text/pair';
 import { UsageError, optionalNumber, parseArgs, required, type ParsedArgs } from '../args';
 import { cacheDirOf, positiveInt } from './score';
 
-export const usage = `ranklens analyze rerank --collection FILE --queries FILE [--qrels FILE] --run FILE --out DIR
+export const usage = `ranklens analyze rerank|period-mask|head-importance --collection FILE --queries FILE [--qrels FILE] --run FILE --out DIR
         [--depth N] [--sample N --seed S] [--min-relevance N] [--model DIR] [--max-length N] [--batch-size N]
         [--threads N] [--chunk-pairs N] [--shard K/N] [--fusion-weight W] [--json] [--cache-dir DIR]
   Runs a dataset analysis in one process (batched, one model load) and writes DIR/result.json; finished
@@ -19,7 +21,9 @@ export const usage = `ranklens analyze rerank --collection FILE --queries FILE [
   and writes DIR/partials/shard-K-of-N.json; \`ranklens merge DIR\` then writes DIR/result.json.
   rerank: scores the run's top --depth candidates, writes DIR/rerank.trec, rerank.tsv (MS MARCO) and
   fused.trec, and evaluates run, model and fusion (w = --fusion-weight, default 0.5, fixed; the result's
-  sweep over w is in-sample: choose w on a validation set). Model: the bundled ranklens-mini by default.`;
+  sweep over w is in-sample: choose w on a validation set). Model: the bundled ranklens-mini by default.
+  period-mask: Table 1 (only relevant passages modified: periods as commas, token mask, attention mask).
+  head-importance: MRR@10 and mean score change with each head masked alone (L x H grid).`;
 
 const DATA_VALUES = ['collection', 'queries', 'qrels', 'run', 'depth', 'sample', 'seed', 'min-relevance'];
 const RUN_VALUES = [
@@ -69,6 +73,41 @@ const CLI: Readonly<Record<string, AnalysisCli>> = {
       return lines.join('\n') + '\n';
     },
   },
+  'period-mask': {
+    values: [],
+    settings: () => ({}),
+    summary: (file) => {
+      const r = file.result as unknown as PeriodMaskResult;
+      const pct = (v: number) => `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)}%`;
+      return (
+        [
+          `${r.queries} queries, ${r.modifiedPassages} relevant passages modified (${r.modifiedWithoutPeriods} have no period)`,
+          `original                   MRR@10 ${r.original.mrr10.toFixed(4)}`,
+          ...r.settings.map(
+            (s) => `${s.setting.padEnd(26)} MRR@10 ${s.mrr10.toFixed(4)} (${pct(s.relativeChange)})`,
+          ),
+        ].join('\n') + '\n'
+      );
+    },
+  },
+  'head-importance': {
+    values: [],
+    settings: () => ({}),
+    summary: (file) => {
+      const r = file.result as unknown as HeadImportanceResult;
+      const rows = r.heads.map(
+        (heads, l) =>
+          `layer ${String(l).padStart(2)}: ` +
+          heads.map((h) => h.deltaMrr10.toFixed(3).padStart(7)).join(' '),
+      );
+      return (
+        [
+          `unmasked MRR@10 ${r.unmasked.mrr10.toFixed(4)}; change in MRR@10 with one head masked:`,
+          ...rows,
+        ].join('\n') + '\n'
+      );
+    },
+  },
 };
 
 /** The bundled model, found from the CLI bundle (out/cli.js) or from the sources (src/cli/commands). */
@@ -94,7 +133,10 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const cli = name ? CLI[name] : undefined;
-  if (!cli) throw new UsageError(name ? `unknown analysis "${name}"` : 'which analysis? (rerank)');
+  if (!cli)
+    throw new UsageError(
+      name ? `unknown analysis "${name}"` : `which analysis? (${Object.keys(CLI).join(', ')})`,
+    );
   const args = parseArgs(rest, {
     values: [...DATA_VALUES, ...RUN_VALUES, ...cli.values],
     flags: ['json', 'help'],
@@ -142,11 +184,7 @@ export async function run(argv: string[]): Promise<number> {
     const outcome = await runAnalysis(
       analysis,
       pairSet,
-      {
-        scorer: ranker,
-        encode: loadPairEncoder(modelDir, { maxLength: length }),
-        batchSize: positiveInt(args, 'batch-size'),
-      },
+      createAnalysisContext(ranker, modelDir, length, positiveInt(args, 'batch-size')),
       {
         dir: out,
         model: describeModel(ranker.info, path.basename(path.resolve(modelDir))),

@@ -15,6 +15,10 @@ export interface AnalysisContext {
   readonly scorer: Scorer;
   /** The model's own tokenizer, with the run's maximum length. */
   readonly encode: PairEncoder;
+  /** Id of a WordPiece in the model's vocabulary (e.g. "," for period replacement). */
+  readonly tokenId: (token: string) => number | undefined;
+  /** Grade at or above which a passage counts as relevant in this run (the pair set's). */
+  readonly minRelevance: number;
   /** Pairs per onnxruntime call. */
   readonly batchSize?: number;
   readonly signal?: AbortSignal;

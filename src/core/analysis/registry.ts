@@ -1,4 +1,6 @@
 import type { AnyAnalysis, Json } from './analysis';
+import { headImportanceAnalysis } from './headImportance';
+import { periodMaskAnalysis } from './periodMask';
 import { DEFAULT_FUSION_WEIGHT, rerankAnalysis, type RerankSettings } from './rerank';
 
 /**
@@ -11,6 +13,8 @@ export const ANALYSES: Readonly<Record<string, (settings: Json | undefined) => A
       fusionWeight: DEFAULT_FUSION_WEIGHT,
       ...((settings ?? {}) as Partial<RerankSettings>),
     }),
+  'period-mask': () => periodMaskAnalysis(),
+  'head-importance': () => headImportanceAnalysis(),
 };
 
 export function createAnalysis(name: string, settings?: Json): AnyAnalysis {

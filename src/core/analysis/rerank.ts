@@ -2,6 +2,7 @@ import type { Qrels } from '../data/qrels';
 import type { RankedCandidate, Run } from '../data/runs';
 import { evaluateRun } from '../eval/metrics';
 import type { Analysis, Chunk, AnalysisContext, RunDescription } from './analysis';
+import { rankByScore } from './ranking';
 
 export interface RerankSettings {
   /**
@@ -112,13 +113,6 @@ export function fuse(q: RerankedQuery, weight: number): number[] {
   return run.map((r, i) => Math.fround((1 - weight) * r + weight * model[i]));
 }
 
-/** Candidates by score descending, ties by pid descending (trec_eval's order for equal scores). */
-function ranked(pids: readonly string[], scores: readonly number[]): RankedCandidate[] {
-  const order = pids.map((_, i) => i);
-  order.sort((a, b) => scores[b] - scores[a] || (pids[a] < pids[b] ? 1 : pids[a] > pids[b] ? -1 : 0));
-  return order.map((i, r) => ({ pid: pids[i], rank: r + 1, score: scores[i] }));
-}
-
 function evaluate(
   queries: readonly RerankedQuery[],
   rankingOf: (q: RerankedQuery) => RankedCandidate[],
@@ -152,14 +146,14 @@ function finishRerank(partials: readonly RerankPartial[], run: RunDescription, w
   const metrics = judged
     ? {
         run: evaluate(queries, byRun, qrels, minRelevance),
-        model: evaluate(queries, (q) => ranked(q.pids, q.modelScores), qrels, minRelevance),
-        fused: evaluate(queries, (q) => ranked(q.pids, fusedOf(q)), qrels, minRelevance),
+        model: evaluate(queries, (q) => rankByScore(q.pids, q.modelScores), qrels, minRelevance),
+        fused: evaluate(queries, (q) => rankByScore(q.pids, fusedOf(q)), qrels, minRelevance),
       }
     : null;
   const sweep = judged
     ? Array.from({ length: 11 }, (_, k) => {
         const w = k / 10;
-        const m = evaluate(queries, (q) => ranked(q.pids, fuse(q, w)), qrels, minRelevance);
+        const m = evaluate(queries, (q) => rankByScore(q.pids, fuse(q, w)), qrels, minRelevance);
         return { weight: w, mrr10: m.mrr10, ndcg10: m.ndcg10 };
       })
     : null;
@@ -180,7 +174,7 @@ function trecLines(
 ) {
   const lines: string[] = [];
   for (const q of result.queries) {
-    for (const c of ranked(q.pids, scoresOf(q)))
+    for (const c of rankByScore(q.pids, scoresOf(q)))
       lines.push(`${q.qid} Q0 ${c.pid} ${c.rank} ${c.score} ranklens`);
   }
   return lines.join('\n') + '\n';
@@ -189,7 +183,7 @@ function trecLines(
 function rerankFiles(result: RerankResult) {
   const msmarco: string[] = [];
   for (const q of result.queries) {
-    for (const c of ranked(q.pids, q.modelScores)) msmarco.push(`${q.qid}\t${c.pid}\t${c.rank}`);
+    for (const c of rankByScore(q.pids, q.modelScores)) msmarco.push(`${q.qid}\t${c.pid}\t${c.rank}`);
   }
   return [
     { name: 'rerank.trec', content: trecLines(result, (q) => q.modelScores) },

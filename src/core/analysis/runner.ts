@@ -125,7 +125,7 @@ function analysisIdentity(analysis: AnyAnalysis): string {
 export async function runAnalysis(
   analysis: AnyAnalysis,
   pairSet: PairSet,
-  context: Omit<AnalysisContext, 'onPairs' | 'signal'>,
+  context: Omit<AnalysisContext, 'onPairs' | 'signal' | 'minRelevance'>,
   options: RunnerOptions,
 ): Promise<RunOutcome> {
   const chunkPairs = options.chunkPairs ?? DEFAULT_CHUNK_PAIRS;
@@ -147,7 +147,10 @@ export async function runAnalysis(
   for (const chunk of mine) {
     options.signal?.throwIfAborted();
     const itemHashes = chunk.items.map((item) => hashOf.get(item));
-    const key = sha256(JSON.stringify({ identity, model: options.modelKey, batch, itemHashes }));
+    const minRelevance = pairSet.description.minRelevance;
+    const key = sha256(
+      JSON.stringify({ identity, model: options.modelKey, batch, minRelevance, itemHashes }),
+    );
     const cacheFile = path.join(options.dir, 'cache', `chunk-${key}.json`);
     const pairs = chunk.items.reduce((m, item) => m + item.candidates.length, 0);
     const cached = await readCheckedFile(cacheFile, CHUNK_FORMAT);
@@ -158,6 +161,7 @@ export async function runAnalysis(
     } else {
       partial = (await analysis.map(chunk, {
         ...context,
+        minRelevance: pairSet.description.minRelevance,
         signal: options.signal,
         onPairs: (n) => report(n),
       })) as Json;

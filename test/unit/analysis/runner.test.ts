@@ -12,6 +12,8 @@ import {
 import { referenceConfig, referenceLookup } from '../../support/model-fixtures';
 import { writeTinyDataset, writeTinyVocab, type TinyDatasetFiles } from '../../support/tinyDataset';
 import { describeModel } from '../../../src/core/analysis/analysis';
+import { createAnalysisContext } from '../../../src/core/analysis/context';
+import type { Scorer } from '../../../src/core/runtime/types';
 import { loadPairSet, type PairSet } from '../../../src/core/analysis/pairSet';
 import { createAnalysis } from '../../../src/core/analysis/registry';
 import type { RerankResult } from '../../../src/core/analysis/rerank';
@@ -53,6 +55,7 @@ after(async () => {
 });
 
 const encode = () => loadPairEncoder(modelDir, { maxLength: 64 });
+const context = (scorer: Scorer) => createAnalysisContext(scorer, modelDir, 64);
 const runnerOptions = (dir: string, extra: Partial<RunnerOptions> = {}): RunnerOptions => ({
   dir,
   model: describeModel(ranker.info, 'tiny'),
@@ -118,12 +121,7 @@ describe('pair sets', () => {
 describe('rerank analysis', () => {
   it('scores every candidate as an independent float64 BERT does, and evaluates its ranking', async () => {
     const dir = path.join(root, 'single');
-    const outcome = await runAnalysis(
-      rerank(),
-      pairSet,
-      { scorer: ranker, encode: encode() },
-      runnerOptions(dir),
-    );
+    const outcome = await runAnalysis(rerank(), pairSet, context(ranker), runnerOptions(dir));
     const result = outcome.result?.result as unknown as RerankResult;
     const enc = encode();
     for (const q of result.queries) {
@@ -169,7 +167,7 @@ describe('rerank analysis', () => {
       const outcome = await runAnalysis(
         rerank(),
         pairSet,
-        { scorer: ranker, encode: encode() },
+        context(ranker),
         runnerOptions(sharded, { shard: { index: k, count: 3 } }),
       );
       assert.equal(outcome.file, partialPath(sharded, { index: k, count: 3 }));
@@ -187,7 +185,7 @@ describe('rerank analysis', () => {
       runAnalysis(
         createAnalysis('rerank', { fusionWeight: weight }),
         pairSet,
-        { scorer: ranker, encode: encode() },
+        context(ranker),
         runnerOptions(target, { shard: { index: k, count: n } }),
       );
     await run(1, 2);
@@ -209,7 +207,7 @@ describe('rerank analysis', () => {
       runAnalysis(
         rerank(),
         pairSet,
-        { scorer: ranker, encode: encode() },
+        context(ranker),
         runnerOptions(dir, {
           signal: controller.signal,
           onProgress: (r) => {
@@ -225,21 +223,11 @@ describe('rerank analysis', () => {
     // A damaged chunk is not trusted: it is computed again.
     const damaged = path.join(dir, 'cache', cached[0]);
     fs.writeFileSync(damaged, read(damaged).replace(/"modelScores":\[\d/, '"modelScores":[7'));
-    const resumed = await runAnalysis(
-      rerank(),
-      pairSet,
-      { scorer: ranker, encode: encode() },
-      runnerOptions(dir),
-    );
+    const resumed = await runAnalysis(rerank(), pairSet, context(ranker), runnerOptions(dir));
     assert.equal(resumed.chunksReused, cached.length - 1);
     assert.equal(resumed.chunksComputed, 4 - resumed.chunksReused);
     assert.equal(read(resumed.file), read(path.join(root, 'single', 'result.json')));
-    const again = await runAnalysis(
-      rerank(),
-      pairSet,
-      { scorer: ranker, encode: encode() },
-      runnerOptions(dir),
-    );
+    const again = await runAnalysis(rerank(), pairSet, context(ranker), runnerOptions(dir));
     assert.deepEqual([again.chunksComputed, again.chunksReused], [0, 4]);
   });
 
@@ -254,7 +242,7 @@ describe('rerank analysis', () => {
       await runAnalysis(
         rerank(),
         pairSet,
-        { scorer: client, encode: encode() },
+        context(client),
         runnerOptions(dir, { onProgress: (r) => progress.push(r.done) }),
       );
       assert.equal(read(path.join(dir, 'result.json')), read(path.join(root, 'single', 'result.json')));

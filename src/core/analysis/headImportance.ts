@@ -1,0 +1,101 @@
+import type { HeadMaskSpec } from '../runtime/types';
+import type { Analysis, AnalysisContext, Chunk, RunDescription } from './analysis';
+import { reciprocalRank } from './ranking';
+
+export interface HeadImportancePartial {
+  /** Per query: reciprocal rank unmasked (index 0), then with head (l, h) masked at 1 + l * H + h. */
+  readonly reciprocalRanks: readonly (readonly number[])[];
+  /** Per setting (same indexing): sum over the chunk's pairs of (masked score - unmasked score). */
+  readonly scoreChangeSums: readonly number[];
+  readonly pairs: number;
+}
+
+export interface HeadImportanceResult {
+  readonly minRelevance: number;
+  readonly queries: number;
+  readonly pairs: number;
+  readonly unmasked: { readonly mrr10: number };
+  /** [layer][head]: the head's probabilities zeroed in that layer only (the graph's head mask). */
+  readonly heads: readonly (readonly {
+    readonly mrr10: number;
+    readonly deltaMrr10: number;
+    readonly meanScoreChange: number;
+  }[])[];
+}
+
+/** Analysis 6 (beyond the paper): MRR@10 and mean score change with each head masked alone, as an L x H grid. */
+export function headImportanceAnalysis(): Analysis<
+  Record<string, never>,
+  HeadImportancePartial,
+  HeadImportanceResult
+> {
+  return {
+    name: 'head-importance',
+    version: 1,
+    selection: 'candidates',
+    settings: {},
+    map: maskHeads,
+    finish: finishHeads,
+  };
+}
+
+async function maskHeads(chunk: Chunk, context: AnalysisContext): Promise<HeadImportancePartial> {
+  const { numLayers: L, numHeads: H } = context.scorer.info;
+  const pairs = chunk.items.flatMap((item) => item.candidates.map((c) => context.encode(item.text, c.text)));
+  const settings: (HeadMaskSpec[] | undefined)[] = [undefined];
+  for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) settings.push([{ layer: l, heads: [h] }]);
+  const scores: number[][] = [];
+  for (const [s, headMasks] of settings.entries()) {
+    const results = await context.scorer.score(pairs, {
+      headMasks,
+      batchSize: context.batchSize,
+      signal: context.signal,
+      onProgress: (n) => context.onPairs?.(s * pairs.length + n),
+    });
+    scores.push(results.map((r) => r.score));
+  }
+  const reciprocalRanks: number[][] = [];
+  let start = 0;
+  for (const item of chunk.items) {
+    const end = start + item.candidates.length;
+    const pids = item.candidates.map((c) => c.pid);
+    const grades = item.candidates.map((c) => c.grade);
+    reciprocalRanks.push(
+      scores.map((s) => reciprocalRank(pids, s.slice(start, end), grades, context.minRelevance)),
+    );
+    start = end;
+  }
+  const scoreChangeSums = scores.map((s) => {
+    let sum = 0;
+    s.forEach((v, i) => (sum += v - scores[0][i]));
+    return sum;
+  });
+  return { reciprocalRanks, scoreChangeSums, pairs: pairs.length };
+}
+
+function finishHeads(partials: readonly HeadImportancePartial[], run: RunDescription): HeadImportanceResult {
+  const { numLayers: L, numHeads: H } = run.model;
+  const settings = 1 + L * H;
+  const rrSums = new Array<number>(settings).fill(0);
+  const changeSums = new Array<number>(settings).fill(0);
+  let queries = 0;
+  let pairs = 0;
+  for (const p of partials) {
+    for (const rr of p.reciprocalRanks) rr.forEach((v, s) => (rrSums[s] += v));
+    p.scoreChangeSums.forEach((v, s) => (changeSums[s] += v));
+    queries += p.reciprocalRanks.length;
+    pairs += p.pairs;
+  }
+  const mrr = (s: number) => (queries === 0 ? 0 : rrSums[s] / queries);
+  const heads = Array.from({ length: L }, (_, l) =>
+    Array.from({ length: H }, (_, h) => {
+      const s = 1 + l * H + h;
+      return {
+        mrr10: mrr(s),
+        deltaMrr10: mrr(s) - mrr(0),
+        meanScoreChange: pairs === 0 ? 0 : changeSums[s] / pairs,
+      };
+    }),
+  );
+  return { minRelevance: run.data.minRelevance, queries, pairs, unmasked: { mrr10: mrr(0) }, heads };
+}

@@ -1,0 +1,165 @@
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { bertForward64, type ReferenceMasks } from '../../reference/bert64';
+import { BERT_VOCAB } from '../../support/paths';
+import {
+  tempDir,
+  writeRandomCheckpoint,
+  type CheckpointSpec,
+  type WrittenCheckpoint,
+} from '../../support/checkpoints';
+import { referenceConfig, referenceLookup } from '../../support/model-fixtures';
+import { writeTinyDataset, writeTinyVocab } from '../../support/tinyDataset';
+import { describeModel } from '../../../src/core/analysis/analysis';
+import { createAnalysisContext } from '../../../src/core/analysis/context';
+import type { HeadImportanceResult } from '../../../src/core/analysis/headImportance';
+import { loadPairSet, type PairSet } from '../../../src/core/analysis/pairSet';
+import { periodsToCommas, type PeriodMaskResult } from '../../../src/core/analysis/periodMask';
+import { createAnalysis } from '../../../src/core/analysis/registry';
+import { modelKey, runAnalysis } from '../../../src/core/analysis/runner';
+import { Ranker } from '../../../src/core/runtime/ranker';
+import { encodePair, loadTokenizer } from '../../../src/core/text';
+import type { EncodedPair } from '../../../src/core/text/types';
+
+const spec: CheckpointSpec = { layers: 2, heads: 2, hidden: 16, numLabels: 1, seed: 44 };
+let root: string;
+let modelDir: string;
+let written: WrittenCheckpoint;
+let ranker: Ranker;
+let pairSet: PairSet;
+
+before(async () => {
+  root = tempDir('masking');
+  modelDir = path.join(root, 'model');
+  written = writeRandomCheckpoint(modelDir, spec);
+  writeTinyVocab(modelDir);
+  const files = writeTinyDataset(path.join(root, 'data'), { queries: 6, candidates: 5, seed: 9 });
+  ranker = await Ranker.load(modelDir, { threads: 1, cacheDir: path.join(root, 'graphs') });
+  pairSet = await loadPairSet({ ...files, selection: 'candidates', minRelevance: 1 });
+});
+after(async () => {
+  await ranker.dispose();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+async function run(name: string) {
+  const outcome = await runAnalysis(
+    createAnalysis(name),
+    pairSet,
+    createAnalysisContext(ranker, modelDir, 64),
+    {
+      dir: path.join(root, name),
+      model: describeModel(ranker.info, 'tiny'),
+      modelKey: modelKey(ranker.info, 64),
+    },
+  );
+  return outcome.result?.result;
+}
+
+function reference(pair: EncodedPair, masks: ReferenceMasks = {}): number {
+  return bertForward64(
+    referenceConfig(spec),
+    referenceLookup(written),
+    Array.from(pair.inputIds),
+    Array.from(pair.tokenTypeIds),
+    Array.from(pair.attentionMask),
+    masks,
+  ).score;
+}
+
+/** MS MARCO MRR@10 written out plainly: sort by score (ties: pid descending), first relevant within 10. */
+function mrr(lists: { pids: string[]; scores: number[]; grades: number[] }[]): number {
+  let sum = 0;
+  for (const { pids, scores, grades } of lists) {
+    const order = pids
+      .map((_, i) => i)
+      .sort((a, b) => scores[b] - scores[a] || Number(pids[b]) - Number(pids[a]));
+    const first = order.findIndex((i) => grades[i] >= 1);
+    if (first >= 0 && first < 10) sum += 1 / (first + 1);
+  }
+  return sum / lists.length;
+}
+
+const close = (a: number, b: number, what: string) =>
+  assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs ${b}`);
+
+describe('period masking (Table 1)', () => {
+  it('matches an independent float64 BERT with the masks, re-scoring only relevant passages', async () => {
+    const result = (await run('period-mask')) as unknown as PeriodMaskResult;
+    const tokenizer = loadTokenizer(modelDir);
+    const commaId = tokenizer.vocab.id(',') as number;
+    const lists = (modify: (p: EncodedPair) => number) =>
+      pairSet.items.map((item) => ({
+        pids: item.candidates.map((c) => c.pid),
+        grades: item.candidates.map((c) => c.grade),
+        scores: item.candidates.map((c) => {
+          const pair = encodePair(tokenizer, item.text, c.text, { maxLength: 64 });
+          return c.grade >= 1 ? modify(pair) : reference(pair);
+        }),
+      }));
+    const periodKey = (pair: EncodedPair) => (_l: number, _i: number, j: number) =>
+      pair.tokens[j].kind === 'period' ? 1 : 0;
+    const expected = {
+      original: mrr(lists((p) => reference(p))),
+      comma: mrr(lists((p) => reference(periodsToCommas(p, commaId)))),
+      'token-mask': mrr(lists((p) => reference(p, { token: periodKey(p) }))),
+      'attention-mask': mrr(lists((p) => reference(p, { attention: periodKey(p) }))),
+    };
+    close(result.original.mrr10, expected.original, 'original');
+    for (const s of result.settings) close(s.mrr10, expected[s.setting], s.setting);
+    const relevant = pairSet.items.flatMap((i) => i.candidates).filter((c) => c.grade >= 1).length;
+    assert.equal(result.modifiedPassages, relevant);
+    assert.equal(result.modifiedWithoutPeriods, 0);
+    // The settings do change scores (else this test could not fail).
+    assert.ok(result.settings.every((s) => s.meanScoreChange !== 0));
+  });
+
+  it('replacing periods by commas changes exactly the period tokens of a real passage', () => {
+    const tokenizer = loadTokenizer(BERT_VOCAB());
+    const pair = encodePair(
+      tokenizer,
+      'what is pi.',
+      'Pi is about 3.14. It is irrational. The digits never end, nor repeat.',
+    );
+    const commaId = tokenizer.vocab.id(',') as number;
+    const changed = periodsToCommas(pair, commaId);
+    const differs = [...pair.inputIds].map((id, i) => id !== changed.inputIds[i]);
+    const periods = pair.tokens.map((t) => t.kind === 'period');
+    assert.deepEqual(differs, periods);
+    assert.equal(periods.filter(Boolean).length, 3); // "3.14" is a number, and the query's "." is no passage period
+    assert.ok(changed.tokens.every((t) => t.kind !== 'period'));
+    assert.deepEqual(changed.tokenTypeIds, pair.tokenTypeIds);
+  });
+});
+
+describe('head importance', () => {
+  it('gives, for every head masked alone, the MRR@10 and score change of a float64 BERT without that head', async () => {
+    const result = (await run('head-importance')) as unknown as HeadImportanceResult;
+    const tokenizer = loadTokenizer(modelDir);
+    const pairs = pairSet.items.map((item) =>
+      item.candidates.map((c) => encodePair(tokenizer, item.text, c.text, { maxLength: 64 })),
+    );
+    const listsWith = (masks: ReferenceMasks) =>
+      pairSet.items.map((item, q) => ({
+        pids: item.candidates.map((c) => c.pid),
+        grades: item.candidates.map((c) => c.grade),
+        scores: pairs[q].map((p) => reference(p, masks)),
+      }));
+    const base = listsWith({});
+    close(result.unmasked.mrr10, mrr(base), 'unmasked');
+    assert.equal(result.heads.length, spec.layers);
+    for (let l = 0; l < spec.layers; l++) {
+      assert.equal(result.heads[l].length, spec.heads);
+      for (let h = 0; h < spec.heads; h++) {
+        const masked = listsWith({ head: (layer, head) => (layer === l && head === h ? 1 : 0) });
+        close(result.heads[l][h].mrr10, mrr(masked), `head ${l}.${h}`);
+        let change = 0;
+        masked.forEach((m, q) => m.scores.forEach((s, i) => (change += s - base[q].scores[i])));
+        assert.ok(Math.abs(result.heads[l][h].meanScoreChange - change / 30) < 1e-5);
+        assert.notEqual(result.heads[l][h].meanScoreChange, 0);
+      }
+    }
+  });
+});
