@@ -1,5 +1,4 @@
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { defaultGraphCacheDir } from '../../core/bert/cache';
 import { Ranker } from '../../core/runtime/ranker';
 import { loadPairEncoder } from '../../core/runtime/text';
 import type { EncodedPair } from '../../core/text/types';
@@ -9,9 +8,10 @@ import { reportError } from '../io';
 /** Options shared by `ranklens score` and `ranklens inspect`. */
 export const MODEL_VALUES = ['model', 'query', 'passage', 'max-length', 'threads', 'cache-dir'] as const;
 
+/** --cache-dir, else this user's cache ($XDG_CACHE_HOME/ranklens/graphs or ~/.cache/ranklens/graphs). */
 export function cacheDirOf(args: ParsedArgs): string {
   const given = args.options.get('cache-dir');
-  return typeof given === 'string' ? given : path.join(os.tmpdir(), 'ranklens-graph-cache');
+  return typeof given === 'string' ? given : defaultGraphCacheDir();
 }
 
 export function positiveInt(args: ParsedArgs, name: string): number | undefined {
@@ -23,7 +23,9 @@ export function positiveInt(args: ParsedArgs, name: string): number | undefined 
 
 export const usage = `ranklens score --model DIR --query TEXT --passage TEXT [--json] [--max-length N] [--threads N] [--cache-dir DIR]
   Relevance score of one query/passage pair with a BERT cross-encoder checkpoint (config.json +
-  model.safetensors + vocab.txt/tokenizer.json). --json adds tokens, ids and logits.`;
+  model.safetensors + vocab.txt/tokenizer.json). --json adds tokens, ids and logits. Compiled graphs are
+  cached in --cache-dir (default $XDG_CACHE_HOME/ranklens/graphs or ~/.cache/ranklens/graphs, at most 8 GiB),
+  keyed by a hash of every weight byte and verified before use.`;
 
 export interface LoadedPair {
   readonly ranker: Ranker;

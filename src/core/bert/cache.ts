@@ -1,10 +1,35 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BertCheckpoint } from '../model/checkpoint';
+import { sha256OfFile } from '../model/contentHash';
 import { BERT_GRAPH_VERSION, buildBertGraph, type GraphVariant } from './graph';
 
 const PRODUCER = 'ranklens';
+/** Room for a few BERT-base checkpoints in both variants (about 0.9 GB per checkpoint). */
+export const DEFAULT_MAX_CACHE_BYTES = 8 * 2 ** 30;
+/** A .partial file this old belongs to a build that died; a live build finishes long before. */
+const STALE_PARTIAL_MS = 6 * 60 * 60 * 1000;
+
+/**
+ * This user's cache folder for RankLens: $XDG_CACHE_HOME/ranklens, else ~/.cache/ranklens. Never a fixed
+ * folder in the system temp directory, which every user of the machine could write into.
+ */
+export function defaultCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env.XDG_CACHE_HOME;
+  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache');
+  return path.join(base, 'ranklens');
+}
+
+export function defaultGraphCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(defaultCacheRoot(env), 'graphs');
+}
+
+/** Where the content hashes of checkpoint files are remembered, inside a graph cache folder. */
+export function hashMemoDirOf(cacheDir: string): string {
+  return path.join(cacheDir, 'content-hashes');
+}
 
 function docString(checkpoint: BertCheckpoint, variant: GraphVariant): string {
   return JSON.stringify({
@@ -30,24 +55,166 @@ export function bertGraphCacheKey(checkpoint: BertCheckpoint, variant: GraphVari
   return `bert-${variant}-${key}.onnx`;
 }
 
+/** Written beside each cached graph (NAME.onnx -> NAME.json); a graph without a matching one is rebuilt. */
+export interface GraphManifest {
+  readonly builderVersion: number;
+  readonly variant: GraphVariant;
+  readonly checkpointFingerprint: string;
+  readonly graphSha256: string;
+  readonly graphBytes: number;
+  /** The graph file as last verified; while it is unchanged the hash need not be recomputed. */
+  readonly verified: FileStamp;
+}
+
+interface FileStamp {
+  readonly size: number;
+  readonly mtimeMs: number;
+  /** The kernel sets ctime on every change to the file; no user tool can set it back. */
+  readonly ctimeMs: number;
+  readonly ino: number;
+}
+
+function stampOf(file: string): FileStamp {
+  const s = fs.statSync(file);
+  return { size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino };
+}
+
+const sameStamp = (a: FileStamp, b: FileStamp) =>
+  a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino;
+
+export function manifestPathOf(graphFile: string): string {
+  return graphFile.replace(/\.onnx$/, '.json');
+}
+
+export interface GraphCacheOptions {
+  /** The cache is trimmed to this many bytes (least recently used graphs first) after each build. */
+  readonly maxBytes?: number;
+  readonly signal?: AbortSignal;
+  /** Told when a cached graph failed verification and is rebuilt (for logs and tests). */
+  readonly onRebuild?: (graphFile: string, reason: string) => void;
+}
+
 /**
- * Returns the path of the cached .onnx for this checkpoint and variant, building it first if needed.
- * Weights are streamed tensor by tensor into the file, and the file appears atomically (rename).
+ * Returns the path of the cached .onnx for this checkpoint and variant, building it first if needed. A
+ * cached graph is used only if its manifest names this builder version, variant and checkpoint
+ * fingerprint and the file still has the recorded sha256 (re-hashed whenever its size, mtime, ctime or
+ * inode changed); otherwise it is rebuilt. Weights are streamed tensor by tensor into the file, which
+ * appears atomically (rename).
  */
 export function ensureBertGraphFile(
   checkpoint: BertCheckpoint,
   variant: GraphVariant,
   cacheDir: string,
+  options: GraphCacheOptions = {},
 ): string {
-  fs.mkdirSync(cacheDir, { recursive: true });
+  fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
   const file = path.join(cacheDir, bertGraphCacheKey(checkpoint, variant));
-  if (fs.existsSync(file)) return file;
+  const manifestFile = manifestPathOf(file);
+  if (fs.existsSync(file)) {
+    const problem = verifyCachedGraph(file, manifestFile, checkpoint, variant);
+    if (problem === undefined) {
+      markUsed(manifestFile);
+      return file;
+    }
+    options.onRebuild?.(file, problem);
+    fs.rmSync(file, { force: true });
+    fs.rmSync(manifestFile, { force: true });
+  }
+  options.signal?.throwIfAborted();
   const partial = `${file}.${process.pid}.${Date.now()}.partial`;
   try {
     buildBertGraph(checkpoint, variant).encode(PRODUCER, docString(checkpoint, variant)).writeToFile(partial);
+    options.signal?.throwIfAborted();
+    const graphSha256 = sha256OfFile(partial);
     fs.renameSync(partial, file);
+    const manifest: GraphManifest = {
+      builderVersion: BERT_GRAPH_VERSION,
+      variant,
+      checkpointFingerprint: checkpoint.fingerprint,
+      graphSha256,
+      graphBytes: fs.statSync(file).size,
+      verified: stampOf(file),
+    };
+    writeManifest(manifestFile, manifest);
   } finally {
     fs.rmSync(partial, { force: true });
   }
+  trimGraphCache(cacheDir, options.maxBytes ?? DEFAULT_MAX_CACHE_BYTES, file);
   return file;
+}
+
+/** Why a cached graph cannot be used, or undefined when it can. */
+export function verifyCachedGraph(
+  file: string,
+  manifestFile: string,
+  checkpoint: BertCheckpoint,
+  variant: GraphVariant,
+): string | undefined {
+  let manifest: GraphManifest;
+  try {
+    manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as GraphManifest;
+  } catch {
+    return 'no readable manifest';
+  }
+  if (manifest.builderVersion !== BERT_GRAPH_VERSION)
+    return `built by graph builder ${manifest.builderVersion}`;
+  if (manifest.variant !== variant) return `manifest is for variant ${manifest.variant}`;
+  if (manifest.checkpointFingerprint !== checkpoint.fingerprint) return 'manifest is for another checkpoint';
+  const stamp = stampOf(file);
+  if (stamp.size !== manifest.graphBytes) return `${stamp.size} bytes, manifest says ${manifest.graphBytes}`;
+  if (manifest.verified && sameStamp(stamp, manifest.verified)) return undefined;
+  if (sha256OfFile(file) !== manifest.graphSha256) return 'content does not match the manifest sha256';
+  writeManifest(manifestFile, { ...manifest, verified: stamp });
+  return undefined;
+}
+
+function writeManifest(file: string, manifest: GraphManifest): void {
+  const partial = `${file}.${process.pid}.partial`;
+  fs.writeFileSync(partial, JSON.stringify(manifest, null, 2));
+  fs.renameSync(partial, file);
+}
+
+/** The manifest's mtime is the graph's last use, for least-recently-used trimming. */
+function markUsed(manifestFile: string): void {
+  try {
+    const now = new Date();
+    fs.utimesSync(manifestFile, now, now);
+  } catch {
+    // Trimming order is a heuristic; a failed touch must not fail the load.
+  }
+}
+
+/**
+ * Deletes least recently used graphs (with their manifests) until the folder's graphs fit in `maxBytes`,
+ * never `keep` (the graph just built or about to be loaded), and removes leftovers of builds that died.
+ */
+export function trimGraphCache(cacheDir: string, maxBytes: number, keep?: string): void {
+  const now = Date.now();
+  const graphs: { file: string; bytes: number; lastUsed: number }[] = [];
+  for (const name of fs.readdirSync(cacheDir)) {
+    const file = path.join(cacheDir, name);
+    try {
+      if (name.endsWith('.partial')) {
+        if (now - fs.statSync(file).mtimeMs > STALE_PARTIAL_MS) fs.rmSync(file, { force: true });
+      } else if (name.endsWith('.onnx')) {
+        const bytes = fs.statSync(file).size;
+        const manifest = manifestPathOf(file);
+        const lastUsed = fs.statSync(fs.existsSync(manifest) ? manifest : file).mtimeMs;
+        graphs.push({ file, bytes, lastUsed });
+      } else if (name.endsWith('.json') && !fs.existsSync(file.replace(/\.json$/, '.onnx'))) {
+        fs.rmSync(file, { force: true });
+      }
+    } catch {
+      // Another process removed it first.
+    }
+  }
+  let total = graphs.reduce((sum, g) => sum + g.bytes, 0);
+  graphs.sort((a, b) => a.lastUsed - b.lastUsed);
+  for (const g of graphs) {
+    if (total <= maxBytes) break;
+    if (keep !== undefined && path.resolve(g.file) === path.resolve(keep)) continue;
+    fs.rmSync(g.file, { force: true });
+    fs.rmSync(manifestPathOf(g.file), { force: true });
+    total -= g.bytes;
+  }
 }

@@ -2,6 +2,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readBertConfig, type BertConfig } from './config';
+import { contentHash } from './contentHash';
 import { CheckpointError } from './errors';
 import { indexSafetensors, readTensorAsFloat32, type TensorRecord } from './safetensors';
 
@@ -49,7 +50,7 @@ export interface BertCheckpoint {
   readonly dir: string;
   readonly config: BertConfig;
   readonly weights: BertWeights;
-  /** Identifies the checkpoint's content cheaply (config, headers, sizes, first and last bytes). */
+  /** sha256 over config.json and the full content of every weight file. */
   readonly fingerprint: string;
 }
 
@@ -91,29 +92,36 @@ class WeightResolver {
   }
 }
 
-function fingerprintOf(dir: string, records: Map<string, TensorRecord>): string {
+export interface OpenCheckpointOptions {
+  /**
+   * Where the full content hashes of weight files are remembered between runs (a folder of the user's
+   * cache); without it every open reads every weight byte once to hash it.
+   */
+  readonly hashMemoDir?: string;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Changes whenever any byte of config.json or of any weight file changes: a full sha256 of each file,
+ * remembered per version of the file (contentHash.ts), so only the first open of a checkpoint pays for it.
+ */
+function fingerprintOf(
+  dir: string,
+  records: Map<string, TensorRecord>,
+  options: OpenCheckpointOptions,
+): string {
   const hash = crypto.createHash('sha256');
   hash.update(fs.readFileSync(path.join(dir, 'config.json')));
   const files = [...new Set([...records.values()].map((r) => r.file))].sort();
   for (const file of files) {
     const size = fs.statSync(file).size;
-    hash.update(`${path.basename(file)}:${size}\n`);
-    const fd = fs.openSync(file, 'r');
-    try {
-      const probe = Buffer.alloc(Math.min(size, 1 << 16));
-      fs.readSync(fd, probe, 0, probe.length, 0);
-      hash.update(probe);
-      fs.readSync(fd, probe, 0, probe.length, size - probe.length);
-      hash.update(probe);
-    } finally {
-      fs.closeSync(fd);
-    }
+    hash.update(`${path.basename(file)}:${size}:${contentHash(file, options.hashMemoDir, options.signal)}\n`);
   }
   return hash.digest('hex');
 }
 
 /** Opens a Hugging Face BertForSequenceClassification folder; reads headers only, never the weights. */
-export function openBertCheckpoint(dir: string): BertCheckpoint {
+export function openBertCheckpoint(dir: string, options: OpenCheckpointOptions = {}): BertCheckpoint {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     throw new CheckpointError(`checkpoint folder ${dir} does not exist`, dir);
   }
@@ -165,5 +173,15 @@ export function openBertCheckpoint(dir: string): BertCheckpoint {
     pooler,
     classifier,
   };
-  return { dir, config, weights, fingerprint: fingerprintOf(dir, records) };
+  let fingerprint: string | undefined;
+  return {
+    dir,
+    config,
+    weights,
+    // Hashing reads every weight byte the first time; only graph caching needs it, so it waits until asked.
+    get fingerprint() {
+      fingerprint ??= fingerprintOf(dir, records, options);
+      return fingerprint;
+    },
+  };
 }

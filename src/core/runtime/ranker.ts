@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { ensureBertGraphFile } from '../bert/cache';
+import { ensureBertGraphFile, hashMemoDirOf } from '../bert/cache';
 import { BERT_IO, type GraphVariant } from '../bert/graph';
 import { openBertCheckpoint, type BertCheckpoint } from '../model/checkpoint';
 import { scoreFromLogits } from '../model/score';
@@ -10,6 +10,7 @@ import { lengthSortedBatches, padBatch, preparePair, type PairLimits, type Prepa
 import { compileMasks } from './masks';
 import { cpuSessionOptions } from './sessionOptions';
 import type {
+  InspectOptions,
   InspectResult,
   MaskOptions,
   ModelInfo,
@@ -35,7 +36,11 @@ export class Ranker implements Scorer {
 
   /** Opens and checks the checkpoint and prepares the scoring session (building or reusing the cached graph). */
   static async load(checkpointDir: string, options: RankerOptions = {}): Promise<Ranker> {
-    const checkpoint = openBertCheckpoint(checkpointDir);
+    options.signal?.throwIfAborted();
+    const checkpoint = openBertCheckpoint(checkpointDir, {
+      hashMemoDir: options.cacheDir ? hashMemoDirOf(options.cacheDir) : undefined,
+      signal: options.signal,
+    });
     const { config } = checkpoint;
     const maxLength = Math.min(options.maxLength ?? config.maxPositions, config.maxPositions);
     if (!(maxLength >= 3))
@@ -50,8 +55,14 @@ export class Ranker implements Scorer {
       vocabSize: config.vocabSize,
       maxLength,
     };
-    const ranker = new Ranker(checkpoint, options, info);
-    await ranker.session('score');
+    const { signal, ...kept } = options;
+    const ranker = new Ranker(checkpoint, kept, info);
+    try {
+      await ranker.session('score', signal);
+    } catch (error) {
+      await ranker.dispose();
+      throw error;
+    }
     return ranker;
   }
 
@@ -88,9 +99,10 @@ export class Ranker implements Scorer {
   }
 
   /** One forward pass with every layer's attention probabilities and hidden states. */
-  async inspect(pair: PairInput, options: MaskOptions = {}): Promise<InspectResult> {
+  async inspect(pair: PairInput, options: InspectOptions = {}): Promise<InspectResult> {
     const prepared = preparePair(pair, this.limits());
-    const session = await this.session('inspect');
+    const session = await this.session('inspect', options.signal);
+    options.signal?.throwIfAborted();
     const out = await session.run(this.feeds([prepared], options));
     const logits = Array.from(out[BERT_IO.logits].data as Float32Array);
     const n = prepared.inputIds.length;
@@ -149,11 +161,11 @@ export class Ranker implements Scorer {
     };
   }
 
-  private session(variant: GraphVariant): Promise<ort.InferenceSession> {
+  private session(variant: GraphVariant, signal?: AbortSignal): Promise<ort.InferenceSession> {
     if (this.disposed) return Promise.reject(new Error('this Ranker has been disposed'));
     let session = this.sessions.get(variant);
     if (!session) {
-      session = createSession(this.checkpoint, variant, this.options);
+      session = createSession(this.checkpoint, variant, { ...this.options, signal });
       this.sessions.set(variant, session);
       session.catch(() => this.sessions.delete(variant));
     }
@@ -165,13 +177,16 @@ export class Ranker implements Scorer {
 export async function createSession(
   checkpoint: BertCheckpoint,
   variant: GraphVariant,
-  options: Pick<RankerOptions, 'threads' | 'cacheDir' | 'spinning'>,
+  options: Pick<RankerOptions, 'threads' | 'cacheDir' | 'spinning' | 'maxCacheBytes' | 'signal'>,
 ): Promise<ort.InferenceSession> {
   const sessionOptions = cpuSessionOptions(options);
 
   if (options.cacheDir) {
     return ort.InferenceSession.create(
-      ensureBertGraphFile(checkpoint, variant, options.cacheDir),
+      ensureBertGraphFile(checkpoint, variant, options.cacheDir, {
+        maxBytes: options.maxCacheBytes,
+        signal: options.signal,
+      }),
       sessionOptions,
     );
   }
@@ -180,7 +195,7 @@ export async function createSession(
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ranklens-graph-'));
   try {
     return await ort.InferenceSession.create(
-      ensureBertGraphFile(checkpoint, variant, scratch),
+      ensureBertGraphFile(checkpoint, variant, scratch, { signal: options.signal }),
       sessionOptions,
     );
   } finally {

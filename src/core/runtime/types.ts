@@ -42,6 +42,11 @@ export interface MaskOptions {
   readonly headMasks?: readonly HeadMaskSpec[];
 }
 
+export interface InspectOptions extends MaskOptions {
+  /** Checked before the forward pass (and while a graph is built); an aborted signal rejects. */
+  readonly signal?: AbortSignal;
+}
+
 export interface ScoreOptions extends MaskOptions {
   /** Checked between batches; an aborted signal rejects with the signal's reason. */
   readonly signal?: AbortSignal;
@@ -74,6 +79,10 @@ export interface InspectResult extends ScoreResult {
 export interface RankerOptions extends CpuSessionSettings {
   /** Where built .onnx graphs are cached; without it the graph is rebuilt (in a temp file) each load. */
   readonly cacheDir?: string;
+  /** The graph cache is trimmed to this size, least recently used first (default 8 GiB). */
+  readonly maxCacheBytes?: number;
+  /** Stops a load between its stages (hashing, graph build, session creation). Not passed to workers. */
+  readonly signal?: AbortSignal;
   /** Longest accepted pair in tokens (default and upper bound: max_position_embeddings). */
   readonly maxLength?: number;
   /** Pairs per onnxruntime call (default 16). */

@@ -115,7 +115,7 @@ describe('Ranker', () => {
     const file = path.join(
       dir,
       'cache',
-      cached.find((f) => f.startsWith('bert-score'))!,
+      cached.find((f) => f.startsWith('bert-score') && f.endsWith('.onnx'))!,
     );
     const mtime = fs.statSync(file).mtimeMs;
     const again = await Ranker.load(path.join(dir, 'model'), {
@@ -139,7 +139,10 @@ describe('Ranker', () => {
     });
     const other = await Ranker.load(path.join(dir, 'other'), { cacheDir: path.join(dir, 'cache') });
     await other.dispose();
-    assert.equal(fs.readdirSync(path.join(dir, 'cache')).filter((f) => f.startsWith('bert-score')).length, 2);
+    assert.equal(
+      fs.readdirSync(path.join(dir, 'cache')).filter((f) => /^bert-score-.*\.onnx$/.test(f)).length,
+      2,
+    );
   });
 });
 
