@@ -1,0 +1,11 @@
+export { ClusterError } from './clusterError';
+export type { ClusterAnalysisSpec, SlurmResources } from './clusterSpec';
+export type { PartialCheck } from './partials';
+export { runLayout } from './runLayout';
+export { readRunRecord, type RunRecord, type Submission } from './runRecord';
+export { renderSbatchScripts } from './sbatchScripts';
+export { SlurmCommands } from './slurmCommands';
+export { submitClusterAnalysis, type SubmittedRun } from './submit';
+export { clusterRunStatus, type ClusterRunStatus, type ShardStatus, type ShardPhase } from './runStatus';
+export { resumeClusterRun, type ResumeOutcome } from './resume';
+export { cancelClusterRun } from './cancel';
