@@ -6,3 +6,4 @@ cd "$(dirname "$0")/.."
 export ONNXRUNTIME_NODE_INSTALL=skip
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 bash scripts/setup-code-server.sh >/dev/null
+bash scripts/setup-slurm.sh # slurm-wlm + munge for the real-Slurm tests (skips without root/apt)

@@ -6,6 +6,7 @@ import { runLayout } from './runLayout';
 /** One `sbatch` of the shard script (some or all shards) and the merge job that waits for it. */
 export interface Submission {
   readonly arrayJobId: string;
+  /** Shard numbers 1..N (array task ids). */
   readonly shards: readonly number[];
   readonly mergeJobId: string;
   readonly submittedAt: string;
@@ -50,10 +51,10 @@ export function writeRunRecord(record: RunRecord): void {
   fs.renameSync(temp, file);
 }
 
-/** The job id that ran (or runs) each shard most recently: `<array job>_<shard>`. */
+/** The job id that ran (or runs) shard k (1..N) most recently, `<array job>_<k>`, at index k - 1. */
 export function latestShardJobs(record: RunRecord): string[] {
   const ids = new Array<string>(record.shards).fill('');
-  for (const s of record.submissions) for (const k of s.shards) ids[k] = `${s.arrayJobId}_${k}`;
+  for (const s of record.submissions) for (const k of s.shards) ids[k - 1] = `${s.arrayJobId}_${k}`;
   return ids;
 }
 

@@ -9,6 +9,7 @@ import { phaseOfSlurmState, type SlurmJobRecord } from './slurmState';
 export type ShardPhase = 'done' | 'pending' | 'running' | 'failed';
 
 export interface ShardStatus {
+  /** 1..N, as --shard k/N numbers shards. */
   readonly shard: number;
   readonly jobId: string;
   readonly phase: ShardPhase;
@@ -52,13 +53,15 @@ export async function clusterRunStatus(
   const missing = [...shardJobs, mergeJobId].filter((id) => id && !known.has(id));
   for (const job of (await slurm.accounting(missing)) ?? []) if (!known.has(job.id)) known.set(job.id, job);
 
-  const shards = shardJobs.map((jobId, shard): ShardStatus => {
+  const shards: ShardStatus[] = [];
+  for (const [i, jobId] of shardJobs.entries()) {
+    const shard = i + 1;
     const job = known.get(jobId);
     const slurmFields = job ? { slurmState: job.state, reason: job.reason } : {};
-    if (isValidPartial(resultDir, shard, record.shards))
-      return { shard, jobId, phase: 'done', ...slurmFields };
-    return { shard, jobId, phase: job ? unfinishedPhase(job) : 'failed', ...slurmFields };
-  });
+    const valid = await isValidPartial(resultDir, shard, record.shards);
+    const phase: ShardPhase = valid ? 'done' : job ? unfinishedPhase(job) : 'failed';
+    shards.push({ shard, jobId, phase, ...slurmFields });
+  }
   const counts = { done: 0, pending: 0, running: 0, failed: 0 };
   for (const s of shards) counts[s.phase]++;
 

@@ -39,15 +39,15 @@ export function renderSbatchScripts(spec: ClusterAnalysisSpec, createdAt: Date):
   const shardArgs = ['analyze', spec.analysis, ...spec.analyzeArgs, '--out', spec.resultDir, '--shard'];
   const shard = [
     ...header('shard job'),
-    '# Every shard: sbatch shard.sbatch; some: sbatch --array=2,5 shard.sbatch (ranklens resume does that for the',
-    '# shards without a valid partial).',
+    '# Every shard: sbatch shard.sbatch; some: sbatch --array=2,5 shard.sbatch (array task k runs shard k/N; ranklens',
+    '# resume resubmits the shards without a valid partial).',
     directive('job-name', `ranklens-${spec.analysis}`),
-    directive('array', `0-${spec.shards - 1}`),
+    directive('array', `1-${spec.shards}`),
     directive('cpus-per-task', resources.cpusPerTask),
     ...(resources.gres ? [directive('gres', resources.gres)] : []),
     directive('output', `${layout.logsDir}/shard-%A_%a.out`),
     ...common,
-    // The shard number is the array task id, expanded by bash at run time.
+    // Shards are numbered 1..N, as --shard k/N takes them: the array task id, expanded by bash at run time.
     ...body(shardArgs, ` "$SLURM_ARRAY_TASK_ID/${spec.shards}"`),
   ].join('\n');
   const merge = [

@@ -60,7 +60,7 @@ export async function submitClusterAnalysis(
   }
   const submission: Submission = {
     arrayJobId,
-    shards: Array.from({ length: spec.shards }, (_, k) => k),
+    shards: Array.from({ length: spec.shards }, (_, k) => k + 1),
     mergeJobId,
     submittedAt: now.toISOString(),
   };
