@@ -1,4 +1,5 @@
 import * as ort from 'onnxruntime-node';
+import { createSessionOn } from '../device';
 import { cpuSessionOptions, type CpuSessionSettings } from '../runtime/sessionOptions';
 import { openBertCheckpoint, type BertCheckpoint } from '../model/checkpoint';
 import type { BertConfig } from '../model/config';
@@ -55,7 +56,8 @@ export class BertGradientModel {
     if (!Number.isInteger(batchSize) || batchSize < 1)
       throw new Error(`batch size ${batchSize} must be a positive integer`);
     const sessionOptions = cpuSessionOptions(options);
-    const create = (bytes: Uint8Array) => ort.InferenceSession.create(bytes, sessionOptions);
+    const create = (bytes: Uint8Array) =>
+      createSessionOn(options.device ?? 'cpu', () => ort.InferenceSession.create(bytes, sessionOptions));
     const { config } = opened;
     const sessions = await Promise.all([
       create(buildEmbeddingGraph(opened).encode(PRODUCER).toBytes()),

@@ -8,6 +8,7 @@ import { openBertCheckpoint, type BertCheckpoint } from '../model/checkpoint';
 import { scoreFromLogits } from '../model/score';
 import { lengthSortedBatches, padBatch, preparePair, type PairLimits, type PreparedPair } from './batch';
 import { compileMasks } from './masks';
+import { createSessionOn } from '../device';
 import { cpuSessionOptions } from './sessionOptions';
 import type {
   InspectOptions,
@@ -177,27 +178,23 @@ export class Ranker implements Scorer {
 export async function createSession(
   checkpoint: BertCheckpoint,
   variant: GraphVariant,
-  options: Pick<RankerOptions, 'threads' | 'cacheDir' | 'spinning' | 'maxCacheBytes' | 'signal'>,
+  options: Pick<RankerOptions, 'threads' | 'cacheDir' | 'spinning' | 'maxCacheBytes' | 'signal' | 'device'>,
 ): Promise<ort.InferenceSession> {
   const sessionOptions = cpuSessionOptions(options);
-
+  const device = options.device ?? 'cpu';
   if (options.cacheDir) {
-    return ort.InferenceSession.create(
-      ensureBertGraphFile(checkpoint, variant, options.cacheDir, {
-        maxBytes: options.maxCacheBytes,
-        signal: options.signal,
-      }),
-      sessionOptions,
-    );
+    const file = ensureBertGraphFile(checkpoint, variant, options.cacheDir, {
+      maxBytes: options.maxCacheBytes,
+      signal: options.signal,
+    });
+    return createSessionOn(device, () => ort.InferenceSession.create(file, sessionOptions));
   }
   // Without a cache the graph still goes through a (temporary) file: streaming the weights to disk
   // avoids holding a second in-memory copy of a 440 MB - 1.3 GB model while onnxruntime loads it.
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ranklens-graph-'));
   try {
-    return await ort.InferenceSession.create(
-      ensureBertGraphFile(checkpoint, variant, scratch, { signal: options.signal }),
-      sessionOptions,
-    );
+    const file = ensureBertGraphFile(checkpoint, variant, scratch, { signal: options.signal });
+    return await createSessionOn(device, () => ort.InferenceSession.create(file, sessionOptions));
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }

@@ -1,4 +1,5 @@
 import type * as ort from 'onnxruntime-node';
+import { executionProviders, type Device } from '../device';
 
 export interface CpuSessionSettings {
   /** onnxruntime intra-op threads (default: onnxruntime's choice, the number of physical cores). */
@@ -9,12 +10,17 @@ export interface CpuSessionSettings {
    * host beside the worker): a spinning thread holds a core the others need (bench/attribution-worker.ts).
    */
   readonly spinning?: boolean;
+  /** onnxruntime execution provider: cpu (the default) or cuda where onnxruntime-node has its CUDA provider. */
+  readonly device?: Device;
 }
 
-/** The CPU session options every RankLens graph runs with. */
+/**
+ * The session options every RankLens graph runs with (the thread settings are the CPU provider's; with cuda the
+ * CPU provider runs only what CUDA lacks). Throws DeviceUnavailableError for cuda where it cannot run.
+ */
 export function cpuSessionOptions(settings: CpuSessionSettings): ort.InferenceSession.SessionOptions {
   return {
-    executionProviders: ['cpu'],
+    executionProviders: executionProviders(settings.device ?? 'cpu'),
     graphOptimizationLevel: 'all',
     ...(settings.threads ? { intraOpNumThreads: settings.threads, interOpNumThreads: 1 } : {}),
     ...(settings.spinning === false
