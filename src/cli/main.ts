@@ -1,4 +1,7 @@
 import * as analyzeCommand from './commands/analyze';
+import * as cancelCommand from './commands/cancel';
+import * as jobsCommand from './commands/jobs';
+import * as resumeCommand from './commands/resume';
 import * as attributeCommand from './commands/attribute';
 import * as evalCommand from './commands/eval';
 import * as inspectCommand from './commands/inspect';
@@ -13,6 +16,9 @@ const commands: Record<string, CliCommand> = {
   attribute: attributeCommand,
   analyze: analyzeCommand,
   merge: mergeCommand,
+  jobs: jobsCommand,
+  resume: resumeCommand,
+  cancel: cancelCommand,
 };
 
 function help(): string {

@@ -14,7 +14,7 @@ export const SLURM_USAGE = `        [--slurm --shards N [--partition P] [--gres 
   --slurm submits the analysis to Slurm instead of running it here: one array job (task k runs --shard k/N)
   and a merge job that runs after every shard succeeded; prints the job ids and returns. The sbatch scripts
   are written to DIR/slurm/. --sbatch-arg passes one more sbatch option (e.g. --sbatch-arg=--account=ir);
-  --setup adds a shell line run before ranklens on the node (e.g. --setup "module load cuda/12.4").`;
+  --setup adds a shell line run before ranklens in every job (e.g. --setup "module load cuda/12.4").`;
 
 const VALUES = ['shards', 'partition', 'gres', 'time', 'cpus-per-task'];
 const REPEATED = ['sbatch-arg', 'setup'];
@@ -55,7 +55,8 @@ export function takeSlurmOptions(argv: readonly string[]): { request?: SlurmRequ
       return fallback;
     }
     const n = Number(text);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got ${text}`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UsageError(`--${name} must be a positive integer, got ${text}`);
     return n;
   };
   return {
@@ -82,7 +83,8 @@ export function takeOutDir(argv: readonly string[]): { outDir: string; rest: str
     const arg = argv[i];
     if (arg === '--out') outDir = argv[++i];
     else if (arg.startsWith('--out=')) outDir = arg.slice('--out='.length);
-    else if (arg === '--shard' || arg.startsWith('--shard=')) throw new UsageError('--slurm chooses the shards: drop --shard');
+    else if (arg === '--shard' || arg.startsWith('--shard='))
+      throw new UsageError('--slurm chooses the shards: drop --shard');
     else rest.push(arg);
   }
   if (!outDir) throw new UsageError('--out is required');

@@ -10,12 +10,17 @@ import type { RerankResult } from '../../core/analysis/rerank';
 import { modelKey, parseShard, runAnalysis, type ResultFile } from '../../core/analysis/runner';
 import { Ranker } from '../../core/runtime/ranker';
 import { DEFAULT_MAX_LENGTH } from '../../core/text/pair';
+import { parseDevice } from '../../core/device';
+import { SLURM_USAGE, takeSlurmOptions } from '../slurmOptions';
+import { submitAnalyzeToSlurm } from '../slurmSubmit';
 import { UsageError, optionalNumber, parseArgs, required, type ParsedArgs } from '../args';
 import { cacheDirOf, positiveInt } from './score';
 
 export const usage = `ranklens analyze rerank|period-mask|head-importance --collection FILE --queries FILE [--qrels FILE] --run FILE --out DIR
         [--depth N] [--sample N --seed S] [--min-relevance N] [--model DIR] [--max-length N] [--batch-size N]
         [--threads N] [--chunk-pairs N] [--shard K/N] [--fusion-weight W] [--json] [--cache-dir DIR]
+        [--device cpu|cuda]
+${SLURM_USAGE}
   Runs a dataset analysis in one process (batched, one model load) and writes DIR/result.json; finished
   chunks are cached in DIR/cache/ (a rerun or an interrupted run resumes). --shard K/N runs only shard K of N
   and writes DIR/partials/shard-K-of-N.json; \`ranklens merge DIR\` then writes DIR/result.json.
@@ -27,6 +32,7 @@ export const usage = `ranklens analyze rerank|period-mask|head-importance --coll
 
 const DATA_VALUES = ['collection', 'queries', 'qrels', 'run', 'depth', 'sample', 'seed', 'min-relevance'];
 const RUN_VALUES = [
+  'device',
   'model',
   'max-length',
   'batch-size',
@@ -137,7 +143,8 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError(
       name ? `unknown analysis "${name}"` : `which analysis? (${Object.keys(CLI).join(', ')})`,
     );
-  const args = parseArgs(rest, {
+  const slurm = takeSlurmOptions(rest);
+  const args = parseArgs(slurm.rest, {
     values: [...DATA_VALUES, ...RUN_VALUES, ...cli.values],
     flags: ['json', 'help'],
   });
@@ -147,6 +154,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const analysis: AnyAnalysis = createAnalysis(name, cli.settings(args));
   const out = required(args, 'out');
+  if (slurm.request) return submitAnalyzeToSlurm(name, slurm.rest, slurm.request);
   const shardText = args.options.get('shard');
   let shard;
   try {
@@ -173,6 +181,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   const ranker = await Ranker.load(modelDir, {
     threads: positiveInt(args, 'threads'),
+    device: parseDevice(text('device') ?? 'cpu'),
     maxLength,
     cacheDir: cacheDirOf(args),
   });

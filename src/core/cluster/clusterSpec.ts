@@ -10,7 +10,7 @@ export interface SlurmResources {
   readonly cpusPerTask: number;
   /** More sbatch options, each one word as sbatch takes it (`--account=ir`, `--qos=short`), for every job. */
   readonly sbatchArgs: readonly string[];
-  /** Shell lines run before ranklens on the compute node (`module load cuda/12.4`, `source venv/bin/activate`). */
+  /** Shell lines run before ranklens in every job, shards and merge (`module load cuda/12.4`, `source venv/bin/activate`). */
   readonly setup: readonly string[];
 }
 

@@ -1,6 +1,6 @@
 export { ClusterError } from './clusterError';
 export type { ClusterAnalysisSpec, SlurmResources } from './clusterSpec';
-export type { PartialCheck } from './partials';
+export { isValidPartial } from './partials';
 export { runLayout } from './runLayout';
 export { readRunRecord, type RunRecord, type Submission } from './runRecord';
 export { renderSbatchScripts } from './sbatchScripts';

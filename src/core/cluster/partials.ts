@@ -1,5 +1,12 @@
+import { readCheckedFile } from '../analysis/checkedFile';
+import { PARTIAL_FORMAT, partialPath } from '../analysis/runner';
+
 /**
- * Whether shard `shard` (1..shards) has a complete partial result in the result folder. The analysis runner owns the
- * partial format (atomic write, checksum); the cluster code only asks this question, through the runner's own check.
+ * Whether shard k (1..N) left a complete partial in the result folder, checked exactly as `ranklens merge` checks
+ * it (the runner's checked-file reader: format and checksum). A shard killed while writing left either no file or
+ * only a temporary one (the runner writes atomically), so it counts as not done and is redone.
  */
-export type PartialCheck = (resultDir: string, shard: number, shards: number) => Promise<boolean>;
+export async function isValidPartial(resultDir: string, shard: number, shards: number): Promise<boolean> {
+  const read = await readCheckedFile(partialPath(resultDir, { index: shard, count: shards }), PARTIAL_FORMAT);
+  return read.ok;
+}

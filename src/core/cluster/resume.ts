@@ -1,4 +1,3 @@
-import type { PartialCheck } from './partials';
 import { runLayout } from './runLayout';
 import { writeRunRecord, type Submission } from './runRecord';
 import { clusterRunStatus, type ClusterRunStatus } from './runStatus';
@@ -18,10 +17,9 @@ export type ResumeOutcome =
 export async function resumeClusterRun(
   resultDir: string,
   slurm: SlurmCommands,
-  isValidPartial: PartialCheck,
   now: Date = new Date(),
 ): Promise<ResumeOutcome> {
-  const status = await clusterRunStatus(resultDir, slurm, isValidPartial);
+  const status = await clusterRunStatus(resultDir, slurm);
   if (status.result) return { kind: 'merged', result: status.result };
   const redo = status.shards.filter((s) => s.phase === 'failed').map((s) => s.shard);
   const live = status.shards

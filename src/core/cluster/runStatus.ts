@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import type { PartialCheck } from './partials';
+import { isValidPartial } from './partials';
 import { runLayout } from './runLayout';
 import { latestShardJobs, readRunRecord, type RunRecord } from './runRecord';
 import type { SlurmCommands } from './slurmCommands';
@@ -40,11 +40,7 @@ export interface ClusterRunStatus {
  * then from Slurm: squeue for the jobs the controller still holds, sacct for older ones where the cluster keeps
  * accounting. A job neither knows, without a partial, has failed.
  */
-export async function clusterRunStatus(
-  resultDir: string,
-  slurm: SlurmCommands,
-  isValidPartial: PartialCheck,
-): Promise<ClusterRunStatus> {
+export async function clusterRunStatus(resultDir: string, slurm: SlurmCommands): Promise<ClusterRunStatus> {
   const record = readRunRecord(resultDir);
   const shardJobs = latestShardJobs(record);
   const mergeJobId = record.submissions[record.submissions.length - 1].mergeJobId;

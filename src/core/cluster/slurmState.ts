@@ -6,13 +6,16 @@ export interface SlurmJobRecord {
   readonly state: string;
   /** squeue's reason (Resources, Dependency, DependencyNeverSatisfied, ...); empty when none. */
   readonly reason: string;
+  /** squeue only: the job name and its batch script. */
+  readonly name?: string;
+  readonly script?: string;
 }
 
 /** Where a job is, as far as a user of the result folder cares. */
 export type JobPhase = 'pending' | 'running' | 'completed' | 'failed';
 
-/** The fields `squeue -h -o '%i|%T|%r'` prints, one job per line. */
-export const SQUEUE_FORMAT = '%i|%T|%r';
+/** The fields squeue prints, one job per line: id, state, reason, name, batch script. */
+export const SQUEUE_FORMAT = '%i|%T|%r|%j|%o';
 
 export function parseSqueue(text: string): SlurmJobRecord[] {
   return text
@@ -20,8 +23,14 @@ export function parseSqueue(text: string): SlurmJobRecord[] {
     .map((line) => line.trim())
     .filter((line) => line.length > 0)
     .map((line) => {
-      const [id, state, reason] = line.split('|');
-      return { id, state: state ?? '', reason: reason === 'None' || reason === undefined ? '' : reason };
+      const [id, state, reason, name, script] = line.split('|');
+      return {
+        id,
+        state: state ?? '',
+        reason: reason === 'None' || reason === undefined ? '' : reason,
+        ...(name ? { name } : {}),
+        ...(script ? { script } : {}),
+      };
     });
 }
 
