@@ -1,6 +1,7 @@
 import type { AttributionResult, Baseline } from './integratedGradients';
 import { BASELINES, DEFAULT_TOLERANCE } from './integratedGradients';
 import { ATTRIBUTION_GROUPS, sumByAttributionGroup, type AttributionGroup } from './tokenGroups';
+import type { CanAttribute } from './modelCapabilities';
 import type { EncodedPair } from '../text/types';
 import type { ScoreResult } from '../runtime/types';
 
@@ -29,6 +30,8 @@ export interface AttributionAnalysisSettings {
   readonly layers: readonly number[] | 'all';
   readonly baselines: readonly Baseline[];
   readonly tolerance: number;
+  /** Trapezoid intervals of IG's first pass (refined while the completeness error is above tolerance). */
+  readonly initialIntervals: number;
   readonly maxPoints?: number;
   /** Most relevant pairs attributed per query (default 1: the first relevant candidate that qualifies). */
   readonly pairsPerQuery: number;
@@ -38,6 +41,7 @@ export const DEFAULT_ATTRIBUTION_SETTINGS: Omit<AttributionAnalysisSettings, 'se
   layers: 'all',
   baselines: BASELINES,
   tolerance: DEFAULT_TOLERANCE,
+  initialIntervals: 16,
   pairsPerQuery: 1,
 };
 
@@ -52,10 +56,12 @@ export interface QueryCandidates {
 }
 
 /** What the analysis needs of a model: scores for candidate lists, and IG for one pair. */
-export interface AttributionBackend {
-  readonly numLabels: 1 | 2;
-  score(pairs: readonly EncodedPair[], signal?: AbortSignal): Promise<readonly ScoreResult[]>;
-  attribute(pair: EncodedPair, signal?: AbortSignal): Promise<AttributionResult>;
+export interface AttributionModel extends CanAttribute {
+  readonly info: { readonly numLabels: 1 | 2 };
+  score(
+    pairs: readonly EncodedPair[],
+    options?: { readonly signal?: AbortSignal; readonly batchSize?: number },
+  ): Promise<readonly ScoreResult[]>;
 }
 
 export type GroupValues = Readonly<Record<AttributionGroup, number>>;
@@ -122,9 +128,13 @@ export function ranksByScore(scores: readonly number[]): number[] {
 /** Map step: selects the relevant pairs the model ranks as relevant and attributes them. */
 export async function attributionMap(
   queries: readonly QueryCandidates[],
-  backend: AttributionBackend,
+  model: AttributionModel,
   settings: AttributionAnalysisSettings,
-  options: { readonly signal?: AbortSignal; readonly onPair?: () => void } = {},
+  options: {
+    readonly signal?: AbortSignal;
+    readonly batchSize?: number;
+    readonly onPair?: () => void;
+  } = {},
 ): Promise<AttributionPartial> {
   const pairs: AttributedPair[] = [];
   let relevantPairs = 0;
@@ -136,9 +146,9 @@ export async function attributionMap(
     const { selection } = settings;
     // Rank selection needs the whole list scored; probability selection only the relevant pairs.
     const scored = selection.kind === 'rank' ? query.candidates.map((_, i) => i) : relevant;
-    const results = await backend.score(
+    const results = await model.score(
       scored.map((i) => query.candidates[i].pair),
-      options.signal,
+      { signal: options.signal, batchSize: options.batchSize },
     );
     const scoreOf = new Map(scored.map((candidate, k) => [candidate, results[k].score]));
     const ranks = selection.kind === 'rank' ? ranksByScore(results.map((r) => r.score)) : undefined;
@@ -149,7 +159,14 @@ export async function attributionMap(
       .slice(0, settings.pairsPerQuery);
     for (const i of chosen) {
       const candidate = query.candidates[i];
-      const result = await backend.attribute(candidate.pair, options.signal);
+      const result = await model.attribute(candidate.pair, {
+        layers: settings.layers,
+        baselines: settings.baselines,
+        tolerance: settings.tolerance,
+        initialIntervals: settings.initialIntervals,
+        maxPoints: settings.maxPoints,
+        signal: options.signal,
+      });
       pairs.push({
         qid: query.qid,
         pid: candidate.pid,

@@ -2,6 +2,7 @@ import { mulberry32 } from '../random';
 import { trainProbe, PROBE_DEFAULTS, type ProbeData, type ProbeTrainingOptions } from './probe';
 import { PROBE_GROUPS, probePositions, type ProbeGroup } from './tokenGroups';
 import type { QueryCandidates } from './layerAttribution';
+import type { CanReadStates } from './modelCapabilities';
 
 /**
  * Analysis 3 (Zhan et al., Figure 3): MLP probes on the frozen hidden states of every layer (0 =
@@ -12,21 +13,20 @@ import type { QueryCandidates } from './layerAttribution';
  * Reduce: concatenation in pair order. Finalize: one probe per (layer, group), trained and evaluated.
  */
 
-/** What the analysis needs of a model: hidden states of every layer at some positions of a pair. */
-export interface HiddenStateBackend {
-  readonly numLayers: number;
-  readonly hiddenSize: number;
-  /** For each request: [(L + 1), positions, hidden] row-major, layer 0 = embedding output. */
-  statesAt(
-    requests: readonly {
-      readonly pair: QueryCandidates['candidates'][number]['pair'];
-      readonly positions: readonly number[];
-    }[],
-    signal?: AbortSignal,
-  ): Promise<Float32Array[]>;
+/** What the analysis needs of a model: its shape, and hidden states of every layer at some positions. */
+export interface StatesModel extends CanReadStates {
+  readonly info: { readonly numLayers: number; readonly hiddenSize: number };
 }
 
 export type ProbingSplit = 'train' | 'eval';
+
+/**
+ * Where the group's tokens are max-pooled. 'logits' is Zhan et al.'s probe: the MLP runs on every token and
+ * its two logits are max-pooled (memory: every probed token's state of every layer). 'states' max-pools the
+ * hidden states unit by unit first and runs the MLP once per pair: ~40x less memory and training time, a
+ * different (simpler) probe.
+ */
+export type ProbePooling = 'logits' | 'states';
 
 /** Group token states of a set of pairs: one ProbeData per (layer, group), examples in pair order. */
 export interface ProbingFeatures {
@@ -78,6 +78,17 @@ class ProbeDataBuilder {
     this.labels.push(label);
   }
 
+  /** The unit-wise maximum over the rows as one token (no token when there are no rows). */
+  addMaxPooled(source: Float32Array, rows: readonly number[], label: 0 | 1): void {
+    if (rows.length === 0) return this.add(source, [], label);
+    const h = this.hidden;
+    const pooled = new Float32Array(h).fill(-Infinity);
+    for (const row of rows) {
+      for (let i = 0; i < h; i++) pooled[i] = Math.max(pooled[i], source[row * h + i]);
+    }
+    this.add(pooled, [0], label);
+  }
+
   build(): ProbeData {
     return {
       hidden: this.hidden,
@@ -92,16 +103,17 @@ class ProbeDataBuilder {
 export async function extractProbingFeatures(
   queries: readonly QueryCandidates[],
   split: ProbingSplit,
-  backend: HiddenStateBackend,
+  model: StatesModel,
   stopWords: ReadonlySet<string>,
+  pooling: ProbePooling,
   options: {
     readonly signal?: AbortSignal;
     readonly batchSize?: number;
     readonly onPairs?: (n: number) => void;
   } = {},
 ): Promise<ProbingFeatures> {
-  const h = backend.hiddenSize;
-  const layers = backend.numLayers + 1;
+  const h = model.info.hiddenSize;
+  const layers = model.info.numLayers + 1;
   const builders = Array.from({ length: layers }, () => PROBE_GROUPS.map(() => new ProbeDataBuilder(h)));
   const pairs: ProbingFeatures['pairs'][number][] = [];
   const all = queries.flatMap((q) => q.candidates.map((c) => ({ qid: q.qid, ...c })));
@@ -117,9 +129,9 @@ export async function extractProbingFeatures(
       const unique = [...new Set(PROBE_GROUPS.flatMap((name) => g[name]))].sort((a, b) => a - b);
       return { positions: unique, rowOf: new Map(unique.map((p, r) => [p, r])) };
     });
-    const states = await backend.statesAt(
+    const states = await model.statesAt(
       batch.map((c, i) => ({ pair: c.pair, positions: requests[i].positions })),
-      options.signal,
+      { signal: options.signal },
     );
     batch.forEach((c, i) => {
       const label: 0 | 1 = c.relevant ? 1 : 0;
@@ -128,11 +140,9 @@ export async function extractProbingFeatures(
       for (let layer = 0; layer < layers; layer++) {
         const layerStates = states[i].subarray(layer * perLayer, (layer + 1) * perLayer);
         PROBE_GROUPS.forEach((name: ProbeGroup, g) => {
-          builders[layer][g].add(
-            layerStates,
-            groups[i][name].map((p) => requests[i].rowOf.get(p)!),
-            label,
-          );
+          const rows = groups[i][name].map((p) => requests[i].rowOf.get(p)!);
+          if (pooling === 'states') builders[layer][g].addMaxPooled(layerStates, rows, label);
+          else builders[layer][g].add(layerStates, rows, label);
         });
       }
     });
@@ -199,9 +209,24 @@ export function selectExamples(data: ProbeData, indices: readonly number[]): Pro
 }
 
 /**
- * MRR@10 of candidate lists ranked by `scores` (descending; ties keep the list order, -Infinity last),
- * over every query in `queryOf` order of first appearance; a query without a relevant candidate in its
- * top 10 scores 0.
+ * Expected reciprocal rank (cut at 10) of the first relevant item when `relevant` of `size` items are put
+ * in a uniformly random order starting at 1-based rank `start`; 0 when none is relevant.
+ */
+function expectedReciprocalRank(start: number, size: number, relevant: number): number {
+  let total = 0;
+  let noneYet = 1;
+  for (let k = 0; k < size && relevant > 0 && start + k <= 10; k++) {
+    total += (noneYet * relevant) / (size - k) / (start + k);
+    noneYet *= (size - relevant - k) / (size - k);
+  }
+  return total;
+}
+
+/**
+ * MRR@10 of candidate lists ranked by `scores` (descending), over every query of `queryOf`; a query
+ * without a relevant candidate in its top 10 scores 0. Tied scores count as a random order among
+ * themselves (the exact expectation), so a probe that cannot tell candidates apart scores chance, never
+ * the order the candidates happened to be listed in (BM25's).
  */
 export function mrrAt10(
   queryOf: readonly string[],
@@ -216,37 +241,27 @@ export function mrrAt10(
   });
   let total = 0;
   for (const list of byQuery.values()) {
-    const ranked = [...list].sort((a, b) => {
-      const sa = scores[a];
-      const sb = scores[b];
-      if (sa === sb) return a - b;
-      return sb > sa ? 1 : -1;
-    });
-    const first = ranked.slice(0, 10).findIndex((i) => labels[i] === 1);
-    if (first >= 0) total += 1 / (first + 1);
+    const ranked = [...list].sort((a, b) => (scores[a] === scores[b] ? 0 : scores[b] > scores[a] ? 1 : -1));
+    let start = 1;
+    for (let at = 0; at < ranked.length && start <= 10;) {
+      let end = at + 1;
+      while (end < ranked.length && scores[ranked[end]] === scores[ranked[at]]) end++;
+      let relevant = 0;
+      for (let k = at; k < end; k++) relevant += labels[ranked[k]] === 1 ? 1 : 0;
+      if (relevant > 0) {
+        total += expectedReciprocalRank(start, end - at, relevant);
+        break;
+      }
+      start += end - at;
+      at = end;
+    }
   }
   return byQuery.size === 0 ? 0 : total / byQuery.size;
 }
 
 /** Expected MRR@10 of a uniformly random order of each query's candidates (the chance level). */
 export function chanceMrrAt10(queryOf: readonly string[], labels: ArrayLike<number>): number {
-  const counts = new Map<string, { n: number; relevant: number }>();
-  queryOf.forEach((qid, i) => {
-    const c = counts.get(qid) ?? { n: 0, relevant: 0 };
-    c.n++;
-    if (labels[i] === 1) c.relevant++;
-    counts.set(qid, c);
-  });
-  let total = 0;
-  for (const { n, relevant } of counts.values()) {
-    // P(first relevant at rank k) = prod_{j<k} (n - relevant - j) / (n - j) * relevant / (n - k + 1)
-    let noneYet = 1;
-    for (let k = 1; k <= Math.min(10, n) && relevant > 0; k++) {
-      total += (noneYet * relevant) / (n - k + 1) / k;
-      noneYet *= (n - relevant - (k - 1)) / (n - (k - 1));
-    }
-  }
-  return counts.size === 0 ? 0 : total / counts.size;
+  return mrrAt10(queryOf, labels, new Float64Array(queryOf.length));
 }
 
 export interface ProbingSettings extends Omit<ProbeTrainingOptions, 'signal'> {

@@ -129,7 +129,7 @@ describe('MRR@10 of probe scores', () => {
       const list: { pid: string; score: number }[] = [];
       for (let c = 0; c < 20; c++) {
         const label = random() < 0.1 ? 1 : 0;
-        const score = Math.round(random() * 50) / 50;
+        const score = random();
         queryOf.push(qid);
         labels.push(label);
         scores.push(score);
@@ -138,7 +138,6 @@ describe('MRR@10 of probe scores', () => {
       }
       if (relevant.size === 0) relevant.set('999', 1);
       judgements.set(qid, relevant);
-      // Ties keep list order, as mrrAt10 does.
       const order = list.map((x, i) => ({ ...x, i })).sort((a, b) => b.score - a.score || a.i - b.i);
       rankings.set(
         qid,
@@ -149,6 +148,14 @@ describe('MRR@10 of probe scores', () => {
     const qrels: Qrels = { file: 'qrels', judgements, lineOf: new Map(), count: 0 };
     const official = evaluateRun(run, qrels).mrr;
     assert.ok(Math.abs(mrrAt10(queryOf, labels, scores) - official) < 1e-12);
+  });
+
+  it('counts tied scores as a random order among themselves (enumerated)', () => {
+    // Scores 0.9, then a 4-way tie holding 1 relevant, then 0.1: ranks 2-5 equally likely.
+    const labels = [0, 0, 1, 0, 0, 1];
+    const scores = [0.9, 0.5, 0.5, 0.5, 0.5, 0.1];
+    const expected = (1 / 2 + 1 / 3 + 1 / 4 + 1 / 5) / 4;
+    assert.ok(Math.abs(mrrAt10(Array(6).fill('q'), labels, scores) - expected) < 1e-12);
   });
 
   it('chance level equals the mean over all orders of a small list', () => {
