@@ -2,13 +2,17 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { describeModel, type AnyAnalysis, type Json } from '../../core/analysis/analysis';
 import { createAnalysisContext } from '../../core/analysis/context';
-import { loadPairSet } from '../../core/analysis/pairSet';
+import type { AttributionAnalysisResult } from '../../core/analysis/layerAttribution';
+import { InProcessAnalysisModel } from '../../core/analysis/inProcessModel';
+import { loadPairSet, type PairSet, type PairSetSpec } from '../../core/analysis/pairSet';
+import { concatPairSets } from '../../core/analysis/probingAnalysis';
+import type { ProbingResult } from '../../core/analysis/probing';
+import { PROBE_GROUP_LABELS } from '../../core/analysis/tokenGroups';
 import { createAnalysis } from '../../core/analysis/registry';
 import type { HeadImportanceResult } from '../../core/analysis/headImportance';
 import type { PeriodMaskResult } from '../../core/analysis/periodMask';
 import type { RerankResult } from '../../core/analysis/rerank';
 import { modelKey, parseShard, runAnalysis, type ResultFile } from '../../core/analysis/runner';
-import { Ranker } from '../../core/runtime/ranker';
 import { DEFAULT_MAX_LENGTH } from '../../core/text/pair';
 import { parseDevice } from '../../core/device';
 import { SLURM_USAGE, takeSlurmOptions } from '../slurmOptions';
@@ -16,7 +20,7 @@ import { submitAnalyzeToSlurm } from '../slurmSubmit';
 import { UsageError, optionalNumber, parseArgs, required, type ParsedArgs } from '../args';
 import { cacheDirOf, positiveInt } from './score';
 
-export const usage = `ranklens analyze rerank|period-mask|head-importance --collection FILE --queries FILE [--qrels FILE] --run FILE --out DIR
+export const usage = `ranklens analyze rerank|period-mask|head-importance|attribution|probing --collection FILE --queries FILE [--qrels FILE] --run FILE --out DIR
         [--depth N] [--sample N --seed S] [--min-relevance N] [--model DIR] [--max-length N] [--batch-size N]
         [--threads N] [--chunk-pairs N] [--shard K/N] [--fusion-weight W] [--json] [--cache-dir DIR]
         [--device cpu|cuda]
@@ -28,7 +32,14 @@ ${SLURM_USAGE}
   fused.trec, and evaluates run, model and fusion (w = --fusion-weight, default 0.5, fixed; the result's
   sweep over w is in-sample: choose w on a validation set). Model: the bundled ranklens-mini by default.
   period-mask: Table 1 (only relevant passages modified: periods as commas, token mask, attention mask).
-  head-importance: MRR@10 and mean score change with each head masked alone (L x H grid).`;
+  head-importance: MRR@10 and mean score change with each head masked alone (L x H grid).
+  attribution [--top-k K | --threshold P] [--pairs-per-query N] [--tolerance T] [--max-points N]: layer-wise
+  IG (empty-query and empty-document baselines) of the relevant pairs the model ranks in its top K (1-label
+  models, default 10) or scores above P (2-label, default 0.5); per layer the share on [CLS], [SEP], query,
+  document, periods and the completeness errors.
+  probing --heldout-queries FILE --heldout-qrels FILE --heldout-run FILE [--heldout-sample N]
+  [--pooling states|logits] [--epochs N] [--learning-rate LR] [--probe-seed S] [--shuffle-labels]: MLP probes
+  per layer and token group trained on the dataset options' queries, MRR@10 on the held-out queries.`;
 
 const DATA_VALUES = ['collection', 'queries', 'qrels', 'run', 'depth', 'sample', 'seed', 'min-relevance'];
 const RUN_VALUES = [
@@ -46,11 +57,121 @@ const RUN_VALUES = [
 /** Options and summaries of each analysis on the command line. */
 interface AnalysisCli {
   readonly values: readonly string[];
+  readonly flags?: readonly string[];
   settings(args: ParsedArgs): Json;
   summary(result: ResultFile): string;
+  /**
+   * Loads the pair set another way than from the dataset options alone (probing: training + held-out
+   * queries) and completes the settings with what it found.
+   */
+  prepare?(
+    args: ParsedArgs,
+    spec: PairSetSpec,
+    settings: Json,
+  ): Promise<{ pairSet: PairSet; settings: Json }>;
+}
+
+function text(args: ParsedArgs, name: string): string | undefined {
+  const v = args.options.get(name);
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** The held-out pair set of probing: --heldout-queries/--heldout-qrels/--heldout-run, else an error. */
+async function heldOutPairSet(args: ParsedArgs, spec: PairSetSpec): Promise<PairSet> {
+  return loadPairSet({
+    ...spec,
+    queries: required(args, 'heldout-queries'),
+    qrels: required(args, 'heldout-qrels'),
+    run: required(args, 'heldout-run'),
+    sample: positiveInt(args, 'heldout-sample'),
+  });
+}
+
+function fixed(values: readonly number[], digits = 3): string {
+  return values.map((v) => v.toFixed(digits).padStart(digits + 4)).join('');
 }
 
 const CLI: Readonly<Record<string, AnalysisCli>> = {
+  attribution: {
+    values: ['tolerance', 'top-k', 'threshold', 'pairs-per-query', 'max-points'],
+    settings: (args) => {
+      const settings: Record<string, Json> = {};
+      const tolerance = optionalNumber(args, 'tolerance');
+      if (tolerance !== undefined) settings.tolerance = tolerance;
+      const topK = positiveInt(args, 'top-k');
+      const threshold = optionalNumber(args, 'threshold');
+      if (topK !== undefined && threshold !== undefined)
+        throw new UsageError('give --top-k (rank selection) or --threshold (score selection), not both');
+      if (topK !== undefined) settings.selection = { kind: 'rank', topK };
+      if (threshold !== undefined) settings.selection = { kind: 'probability', threshold };
+      const perQuery = positiveInt(args, 'pairs-per-query');
+      if (perQuery !== undefined) settings.pairsPerQuery = perQuery;
+      const maxPoints = positiveInt(args, 'max-points');
+      if (maxPoints !== undefined) settings.maxPoints = maxPoints;
+      return settings;
+    },
+    summary: (file) => {
+      const r = file.result as unknown as AttributionAnalysisResult;
+      const lines = [
+        `attributed ${r.attributedPairs} of ${r.relevantPairs} relevant pairs (${r.queries} queries) with ${file.model.name}; share = mean group attribution / mean (F(x) - F(x'))`,
+      ];
+      for (const b of r.baselines) {
+        lines.push(`${b.baseline}: layer  [CLS]  [SEP]  query    doc periods  completeness (median, max)`);
+        for (const l of b.layers) {
+          const s = l.share;
+          lines.push(
+            `${' '.repeat(b.baseline.length)}  ${String(l.layer).padStart(5)}${fixed([s.cls, s.sep, s.query, s.document, s.period])}  ${l.completeness.median.toExponential(1)}, ${l.completeness.max.toExponential(1)}`,
+          );
+        }
+      }
+      return lines.join('\n') + '\n';
+    },
+  },
+  probing: {
+    values: [
+      'heldout-queries',
+      'heldout-qrels',
+      'heldout-run',
+      'heldout-sample',
+      'pooling',
+      'epochs',
+      'learning-rate',
+      'probe-seed',
+    ],
+    flags: ['shuffle-labels'],
+    settings: (args) => {
+      const settings: Record<string, Json> = {};
+      const pooling = text(args, 'pooling');
+      if (pooling !== undefined && pooling !== 'states' && pooling !== 'logits')
+        throw new UsageError('--pooling must be states or logits');
+      if (pooling) settings.pooling = pooling;
+      const epochs = positiveInt(args, 'epochs');
+      if (epochs !== undefined) settings.epochs = epochs;
+      const lr = optionalNumber(args, 'learning-rate');
+      if (lr !== undefined) settings.learningRate = lr;
+      const seed = nonNegativeInt(args, 'probe-seed');
+      if (seed !== undefined) settings.seed = seed;
+      if (args.options.has('shuffle-labels')) settings.shuffleLabels = true;
+      return settings;
+    },
+    prepare: async (args, spec, settings) => {
+      const train = await loadPairSet(spec);
+      const heldOut = await heldOutPairSet(args, spec);
+      return {
+        pairSet: concatPairSets(train, heldOut),
+        settings: { ...(settings as Record<string, Json>), heldOut: heldOut.items.map((i) => i.qid) },
+      };
+    },
+    summary: (file) => {
+      const r = file.result as unknown as ProbingResult;
+      const lines = [
+        `probes trained on ${r.trainPairs} pairs (${r.trainQueries} queries, ${r.trainPositives} relevant), MRR@10 on ${r.evalPairs} held-out pairs (${r.evalQueries} queries); chance ${r.chanceMrr.toFixed(3)}`,
+        `${'group'.padEnd(18)} ${[...Array(r.layers + 1).keys()].map((l) => `L${l}`.padStart(6)).join('')}`,
+      ];
+      for (const g of r.groups) lines.push(`${PROBE_GROUP_LABELS[g.group].padEnd(18)} ${fixed(g.mrr)}`);
+      return lines.join('\n') + '\n';
+    },
+  },
   rerank: {
     values: ['fusion-weight'],
     settings: (args) => {
@@ -146,13 +267,13 @@ export async function run(argv: string[]): Promise<number> {
   const slurm = takeSlurmOptions(rest);
   const args = parseArgs(slurm.rest, {
     values: [...DATA_VALUES, ...RUN_VALUES, ...cli.values],
-    flags: ['json', 'help'],
+    flags: ['json', 'help', ...(cli.flags ?? [])],
   });
   if (args.options.has('help')) {
     process.stdout.write(usage + '\n');
     return 0;
   }
-  const analysis: AnyAnalysis = createAnalysis(name, cli.settings(args));
+  const settings = cli.settings(args);
   const out = required(args, 'out');
   if (slurm.request) return submitAnalyzeToSlurm(name, slurm.rest, slurm.request);
   const shardText = args.options.get('shard');
@@ -168,18 +289,23 @@ export async function run(argv: string[]): Promise<number> {
   };
   const modelDir = text('model') ?? bundledModelDir();
   const maxLength = positiveInt(args, 'max-length') ?? DEFAULT_MAX_LENGTH;
-  const pairSet = await loadPairSet({
+  const spec: PairSetSpec = {
     collection: required(args, 'collection'),
     queries: required(args, 'queries'),
     qrels: text('qrels'),
     run: text('run'),
-    selection: analysis.selection,
+    selection: createAnalysis(name, settings).selection,
     depth: positiveInt(args, 'depth'),
     sample: positiveInt(args, 'sample'),
     seed: nonNegativeInt(args, 'seed'),
     minRelevance: optionalNumber(args, 'min-relevance'),
-  });
-  const ranker = await Ranker.load(modelDir, {
+  };
+  const prepared = cli.prepare
+    ? await cli.prepare(args, spec, settings)
+    : { pairSet: await loadPairSet(spec), settings };
+  const { pairSet } = prepared;
+  const analysis: AnyAnalysis = createAnalysis(name, prepared.settings);
+  const ranker = await InProcessAnalysisModel.load(modelDir, {
     threads: positiveInt(args, 'threads'),
     device: parseDevice(text('device') ?? 'cpu'),
     maxLength,

@@ -30,8 +30,6 @@ export interface AttributionAnalysisSettings {
   readonly layers: readonly number[] | 'all';
   readonly baselines: readonly Baseline[];
   readonly tolerance: number;
-  /** Trapezoid intervals of IG's first pass (refined while the completeness error is above tolerance). */
-  readonly initialIntervals: number;
   readonly maxPoints?: number;
   /** Most relevant pairs attributed per query (default 1: the first relevant candidate that qualifies). */
   readonly pairsPerQuery: number;
@@ -41,7 +39,6 @@ export const DEFAULT_ATTRIBUTION_SETTINGS: Omit<AttributionAnalysisSettings, 'se
   layers: 'all',
   baselines: BASELINES,
   tolerance: DEFAULT_TOLERANCE,
-  initialIntervals: 16,
   pairsPerQuery: 1,
 };
 
@@ -133,16 +130,22 @@ export async function attributionMap(
   options: {
     readonly signal?: AbortSignal;
     readonly batchSize?: number;
-    readonly onPair?: () => void;
+    /** Called after each query with the number of candidate pairs of the chunk handled so far. */
+    readonly onPairs?: (done: number) => void;
   } = {},
 ): Promise<AttributionPartial> {
   const pairs: AttributedPair[] = [];
   let relevantPairs = 0;
+  let handled = 0;
   for (const query of queries) {
     options.signal?.throwIfAborted();
     const relevant = query.candidates.flatMap((c, i) => (c.relevant ? [i] : []));
     relevantPairs += relevant.length;
-    if (relevant.length === 0) continue;
+    handled += query.candidates.length;
+    if (relevant.length === 0) {
+      options.onPairs?.(handled);
+      continue;
+    }
     const { selection } = settings;
     // Rank selection needs the whole list scored; probability selection only the relevant pairs.
     const scored = selection.kind === 'rank' ? query.candidates.map((_, i) => i) : relevant;
@@ -163,7 +166,6 @@ export async function attributionMap(
         layers: settings.layers,
         baselines: settings.baselines,
         tolerance: settings.tolerance,
-        initialIntervals: settings.initialIntervals,
         maxPoints: settings.maxPoints,
         signal: options.signal,
       });
@@ -174,8 +176,8 @@ export async function attributionMap(
         ...(ranks ? { rank: ranks[i] } : {}),
         integrals: summarizeIntegrals(candidate.pair, result),
       });
-      options.onPair?.();
     }
+    options.onPairs?.(handled);
   }
   return { queries: queries.length, relevantPairs, pairs };
 }

@@ -1,6 +1,12 @@
 import type { AnyAnalysis, Json } from './analysis';
+import {
+  attributionAnalysis,
+  DEFAULT_ATTRIBUTION_JSON,
+  type AttributionSettingsJson,
+} from './attributionAnalysis';
 import { headImportanceAnalysis } from './headImportance';
 import { periodMaskAnalysis } from './periodMask';
+import { DEFAULT_PROBING_JSON, probingAnalysis, type ProbingSettingsJson } from './probingAnalysis';
 import { DEFAULT_FUSION_WEIGHT, rerankAnalysis, type RerankSettings } from './rerank';
 
 /**
@@ -15,6 +21,17 @@ export const ANALYSES: Readonly<Record<string, (settings: Json | undefined) => A
     }),
   'period-mask': () => periodMaskAnalysis(),
   'head-importance': () => headImportanceAnalysis(),
+  attribution: (settings) =>
+    attributionAnalysis({
+      ...DEFAULT_ATTRIBUTION_JSON,
+      ...((settings ?? {}) as Partial<AttributionSettingsJson>),
+    }),
+  probing: (settings) =>
+    probingAnalysis({
+      heldOut: [],
+      ...DEFAULT_PROBING_JSON,
+      ...((settings ?? {}) as Partial<ProbingSettingsJson>),
+    }),
 };
 
 export function createAnalysis(name: string, settings?: Json): AnyAnalysis {
