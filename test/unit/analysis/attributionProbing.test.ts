@@ -12,6 +12,7 @@ import {
 import { referenceConfig, referenceLookup } from '../../support/model-fixtures';
 import { writeTinyDataset, writeTinyVocab, type TinyDatasetFiles } from '../../support/tinyDataset';
 import { describeModel } from '../../../src/core/analysis/analysis';
+import { createAnalysisContext } from '../../../src/core/analysis/context';
 import { InProcessAnalysisModel } from '../../../src/core/analysis/inProcessModel';
 import type { AttributionAnalysisResult } from '../../../src/core/analysis/layerAttribution';
 import { loadPairSet, type PairSet } from '../../../src/core/analysis/pairSet';
@@ -62,7 +63,7 @@ async function singleAndSharded(name: string, settings: Record<string, unknown>,
   const outcome = await runAnalysis(
     createAnalysis(name, settings as never),
     set,
-    { scorer: model, encode: encode() },
+    createAnalysisContext(model, modelDir, 64),
     options(single),
   );
   const sharded = path.join(root, `${name}-sharded`);
@@ -70,7 +71,7 @@ async function singleAndSharded(name: string, settings: Record<string, unknown>,
     await runAnalysis(
       createAnalysis(name, settings as never),
       set,
-      { scorer: model, encode: encode() },
+      createAnalysisContext(model, modelDir, 64),
       options(sharded, { shard: { index: k, count: 2 } }),
     );
   }
@@ -147,7 +148,10 @@ describe('attribution analysis (Figure 2)', () => {
     const analysis = createAnalysis('attribution', {});
     const scorer = { info: model.info, score: model.score.bind(model) };
     await assert.rejects(
-      analysis.map({ index: 0, items: pairSet.items.slice(0, 1) }, { scorer, encode: encode() }),
+      analysis.map(
+        { index: 0, items: pairSet.items.slice(0, 1) },
+        { ...createAnalysisContext(scorer, modelDir, 64), minRelevance: 1 },
+      ),
       /needs a model that computes Integrated Gradients/,
     );
   });
