@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { queryText, type Dataset } from '../core/data';
+import { querySplits, queryText, splitNameOf, type Dataset } from '../core/data';
 import type { DatasetController } from './datasetController';
 
 const MAX_QUERIES_LISTED = 5000;
@@ -11,12 +11,19 @@ type Node =
   | { kind: 'file'; file: string; role: string }
   | { kind: 'problems' }
   | { kind: 'problem'; text: string; file: string; line?: number; error: boolean }
-  | { kind: 'queries'; qids: string[] }
-  | { kind: 'query'; qid: string }
+  | { kind: 'queries'; qids: string[]; splits: QuerySplit[] }
+  | { kind: 'split'; split: QuerySplit }
+  | { kind: 'query'; qid: string; split?: string }
   | { kind: 'judged'; qid: string }
   | { kind: 'candidates'; qid: string; runIndex: number }
   | { kind: 'passage'; pid: string; label: string; text?: string }
   | { kind: 'more'; count: number };
+
+/** The queries of one queries file, named by the split its file name gives (e.g. DL19, dev600-heldout). */
+interface QuerySplit {
+  readonly name: string;
+  readonly qids: string[];
+}
 
 /** The Dataset view: files, problems found in them, and queries with their judged and candidate passages. */
 export class DatasetTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
@@ -35,7 +42,11 @@ export class DatasetTreeProvider implements vscode.TreeDataProvider<Node>, vscod
         return collapsed('Files', 'files', new vscode.ThemeIcon('files'));
       case 'file': {
         const item = new vscode.TreeItem(path.basename(node.file));
-        item.description = node.role;
+        // Queries and qrels files name their split (queries.dl19.tsv: DL19), which the query nodes show too.
+        item.description =
+          node.role === 'queries' || node.role === 'qrels'
+            ? `${node.role} · ${splitNameOf(node.file)}`
+            : node.role;
         item.resourceUri = vscode.Uri.file(node.file);
         item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(node.file)] };
         return item;
@@ -60,10 +71,17 @@ export class DatasetTreeProvider implements vscode.TreeDataProvider<Node>, vscod
           new vscode.ThemeIcon('search'),
           vscode.TreeItemCollapsibleState.Expanded,
         );
+      case 'split':
+        return collapsed(
+          `${node.split.name} (${node.split.qids.length})`,
+          'split',
+          new vscode.ThemeIcon('folder-library'),
+        );
       case 'query': {
         const item = collapsed(node.qid, 'query', new vscode.ThemeIcon('question'));
-        item.description = d ? (queryText(d, node.qid) ?? '') : '';
-        item.tooltip = `${node.qid}: ${item.description}`;
+        const text = d ? (queryText(d, node.qid) ?? '') : '';
+        item.description = text;
+        item.tooltip = node.split ? `${node.qid} (${node.split}): ${text}` : `${node.qid}: ${text}`;
         return item;
       }
       case 'judged': {
@@ -102,7 +120,7 @@ export class DatasetTreeProvider implements vscode.TreeDataProvider<Node>, vscod
     if (!node) {
       const roots: Node[] = [{ kind: 'files' }];
       if (d.issues.length + d.errors.length > 0) roots.push({ kind: 'problems' });
-      roots.push({ kind: 'queries', qids: listedQids(d) });
+      roots.push({ kind: 'queries', qids: listedQids(d), splits: splitsOf(d) });
       return roots;
     }
     switch (node.kind) {
@@ -132,12 +150,12 @@ export class DatasetTreeProvider implements vscode.TreeDataProvider<Node>, vscod
             error: false,
           })),
         ];
-      case 'queries': {
-        const shown = node.qids.slice(0, MAX_QUERIES_LISTED).map((qid) => ({ kind: 'query' as const, qid }));
-        return node.qids.length > MAX_QUERIES_LISTED
-          ? [...shown, { kind: 'more', count: node.qids.length - MAX_QUERIES_LISTED }]
-          : shown;
-      }
+      case 'queries':
+        // Queries from several files are grouped by split, so train and held-out queries never mix.
+        if (node.splits.length > 1) return node.splits.map((split) => ({ kind: 'split' as const, split }));
+        return queryNodes(node.qids, querySplits(d.queries));
+      case 'split':
+        return queryNodes(node.split.qids, querySplits(d.queries));
       case 'query':
         return [
           { kind: 'judged', qid: node.qid },
@@ -196,6 +214,20 @@ function listedQids(d: Dataset): string[] {
     for (const r of d.runs) for (const qid of r.rankings.keys()) qids.add(qid);
   }
   return [...qids];
+}
+
+function splitsOf(d: Dataset): QuerySplit[] {
+  return d.queries.map((q) => ({ name: splitNameOf(q.file), qids: [...q.texts.keys()] }));
+}
+
+function queryNodes(qids: readonly string[], splits: ReadonlyMap<string, string>): Node[] {
+  const shown: Node[] = qids.slice(0, MAX_QUERIES_LISTED).map((qid) => {
+    const split = splits.get(qid);
+    return split === undefined ? { kind: 'query', qid } : { kind: 'query', qid, split };
+  });
+  return qids.length > MAX_QUERIES_LISTED
+    ? [...shown, { kind: 'more', count: qids.length - MAX_QUERIES_LISTED }]
+    : shown;
 }
 
 function judgementsOf(d: Dataset, qid: string): [string, number][] {

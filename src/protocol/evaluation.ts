@@ -35,7 +35,8 @@ export const evaluationResult: v.Validator<EvaluationResult> = v.object({
 /** The evaluation panel: one run's metrics, its per-query table and chart, and where the JSON was saved. */
 export const evaluationProtocol = defineProtocol({
   toView: {
-    show: v.object({ result: evaluationResult, savedTo: v.string }),
+    /** splits: qid -> split (DL19, dev600-heldout, ...), from the queries file that holds it or the qrels file's name. */
+    show: v.object({ result: evaluationResult, savedTo: v.string, splits: v.record(v.string) }),
   },
   toHost: {
     rendered: v.object({ charts: v.integer, rows: v.integer }),

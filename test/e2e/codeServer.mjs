@@ -220,6 +220,11 @@ async function palette() {
     log('notification: dataset opened');
     await page.waitForSelector('.monaco-list-row:has-text("Queries (")', { timeout: 30_000 });
     log('Dataset view shows the queries');
+    // The sample's queries are grouped by split (named after their queries files); open the held-out one.
+    await page.waitForSelector('.monaco-list-row:has-text("DL19 (43)")', { timeout: 30_000 });
+    await page.click('.monaco-list-row:has-text("dev600-heldout (200)")');
+    await page.waitForTimeout(1000);
+    log('Dataset view groups the queries by split');
     await page.screenshot({ path: join(screenshotDir, 'palette-open-sample.png') });
     // Score a pair as a user would: pick the first query, then its first passage, from the quick picks.
     await runCommandFromPalette(page, 'RankLens: Score Query/Passage Pair');
@@ -228,6 +233,13 @@ async function palette() {
         timeout: 30_000,
       });
       await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 30_000 });
+      if (step === 'query') {
+        await page.waitForSelector('.quick-input-list .monaco-list-row:has-text("dev600-heldout ·")', {
+          timeout: 10_000,
+        });
+        log('the query picker labels the split');
+        await page.screenshot({ path: join(screenshotDir, 'palette-pick-query.png') });
+      }
       await page.waitForTimeout(300);
       await page.keyboard.press('Enter');
     }
@@ -236,6 +248,21 @@ async function palette() {
     await page.waitForSelector('.statusbar-item:has-text("ranklens-mini")', { timeout: 10_000 });
     log('status bar shows the model');
     await page.screenshot({ path: join(screenshotDir, 'palette-score-pair.png') });
+    // Evaluate the held-out BM25 run: the panel names the split of every query.
+    await runCommandFromPalette(page, 'RankLens: Evaluate Run File');
+    for (const role of ['run', 'qrels']) {
+      await page.waitForSelector(`.quick-input-widget input[placeholder="Pick the ${role} file"]`, {
+        timeout: 30_000,
+      });
+      await page.keyboard.type('dev600-heldout');
+      await page.waitForTimeout(300);
+      await page.keyboard.press('Enter');
+    }
+    const panel = page.frameLocator('iframe.webview').frameLocator('iframe');
+    await panel.locator('text=/Queries by split: dev600-heldout: 200/').waitFor({ timeout: 60_000 });
+    log('the evaluation panel names the split');
+    await page.waitForTimeout(1000);
+    await page.screenshot({ path: join(screenshotDir, 'palette-evaluate-heldout.png') });
     ok = true;
   } catch (error) {
     console.error('e2e error:', error.message);

@@ -109,6 +109,43 @@ const tests: IntegrationTest[] = [
     },
   },
   {
+    name: 'the sample workspace opens with its DL19 / dev600-train / dev600-heldout splits, and its evaluation labels them',
+    run: async () => {
+      const rl = await api();
+      const dataset = await rl.openDataset({ folder: rl.sampleFolder });
+      assert.ok(dataset, 'the sample did not open');
+      assert.equal(dataset.errors.length, 0, dataset.errors.map((e) => e.message).join('; '));
+      assert.equal(dataset.collection?.size, 28795);
+      assert.deepEqual(
+        dataset.queries.map((q) => [path.basename(q.file), q.texts.size]),
+        [
+          ['queries.dev600-heldout.tsv', 200],
+          ['queries.dev600-train.tsv', 400],
+          ['queries.dl19.tsv', 43],
+        ],
+      );
+      const sample = (name: string) => path.join(rl.sampleFolder, name);
+      const heldOut = await rl.evaluateRun({
+        run: sample('run.dev600-heldout.bm25.tsv'),
+        qrels: sample('qrels.dev600-heldout.txt'),
+      });
+      assert.ok(heldOut, 'no evaluation returned');
+      assert.equal(heldOut.result.mrr.toFixed(4), '0.3721');
+      assert.deepEqual([...new Set(Object.values(heldOut.splits))], ['dev600-heldout']);
+      assert.equal(Object.keys(heldOut.splits).length, 200);
+      // Before the next panel opens over it: a hidden webview does not draw.
+      const rendered = await withTimeout(heldOut.panel.whenRendered(), 60_000, 'evaluation webview render');
+      assert.ok(rendered.rows >= 200, `table rows: ${rendered.rows}`);
+      const dl19 = await rl.evaluateRun({
+        run: sample('run.dl19.bm25.trec'),
+        qrels: sample('qrels.dl19.txt'),
+        minRelevance: 2,
+      });
+      assert.equal(dl19?.result.ndcg.toFixed(4), '0.5058');
+      assert.deepEqual([...new Set(Object.values(dl19?.splits ?? {}))], ['DL19']);
+    },
+  },
+  {
     name: 'a malformed file is reported with file and line, and the extension keeps working',
     run: async () => {
       const rl = await api();

@@ -47,6 +47,16 @@ function firstRelevantHistogram(result: EvaluationResult): { labels: string[]; c
   return { labels, counts };
 }
 
+/** "dev600-heldout: 200" or "DL19: 43, dev600-train: 400", in order of first appearance among the judged queries. */
+function splitCounts(result: EvaluationResult, splits: Readonly<Record<string, string>>): string {
+  const counts = new Map<string, number>();
+  for (const q of result.perQuery) {
+    const split = splits[q.qid] ?? '—';
+    counts.set(split, (counts.get(split) ?? 0) + 1);
+  }
+  return [...counts].map(([split, n]) => `${split}: ${n}`).join(', ');
+}
+
 class EvaluationView extends LitElement {
   static override styles = css`
     :host {
@@ -90,6 +100,10 @@ class EvaluationView extends LitElement {
     vscode-table {
       max-height: 360px;
     }
+    .splits {
+      margin: 8px 0;
+      opacity: 0.9;
+    }
     .saved {
       margin: 8px 0;
       display: flex;
@@ -100,13 +114,15 @@ class EvaluationView extends LitElement {
 
   private result: EvaluationResult | undefined;
   private savedTo = '';
+  private splits: Readonly<Record<string, string>> = {};
   private chart: echarts.ECharts | undefined;
   private drawnKey = '';
   private readonly channel = connect(evaluationProtocol, {
     notifications: {
-      show: ({ result, savedTo }) => {
+      show: ({ result, savedTo, splits }) => {
         this.result = result;
         this.savedTo = savedTo;
+        this.splits = splits;
         this.drawnKey = '';
         this.requestUpdate();
       },
@@ -157,6 +173,7 @@ class EvaluationView extends LitElement {
         ${r.queriesInQrels} judged, ${r.queriesInRun}
         ranked${r.queriesMissingFromRun ? html`, <b>${r.queriesMissingFromRun} judged but not ranked</b> (0 in MRR)` : nothing}${r.queriesWithoutJudgements ? html`, ${r.queriesWithoutJudgements} ranked without judgements (ignored)` : nothing}.
       </div>
+      <div class="splits">Queries by split: ${splitCounts(r, this.splits)}</div>
       <div id="chart"></div>
       <div class="saved">
         Saved to <code>${this.savedTo}</code>
@@ -165,9 +182,10 @@ class EvaluationView extends LitElement {
         >
       </div>
       <h3>Hardest queries</h3>
-      <vscode-table zebra bordered-columns resizable columns='["20%","20%","20%","20%","20%"]'>
+      <vscode-table zebra bordered-columns resizable columns='["16%","20%","16%","16%","16%","16%"]'>
         <vscode-table-header slot="header">
           <vscode-table-header-cell>qid</vscode-table-header-cell>
+          <vscode-table-header-cell>split</vscode-table-header-cell>
           <vscode-table-header-cell>reciprocal rank</vscode-table-header-cell>
           <vscode-table-header-cell>first relevant at</vscode-table-header-cell>
           <vscode-table-header-cell>nDCG@${r.options.ndcgDepth}</vscode-table-header-cell>
@@ -178,6 +196,7 @@ class EvaluationView extends LitElement {
             (q) =>
               html`<vscode-table-row>
                 <vscode-table-cell>${q.qid}</vscode-table-cell>
+                <vscode-table-cell>${this.splits[q.qid] ?? ''}</vscode-table-cell>
                 <vscode-table-cell>${q.reciprocalRank.toFixed(3)}</vscode-table-cell>
                 <vscode-table-cell
                   >${q.inRun ? (q.firstRelevantRank ?? '—') : 'not ranked'}</vscode-table-cell

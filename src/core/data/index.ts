@@ -6,3 +6,4 @@ export * from './runs';
 export * from './datasetFiles';
 export * from './dataset';
 export { scanLines, firstInvalidUtf8Byte } from './lineScanner';
+export * from './splits';

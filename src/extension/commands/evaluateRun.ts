@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { readQrels, readRun } from '../../core/data';
+import { readQrels, readRun, splitsOfQids } from '../../core/data';
 import { evaluateRun, type EvaluationResult } from '../../core/eval';
 import type { DatasetController } from '../datasetController';
 import { EvaluationPanel } from '../webviews/evaluationPanel';
@@ -15,6 +15,8 @@ export interface EvaluateRunArgs {
 export interface EvaluateRunOutcome {
   readonly result: EvaluationResult;
   readonly savedTo: string;
+  /** qid -> split, as the panel shows it. */
+  readonly splits: Readonly<Record<string, string>>;
   readonly panel: EvaluationPanel;
 }
 
@@ -55,8 +57,13 @@ export async function evaluateRunCommand(
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const savedTo = path.join(resultsDir, `${path.basename(runFile)}.${stamp}.json`);
   await writeFile(savedTo, JSON.stringify(result, null, 2) + '\n');
-  const panel = EvaluationPanel.show(extensionUri, result, savedTo);
-  return { result, savedTo, panel };
+  const splits = splitsOfQids(
+    result.perQuery.map((q) => q.qid),
+    controller.dataset?.queries ?? [],
+    qrelsFile,
+  );
+  const panel = EvaluationPanel.show(extensionUri, result, savedTo, splits);
+  return { result, savedTo, splits, panel };
 }
 
 async function pickFile(role: 'run' | 'qrels', known: readonly string[]): Promise<string | undefined> {

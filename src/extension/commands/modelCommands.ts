@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { queryText, type Dataset } from '../../core/data';
+import { querySplits, queryText, type Dataset } from '../../core/data';
 import type { ScoreResult } from '../../core/runtime/types';
 import type { DatasetController } from '../datasetController';
 import { describe, type LoadedModel, type ModelController } from '../modelController';
@@ -115,8 +115,13 @@ export async function pickPair(dataset: Dataset | undefined): Promise<ChosenPair
     return passage ? { query, passage } : undefined;
   }
   const qids = [...new Set(dataset.queries.flatMap((q) => [...q.texts.keys()]))];
+  // The split (from the queries file's name) comes first, so typing "heldout" or "DL19" narrows the list.
+  const splits = querySplits(dataset.queries);
   const q = await vscode.window.showQuickPick(
-    qids.map((qid) => ({ label: qid, description: queryText(dataset, qid) })),
+    qids.map((qid) => ({
+      label: qid,
+      description: [splits.get(qid), queryText(dataset, qid)].filter((s) => s !== undefined).join(' · '),
+    })),
     { placeHolder: 'Pick a query', matchOnDescription: true },
   );
   if (!q) return undefined;
@@ -137,5 +142,5 @@ export async function pickPair(dataset: Dataset | undefined): Promise<ChosenPair
     { placeHolder: 'Pick a passage', matchOnDetail: true },
   );
   if (!p?.detail) return undefined;
-  return { query: q.description ?? '', passage: p.detail, qid: q.label, pid: p.label };
+  return { query: queryText(dataset, q.label) ?? '', passage: p.detail, qid: q.label, pid: p.label };
 }

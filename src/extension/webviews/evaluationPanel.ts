@@ -14,7 +14,12 @@ export class EvaluationPanel {
     readonly host: WebviewHost<EvaluationProtocol>,
   ) {}
 
-  static show(extensionUri: vscode.Uri, result: EvaluationResult, savedTo: string): EvaluationPanel {
+  static show(
+    extensionUri: vscode.Uri,
+    result: EvaluationResult,
+    savedTo: string,
+    splits: Readonly<Record<string, string>>,
+  ): EvaluationPanel {
     const { panel, host } = openPanel({
       viewType: 'ranklens.evaluation',
       title: `Evaluation: ${path.basename(result.runFile)}`,
@@ -28,7 +33,7 @@ export class EvaluationPanel {
         requests: {},
       },
     });
-    host.show('show', { result, savedTo });
+    host.show('show', { result, savedTo, splits: { ...splits } });
     return new EvaluationPanel(panel, host);
   }
 
