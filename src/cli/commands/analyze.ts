@@ -9,6 +9,7 @@ import { concatPairSets } from '../../core/analysis/probingAnalysis';
 import type { ProbingResult } from '../../core/analysis/probing';
 import { PROBE_GROUP_LABELS } from '../../core/analysis/tokenGroups';
 import { createAnalysis } from '../../core/analysis/registry';
+import type { AttentionResult } from '../../core/analysis/attention';
 import type { HeadImportanceResult } from '../../core/analysis/headImportance';
 import type { PeriodMaskResult } from '../../core/analysis/periodMask';
 import type { RerankResult } from '../../core/analysis/rerank';
@@ -20,7 +21,7 @@ import { submitAnalyzeToSlurm } from '../slurmSubmit';
 import { UsageError, optionalNumber, parseArgs, required, type ParsedArgs } from '../args';
 import { cacheDirOf, positiveInt } from './score';
 
-export const usage = `ranklens analyze rerank|period-mask|head-importance|attribution|probing --collection FILE --queries FILE [--qrels FILE] --run FILE --out DIR
+export const usage = `ranklens analyze rerank|attention|period-mask|head-importance|attribution|probing --collection FILE --queries FILE [--qrels FILE] --run FILE --out DIR
         [--depth N] [--sample N --seed S] [--min-relevance N] [--model DIR] [--max-length N] [--batch-size N]
         [--threads N] [--chunk-pairs N] [--shard K/N] [--fusion-weight W] [--json] [--cache-dir DIR]
         [--device cpu|cuda]
@@ -31,6 +32,8 @@ ${SLURM_USAGE}
   rerank: scores the run's top --depth candidates, writes DIR/rerank.trec, rerank.tsv (MS MARCO) and
   fused.trec, and evaluates run, model and fusion (w = --fusion-weight, default 0.5, fixed; the result's
   sweep over w is in-sample: choose w on a validation set). Model: the bundled ranklens-mini by default.
+  attention: Figure 1 over relevant pairs (the run's top --depth when --run is given): attention mass to [CLS],
+  [SEP]s, periods, query/document blocks per layer and head, with the uniform-attention chance level.
   period-mask: Table 1 (only relevant passages modified: periods as commas, token mask, attention mask).
   head-importance: MRR@10 and mean score change with each head masked alone (L x H grid).
   attribution [--top-k K | --threshold P] [--pairs-per-query N] [--tolerance T] [--max-points N]: layer-wise
@@ -197,6 +200,35 @@ const CLI: Readonly<Record<string, AnalysisCli>> = {
           row(`fused (w = ${r.fusion.weight})`, r.metrics.fused),
         );
       }
+      return lines.join('\n') + '\n';
+    },
+  },
+  attention: {
+    values: [],
+    settings: () => ({}),
+    summary: (file) => {
+      const r = file.result as unknown as AttentionResult;
+      const shown = [
+        'toCls',
+        'toSep',
+        'toPeriods',
+        'queryToQuery',
+        'queryToDocument',
+        'documentToQuery',
+        'documentToDocument',
+      ] as const;
+      const header = ['layer', '[CLS]', '[SEP]', 'periods', 'q->q', 'q->d', 'd->q', 'd->d'];
+      const cell = (v: number) => v.toFixed(3).padStart(8);
+      const lines = [
+        `${r.pairs} relevant pairs; mean over heads of the mean attention mass (A -> B: B's tokens attending to A's)`,
+        header.map((h) => h.padStart(8)).join(''),
+        ...Array.from(
+          { length: r.numLayers },
+          (_, l) =>
+            String(l + 1).padStart(8) + shown.map((n) => cell(r.statistics[n].meanOverHeads[l])).join(''),
+        ),
+        'chance'.padStart(8) + shown.map((n) => cell(r.statistics[n].chance)).join(''),
+      ];
       return lines.join('\n') + '\n';
     },
   },

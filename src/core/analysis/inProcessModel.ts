@@ -8,7 +8,8 @@ import {
 } from './modelCapabilities';
 import { BertGradientModel } from '../bert/attribution';
 import { Ranker } from '../runtime/ranker';
-import type { PairInput, RankerOptions, ScoreOptions, ScoreResult } from '../runtime/types';
+import type { AttentionSums } from '../runtime/attentionKinds';
+import type { PairInput, RankerOptions, ScoreOptions, ScoreResult, Scorer } from '../runtime/types';
 import { loadTokenizer } from '../text/load';
 import type { EncodedPair } from '../text/types';
 
@@ -16,7 +17,7 @@ import type { EncodedPair } from '../text/types';
  * A Ranker plus what the dataset analyses need beyond scoring (IG, hidden states), in this process: the
  * CLI and tests use it; the extension uses the worker client, which offers the same methods.
  */
-export class InProcessAnalysisModel implements CanAttribute, CanReadStates {
+export class InProcessAnalysisModel implements Scorer, CanAttribute, CanReadStates {
   private gradients: Promise<BertGradientModel> | undefined;
 
   private constructor(
@@ -34,6 +35,10 @@ export class InProcessAnalysisModel implements CanAttribute, CanReadStates {
 
   score(pairs: readonly PairInput[], options?: ScoreOptions): Promise<ScoreResult[]> {
     return this.ranker.score(pairs, options);
+  }
+
+  attentionSums(pairs: readonly PairInput[], options?: ScoreOptions): Promise<AttentionSums[]> {
+    return this.ranker.attentionSums(pairs, options);
   }
 
   /** Layer-wise IG (integratedGradients.ts); the gradient model is loaded on the first call. */

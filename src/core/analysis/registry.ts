@@ -4,6 +4,7 @@ import {
   DEFAULT_ATTRIBUTION_JSON,
   type AttributionSettingsJson,
 } from './attributionAnalysis';
+import { attentionAnalysis } from './attention';
 import { headImportanceAnalysis } from './headImportance';
 import { periodMaskAnalysis } from './periodMask';
 import { DEFAULT_PROBING_JSON, probingAnalysis, type ProbingSettingsJson } from './probingAnalysis';
@@ -19,6 +20,7 @@ export const ANALYSES: Readonly<Record<string, (settings: Json | undefined) => A
       fusionWeight: DEFAULT_FUSION_WEIGHT,
       ...((settings ?? {}) as Partial<RerankSettings>),
     }),
+  attention: () => attentionAnalysis(),
   'period-mask': () => periodMaskAnalysis(),
   'head-importance': () => headImportanceAnalysis(),
   attribution: (settings) =>

@@ -4,9 +4,11 @@ import type { BertCheckpoint, LayerNormWeights, LinearWeights, WeightRef } from 
 
 /**
  * plain: ids in, logits/score out (a baseline). score: plus the experiment masks. inspect: plus
- * attention probabilities and hidden states of every layer.
+ * attention probabilities and hidden states of every layer. attention-stats: the score graph plus, per layer
+ * and head, the attention mass between token kinds (reduced inside the graph: [L, batch, H, K, K] instead of
+ * [L, batch, H, seq, seq]).
  */
-export type GraphVariant = 'plain' | 'score' | 'inspect';
+export type GraphVariant = 'plain' | 'score' | 'inspect' | 'attention-stats';
 
 /** Graph input and output names, shared by the runtime. */
 export const BERT_IO = {
@@ -28,6 +30,13 @@ export const BERT_IO = {
   attentions: 'attentions',
   /** float [layers + 1, batch, seq, hidden]: embeddings output, then each layer's output. */
   hiddenStates: 'hidden_states',
+  /** attention-stats input: float [batch, seq, kinds], a one-hot kind per position (all 0 for padding). */
+  tokenKinds: 'token_kinds',
+  /**
+   * attention-stats output: float [layers, batch, heads, kinds, kinds]; entry (r, k) = sum over positions i of
+   * kind r and j of kind k of the attention probability i -> j (after every mask, head mask included).
+   */
+  attentionKindSums: 'attention_kind_sums',
 } as const;
 
 /** Added (times the mask value) to attention scores; exp() of it underflows to exactly 0 in float32. */
@@ -98,6 +107,14 @@ export function buildBertGraph(checkpoint: BertCheckpoint, variant: GraphVariant
     ? g.input(BERT_IO.attentionMaskTable, 'float32', [L, 'groups', 'groups'])
     : undefined;
   const headMask = instrumented ? g.input(BERT_IO.headMask, 'float32', [L, heads]) : undefined;
+  const kinds =
+    variant === 'attention-stats'
+      ? g.input(BERT_IO.tokenKinds, 'float32', ['batch', 'seq', 'kinds'])
+      : undefined;
+  // [batch, 1, seq, kinds] and its transpose, broadcast over heads.
+  const kindsColumns = kinds ? g.unsqueeze(kinds, [1]) : undefined;
+  const kindsRows = kindsColumns ? g.transpose(kindsColumns, [0, 1, 3, 2]) : undefined;
+  const kindSums: Tensor[] = [];
 
   // Embeddings: word + absolute position (0..seq-1) + token type, then LayerNorm.
   const words = g.gather(param(weights.wordEmbeddings, 'embeddings.word'), inputIds, 0);
@@ -149,6 +166,11 @@ export function buildBertGraph(checkpoint: BertCheckpoint, variant: GraphVariant
       } else {
         // Same product, applied to the smaller [batch, heads, seq, head_size] context (seq/head_size x fewer).
         context = g.mul(g.matMul(probs, v), headKeep);
+        if (kindsColumns && kindsRows) {
+          // kinds^T P kinds, then the head mask on the small [kinds, kinds] result.
+          const sums = g.matMul(kindsRows, g.matMul(probs, kindsColumns));
+          kindSums.push(g.mul(sums, headKeep));
+        }
       }
     } else {
       context = g.matMul(g.softmax(g.addT(scaled, paddingAdd), -1), v);
@@ -187,6 +209,13 @@ export function buildBertGraph(checkpoint: BertCheckpoint, variant: GraphVariant
       );
     g.output(stack(attentions), BERT_IO.attentions, 'float32', [L, 'batch', heads, 'seq', 'seq']);
     g.output(stack(hidden), BERT_IO.hiddenStates, 'float32', [L + 1, 'batch', 'seq', h]);
+  }
+  if (variant === 'attention-stats') {
+    const stacked = g.concat(
+      kindSums.map((t) => g.unsqueeze(t, [0])),
+      0,
+    );
+    g.output(stacked, BERT_IO.attentionKindSums, 'float32', [L, 'batch', heads, 'kinds', 'kinds']);
   }
   return g;
 }

@@ -17,3 +17,9 @@ export type {
   Scorer,
   TokenSelector,
 } from './types';
+export {
+  ATTENTION_KINDS,
+  attentionKindIndex,
+  type AttentionKind,
+  type AttentionSums,
+} from './attentionKinds';

@@ -7,8 +7,10 @@ import { BERT_IO, type GraphVariant } from '../bert/graph';
 import { openBertCheckpoint, type BertCheckpoint } from '../model/checkpoint';
 import { scoreFromLogits } from '../model/score';
 import { lengthSortedBatches, padBatch, preparePair, type PairLimits, type PreparedPair } from './batch';
+import { ATTENTION_KINDS, attentionKindIndex, type AttentionSums } from './attentionKinds';
 import { compileMasks } from './masks';
 import { createSessionOn } from '../device';
+import type { TokenKind } from '../text/types';
 import { cpuSessionOptions } from './sessionOptions';
 import type {
   InspectOptions,
@@ -92,6 +94,61 @@ export class Ranker implements Scorer {
       const labels = this.info.numLabels;
       batch.forEach((pairIndex, b) => {
         results[pairIndex] = scoreFromLogits(Array.from(logits.subarray(b * labels, (b + 1) * labels)));
+      });
+      done += batch.length;
+      options.onProgress?.(done, pairs.length);
+    }
+    return results;
+  }
+
+  /**
+   * Scores pairs (with tokens) and returns, per pair, the attention mass between token kinds for every layer
+   * and head, reduced inside the graph (the attention-stats variant): no [L, H, n, n] tensor leaves onnxruntime.
+   */
+  async attentionSums(pairs: readonly PairInput[], options: ScoreOptions = {}): Promise<AttentionSums[]> {
+    const prepared = pairs.map((p, i) => preparePair(p, this.limits(), i));
+    prepared.forEach((p, i) => {
+      if (!p.kinds)
+        throw new Error(`pair ${i}: attention statistics need pairs with tokens (an EncodedPair)`);
+    });
+    const batchSize = options.batchSize ?? this.options.batchSize ?? DEFAULT_BATCH_SIZE;
+    const session = await this.session('attention-stats');
+    const { numLayers: L, numHeads: H } = this.info;
+    const K = ATTENTION_KINDS.length;
+    const results: AttentionSums[] = new Array(pairs.length);
+    let done = 0;
+    for (const batch of lengthSortedBatches(
+      prepared.map((p) => p.inputIds.length),
+      batchSize,
+    )) {
+      options.signal?.throwIfAborted();
+      const members = batch.map((i) => prepared[i]);
+      const n = Math.max(...members.map((p) => p.inputIds.length));
+      const kinds = new Float32Array(members.length * n * K);
+      const counts = members.map((p, b) => {
+        const count = new Array<number>(K).fill(0);
+        (p.kinds as TokenKind[]).forEach((kind, i) => {
+          const k = attentionKindIndex(kind, p.tokenTypeIds[i]);
+          if (k < 0) return;
+          kinds[(b * n + i) * K + k] = 1;
+          count[k]++;
+        });
+        return count;
+      });
+      const feeds = this.feeds(members, options);
+      feeds[BERT_IO.tokenKinds] = new ort.Tensor('float32', kinds, [members.length, n, K]);
+      const out = await session.run(feeds, [BERT_IO.score, BERT_IO.attentionKindSums]);
+      const scores = out[BERT_IO.score].data as Float32Array;
+      const sums = out[BERT_IO.attentionKindSums].data as Float32Array;
+      const B = members.length;
+      batch.forEach((pairIndex, b) => {
+        // [L, batch, H, K, K] -> this pair's [L, H, K, K].
+        const own = new Float32Array(L * H * K * K);
+        for (let l = 0; l < L; l++) {
+          const from = (l * B + b) * H * K * K;
+          own.set(sums.subarray(from, from + H * K * K), l * H * K * K);
+        }
+        results[pairIndex] = { score: scores[b], kindCounts: counts[b], sums: own };
       });
       done += batch.length;
       options.onProgress?.(done, pairs.length);

@@ -1,5 +1,6 @@
 import type { CpuSessionSettings } from './sessionOptions';
 import type { EncodedToken, TokenKind } from '../text/types';
+import type { AttentionSums } from './attentionKinds';
 
 /**
  * One encoded query/passage pair. An EncodedPair from src/core/text fits; so do plain id arrays.
@@ -109,4 +110,6 @@ export interface ModelInfo {
 export interface Scorer {
   readonly info: ModelInfo;
   score(pairs: readonly PairInput[], options?: ScoreOptions): Promise<ScoreResult[]>;
+  /** Score and per-layer/head attention mass between token kinds, reduced where the attention is computed. */
+  attentionSums(pairs: readonly PairInput[], options?: ScoreOptions): Promise<AttentionSums[]>;
 }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { AttributionResult } from '../analysis/integratedGradients';
+import type { AttentionSums } from './attentionKinds';
 import type {
   AttributionPair,
   PackedAttribution,
@@ -95,6 +96,14 @@ export class RankerWorkerClient implements Scorer {
     await this.started();
     const request = { type: 'score' as const, pairs: pairs.map(plainPair), options: rest };
     return (await this.call(request, signal, onProgress)) as ScoreResult[];
+  }
+
+  async attentionSums(pairs: readonly PairInput[], options: ScoreOptions = {}): Promise<AttentionSums[]> {
+    const { signal, onProgress, ...rest } = options;
+    signal?.throwIfAborted();
+    await this.started();
+    const request = { type: 'attention-sums' as const, pairs: pairs.map(plainPair), options: rest };
+    return (await this.call(request, signal, onProgress)) as AttentionSums[];
   }
 
   async inspect(pair: PairInput, options: MaskOptions = {}): Promise<InspectResult> {

@@ -85,6 +85,24 @@ async function handle(request: WorkerRequest): Promise<void> {
       }
       return;
     }
+    case 'attention-sums': {
+      const controller = new AbortController();
+      cancellers.set(request.id, controller);
+      try {
+        const result = await loaded().attentionSums(request.pairs, {
+          ...request.options,
+          signal: controller.signal,
+          onProgress: (done, total) => reply({ id: request.id, type: 'progress', done, total }),
+        });
+        reply(
+          { id: request.id, type: 'result', result },
+          result.map((r) => r.sums.buffer as ArrayBuffer),
+        );
+      } finally {
+        cancellers.delete(request.id);
+      }
+      return;
+    }
     case 'inspect': {
       const result = await loaded().inspect(request.pair, request.options);
       reply({ id: request.id, type: 'result', result }, [

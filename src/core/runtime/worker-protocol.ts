@@ -1,5 +1,6 @@
 import type { AttributionResult, Baseline } from '../analysis/integratedGradients';
 import type { EncodedToken } from '../text/types';
+import type { AttentionSums } from './attentionKinds';
 import type { InspectResult, MaskOptions, ModelInfo, PairInput, RankerOptions, ScoreResult } from './types';
 
 /** What the worker's attribute request needs of the pair: ids, types, mask and the tokens with offsets. */
@@ -42,6 +43,12 @@ export type WorkerRequest =
       readonly options: MaskOptions & { readonly batchSize?: number };
     }
   | { readonly id: number; readonly type: 'inspect'; readonly pair: PairInput; readonly options: MaskOptions }
+  | {
+      readonly id: number;
+      readonly type: 'attention-sums';
+      readonly pairs: readonly PairInput[];
+      readonly options: MaskOptions & { readonly batchSize?: number };
+    }
   /** Layer-wise Integrated Gradients with a BertGradientModel the worker loads on first use. */
   | {
       readonly id: number;
@@ -55,7 +62,8 @@ export type WorkerRequest =
   /** Diagnostic: the worker exits abruptly, as a native crash would (tests use it to prove recovery). */
   | { readonly id: number; readonly type: 'crash' };
 
-export type WorkerResult = ModelInfo | ScoreResult[] | InspectResult | PackedAttribution | null;
+export type WorkerResult =
+  ModelInfo | ScoreResult[] | AttentionSums[] | InspectResult | PackedAttribution | null;
 
 export type WorkerResponse =
   | { readonly id: number; readonly type: 'result'; readonly result: WorkerResult }

@@ -146,7 +146,11 @@ describe('attribution analysis (Figure 2)', () => {
 
   it('refuses a model that cannot compute gradients', async () => {
     const analysis = createAnalysis('attribution', {});
-    const scorer = { info: model.info, score: model.score.bind(model) };
+    const scorer = {
+      info: model.info,
+      score: model.score.bind(model),
+      attentionSums: model.attentionSums.bind(model),
+    };
     await assert.rejects(
       analysis.map(
         { index: 0, items: pairSet.items.slice(0, 1) },

@@ -1,0 +1,173 @@
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { bertForward64 } from '../../reference/bert64';
+import {
+  tempDir,
+  writeRandomCheckpoint,
+  type CheckpointSpec,
+  type WrittenCheckpoint,
+} from '../../support/checkpoints';
+import { referenceConfig, referenceLookup } from '../../support/model-fixtures';
+import { writeTinyDataset, writeTinyVocab } from '../../support/tinyDataset';
+import { describeModel } from '../../../src/core/analysis/analysis';
+import type { AttentionResult } from '../../../src/core/analysis/attention';
+import { createAnalysisContext } from '../../../src/core/analysis/context';
+import { loadPairSet, type PairSet } from '../../../src/core/analysis/pairSet';
+import { createAnalysis } from '../../../src/core/analysis/registry';
+import { modelKey, runAnalysis } from '../../../src/core/analysis/runner';
+import { Ranker } from '../../../src/core/runtime/ranker';
+import type { Scorer } from '../../../src/core/runtime/types';
+import { RankerWorkerClient } from '../../../src/core/runtime/worker-client';
+import { encodePair, loadTokenizer } from '../../../src/core/text';
+
+const spec: CheckpointSpec = { layers: 3, heads: 2, hidden: 16, numLabels: 2, seed: 57 };
+let root: string;
+let modelDir: string;
+let written: WrittenCheckpoint;
+let ranker: Ranker;
+let pairSet: PairSet;
+
+before(async () => {
+  root = tempDir('attention');
+  modelDir = path.join(root, 'model');
+  written = writeRandomCheckpoint(modelDir, spec);
+  writeTinyVocab(modelDir);
+  const files = writeTinyDataset(path.join(root, 'data'), { queries: 9, candidates: 4, seed: 3 });
+  ranker = await Ranker.load(modelDir, { threads: 1, cacheDir: path.join(root, 'graphs') });
+  pairSet = await loadPairSet({ ...files, selection: 'relevant', minRelevance: 1 });
+});
+after(async () => {
+  await ranker.dispose();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+async function run(scorer: Scorer, dir: string): Promise<AttentionResult> {
+  const outcome = await runAnalysis(
+    createAnalysis('attention'),
+    pairSet,
+    createAnalysisContext(scorer, modelDir, 64),
+    {
+      dir: path.join(root, dir),
+      model: describeModel(ranker.info, 'tiny'),
+      modelKey: modelKey(ranker.info, 64),
+      chunkPairs: 4,
+    },
+  );
+  return outcome.result?.result as unknown as AttentionResult;
+}
+
+describe('attention distribution (Figure 1)', () => {
+  it("equals the statistics computed from a float64 BERT's full attention matrices", async () => {
+    const result = await run(ranker, 'in-process');
+    const tokenizer = loadTokenizer(modelDir);
+    // Written out from the full [L][H][n][n] reference attentions, by token role.
+    type Role = 'cls' | 'sepMiddle' | 'sepFinal' | 'query' | 'document' | 'period';
+    const expected = new Map<string, number[]>(); // statistic -> [l * H + h] sums over pairs
+    const chance = new Map<string, number>();
+    const count = new Map<string, number>();
+    const stats: Record<string, [Role[], Role[]]> = {
+      toCls: [['cls', 'sepMiddle', 'sepFinal', 'query', 'document', 'period'], ['cls']],
+      toSep: [
+        ['cls', 'sepMiddle', 'sepFinal', 'query', 'document', 'period'],
+        ['sepMiddle', 'sepFinal'],
+      ],
+      toSepMiddle: [['cls', 'sepMiddle', 'sepFinal', 'query', 'document', 'period'], ['sepMiddle']],
+      toPeriods: [['cls', 'sepMiddle', 'sepFinal', 'query', 'document', 'period'], ['period']],
+      queryToQuery: [['query'], ['query']],
+      queryToDocument: [['document', 'period'], ['query']],
+      documentToQuery: [['query'], ['document', 'period']],
+      documentToDocument: [
+        ['document', 'period'],
+        ['document', 'period'],
+      ],
+    };
+    let pairs = 0;
+    for (const item of pairSet.items) {
+      for (const c of item.candidates) {
+        const pair = encodePair(tokenizer, item.text, c.text, { maxLength: 64 });
+        const roles: Role[] = pair.tokens.map((t) =>
+          t.kind === 'sep'
+            ? t.segment === 0
+              ? 'sepMiddle'
+              : 'sepFinal'
+            : t.kind === 'doc'
+              ? 'document'
+              : (t.kind as Role),
+        );
+        const ref = bertForward64(
+          referenceConfig(spec),
+          referenceLookup(written),
+          Array.from(pair.inputIds),
+          Array.from(pair.tokenTypeIds),
+          Array.from(pair.attentionMask),
+        );
+        pairs++;
+        for (const [name, [rows, keys]] of Object.entries(stats)) {
+          const rowIdx = roles.flatMap((r, i) => (rows.includes(r) ? [i] : []));
+          const keyIdx = roles.flatMap((r, j) => (keys.includes(r) ? [j] : []));
+          if (rowIdx.length === 0) continue;
+          const sums = expected.get(name) ?? new Array<number>(spec.layers * spec.heads).fill(0);
+          for (let l = 0; l < spec.layers; l++) {
+            for (let h = 0; h < spec.heads; h++) {
+              let mass = 0;
+              for (const i of rowIdx) for (const j of keyIdx) mass += ref.attentions[l][h][i][j];
+              sums[l * spec.heads + h] += mass / rowIdx.length;
+            }
+          }
+          expected.set(name, sums);
+          chance.set(name, (chance.get(name) ?? 0) + keyIdx.length / roles.length);
+          count.set(name, (count.get(name) ?? 0) + 1);
+        }
+      }
+    }
+    assert.equal(result.pairs, pairs);
+    assert.ok(pairs >= 9);
+    for (const name of Object.keys(stats) as (keyof AttentionResult['statistics'])[]) {
+      const got = result.statistics[name];
+      const n = count.get(name) as number;
+      assert.equal(got.pairs, n, name);
+      for (let l = 0; l < spec.layers; l++) {
+        for (let h = 0; h < spec.heads; h++) {
+          const want = (expected.get(name) as number[])[l * spec.heads + h] / n;
+          assert.ok(
+            Math.abs(got.perHead[l][h] - want) < 1e-5,
+            `${name} ${l}.${h}: ${got.perHead[l][h]} vs ${want}`,
+          );
+        }
+      }
+      assert.ok(Math.abs(got.chance - (chance.get(name) as number) / n) < 1e-12, `${name} chance`);
+    }
+    // Every token's attention goes somewhere: the five key kinds share all of it.
+    const s = result.statistics;
+    for (let l = 0; l < spec.layers; l++) {
+      for (let h = 0; h < spec.heads; h++) {
+        const total =
+          s.toCls.perHead[l][h] +
+          s.toSep.perHead[l][h] +
+          s.toPeriods.perHead[l][h] +
+          s.toQuery.perHead[l][h] +
+          s.toDocument.perHead[l][h];
+        assert.ok(Math.abs(total - 1) < 1e-5, `layer ${l} head ${h}: ${total}`);
+      }
+    }
+    const chanceTotal =
+      s.toCls.chance + s.toSep.chance + s.toPeriods.chance + s.toQuery.chance + s.toDocument.chance;
+    assert.ok(Math.abs(chanceTotal - 1) < 1e-12);
+  });
+
+  it('gives the same bytes through the worker client', async () => {
+    const client = await RankerWorkerClient.load(modelDir, {
+      threads: 1,
+      cacheDir: path.join(root, 'graphs'),
+    });
+    try {
+      await run(client, 'worker');
+    } finally {
+      await client.dispose();
+    }
+    const read = (dir: string) => fs.readFileSync(path.join(root, dir, 'result.json'), 'utf8');
+    assert.equal(read('worker'), read('in-process'));
+  });
+});
