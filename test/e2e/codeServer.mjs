@@ -2,6 +2,8 @@
 //   node test/e2e/codeServer.mjs tests    run the integration suite inside the real extension host
 //   node test/e2e/codeServer.mjs palette  install the .vsix, run a command from the command palette, screenshot
 //   node test/e2e/codeServer.mjs serve    install the .vsix and keep code-server running on the sample workspace
+//   node test/e2e/codeServer.mjs check    as serve, then check the URL serves the workbench with RankLens active, exit
+//   node test/e2e/codeServer.mjs untrusted  Restricted Mode: a workspace's ranklens.model.path is not used
 // Env: CODE_SERVER, NODE24_BIN (from scripts/setup-code-server.sh), VSIX, WORKSPACE, SCREENSHOT_DIR, PORT,
 // COLOR_THEME.
 import { chromium } from 'playwright-core';
@@ -89,16 +91,12 @@ function timeout(ms, what) {
   );
 }
 
-async function startServer(extraArgs) {
+async function startServer(extraArgs, { args = serverArgs, folder = workspace } = {}) {
   const port = Number(process.env.PORT ?? (await freePort()));
-  const server = spawn(
-    CODE_SERVER,
-    [...serverArgs, ...extraArgs, '--bind-addr', `127.0.0.1:${port}`, workspace],
-    {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const server = spawn(CODE_SERVER, [...args, ...extraArgs, '--bind-addr', `127.0.0.1:${port}`, folder], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   server.stdout.on('data', (d) => (output += d));
   server.stderr.on('data', (d) => (output += d));
@@ -157,6 +155,21 @@ async function runCommandFromPalette(page, title) {
   await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 15_000 });
   await page.waitForTimeout(500);
   await page.keyboard.press('Enter');
+}
+
+/** Score Pair as a user would: the first query, then its first passage, from the quick picks. */
+async function scoreFirstPairFromPalette(page) {
+  await runCommandFromPalette(page, 'RankLens: Score Query/Passage Pair');
+  for (const step of ['query', 'passage']) {
+    await page.waitForSelector(`.quick-input-widget input[placeholder="Pick a ${step}"]`, {
+      timeout: 30_000,
+    });
+    await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 30_000 });
+    await page.waitForTimeout(300);
+    await page.keyboard.press('Enter');
+  }
+  await page.waitForSelector('text=/ scores -?\\d/', { timeout: 90_000 });
+  log('notification: the pair was scored');
 }
 
 async function tests() {
@@ -287,9 +300,115 @@ async function serve() {
   return 0;
 }
 
-const modes = { tests, palette, serve };
+/** `npm start -- --check`: what a user would see at the printed URL, checked in Chromium; then stop. */
+async function check() {
+  installVsix();
+  const { server, port, output } = await startServer([]);
+  const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`;
+  log(`code-server is listening: ${url}`);
+  const { browser, page } = await launchBrowser();
+  let ok = false;
+  try {
+    const response = await globalThis.fetch(url);
+    const html = await response.text();
+    if (response.status !== 200 || !html.includes('id="vscode-workbench-web-configuration"'))
+      throw new Error(`${url} answered HTTP ${response.status} without the VS Code workbench page`);
+    log('the URL serves the workbench page');
+    await page.goto(url);
+    await page.waitForSelector('.monaco-workbench .statusbar', { timeout: 90_000 });
+    log('workbench loaded in Chromium');
+    // Opening RankLens's activity-bar container activates the extension (onView:ranklens.dataset); its status-bar
+    // item exists only once activate() has run.
+    await page.click('.activitybar [aria-label^="RankLens"]', { timeout: 30_000 });
+    await page.waitForSelector('.statusbar-item:has-text("RankLens")', { timeout: 60_000 });
+    log('RankLens is active (its status-bar item is shown)');
+    await runCommandFromPalette(page, 'RankLens: Open Sample Dataset');
+    await page.waitForSelector('.monaco-list-row:has-text("Queries (")', { timeout: 60_000 });
+    log('RankLens: Open Sample Dataset filled the Dataset view');
+    await page.screenshot({ path: join(screenshotDir, 'start-check.png') });
+    ok = true;
+  } catch (error) {
+    console.error('npm start check failed:', error.message);
+    await page.screenshot({ path: join(screenshotDir, 'start-check-failure.png') }).catch(() => undefined);
+    console.error(output().slice(-4000));
+  } finally {
+    await browser.close();
+    server.kill('SIGTERM');
+  }
+  console.log(
+    ok
+      ? `npm start check passed: ${url} served VS Code with RankLens active (stopped again)`
+      : `npm start check FAILED for ${url}`,
+  );
+  return ok ? 0 : 1;
+}
+
+/**
+ * Workspace trust, as a user meets it: a fresh profile with trust on, a workspace whose .vscode/settings.json
+ * points ranklens.model.path at a folder that is not a checkpoint, opened with "No, I don't trust the authors".
+ * RankLens must run in Restricted Mode (limited support) and score with the bundled model, not the workspace's.
+ */
+async function untrusted() {
+  installVsix();
+  const trustUserData = join(scratch, 'user-trust');
+  mkdirSync(join(trustUserData, 'User'), { recursive: true });
+  writeFileSync(
+    join(trustUserData, 'User', 'settings.json'),
+    JSON.stringify({
+      'workbench.startupEditor': 'none',
+      'security.workspace.trust.enabled': true,
+      'security.workspace.trust.startupPrompt': 'always',
+      'extensions.autoUpdate': false,
+      'extensions.autoCheckUpdates': false,
+      'telemetry.telemetryLevel': 'off',
+      'update.mode': 'none',
+      'workbench.tips.enabled': false,
+      'chat.disableAIFeatures': true,
+    }),
+  );
+  const folder = join(scratch, 'untrusted-workspace');
+  cpSync(join(root, 'sample-workspace'), folder, { recursive: true });
+  const decoy = join(scratch, 'workspace-chosen-model');
+  mkdirSync(decoy, { recursive: true });
+  mkdirSync(join(folder, '.vscode'), { recursive: true });
+  writeFileSync(join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'ranklens.model.path': decoy }));
+  const args = serverArgs
+    .filter((a) => a !== '--disable-workspace-trust')
+    .map((a) => (a === userData ? trustUserData : a));
+  const { server, port, output } = await startServer([], { args, folder });
+  const { browser, page } = await launchBrowser();
+  let ok = false;
+  try {
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(folder)}`);
+    await page.waitForSelector('.monaco-workbench .statusbar', { timeout: 90_000 });
+    await page.getByRole('button', { name: /^No, I don.t trust the authors/ }).click({ timeout: 60_000 });
+    await page.waitForSelector('.statusbar-item:has-text("Restricted Mode")', { timeout: 30_000 });
+    log('the workspace is open in Restricted Mode');
+    await page.waitForSelector('.statusbar-item:has-text("RankLens")', { timeout: 60_000 });
+    log('RankLens is active in Restricted Mode');
+    await runCommandFromPalette(page, 'RankLens: Open Sample Dataset');
+    await page.waitForSelector('.monaco-list-row:has-text("Queries (")', { timeout: 60_000 });
+    await scoreFirstPairFromPalette(page);
+    // Had the workspace's setting been used, loading would have failed and the status bar would say "no model".
+    await page.waitForSelector('.statusbar-item:has-text("ranklens-mini")', { timeout: 10_000 });
+    log("the bundled model scored the pair; the workspace's ranklens.model.path was not used");
+    await page.screenshot({ path: join(screenshotDir, 'untrusted-workspace.png') });
+    ok = true;
+  } catch (error) {
+    console.error('e2e error:', error.message);
+    await page.screenshot({ path: join(screenshotDir, 'untrusted-failure.png') }).catch(() => undefined);
+    console.error(output().slice(-4000));
+  } finally {
+    await browser.close();
+    server.kill('SIGTERM');
+  }
+  console.log(ok ? '1 passed, 0 failed' : '0 passed, 1 failed');
+  return ok ? 0 : 1;
+}
+
+const modes = { tests, palette, serve, check, untrusted };
 if (!modes[mode]) {
-  console.error(`unknown mode ${mode}; use tests, palette or serve`);
+  console.error(`unknown mode ${mode}; use tests, palette, serve, check or untrusted`);
   process.exit(2);
 }
 modes[mode]().then(
