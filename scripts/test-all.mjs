@@ -1,5 +1,6 @@
 // `npm test`: static checks, unit tests (with core coverage), then the integration suite in a real VS Code
-// extension host. Ends with one "N passed, N failed" line that counts both suites.
+// extension host. Ends with one "N passed, N failed, N skipped" line that counts both suites: a skipped test is
+// counted and named, never folded into the passes.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,16 +25,25 @@ const unitStatus = run(process.execPath, ['scripts/run-unit-tests.mjs', '--cover
 });
 let unitPassed = 0;
 let unitFailed = unitStatus === 0 ? 0 : 1;
+let unitSkipped = 0;
+let skippedNames = [];
 if (existsSync(tapFile)) {
   const tap = readFileSync(tapFile, 'utf8');
   unitPassed = Number(/^# pass (\d+)/m.exec(tap)?.[1] ?? 0);
   unitFailed = Math.max(Number(/^# fail (\d+)/m.exec(tap)?.[1] ?? 0), unitStatus === 0 ? 0 : 1);
+  // Counted from the SKIP/TODO lines, not from '# skipped': node does not count a skipped describe() there.
+  skippedNames = [...tap.matchAll(/^\s*ok \d+ - (.*?) # (?:SKIP|TODO)\b ?(.*)$/gm)].map(
+    (m) => `${m[1]}${m[2] ? ` (${m[2]})` : ''}`,
+  );
+  unitSkipped = skippedNames.length;
 }
 
 let integrationPassed = 0;
 let integrationFailed = 0;
+let integrationSkipped = false;
 if (process.env.RANKLENS_SKIP_INTEGRATION === '1') {
   console.log('\nintegration tests skipped (RANKLENS_SKIP_INTEGRATION=1)');
+  integrationSkipped = true;
 } else {
   const result = spawnSync(process.execPath, ['scripts/run-integration-tests.mjs'], {
     cwd: root,
@@ -53,9 +63,11 @@ if (process.env.RANKLENS_SKIP_INTEGRATION === '1') {
 }
 
 console.log(
-  `\nunit: ${unitPassed} passed, ${unitFailed} failed; integration: ${integrationPassed} passed, ${integrationFailed} failed`,
+  `\nunit: ${unitPassed} passed, ${unitFailed} failed, ${unitSkipped} skipped; integration: ${integrationPassed} passed, ${integrationFailed} failed`,
 );
+if (integrationSkipped) skippedNames.push('the whole integration suite (RANKLENS_SKIP_INTEGRATION=1)');
+for (const name of skippedNames) console.log(`skipped: ${name}`);
 if (failedSteps.length) console.log(`failed steps: ${failedSteps.join(', ')}`);
 const failed = unitFailed + integrationFailed + failedSteps.length;
-console.log(`${unitPassed + integrationPassed} passed, ${failed} failed`);
+console.log(`${unitPassed + integrationPassed} passed, ${failed} failed, ${skippedNames.length} skipped`);
 process.exit(failed === 0 ? 0 : 1);

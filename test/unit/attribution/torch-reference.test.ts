@@ -7,12 +7,10 @@ import * as path from 'node:path';
 import { baselineIds, integrateLayer, type Baseline } from '../../../src/core/analysis/integratedGradients';
 import { BertGradientModel } from '../../../src/core/bert/attribution';
 import type { EncodedToken } from '../../../src/core/text/types';
+import { skipWithoutTorch, torchPython } from '../../support/torchPython';
 import { tempDir, writeRandomCheckpoint, type CheckpointSpec } from '../../support/checkpoints';
 import { syntheticPair } from '../../support/model-fixtures';
 
-const python = ['/usr/bin/python3', 'python3'].find(
-  (p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
-);
 const script = path.resolve(__dirname, 'torch_gradients.py');
 
 interface Case {
@@ -61,7 +59,7 @@ interface Ours {
 const ours: Ours[] = [];
 
 before(async () => {
-  if (!python) return;
+  if (skipWithoutTorch()) return;
   for (const c of CASES) {
     const dir = tempDir('torch-grad');
     dirs.push(dir);
@@ -98,39 +96,35 @@ before(async () => {
   }
 });
 
-describe(
-  'attribution against PyTorch autograd (float64)',
-  { skip: python ? false : 'python3 with torch not found' },
-  () => {
-    it('d score / d hidden at layer k, and the 33-point IG attributions', () => {
-      const run = spawnSync(python as string, [script], {
-        input: JSON.stringify(ours.map((o) => o.request)),
-        encoding: 'utf8',
-        maxBuffer: 1 << 26,
-      });
-      assert.equal(run.status, 0, run.stderr);
-      const reference = JSON.parse(run.stdout) as {
-        gradient: number[];
-        attributions: number[];
-        score: number;
-        baseline_score: number;
-      }[];
-      CASES.forEach((c, i) => {
-        const label = `layer ${c.layer} ${c.baseline} (${c.spec.numLabels} labels)`;
-        const ref = reference[i];
-        const scale = Math.max(...ref.gradient.map(Math.abs));
-        const worst = Math.max(...ref.gradient.map((g, j) => Math.abs(g - ours[i].gradient[j])));
-        // float32 against float64: measured ~4e-7 of the largest component; the bound is 1e-4.
-        assert.ok(scale > 1e-3 && worst <= 1e-4 * scale, `${label}: gradient error ${worst}, scale ${scale}`);
-        assert.ok(Math.abs(ref.score - ours[i].scoreInput) < 1e-4, `${label}: F(x)`);
-        assert.ok(Math.abs(ref.baseline_score - ours[i].scoreBaseline) < 1e-4, `${label}: F(x')`);
-        const attrScale = Math.max(...ref.attributions.map(Math.abs));
-        const attrWorst = Math.max(...ref.attributions.map((a, j) => Math.abs(a - ours[i].attributions[j])));
-        assert.ok(
-          attrWorst <= 1e-4 * attrScale + 1e-6,
-          `${label}: attribution error ${attrWorst}, scale ${attrScale}`,
-        );
-      });
+describe('attribution against PyTorch autograd (float64)', { skip: skipWithoutTorch() }, () => {
+  it('d score / d hidden at layer k, and the 33-point IG attributions', () => {
+    const run = spawnSync(torchPython(), [script], {
+      input: JSON.stringify(ours.map((o) => o.request)),
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
     });
-  },
-);
+    assert.equal(run.status, 0, run.stderr);
+    const reference = JSON.parse(run.stdout) as {
+      gradient: number[];
+      attributions: number[];
+      score: number;
+      baseline_score: number;
+    }[];
+    CASES.forEach((c, i) => {
+      const label = `layer ${c.layer} ${c.baseline} (${c.spec.numLabels} labels)`;
+      const ref = reference[i];
+      const scale = Math.max(...ref.gradient.map(Math.abs));
+      const worst = Math.max(...ref.gradient.map((g, j) => Math.abs(g - ours[i].gradient[j])));
+      // float32 against float64: measured ~4e-7 of the largest component; the bound is 1e-4.
+      assert.ok(scale > 1e-3 && worst <= 1e-4 * scale, `${label}: gradient error ${worst}, scale ${scale}`);
+      assert.ok(Math.abs(ref.score - ours[i].scoreInput) < 1e-4, `${label}: F(x)`);
+      assert.ok(Math.abs(ref.baseline_score - ours[i].scoreBaseline) < 1e-4, `${label}: F(x')`);
+      const attrScale = Math.max(...ref.attributions.map(Math.abs));
+      const attrWorst = Math.max(...ref.attributions.map((a, j) => Math.abs(a - ours[i].attributions[j])));
+      assert.ok(
+        attrWorst <= 1e-4 * attrScale + 1e-6,
+        `${label}: attribution error ${attrWorst}, scale ${attrScale}`,
+      );
+    });
+  });
+});

@@ -4,14 +4,11 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { skipWithoutTorch, torchPython } from '../../support/torchPython';
 import { tempDir, writeRandomCheckpoint, type CheckpointSpec } from '../../support/checkpoints';
 import { maxAbsDiff, syntheticPair } from '../../support/model-fixtures';
 import { Ranker } from '../../../src/core/runtime/ranker';
 
-// Debian's python3-torch lives under /usr/bin/python3, which a pyenv shim may hide.
-const python = ['/usr/bin/python3', 'python3'].find(
-  (p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
-);
 const script = path.resolve(__dirname, '..', '..', 'reference', 'torch_bert.py');
 
 const SHAPES: CheckpointSpec[] = [
@@ -33,7 +30,8 @@ const dirs: string[] = [];
 let expected: number[][][] = [];
 
 before(() => {
-  if (!python) return;
+  if (skipWithoutTorch()) return;
+  const python = torchPython();
   const n = Math.max(...pairs.map((p) => p.inputIds.length));
   const pad = (a: number[]) => [...a, ...new Array(n - a.length).fill(0)];
   const requests = SHAPES.map((spec) => {
@@ -53,23 +51,19 @@ before(() => {
 });
 after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
-describe(
-  'ONNX BERT agrees with PyTorch (padded batch)',
-  { skip: python ? false : 'no python3 with torch' },
-  () => {
-    SHAPES.forEach((spec, k) => {
-      it(`L${spec.layers} H${spec.heads} d${spec.hidden} ${spec.dtype} labels${spec.numLabels}`, async () => {
-        const ranker = await Ranker.load(dirs[k], { threads: 1 });
-        try {
-          const scored = await ranker.score(pairs, { batchSize: 3 });
-          scored.forEach((s, i) =>
-            assert.ok(maxAbsDiff(s.logits, expected[k][i]) <= 1e-4, `${s.logits} vs ${expected[k][i]}`),
-          );
-          assert.notEqual(scored[0].score, scored[1].score);
-        } finally {
-          await ranker.dispose();
-        }
-      });
+describe('ONNX BERT agrees with PyTorch (padded batch)', { skip: skipWithoutTorch() }, () => {
+  SHAPES.forEach((spec, k) => {
+    it(`L${spec.layers} H${spec.heads} d${spec.hidden} ${spec.dtype} labels${spec.numLabels}`, async () => {
+      const ranker = await Ranker.load(dirs[k], { threads: 1 });
+      try {
+        const scored = await ranker.score(pairs, { batchSize: 3 });
+        scored.forEach((s, i) =>
+          assert.ok(maxAbsDiff(s.logits, expected[k][i]) <= 1e-4, `${s.logits} vs ${expected[k][i]}`),
+        );
+        assert.notEqual(scored[0].score, scored[1].score);
+      } finally {
+        await ranker.dispose();
+      }
     });
-  },
-);
+  });
+});
