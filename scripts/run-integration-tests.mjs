@@ -55,4 +55,9 @@ const paletteRun =
   packaged.status === 0
     ? spawnSync(process.execPath, [driver, 'palette'], { cwd: root, env, stdio: 'inherit' })
     : packaged;
-process.exit(suiteRun.status === 0 && paletteRun.status === 0 ? 0 : 1);
+// The same .vsix in an untrusted workspace (Restricted Mode), with workspace trust on in a fresh profile.
+const untrustedRun =
+  packaged.status === 0
+    ? spawnSync(process.execPath, [driver, 'untrusted'], { cwd: root, env, stdio: 'inherit' })
+    : packaged;
+process.exit([suiteRun, paletteRun, untrustedRun].every((r) => r.status === 0) ? 0 : 1);
