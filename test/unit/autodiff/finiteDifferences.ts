@@ -2,6 +2,7 @@
 import * as ort from 'onnxruntime-node';
 import { grad } from '../../../src/core/graph/autodiff';
 import { GraphBuilder, type Tensor } from '../../../src/core/graph/builder';
+import { ShapeTracker } from '../../../src/core/graph/shapes';
 import type { Dim } from '../../../src/core/graph/onnx';
 import { rng } from '../../support/checkpoints';
 
@@ -45,7 +46,11 @@ function buildGraph(c: VjpCase, seedDims?: readonly number[]) {
     xs[name] = g.input(name, dtype, spec.declared ?? spec.dims);
   }
   const y = c.build(g, xs);
-  g.output(y, 'y', 'float32', seedDims ?? []);
+  // The output is declared as the builder's static shape inference sees it (unknown dims named), not as a
+  // scalar: onnxruntime checks the declaration against its own inference and warned once per case.
+  const inferred = new ShapeTracker(g).get(y.name);
+  if (!inferred) throw new Error('no static shape for the case output');
+  g.output(y, 'y', 'float32', seedDims ?? inferred.map((d, i) => d ?? `y${i}`));
   const wrt = c.wrt ?? Object.keys(c.inputs).filter((n) => !c.inputs[n].int64 && !c.inputs[n].bool);
   if (seedDims) {
     const seed = g.input('seed', 'float32', seedDims);
