@@ -24,6 +24,8 @@ import { PASSAGE_SCHEME, PassageDocuments } from './passageDocuments';
 /** What activate() returns: the integration tests drive the extension through it as well as through commands. */
 export interface RankLensApi {
   readonly dataset: () => Dataset | undefined;
+  /** The Dataset view's provider: the tests read the items the user sees. */
+  readonly datasetTree: DatasetTreeProvider;
   readonly openDataset: (args?: OpenDatasetArgs) => Promise<Dataset | undefined>;
   readonly evaluateRun: (args?: EvaluateRunArgs) => Promise<EvaluateRunOutcome | undefined>;
   readonly sampleFolder: string;
@@ -116,6 +118,7 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
 
   return {
     dataset: () => controller.dataset,
+    datasetTree: tree,
     openDataset,
     evaluateRun,
     sampleFolder,

@@ -4,6 +4,8 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { GraphBuilder } from '../../src/core/graph/builder';
+import { Ranker, loadPairEncoder } from '../../src/core/runtime';
 import type { RankLensApi } from '../../src/extension/extension';
 import { runTests, withTimeout, type IntegrationTest } from './harness';
 import { webviewTests } from './webviewTests';
@@ -37,6 +39,38 @@ function dl19Folder(): string {
   return folder;
 }
 
+/** The Dataset view's items, as the user sees them, for the DL19 folder of dl19Folder(). */
+async function assertDatasetViewShows(rl: RankLensApi, folder: string): Promise<void> {
+  const tree = rl.datasetTree;
+  const label = (item: vscode.TreeItem) => (typeof item.label === 'string' ? item.label : item.label?.label);
+  const roots = await tree.getChildren();
+  const rootLabels = roots.map((n) => label(tree.getTreeItem(n)));
+  const queriesRoot = roots[rootLabels.findIndex((l) => /^Queries \(/.test(l ?? ''))];
+  assert.ok(queriesRoot, `no Queries item among ${rootLabels.join(', ')}`);
+  assert.equal(label(tree.getTreeItem(queriesRoot)), 'Queries (43)');
+  const queries = await tree.getChildren(queriesRoot);
+  assert.equal(queries.length, 43);
+  const queryItems = queries.map((n) => tree.getTreeItem(n));
+  const known = queries[queryItems.findIndex((item) => label(item) === '1037798')];
+  assert.ok(known, 'query 1037798 is listed');
+  assert.equal(tree.getTreeItem(known).description, 'who is robert gray');
+  // Its judged passages: every qrels line of the query, text from the collection.
+  const qrels = readFileSync(path.join(folder, 'qrels.dl19.txt'), 'utf8')
+    .split('\n')
+    .filter((line) => line.split(/\s+/)[0] === '1037798');
+  const [judgedNode] = await tree.getChildren(known);
+  assert.equal(label(tree.getTreeItem(judgedNode)), `Judged (${qrels.length})`);
+  const judged = await tree.getChildren(judgedNode);
+  assert.equal(judged.length, qrels.length);
+  const first = tree.getTreeItem(judged[0]);
+  const pid = /^(\d+)/.exec(label(first) ?? '')?.[1];
+  assert.ok(pid, `a pid in ${label(first)}`);
+  const line = readFileSync(path.join(folder, 'collection.tsv'), 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${pid}\t`));
+  assert.equal(first.description, line?.slice(pid.length + 1));
+}
+
 const tests: IntegrationTest[] = [
   {
     name: 'the extension activates and contributes its commands',
@@ -63,8 +97,21 @@ const tests: IntegrationTest[] = [
       ) as typeof import('onnxruntime-node');
       const backends = ort.listSupportedBackends().map((b) => b.name);
       assert.ok(backends.includes('cpu'), `backends: ${backends.join(', ')}`);
-      const tensor = new ort.Tensor('float32', Float32Array.from([1, 2, 3]), [3]);
-      assert.deepEqual(tensor.dims, [3]);
+      // A real session on a graph of our own builder: [1, 2, 3] · w, then softmax, worked out by hand.
+      const g = new GraphBuilder('smoke');
+      const x = g.input('x', 'float32', [1, 3]);
+      const w = g.constFloat([1, 0, 0, 1, 1, 1], [3, 2], 'w');
+      g.output(g.softmax(g.matMul(x, w), -1), 'p', 'float32', [1, 2]);
+      const session = await ort.InferenceSession.create(g.encode('integration').toBytes());
+      try {
+        const out = await session.run({ x: new ort.Tensor('float32', Float32Array.from([1, 2, 3]), [1, 3]) });
+        const p = Array.from(out.p.data as Float32Array);
+        // logits [1 + 3, 2 + 3] = [4, 5]: softmax [1 / (1 + e), e / (1 + e)]
+        assert.ok(Math.abs(p[0] - 1 / (1 + Math.E)) < 1e-6, `p = ${p.join(', ')}`);
+        assert.ok(Math.abs(p[1] - Math.E / (1 + Math.E)) < 1e-6, `p = ${p.join(', ')}`);
+      } finally {
+        await session.release();
+      }
     },
   },
   {
@@ -87,6 +134,7 @@ const tests: IntegrationTest[] = [
       const again = await rl.openDataset({ folder });
       assert.equal(again?.collection?.fromCache, true, 'second open should use the persisted index');
       await vscode.commands.executeCommand('ranklens.dataset.focus');
+      await assertDatasetViewShows(rl, folder);
     },
   },
   {
@@ -194,21 +242,39 @@ const tests: IntegrationTest[] = [
             'The Manhattan Project was the research effort of World War II that produced the first nuclear weapons.',
         },
       );
-      assert.ok(scored && Number.isFinite(scored.score), JSON.stringify(scored));
+      assert.ok(scored, 'no score returned');
       await rl.openDataset({ folder: rl.sampleFolder });
       const dataset = rl.dataset();
       const [qid, grades] = [...(dataset?.qrels[0]?.judgements ?? new Map<string, Map<string, number>>())][0];
       const pid = [...grades.keys()].find((p) => dataset?.collection?.has(p));
       assert.ok(pid, 'a judged pid with text in the sample collection');
       const byIds = await rl.scorePair({ qid, pid });
-      assert.ok(byIds && Number.isFinite(byIds.score));
+      assert.ok(byIds, 'no score returned for a dataset pair');
       assert.equal(byIds.qid, qid);
+      assert.equal(byIds.passage, (await dataset?.collection?.get(pid))?.text);
+      // The extension's worker must give what the core Ranker gives in this process for the same text.
+      const reference = await Ranker.load(dir, { threads: 1 });
+      try {
+        const encode = loadPairEncoder(dir);
+        for (const outcome of [scored, byIds]) {
+          const [expected] = await reference.score([encode(outcome.query, outcome.passage)]);
+          const close = (a: number, b: number) => Math.abs(a - b) <= 1e-5;
+          assert.ok(close(outcome.score, expected.score), `score ${outcome.score} vs ${expected.score}`);
+          assert.equal(outcome.logits.length, expected.logits.length);
+          outcome.logits.forEach((l, i) => assert.ok(close(l, expected.logits[i]), `logit ${i}: ${l}`));
+        }
+      } finally {
+        await reference.dispose();
+      }
       // A folder that is not a checkpoint is refused with a message, and the loaded model stays.
       const empty = mkdtempSync(path.join(tmpdir(), 'ranklens-not-a-model-'));
       assert.equal(await rl.selectModel(empty), undefined);
       assert.equal((await rl.model()).dir, dir);
-      const again = await rl.scorePair({ query: 'a', passage: 'b' });
-      assert.ok(again && Number.isFinite(again.score));
+      const again = await rl.scorePair({ query: scored.query, passage: scored.passage });
+      assert.ok(
+        again && Math.abs(again.score - scored.score) <= 1e-6,
+        `the model that stayed scores as before: ${again?.score} vs ${scored.score}`,
+      );
     },
   },
   {
