@@ -20,6 +20,7 @@ import { DatasetController } from './datasetController';
 import { DatasetTreeProvider } from './datasetTree';
 import { reportError, revealLine } from './errors';
 import { PASSAGE_SCHEME, PassageDocuments } from './passageDocuments';
+import { logRestrictedMode } from './workspaceTrust';
 
 /** What activate() returns: the integration tests drive the extension through it as well as through commands. */
 export interface RankLensApi {
@@ -56,7 +57,9 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
     log,
   );
   context.subscriptions.push(models);
+  logRestrictedMode(log);
   context.subscriptions.push(
+    // Granting trust makes the workspace's restricted settings visible: VS Code reports them as changed here.
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('ranklens.model'))
         void guarded(() => models.select(models.configuredDir()))();
