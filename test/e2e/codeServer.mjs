@@ -149,11 +149,25 @@ function installVsix() {
 }
 
 async function runCommandFromPalette(page, title) {
-  await page.keyboard.press('F1');
-  await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 15_000 });
-  await page.keyboard.type(title);
-  await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 15_000 });
-  await page.waitForTimeout(500);
+  const input = '.quick-input-widget input';
+  const row = `.quick-input-list .monaco-list-row.focused:has-text(${JSON.stringify(title.replace(/^[^:]*: /, ''))})`;
+  // The palette lists the commands known when it opens: on a loaded machine the extension's may not be
+  // registered yet, and Enter then ran whatever matched best (seen: "Developer: Open Log..."). So the focused
+  // row must be the command itself, else the palette is closed and opened again.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    await page.waitForSelector(input, { state: 'visible', timeout: 15_000 });
+    await page.fill(input, `>${title}`); // fill, not type: keystrokes typed while the palette opened were lost
+    try {
+      await page.waitForSelector(row, { timeout: 10_000 });
+      break;
+    } catch (error) {
+      if (attempt === 6) throw error;
+      log(`"${title}" is not in the palette yet; opening it again`);
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(2000);
+    }
+  }
   await page.keyboard.press('Enter');
 }
 
