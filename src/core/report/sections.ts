@@ -1,0 +1,588 @@
+// The report's content — one section per analysis with its charts (echarts options), tables, text and CSV —
+// built from result files. Pure data and functions (no DOM, no node): the offline HTML report and the
+// extension's report panel both draw exactly these sections.
+import type { ModelDescription } from '../analysis/analysis';
+import type { HeadImportanceResult } from '../analysis/headImportance';
+import type { AttributionAnalysisResult, LayerShares } from '../analysis/layerAttribution';
+import type { PeriodMaskResult } from '../analysis/periodMask';
+import type { ProbingResult } from '../analysis/probing';
+import type { RerankResult } from '../analysis/rerank';
+import type { ResultFile } from '../analysis/runner';
+import { ATTRIBUTION_GROUPS, ATTRIBUTION_GROUP_LABELS, PROBE_GROUP_LABELS } from '../analysis/tokenGroups';
+import {
+  PAPER_ATTENTION,
+  PAPER_ATTRIBUTION,
+  PAPER_INTERACTION_MASK,
+  PAPER_PERIOD_MASK,
+  PAPER_PROBING,
+  type Curve,
+} from './zhan2020';
+
+/** Colours a chart is drawn with (the panel reads them from the VS Code theme, the HTML file fixes them). */
+export interface ReportPalette {
+  readonly text: string;
+  readonly muted: string;
+  readonly grid: string;
+  readonly series: readonly string[];
+}
+
+export type ChartOption = Record<string, unknown>;
+
+export interface ChartSpec {
+  readonly id: string;
+  readonly title: string;
+  readonly option: ChartOption;
+  readonly height: number;
+}
+
+export interface TableSpec {
+  readonly caption: string;
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly (string | number)[])[];
+}
+
+export interface ReportSection {
+  readonly id: string;
+  readonly title: string;
+  /** What the section shows and how to read it. */
+  readonly description: string;
+  readonly notes: readonly string[];
+  readonly charts: readonly ChartSpec[];
+  readonly tables: readonly TableSpec[];
+  /** The section's numbers as CSV (header row first). */
+  readonly csv: string;
+}
+
+/** What a report is made of: result files by analysis name, and how long each took. */
+export interface ReportInput {
+  readonly title: string;
+  readonly model: ModelDescription;
+  readonly results: Readonly<Record<string, ResultFile>>;
+  readonly timings: readonly {
+    readonly analysis: string;
+    readonly seconds: number;
+    readonly pairs: number;
+  }[];
+  /** Free lines about data and settings (the CLI's command line, the sample sizes). */
+  readonly settings: readonly string[];
+}
+
+const digits = (v: number, n = 3) => (Number.isFinite(v) ? Number(v.toFixed(n)) : NaN);
+
+function csvOf(columns: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+  const cell = (v: string | number) => {
+    const s = String(v);
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return [columns, ...rows].map((r) => r.map(cell).join(',')).join('\n') + '\n';
+}
+
+/** Plain-text tooltips (webview CSP refuses the default formatter's styled colour markers). */
+function axisTooltip(xName: string): Record<string, unknown> {
+  return {
+    trigger: 'axis',
+    formatter: (items: { seriesName: string; value: unknown; axisValue: unknown }[]) => {
+      const list = Array.isArray(items) ? items : [items];
+      const lines = list
+        .filter((i) => Array.isArray(i.value) && typeof i.value[1] === 'number')
+        .map((i) => `${i.seriesName}: ${(i.value as number[])[1].toFixed(3)}`);
+      return [`${xName} ${String(list[0]?.axisValue ?? '')}`, ...lines].join('<br/>');
+    },
+  };
+}
+
+function baseOption(
+  palette: ReportPalette,
+  xName: string,
+  yName: string,
+  legend: readonly string[],
+): ChartOption {
+  const axis = {
+    nameTextStyle: { color: palette.muted },
+    axisLabel: { color: palette.muted },
+    axisLine: { lineStyle: { color: palette.grid } },
+    splitLine: { lineStyle: { color: palette.grid, opacity: 0.4 } },
+  };
+  return {
+    animation: false,
+    color: [...palette.series],
+    textStyle: { color: palette.text },
+    grid: { left: 56, right: 16, top: 40, bottom: 44 },
+    legend: { data: [...legend], top: 0, textStyle: { color: palette.text }, type: 'scroll' },
+    tooltip: axisTooltip(xName),
+    xAxis: { type: 'value', name: xName, nameLocation: 'middle', nameGap: 26, minInterval: 1, ...axis },
+    yAxis: { type: 'value', name: yName, nameLocation: 'middle', nameGap: 40, scale: true, ...axis },
+  };
+}
+
+function line(name: string, points: readonly (readonly [number, number])[], color: string, dashed = false) {
+  return {
+    name,
+    type: 'line',
+    data: points.map((p) => [...p]),
+    showSymbol: !dashed,
+    symbolSize: 5,
+    lineStyle: { color, type: dashed ? 'dashed' : 'solid', width: dashed ? 1.5 : 2 },
+    itemStyle: { color },
+  };
+}
+
+function curvePoints(curve: Curve | undefined): [number, number][] {
+  return curve
+    ? Object.entries(curve)
+        .map(([k, v]): [number, number] => [Number(k), v])
+        .sort((a, b) => a[0] - b[0])
+    : [];
+}
+
+// ---------------------------------------------------------------- Figure 1: attention
+
+interface AttentionStatisticResult {
+  readonly description: string;
+  readonly perHead: readonly (readonly number[])[];
+  readonly meanOverHeads: readonly number[];
+  readonly chance: number;
+  readonly pairs: number;
+}
+interface AttentionResultLike {
+  readonly pairs: number;
+  readonly numLayers: number;
+  readonly numHeads: number;
+  readonly convention?: string;
+  readonly statistics: Readonly<Record<string, AttentionStatisticResult>>;
+}
+
+const ATTENTION_CHARTS: readonly { key: string; label: string }[] = [
+  { key: 'toCls', label: 'to [CLS]' },
+  { key: 'toSep', label: 'to [SEP] (both)' },
+  { key: 'toPeriods', label: 'to periods' },
+  { key: 'queryToQuery', label: 'query → query' },
+  { key: 'queryToDocument', label: 'query → doc' },
+  { key: 'documentToQuery', label: 'doc → query' },
+  { key: 'documentToDocument', label: 'doc → doc' },
+];
+
+function attentionSection(file: ResultFile, palette: ReportPalette): ReportSection {
+  const r = file.result as unknown as AttentionResultLike;
+  const [headColor, meanColor, chanceColor, paperColor] = palette.series;
+  const charts: ChartSpec[] = [];
+  const rows: (string | number)[][] = [];
+  for (const { key, label } of ATTENTION_CHARTS) {
+    const s = r.statistics[key];
+    if (!s) continue;
+    const perHead = s.perHead.flatMap((heads, l) => heads.map((v): [number, number] => [l + 1, v]));
+    const mean = s.meanOverHeads.map((v, l): [number, number] => [l + 1, v]);
+    const L = s.meanOverHeads.length;
+    const paper = curvePoints(PAPER_ATTENTION[key]);
+    const option = baseOption(palette, 'layer', 'attention share', [
+      'heads',
+      'mean over heads',
+      'uniform',
+      'paper (BERT-base)',
+    ]);
+    option.series = [
+      {
+        name: 'heads',
+        type: 'scatter',
+        data: perHead,
+        symbolSize: 6,
+        itemStyle: { color: headColor, opacity: 0.6 },
+      },
+      line('mean over heads', mean, meanColor),
+      line(
+        'uniform',
+        [
+          [1, s.chance],
+          [Math.max(L, 1), s.chance],
+        ],
+        chanceColor,
+        true,
+      ),
+      line('paper (BERT-base)', paper, paperColor, true),
+    ];
+    charts.push({ id: `attention-${key}`, title: `${label}: ${s.description}`, option, height: 260 });
+    s.perHead.forEach((heads, l) =>
+      heads.forEach((v, h) => rows.push([key, l + 1, h, digits(v, 4), digits(s.chance, 4)])),
+    );
+  }
+  const columns = ['statistic', 'layer', 'head', 'share', 'uniform'];
+  return {
+    id: 'attention',
+    title: 'Figure 1 — where attention goes',
+    description:
+      `Mean attention share per head (dots) and its mean over heads (line) by layer, over ${r.pairs} relevant pairs; ` +
+      'the dashed "uniform" line is what attention spread evenly over the real tokens would give (chance), the ' +
+      'dashed paper line Zhan et al.\'s monoBERT (12 layers; their layers counted from 1). "A → B" is the paper\'s ' +
+      "convention: the attention that weights A's representation for B's context (B's tokens attending to A).",
+    notes: r.convention ? [r.convention] : [],
+    charts,
+    tables: [],
+    csv: csvOf(columns, rows),
+  };
+}
+
+// ---------------------------------------------------------------- Figure 2: attribution
+
+function attributionSection(file: ResultFile, palette: ReportPalette): ReportSection {
+  const r = file.result as unknown as AttributionAnalysisResult;
+  const charts: ChartSpec[] = [];
+  const tables: TableSpec[] = [];
+  const rows: (string | number)[][] = [];
+  for (const b of r.baselines) {
+    const legend = ATTRIBUTION_GROUPS.flatMap((g) => [
+      ATTRIBUTION_GROUP_LABELS[g],
+      `${ATTRIBUTION_GROUP_LABELS[g]} (paper)`,
+    ]);
+    const option = baseOption(palette, 'layer', 'share of F(x) − F(x′)', legend);
+    option.series = ATTRIBUTION_GROUPS.flatMap((g, i) => {
+      const color = palette.series[i % palette.series.length];
+      return [
+        line(
+          ATTRIBUTION_GROUP_LABELS[g],
+          b.layers.map((l): [number, number] => [l.layer, l.share[g]]),
+          color,
+        ),
+        line(
+          `${ATTRIBUTION_GROUP_LABELS[g]} (paper)`,
+          curvePoints(PAPER_ATTRIBUTION[b.baseline][g]),
+          color,
+          true,
+        ),
+      ];
+    });
+    charts.push({
+      id: `attribution-${b.baseline}`,
+      title:
+        b.baseline === 'empty-query'
+          ? 'Empty-query baseline (IG w.r.t. the query)'
+          : 'Empty-document baseline (IG w.r.t. the document)',
+      option,
+      height: 300,
+    });
+    tables.push({
+      caption: `${b.baseline}: completeness error |Σa − (F(x) − F(x′))| / |F(x) − F(x′)| per layer`,
+      columns: ['layer', 'pairs', 'mean F(x)−F(x′)', 'median', 'p95', 'max', 'unconverged', 'mean points'],
+      rows: b.layers.map((l: LayerShares) => [
+        l.layer,
+        l.pairs,
+        digits(l.meanDelta, 4),
+        l.completeness.median.toExponential(1),
+        l.completeness.p95.toExponential(1),
+        l.completeness.max.toExponential(1),
+        l.completeness.unconverged,
+        digits(l.completeness.meanPoints, 1),
+      ]),
+    });
+    for (const l of b.layers)
+      for (const g of ATTRIBUTION_GROUPS)
+        rows.push([
+          b.baseline,
+          l.layer,
+          g,
+          digits(l.share[g], 4),
+          digits(l.meanAttribution[g], 4),
+          digits(l.absoluteShare[g], 4),
+        ]);
+  }
+  const selection = r.settings.selection;
+  return {
+    id: 'attribution',
+    title: 'Figure 2 — layer-wise Integrated Gradients',
+    description:
+      `Share of the attribution on [CLS], [SEP], query, document and its periods at each layer, over ${r.attributedPairs} ` +
+      `of ${r.relevantPairs} relevant pairs (${r.queries} queries) that the model itself ranks as relevant ` +
+      `(${selection.kind === 'rank' ? `in its top ${selection.topK}` : `P > ${selection.threshold}`}). ` +
+      'Share = mean signed attribution of the group / mean (F(x) − F(x′)); periods are part of the document. The dashed ' +
+      "lines are Zhan et al.'s mean attributions (P(relevant) units with F(x) − F(x′) ≈ 1, so the same scale). " +
+      'With the empty-document baseline, a rising query share means document information is being aggregated into the query tokens.',
+    notes: [
+      'Layer L (after the last layer) is shown too; there only [CLS] reaches the classifier, so its share is 1 by construction (the paper stops at L − 1).',
+    ],
+    charts,
+    tables,
+    csv: csvOf(['baseline', 'layer', 'group', 'share', 'mean attribution', 'absolute share'], rows),
+  };
+}
+
+// ---------------------------------------------------------------- Figure 3: probing
+
+function probingSection(file: ResultFile, palette: ReportPalette): ReportSection {
+  const r = file.result as unknown as ProbingResult;
+  const legend = r.groups
+    .flatMap((g) => [PROBE_GROUP_LABELS[g.group], `${PROBE_GROUP_LABELS[g.group]} (paper)`])
+    .concat(['chance']);
+  const option = baseOption(palette, 'layer (0 = embeddings)', 'MRR@10', legend);
+  option.series = [
+    ...r.groups.flatMap((g, i) => {
+      const color = palette.series[i % palette.series.length];
+      return [
+        line(
+          PROBE_GROUP_LABELS[g.group],
+          g.mrr.map((v, l): [number, number] => [l, v]),
+          color,
+        ),
+        line(`${PROBE_GROUP_LABELS[g.group]} (paper)`, curvePoints(PAPER_PROBING[g.group]), color, true),
+      ];
+    }),
+    line(
+      'chance',
+      [
+        [0, r.chanceMrr],
+        [r.layers, r.chanceMrr],
+      ],
+      palette.muted,
+      true,
+    ),
+  ];
+  const columns = [
+    'group',
+    ...Array.from({ length: r.layers + 1 }, (_, l) => `layer ${l}`),
+    'empty (train)',
+    'empty (held-out)',
+  ];
+  const rows = r.groups.map((g) => [
+    PROBE_GROUP_LABELS[g.group],
+    ...g.mrr.map((v) => digits(v)),
+    g.emptyTrain,
+    g.emptyEval,
+  ]);
+  const s = r.settings;
+  return {
+    id: 'probing',
+    title: 'Figure 3 — probing classifiers per layer and token group',
+    description:
+      `MRR@10 of MLP probes on frozen hidden states, re-ranking the candidates of ${r.evalQueries} held-out queries ` +
+      `(${r.evalPairs} pairs); trained on ${r.trainPairs} pairs of ${r.trainQueries} other queries (${r.trainPositives} relevant). ` +
+      `Chance (a random order of each candidate list) is ${r.chanceMrr.toFixed(3)}. Dashed: Zhan et al. (dev.small, 1,000 BM25 candidates ` +
+      'per query, so their chance level is far lower than ours on 20 candidates).',
+    notes: [
+      `Probe: dropout ${s.dropout}, Linear(h, h), tanh, dropout, Linear(h, 2); ${s.epochs} epochs, batch ${s.batchSize}, AdamW lr ${s.learningRate}, ` +
+        `weight decay ${s.weightDecay}, seed ${s.seed}${s.shuffleLabels ? ', SHUFFLED LABELS (control)' : ''}.`,
+    ],
+    charts: [{ id: 'probing', title: 'Probe MRR@10 by layer', option, height: 340 }],
+    tables: [{ caption: 'MRR@10 per group and layer', columns, rows }],
+    csv: csvOf(columns, rows),
+  };
+}
+
+// ---------------------------------------------------------------- Table 1: period masking
+
+function periodMaskSection(file: ResultFile): ReportSection {
+  const r = file.result as unknown as PeriodMaskResult;
+  const paper = PAPER_PERIOD_MASK as Readonly<Record<string, number>>;
+  const columns = [
+    'setting',
+    'MRR@10',
+    'relative change',
+    'mean score change',
+    'paper MRR@10',
+    'paper change',
+  ];
+  const rows: (string | number)[][] = [
+    ['original', digits(r.original.mrr10, 4), '', '', paper.original, ''],
+    ...r.settings.map((s) => [
+      s.setting,
+      digits(s.mrr10, 4),
+      `${(100 * s.relativeChange).toFixed(1)}%`,
+      digits(s.meanScoreChange, 4),
+      paper[s.setting] ?? '',
+      paper[s.setting] !== undefined
+        ? `${((100 * (paper[s.setting] - paper.original)) / paper.original).toFixed(0)}%`
+        : '',
+    ]),
+  ];
+  return {
+    id: 'period-mask',
+    title: 'Table 1 — adversarial period masking',
+    description:
+      `Only each query's relevant passage is modified (${r.modifiedPassages} passages, ${r.modifiedWithoutPeriods} without a period), ` +
+      'the other candidates keep their scores. Comma: periods replaced by commas; token mask: periods removed before the ' +
+      'softmax (attention renormalised); attention mask: attention to periods zeroed after the softmax.',
+    notes: [],
+    charts: [],
+    tables: [{ caption: `MRR@10 over ${r.queries} queries`, columns, rows }],
+    csv: csvOf(columns, rows),
+  };
+}
+
+// ---------------------------------------------------------------- Figure 4: interaction masking
+
+interface InteractionResultLike {
+  readonly settings?: readonly { readonly direction: string; readonly mrr10: readonly number[] }[];
+}
+
+function interactionSection(file: ResultFile, palette: ReportPalette): ReportSection | undefined {
+  const r = file.result as unknown as InteractionResultLike;
+  const settings = r.settings;
+  if (!settings || settings.length === 0) return undefined;
+  const legend = settings.flatMap((s) => [s.direction, `${s.direction} (paper)`]);
+  const option = baseOption(palette, 'layers masked (first i)', 'MRR@10', legend);
+  option.series = settings.flatMap((s, i) => {
+    const color = palette.series[i % palette.series.length];
+    return [
+      line(
+        s.direction,
+        s.mrr10.map((v, d): [number, number] => [d, v]),
+        color,
+      ),
+      line(`${s.direction} (paper)`, curvePoints(PAPER_INTERACTION_MASK[s.direction]), color, true),
+    ];
+  });
+  const depth = Math.max(...settings.map((s) => s.mrr10.length));
+  const columns = ['direction', ...Array.from({ length: depth }, (_, d) => `i=${d}`)];
+  const rows = settings.map((s) => [s.direction, ...s.mrr10.map((v) => digits(v, 4))]);
+  return {
+    id: 'interaction-mask',
+    title: 'Figure 4 — masking query/document interactions in the first i layers',
+    description:
+      'MRR@10 with attention masked (after softmax) in the first i layers; i = 0 is the unmasked model. Dashed: Zhan et al.',
+    notes: [],
+    charts: [{ id: 'interaction-mask', title: 'MRR@10 by masked depth', option, height: 300 }],
+    tables: [{ caption: 'MRR@10', columns, rows }],
+    csv: csvOf(columns, rows),
+  };
+}
+
+// ---------------------------------------------------------------- head importance, re-ranking
+
+function headImportanceSection(file: ResultFile, palette: ReportPalette): ReportSection {
+  const r = file.result as unknown as HeadImportanceResult;
+  const L = r.heads.length;
+  const H = r.heads[0]?.length ?? 0;
+  const data = r.heads.flatMap((heads, l) => heads.map((c, h) => [h, l, digits(c.deltaMrr10, 4)]));
+  const values = data.map((d) => d[2]);
+  const extent = Math.max(1e-6, ...values.map(Math.abs));
+  const option: ChartOption = {
+    animation: false,
+    textStyle: { color: palette.text },
+    grid: { left: 56, right: 90, top: 16, bottom: 44 },
+    tooltip: {
+      formatter: (p: { value: number[] }) =>
+        `layer ${p.value[1]}, head ${p.value[0]}: ΔMRR@10 ${p.value[2].toFixed(4)}`,
+    },
+    xAxis: {
+      type: 'category',
+      name: 'head',
+      nameLocation: 'middle',
+      nameGap: 26,
+      data: [...Array(H).keys()].map(String),
+      axisLabel: { color: palette.muted },
+    },
+    yAxis: {
+      type: 'category',
+      name: 'layer',
+      nameLocation: 'middle',
+      nameGap: 36,
+      data: [...Array(L).keys()].map(String),
+      axisLabel: { color: palette.muted },
+    },
+    visualMap: {
+      min: -extent,
+      max: extent,
+      calculable: true,
+      orient: 'vertical',
+      right: 0,
+      top: 'middle',
+      textStyle: { color: palette.text },
+      inRange: { color: [palette.series[3] ?? '#d62728', '#f7f7f7', palette.series[0] ?? '#1f77b4'] },
+    },
+    series: [
+      {
+        type: 'heatmap',
+        data,
+        label: {
+          show: H * L <= 64,
+          color: '#000',
+          formatter: (p: { value: number[] }) => p.value[2].toFixed(3),
+        },
+      },
+    ],
+  };
+  const columns = ['layer', 'head', 'MRR@10', 'ΔMRR@10', 'mean score change'];
+  const rows = r.heads.flatMap((heads, l) =>
+    heads.map((c, h) => [l, h, digits(c.mrr10, 4), digits(c.deltaMrr10, 4), digits(c.meanScoreChange, 4)]),
+  );
+  return {
+    id: 'head-importance',
+    title: 'Head importance (beyond the paper)',
+    description: `Change of MRR@10 (unmasked ${r.unmasked.mrr10.toFixed(4)}, ${r.queries} queries, ${r.pairs} pairs) when one head's attention is zeroed, for every layer and head.`,
+    notes: [],
+    charts: [
+      {
+        id: 'head-importance',
+        title: 'ΔMRR@10 with one head masked',
+        option,
+        height: Math.max(200, 40 * L + 80),
+      },
+    ],
+    tables: [],
+    csv: csvOf(columns, rows),
+  };
+}
+
+function rerankSection(file: ResultFile): ReportSection {
+  const r = file.result as unknown as RerankResult;
+  const columns = ['ranking', 'MRR@10', 'nDCG@10', 'queries evaluated'];
+  const rows = r.metrics
+    ? [
+        [
+          'input run',
+          digits(r.metrics.run.mrr10, 4),
+          digits(r.metrics.run.ndcg10, 4),
+          r.metrics.run.queriesEvaluated,
+        ],
+        [
+          'model',
+          digits(r.metrics.model.mrr10, 4),
+          digits(r.metrics.model.ndcg10, 4),
+          r.metrics.model.queriesEvaluated,
+        ],
+        [
+          `fused (w = ${r.fusion.weight})`,
+          digits(r.metrics.fused.mrr10, 4),
+          digits(r.metrics.fused.ndcg10, 4),
+          r.metrics.fused.queriesEvaluated,
+        ],
+      ]
+    : [];
+  return {
+    id: 'rerank',
+    title: 'Re-ranking the run',
+    description: `The model's ranking of the run's candidates, and the fusion ${r.fusion.rule} (relevant: grade ≥ ${r.minRelevance}).`,
+    notes: [],
+    charts: [],
+    tables: [{ caption: 'Effectiveness', columns, rows }],
+    csv: csvOf(columns, rows),
+  };
+}
+
+const BUILDERS: readonly [string, (file: ResultFile, palette: ReportPalette) => ReportSection | undefined][] =
+  [
+    ['attention', attentionSection],
+    ['attribution', attributionSection],
+    ['probing', probingSection],
+    ['period-mask', (f) => periodMaskSection(f)],
+    ['interaction-mask', interactionSection],
+    ['head-importance', headImportanceSection],
+    ['rerank', (f) => rerankSection(f)],
+  ];
+
+/** The sections of every analysis present, in the paper's order. */
+export function reportSections(
+  results: Readonly<Record<string, ResultFile>>,
+  palette: ReportPalette,
+): ReportSection[] {
+  return BUILDERS.flatMap(([name, build]) => {
+    const file = results[name];
+    const section = file ? build(file, palette) : undefined;
+    return section ? [section] : [];
+  });
+}
+
+/** A fixed light palette for the standalone HTML report. */
+export const LIGHT_PALETTE: ReportPalette = {
+  text: '#1f1f1f',
+  muted: '#616161',
+  grid: '#c8c8c8',
+  series: ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf'],
+};
