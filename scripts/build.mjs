@@ -34,8 +34,19 @@ const builds = [
     entryPoints: {
       evaluation: 'webview/evaluation/main.ts',
       attribution: 'webview/attribution/main.ts',
+      report: 'webview/report/panel.ts',
     },
     outdir: 'out/webview',
+  },
+  // The offline HTML report inlines this bundle (no module loader, no network): an IIFE, always minified.
+  {
+    ...common,
+    sourcemap: false,
+    minify: true,
+    platform: 'browser',
+    format: 'iife',
+    entryPoints: ['webview/report/standalone.ts'],
+    outfile: 'out/webview/report-standalone.js',
   },
 ];
 

@@ -6,6 +6,7 @@ import * as attributeCommand from './commands/attribute';
 import * as evalCommand from './commands/eval';
 import * as inspectCommand from './commands/inspect';
 import * as mergeCommand from './commands/merge';
+import * as reportCommand from './commands/report';
 import * as scoreCommand from './commands/score';
 import { asksForHelp, EXIT_OK, EXIT_USAGE, reportError, runCommandLine, type CliCommand } from './io';
 
@@ -15,6 +16,7 @@ const commands: Record<string, CliCommand> = {
   inspect: inspectCommand,
   attribute: attributeCommand,
   analyze: analyzeCommand,
+  report: reportCommand,
   merge: mergeCommand,
   jobs: jobsCommand,
   resume: resumeCommand,

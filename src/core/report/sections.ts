@@ -81,6 +81,7 @@ function csvOf(columns: readonly string[], rows: readonly (readonly (string | nu
 function axisTooltip(xName: string): Record<string, unknown> {
   return {
     trigger: 'axis',
+    confine: true,
     formatter: (items: { seriesName: string; value: unknown; axisValue: unknown }[]) => {
       const list = Array.isArray(items) ? items : [items];
       const lines = list
@@ -457,6 +458,7 @@ function headImportanceSection(file: ResultFile, palette: ReportPalette): Report
     textStyle: { color: palette.text },
     grid: { left: 56, right: 90, top: 16, bottom: 44 },
     tooltip: {
+      confine: true,
       formatter: (p: { value: number[] }) =>
         `layer ${p.value[1]}, head ${p.value[0]}: ΔMRR@10 ${p.value[2].toFixed(4)}`,
     },
@@ -477,6 +479,7 @@ function headImportanceSection(file: ResultFile, palette: ReportPalette): Report
       axisLabel: { color: palette.muted },
     },
     visualMap: {
+      precision: 3,
       min: -extent,
       max: extent,
       calculable: true,

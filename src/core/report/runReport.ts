@@ -1,0 +1,160 @@
+import * as path from 'node:path';
+import { describeModel, type Json } from '../analysis/analysis';
+import { createAnalysisContext } from '../analysis/context';
+import type { InProcessAnalysisModel } from '../analysis/inProcessModel';
+import { loadPairSet, type PairSet, type PairSetSpec } from '../analysis/pairSet';
+import { concatPairSets } from '../analysis/probingAnalysis';
+import { ANALYSES, createAnalysis } from '../analysis/registry';
+import { modelKey, runAnalysis, type ResultFile } from '../analysis/runner';
+import type { ProgressReport } from '../progress';
+import type { ReportInput } from './sections';
+
+/** The files a report reads: held-out queries for every analysis, training queries for the probes. */
+export interface ReportDataFiles {
+  readonly collection: string;
+  readonly queries: string;
+  readonly qrels: string;
+  readonly run: string;
+  readonly trainQueries: string;
+  readonly trainQrels: string;
+  readonly trainRun: string;
+}
+
+/** The bundled sample workspace's dev600 split (held-out for analyses, train for the probes). */
+export function sampleWorkspaceFiles(dir: string): ReportDataFiles {
+  const f = (name: string) => path.join(dir, name);
+  return {
+    collection: f('collection.tsv'),
+    queries: f('queries.dev600-heldout.tsv'),
+    qrels: f('qrels.dev600-heldout.txt'),
+    run: f('run.dev600-heldout.bm25.tsv'),
+    trainQueries: f('queries.dev600-train.tsv'),
+    trainQrels: f('qrels.dev600-train.txt'),
+    trainRun: f('run.dev600-train.bm25.tsv'),
+  };
+}
+
+/** Queries per analysis (drawn with the runner's seeded sample) and candidates per query. */
+export interface ReportSizes {
+  readonly depth: number;
+  readonly queries: Readonly<Record<string, number>>;
+  readonly probingTrain: number;
+}
+
+/** Small enough for a few minutes on two shared cores with the bundled model; scale up with --scale. */
+export const DEFAULT_REPORT_SIZES: ReportSizes = {
+  depth: 20,
+  queries: {
+    attention: 40,
+    attribution: 6,
+    probing: 25,
+    'period-mask': 40,
+    'interaction-mask': 15,
+    'head-importance': 15,
+    rerank: 60,
+  },
+  probingTrain: 40,
+};
+
+/** The paper's order; analyses the registry does not know are skipped. */
+export const REPORT_ANALYSES = [
+  'attention',
+  'attribution',
+  'probing',
+  'period-mask',
+  'interaction-mask',
+  'head-importance',
+  'rerank',
+] as const;
+
+export interface ReportRunOptions {
+  readonly files: ReportDataFiles;
+  readonly sizes: ReportSizes;
+  readonly model: InProcessAnalysisModel;
+  readonly modelName: string;
+  readonly modelDir: string;
+  readonly maxLength: number;
+  /** Each analysis writes DIR/<name>/result.json (and its chunk cache: a rerun reuses finished chunks). */
+  readonly workDir: string;
+  /** Extra settings per analysis (e.g. probing's learning rate). */
+  readonly settings?: Readonly<Record<string, Record<string, Json>>>;
+  readonly only?: readonly string[];
+  readonly seed?: number;
+  readonly signal?: AbortSignal;
+  readonly onAnalysis?: (name: string, index: number, total: number) => void;
+  readonly onProgress?: (report: ProgressReport) => void;
+}
+
+/** Runs every analysis of the report in this process and collects their result files and wall times. */
+export async function runReportAnalyses(options: ReportRunOptions): Promise<ReportInput> {
+  const { files, sizes, model } = options;
+  const names = REPORT_ANALYSES.filter((n) => n in ANALYSES && (!options.only || options.only.includes(n)));
+  const results: Record<string, ResultFile> = {};
+  const timings: { analysis: string; seconds: number; pairs: number }[] = [];
+  const context = createAnalysisContext(model, options.modelDir, options.maxLength);
+  const seed = options.seed ?? 1;
+  for (const [index, name] of names.entries()) {
+    options.signal?.throwIfAborted();
+    options.onAnalysis?.(name, index, names.length);
+    const started = performance.now();
+    const extra = options.settings?.[name] ?? {};
+    const selection = createAnalysis(name, extra).selection;
+    const spec: PairSetSpec = {
+      collection: files.collection,
+      queries: files.queries,
+      qrels: files.qrels,
+      run: files.run,
+      selection,
+      depth: sizes.depth,
+      sample: sizes.queries[name],
+      seed,
+    };
+    let pairSet: PairSet;
+    let settings: Json = extra;
+    if (name === 'probing') {
+      const heldOut = await loadPairSet(spec);
+      const train = await loadPairSet({
+        ...spec,
+        queries: files.trainQueries,
+        qrels: files.trainQrels,
+        run: files.trainRun,
+        sample: sizes.probingTrain,
+      });
+      pairSet = concatPairSets(train, heldOut);
+      settings = { ...extra, heldOut: heldOut.items.map((i) => i.qid) };
+    } else {
+      pairSet = await loadPairSet(spec);
+    }
+    const outcome = await runAnalysis(createAnalysis(name, settings), pairSet, context, {
+      dir: path.join(options.workDir, name),
+      model: describeModel(model.info, options.modelName),
+      modelKey: modelKey(model.info, options.maxLength),
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+    results[name] = outcome.result!;
+    timings.push({
+      analysis: name,
+      seconds: (performance.now() - started) / 1000,
+      pairs: pairSet.description.pairs,
+    });
+  }
+  return {
+    title: `RankLens report — ${options.modelName}`,
+    model: describeModel(model.info, options.modelName),
+    results,
+    timings,
+    settings: [
+      `Data: ${path.basename(files.queries)} (${path.basename(files.run)}, top ${sizes.depth}) for every analysis; ` +
+        `probes trained on ${path.basename(files.trainQueries)}. Query samples (seed ${seed}): ` +
+        names
+          .map(
+            (n) =>
+              `${n} ${n === 'probing' ? `${sizes.probingTrain} train + ` : ''}${sizes.queries[n] ?? 'all'}`,
+          )
+          .join(', ') +
+        '.',
+      `Max length ${options.maxLength} WordPieces. The paper: 6,980 dev.small queries x BM25 top-100 (top-1000 for probing), BERT-base.`,
+    ],
+  };
+}

@@ -1,0 +1,76 @@
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { tempDir, writeRandomCheckpoint, type CheckpointSpec } from '../../support/checkpoints';
+import { writeTinyDataset, writeTinyVocab } from '../../support/tinyDataset';
+import { InProcessAnalysisModel } from '../../../src/core/analysis/inProcessModel';
+import { reportHtml } from '../../../src/core/report/html';
+import { runReportAnalyses } from '../../../src/core/report/runReport';
+import { LIGHT_PALETTE, reportSections, type ReportInput } from '../../../src/core/report/sections';
+
+const spec: CheckpointSpec = { layers: 2, heads: 2, hidden: 16, numLabels: 1, seed: 12 };
+let root: string;
+let model: InProcessAnalysisModel;
+let input: ReportInput;
+
+before(async () => {
+  root = tempDir('report');
+  const modelDir = path.join(root, 'model');
+  writeRandomCheckpoint(modelDir, spec);
+  writeTinyVocab(modelDir);
+  const files = writeTinyDataset(path.join(root, 'data'), { queries: 5, candidates: 5, seed: 3 });
+  model = await InProcessAnalysisModel.load(modelDir, { threads: 1, cacheDir: path.join(root, 'graphs') });
+  input = await runReportAnalyses({
+    files: { ...files, trainQueries: files.queries, trainQrels: files.qrels, trainRun: files.run },
+    sizes: { depth: 5, queries: {}, probingTrain: 2 },
+    model,
+    modelName: 'tiny </script><b>',
+    modelDir,
+    maxLength: 64,
+    workDir: path.join(root, 'work'),
+    only: ['attribution', 'period-mask', 'head-importance', 'rerank'],
+  });
+});
+after(async () => {
+  await model.dispose();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+describe('report', () => {
+  it('has one section per analysis run, with charts that carry this model and the paper', () => {
+    const sections = reportSections(input.results, LIGHT_PALETTE);
+    assert.deepEqual(
+      sections.map((s) => s.id),
+      ['attribution', 'period-mask', 'head-importance', 'rerank'],
+    );
+    assert.deepEqual(
+      input.timings.map((t) => t.analysis),
+      ['attribution', 'period-mask', 'head-importance', 'rerank'],
+    );
+    const attribution = sections[0];
+    assert.equal(attribution.charts.length, 2);
+    const series = attribution.charts[0].option.series as { name: string; data: number[][] }[];
+    const query = series.find((s) => s.name === 'Query')!;
+    assert.equal(query.data.length, spec.layers + 1);
+    const paper = series.find((s) => s.name === 'Query (paper)')!;
+    assert.equal(paper.data.length, 12); // layers 0-11 of BERT-base
+    assert.ok(attribution.csv.startsWith('baseline,layer,group,share'));
+    const heads = sections[2].charts[0].option.series as { data: number[][] }[];
+    assert.equal(heads[0].data.length, spec.layers * spec.heads);
+  });
+
+  it('is one offline HTML file: data and script inline, nothing fetched, no early </script>', () => {
+    const bundle = 'window.x = "</script>"; console.log(1);';
+    const html = reportHtml(input, bundle);
+    assert.ok(!/<script[^>]+src=/i.test(html) && !/<link[^>]+href=/i.test(html));
+    assert.equal(html.match(/<\/script>/g)?.length, 2); // the data element and the bundle's own end
+    const data = /<script type="application\/json" id="ranklens-report-data">([\s\S]*?)<\/script>/.exec(
+      html,
+    )![1];
+    const parsed = JSON.parse(data) as ReportInput;
+    assert.equal(parsed.model.name, 'tiny </script><b>');
+    assert.deepEqual(Object.keys(parsed.results), Object.keys(input.results));
+    assert.ok(html.includes('<title>RankLens report — tiny &lt;/script&gt;&lt;b&gt;</title>'));
+  });
+});

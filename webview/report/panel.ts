@@ -1,0 +1,40 @@
+// The report panel in VS Code: the report element fed by the extension host through the report protocol.
+import { reportProtocol } from '../../src/protocol/report';
+import { connect } from '../shared/channel';
+import { chartColors, onThemeChange, themeColor } from '../shared/theme';
+import './reportView';
+import type { ReportView } from './reportView';
+
+const view = document.createElement('rl-report') as ReportView;
+let lastSaved = '';
+const channel = connect(reportProtocol, {
+  notifications: {
+    show: ({ input }) => {
+      view.input = input;
+      view.redraw();
+    },
+  },
+  requests: {
+    exportChart: async ({ id, format }) => {
+      await view.saveChart(id, format);
+      return { file: lastSaved };
+    },
+  },
+});
+view.host = {
+  palette: () => {
+    const c = chartColors();
+    const series = ['blue', 'orange', 'green', 'red', 'purple', 'yellow'].map((name, i) =>
+      themeColor(`charts-${name}`, ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#bcbd22'][i]),
+    );
+    return { text: c.foreground, muted: c.muted, grid: c.border, series: [...series, '#8c564b', '#17becf'] };
+  },
+  background: () => chartColors().background,
+  save: async (name, format, content) => {
+    lastSaved = (await channel.endpoint.request('save', { name, format, content })).file;
+  },
+  rendered: (summary) => channel.endpoint.notify('rendered', summary),
+};
+document.body.appendChild(view);
+onThemeChange(() => view.redraw());
+channel.ready();
