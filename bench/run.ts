@@ -9,6 +9,7 @@ const available: Record<string, string[]> = {
   'model-bundled': ['model.ts'],
   attribution: ['attribution.ts'],
   'attribution-worker': ['attribution-worker.ts'],
+  cancel: ['cancel.ts'],
 };
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(available);
 let failed = 0;

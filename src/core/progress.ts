@@ -44,3 +44,42 @@ export function throttledProgress(
     },
   };
 }
+
+export class TimeoutError extends Error {
+  constructor(what: string, ms: number) {
+    super(`${what} did not finish within ${ms} ms`);
+    this.name = 'TimeoutError';
+  }
+}
+
+/**
+ * One signal for a call: aborted when the caller's signal is (with its reason, or a CancelledError) or when
+ * `timeoutMs` have passed (with a TimeoutError). dispose() drops the timer and the listener once the call
+ * has settled.
+ */
+export function callSignal(
+  options: { readonly signal?: AbortSignal; readonly timeoutMs?: number },
+  what: string,
+): { readonly signal: AbortSignal | undefined; dispose(): void } {
+  const { signal, timeoutMs } = options;
+  if (timeoutMs === undefined) return { signal, dispose: () => undefined };
+  if (!(timeoutMs > 0)) throw new RangeError(`timeout for ${what} must be positive, got ${timeoutMs}`);
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(abortReason(signal, what));
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => controller.abort(new TimeoutError(what, timeoutMs)), timeoutMs);
+  return {
+    signal: controller.signal,
+    dispose() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/** The error an aborted call rejects with: the signal's own Error reason, else a CancelledError. */
+export function abortReason(signal: AbortSignal | undefined, what: string): Error {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error && reason.name !== 'AbortError' ? reason : new CancelledError(what);
+}

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RankerWorkerClient, loadPairEncoder, type ModelInfo, type PairEncoder } from '../core/runtime';
 import type { ScoreResult } from '../core/runtime/types';
+import { abortReason, CancelledError } from '../core/progress';
 
 export interface LoadedModel {
   readonly dir: string;
@@ -47,7 +48,14 @@ export class ModelController implements vscode.Disposable {
 
   /** The current model, loading the configured one on first use. */
   async model(): Promise<LoadedModel> {
-    this.loaded ??= this.load(this.configuredDir());
+    if (!this.loaded) {
+      const loading = this.load(this.configuredDir());
+      this.loaded = loading;
+      // A failed or cancelled load is not kept: the next use tries again.
+      loading.catch(() => {
+        if (this.loaded === loading) this.loaded = undefined;
+      });
+    }
     return this.loaded;
   }
 
@@ -66,13 +74,15 @@ export class ModelController implements vscode.Disposable {
     }
   }
 
+  /** Scores one pair; `signal` stops waiting for the model and frees the worker (see RankerWorkerClient). */
   async score(
     query: string,
     passage: string,
+    signal?: AbortSignal,
   ): Promise<{ result: ScoreResult; model: LoadedModel; truncated: boolean }> {
-    const model = await this.model();
+    const model = await untilAborted(this.model(), signal, 'scoring');
     const pair = model.encode(query, passage);
-    const [result] = await model.ranker.score([pair]);
+    const [result] = await model.ranker.score([pair], { signal });
     return { result, model, truncated: pair.passageTruncated || pair.queryTruncated };
   }
 
@@ -80,14 +90,25 @@ export class ModelController implements vscode.Disposable {
     this.statusItem.text = `$(loading~spin) RankLens: loading ${path.basename(dir)}`;
     const started = Date.now();
     const model = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Window, title: `RankLens: loading ${path.basename(dir)}` },
-      async () => {
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `RankLens: loading ${path.basename(dir)}`,
+        cancellable: true,
+      },
+      async (_progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort(new CancelledError(`loading ${dir}`)));
         const encode = loadPairEncoder(dir);
         const threads = vscode.workspace.getConfiguration('ranklens').get<number>('model.threads', 0);
         const ranker = await RankerWorkerClient.load(
           dir,
           // The worker shares the cores with the editor and its webviews: pool threads sleep when idle.
-          { cacheDir: this.cacheDir, spinning: false, ...(threads > 0 ? { threads } : {}) },
+          {
+            cacheDir: this.cacheDir,
+            spinning: false,
+            signal: abort.signal,
+            ...(threads > 0 ? { threads } : {}),
+          },
           { workerPath: this.workerPath },
         );
         return { dir, info: ranker.info, sizeBytes: checkpointBytes(dir), encode, ranker };
@@ -125,4 +146,18 @@ function checkpointBytes(dir: string): number {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.safetensors'))
     .reduce((sum, f) => sum + statSync(path.join(dir, f)).size, 0);
+}
+
+/** `promise`, or a rejection as soon as `signal` aborts (the work behind the promise goes on, shared). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(abortReason(signal, what));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortReason(signal, what));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => (signal.removeEventListener('abort', onAbort), resolve(value)),
+      (error: unknown) => (signal.removeEventListener('abort', onAbort), reject(error)),
+    );
+  });
 }

@@ -1,6 +1,9 @@
 import type { TokenKind } from '../text/types';
 import type { PairInput } from './types';
 
+/** Pairs per onnxruntime call when no batch size is given. */
+export const DEFAULT_BATCH_SIZE = 16;
+
 /** A pair with padding stripped and ids checked against the model. */
 export interface PreparedPair {
   readonly inputIds: Int32Array;

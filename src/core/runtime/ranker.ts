@@ -6,11 +6,19 @@ import { ensureBertGraphFile, hashMemoDirOf } from '../bert/cache';
 import { BERT_IO, type GraphVariant } from '../bert/graph';
 import { openBertCheckpoint, type BertCheckpoint } from '../model/checkpoint';
 import { scoreFromLogits } from '../model/score';
-import { lengthSortedBatches, padBatch, preparePair, type PairLimits, type PreparedPair } from './batch';
+import {
+  DEFAULT_BATCH_SIZE,
+  lengthSortedBatches,
+  padBatch,
+  preparePair,
+  type PairLimits,
+  type PreparedPair,
+} from './batch';
 import { ATTENTION_KINDS, attentionKindIndex, type AttentionSums } from './attentionKinds';
 import { compileMasks } from './masks';
 import { createSessionOn } from '../device';
 import type { TokenKind } from '../text/types';
+import { abortReason, callSignal } from '../progress';
 import { cpuSessionOptions } from './sessionOptions';
 import type {
   InspectOptions,
@@ -23,8 +31,6 @@ import type {
   ScoreResult,
   Scorer,
 } from './types';
-
-const DEFAULT_BATCH_SIZE = 16;
 
 /** Runs a BERT cross-encoder checkpoint through onnxruntime on graphs built by src/core/bert. */
 export class Ranker implements Scorer {
@@ -75,14 +81,28 @@ export class Ranker implements Scorer {
     const batchSize = options.batchSize ?? this.options.batchSize ?? DEFAULT_BATCH_SIZE;
     if (!Number.isInteger(batchSize) || batchSize < 1)
       throw new Error(`batch size ${batchSize} must be a positive integer`);
-    const session = await this.session('score');
-    const results: ScoreResult[] = new Array(pairs.length);
+    const call = callSignal(options, 'scoring');
+    try {
+      return await this.scoreBatches(prepared, batchSize, options, call.signal);
+    } finally {
+      call.dispose();
+    }
+  }
+
+  private async scoreBatches(
+    prepared: readonly PreparedPair[],
+    batchSize: number,
+    options: ScoreOptions,
+    signal: AbortSignal | undefined,
+  ): Promise<ScoreResult[]> {
+    const session = await this.session('score', signal);
+    const results: ScoreResult[] = new Array(prepared.length);
     let done = 0;
     for (const batch of lengthSortedBatches(
       prepared.map((p) => p.inputIds.length),
       batchSize,
     )) {
-      options.signal?.throwIfAborted();
+      if (signal?.aborted) throw abortReason(signal, 'scoring');
       const out = await session.run(
         this.feeds(
           batch.map((i) => prepared[i]),
@@ -96,7 +116,7 @@ export class Ranker implements Scorer {
         results[pairIndex] = scoreFromLogits(Array.from(logits.subarray(b * labels, (b + 1) * labels)));
       });
       done += batch.length;
-      options.onProgress?.(done, pairs.length);
+      options.onProgress?.(done, prepared.length);
     }
     return results;
   }
@@ -159,9 +179,15 @@ export class Ranker implements Scorer {
   /** One forward pass with every layer's attention probabilities and hidden states. */
   async inspect(pair: PairInput, options: InspectOptions = {}): Promise<InspectResult> {
     const prepared = preparePair(pair, this.limits());
-    const session = await this.session('inspect', options.signal);
-    options.signal?.throwIfAborted();
-    const out = await session.run(this.feeds([prepared], options));
+    const call = callSignal(options, 'inspecting');
+    let out: ort.InferenceSession.ReturnType;
+    try {
+      const session = await this.session('inspect', call.signal);
+      if (call.signal?.aborted) throw abortReason(call.signal, 'inspecting');
+      out = await session.run(this.feeds([prepared], options));
+    } finally {
+      call.dispose();
+    }
     const logits = Array.from(out[BERT_IO.logits].data as Float32Array);
     const n = prepared.inputIds.length;
     return {

@@ -43,14 +43,20 @@ export interface MaskOptions {
   readonly headMasks?: readonly HeadMaskSpec[];
 }
 
-export interface InspectOptions extends MaskOptions {
-  /** Checked before the forward pass (and while a graph is built); an aborted signal rejects. */
+/** Cancellation and a deadline, for every call that can take long. */
+export interface CallOptions {
+  /**
+   * An aborted signal rejects the call at once. In the worker client the worker is also freed: it stops at
+   * its next batch or, if that does not come soon, is replaced by a fresh worker (see RankerWorkerClient).
+   */
   readonly signal?: AbortSignal;
+  /** Rejects with a TimeoutError after this many milliseconds, as an abort would. */
+  readonly timeoutMs?: number;
 }
 
-export interface ScoreOptions extends MaskOptions {
-  /** Checked between batches; an aborted signal rejects with the signal's reason. */
-  readonly signal?: AbortSignal;
+export interface InspectOptions extends MaskOptions, CallOptions {}
+
+export interface ScoreOptions extends MaskOptions, CallOptions {
   readonly batchSize?: number;
   /** Called after each batch with the number of pairs scored so far. */
   readonly onProgress?: (done: number, total: number) => void;

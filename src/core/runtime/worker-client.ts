@@ -11,9 +11,12 @@ import type {
   WorkerResponse,
   WorkerResult,
 } from './worker-protocol';
+import { abortReason, callSignal } from '../progress';
+import { DEFAULT_BATCH_SIZE, lengthSortedBatches } from './batch';
 import type {
+  CallOptions,
+  InspectOptions,
   InspectResult,
-  MaskOptions,
   ModelInfo,
   PairInput,
   RankerOptions,
@@ -29,6 +32,12 @@ export interface WorkerClientOptions {
    */
   readonly workerPath?: string;
   readonly resourceLimits?: ResourceLimits;
+  /**
+   * After a cancel, how long the worker may go on with the cancelled batch before it is retired and
+   * replaced. Default: whichever is sooner, the batch's end or a fresh worker's load (graceFor);
+   * Infinity: never replace, wait for the batch to end; 0: replace at once.
+   */
+  readonly cancelGraceMs?: number;
 }
 
 /** Worker entry to use when none is given (see WorkerClientOptions.workerPath). */
@@ -39,10 +48,34 @@ export function defaultWorkerPath(): string {
 }
 
 interface Pending {
+  /** Kept so the request can be sent again to a fresh worker after a forced restart. */
+  readonly request: WorkerRequest;
+  /** The worker that has the request; undefined while it waits for a fresh worker. */
+  sentTo: Worker | undefined;
+  /** When the request was sent or last reported progress (a batch ended), in performance.now() ms. */
+  lastActivityAt: number;
+  /** Score calls: padded tokens of each batch in the order the worker runs them, and how many are done. */
+  readonly batchTokens?: readonly number[];
+  batchesDone: number;
   resolve(result: WorkerResult): void;
   reject(error: Error): void;
   onProgress?: (done: number, total: number) => void;
 }
+
+/**
+ * How long a cancelled request may keep the worker busy before the worker is replaced. onnxruntime-node
+ * runs a batch synchronously on the worker's thread, so a cancel is seen only between batches, and one
+ * BERT-base batch on two cores takes seconds (bench/cancel.ts).
+ */
+export const DEFAULT_CANCEL_GRACE_MS = 250;
+
+/**
+ * dispose() waits at most this long for workers to finish the onnxruntime call they are in and exit. A
+ * worker is never terminated from outside while onnxruntime runs on its thread: the native call returns
+ * into a torn-down environment and aborts the whole process ("terminate called after throwing an
+ * instance of 'Napi::Error'", seen while measuring).
+ */
+const RETIRE_WAIT_MS = 30_000;
 
 function spawn(workerPath: string, resourceLimits?: ResourceLimits): Worker {
   if (workerPath.endsWith('.ts')) {
@@ -55,33 +88,68 @@ function spawn(workerPath: string, resourceLimits?: ResourceLimits): Worker {
   return new Worker(workerPath, { resourceLimits });
 }
 
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
 /**
  * The Ranker API run in a worker thread, so inference never blocks the caller's event loop. If the
  * worker dies (native crash, out of memory), pending calls fail with an error and the next call starts a
  * fresh worker and reloads the model.
+ *
+ * Cancelling (signal or timeoutMs) rejects the call at once and asks the worker to stop at its next
+ * batch. If the worker has not stopped within cancelGraceMs, it is retired (it releases its model and
+ * ends itself as soon as its current onnxruntime call returns) and a fresh one starts loading the model
+ * immediately; calls queued behind the cancelled one are sent to the fresh worker. So a cancelled
+ * 10,000-pair batch never delays the next one-pair call by more than a model load.
  */
 export class RankerWorkerClient implements Scorer {
   private worker: Worker | undefined;
   private ready: Promise<ModelInfo> | undefined;
   private readonly pending = new Map<number, Pending>();
+  /** Cancelled requests the worker may still be running, with the timer that replaces the worker. */
+  private readonly cancelling = new Map<number, ReturnType<typeof setTimeout>>();
+  /** Replaced workers finishing their current batch before they exit. */
+  private readonly retiring = new Map<Worker, Promise<void>>();
   private nextId = 1;
   private disposed = false;
   private lastInfo: ModelInfo | undefined;
+  /** How often a worker was replaced because a cancelled request kept it busy (for tests and benchmarks). */
+  forcedRestarts = 0;
+  /** How long the last successful model load took, and the last score batch (for graceFor). */
+  private lastLoadMs: number | undefined;
+  /** Milliseconds per padded token of the last score batch. */
+  private msPerToken: number | undefined;
 
   private constructor(
     private readonly dir: string,
-    private readonly options: RankerOptions,
+    private readonly options: Omit<RankerOptions, 'signal'>,
     private readonly workerOptions: WorkerClientOptions,
   ) {}
 
+  /** Starts the worker and loads the model; options.signal cancels the load (the worker is retired). */
   static async load(
     checkpointDir: string,
-    options: RankerOptions = {},
+    options: RankerOptions & { readonly timeoutMs?: number } = {},
     workerOptions: WorkerClientOptions = {},
   ): Promise<RankerWorkerClient> {
-    const client = new RankerWorkerClient(checkpointDir, options, workerOptions);
-    await client.started();
-    return client;
+    const { signal, timeoutMs, ...kept } = options;
+    signal?.throwIfAborted();
+    const client = new RankerWorkerClient(checkpointDir, kept, workerOptions);
+    const call = callSignal({ signal, timeoutMs }, 'loading the model');
+    const aborted = new Promise<never>((_, reject) => {
+      call.signal?.addEventListener('abort', () => reject(abortReason(call.signal, 'loading the model')), {
+        once: true,
+      });
+    });
+    try {
+      await Promise.race([client.started(), aborted]);
+      return client;
+    } catch (error) {
+      // The worker may be deep in building a graph: it is retired in the background, the caller is not kept.
+      void client.dispose();
+      throw error;
+    } finally {
+      call.dispose();
+    }
   }
 
   /** The loaded model (as of the last successful load). */
@@ -91,24 +159,29 @@ export class RankerWorkerClient implements Scorer {
   }
 
   async score(pairs: readonly PairInput[], options: ScoreOptions = {}): Promise<ScoreResult[]> {
-    const { signal, onProgress, ...rest } = options;
+    const { signal, timeoutMs, onProgress, ...rest } = options;
     signal?.throwIfAborted();
     await this.started();
     const request = { type: 'score' as const, pairs: pairs.map(plainPair), options: rest };
-    return (await this.call(request, signal, onProgress)) as ScoreResult[];
+    const batchSize = rest.batchSize ?? this.options.batchSize ?? DEFAULT_BATCH_SIZE;
+    const costs = paddedBatchTokens(pairs, batchSize);
+    return (await this.call(request, 'scoring', { signal, timeoutMs }, onProgress, costs)) as ScoreResult[];
   }
 
   async attentionSums(pairs: readonly PairInput[], options: ScoreOptions = {}): Promise<AttentionSums[]> {
-    const { signal, onProgress, ...rest } = options;
+    const { signal, timeoutMs, onProgress, ...rest } = options;
     signal?.throwIfAborted();
     await this.started();
     const request = { type: 'attention-sums' as const, pairs: pairs.map(plainPair), options: rest };
-    return (await this.call(request, signal, onProgress)) as AttentionSums[];
+    return (await this.call(request, 'attention sums', { signal, timeoutMs }, onProgress)) as AttentionSums[];
   }
 
-  async inspect(pair: PairInput, options: MaskOptions = {}): Promise<InspectResult> {
+  async inspect(pair: PairInput, options: InspectOptions = {}): Promise<InspectResult> {
+    const { signal, timeoutMs, ...rest } = options;
+    signal?.throwIfAborted();
     await this.started();
-    return (await this.call({ type: 'inspect', pair: plainPair(pair), options })) as InspectResult;
+    const request = { type: 'inspect' as const, pair: plainPair(pair), options: rest };
+    return (await this.call(request, 'inspecting', { signal, timeoutMs })) as InspectResult;
   }
 
   /**
@@ -118,12 +191,12 @@ export class RankerWorkerClient implements Scorer {
    */
   async attribute(
     pair: AttributionPair,
-    options: WorkerAttributionOptions & {
-      readonly signal?: AbortSignal;
-      readonly onProgress?: (done: number, total: number) => void;
-    } = {},
+    options: WorkerAttributionOptions &
+      CallOptions & {
+        readonly onProgress?: (done: number, total: number) => void;
+      } = {},
   ): Promise<AttributionResult> {
-    const { signal, onProgress, ...rest } = options;
+    const { signal, timeoutMs, onProgress, ...rest } = options;
     signal?.throwIfAborted();
     await this.started();
     const request = {
@@ -136,21 +209,36 @@ export class RankerWorkerClient implements Scorer {
       },
       options: rest,
     };
-    return unpackAttribution((await this.call(request, signal, onProgress)) as PackedAttribution);
+    const packed = await this.call(request, 'attribution', { signal, timeoutMs }, onProgress);
+    return unpackAttribution(packed as PackedAttribution);
   }
 
+  /**
+   * Rejects what is pending, and retires the worker: it releases the model and exits once its current
+   * onnxruntime call (if any) returns. Resolves when every retired worker has exited (bounded wait).
+   */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    for (const timer of this.cancelling.values()) clearTimeout(timer);
+    this.cancelling.clear();
+    const error = new Error('this RankerWorkerClient has been disposed');
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
     const worker = this.worker;
-    if (!worker) return;
-    try {
-      await this.call({ type: 'dispose' });
-    } catch {
-      // The worker is going away either way.
-    }
     this.worker = undefined;
-    await worker.terminate();
+    this.ready = undefined;
+    if (worker) this.retire(worker);
+    await Promise.race([Promise.all([...this.retiring.values()]), delay(RETIRE_WAIT_MS)]);
+  }
+
+  /** Tells a worker to end itself after its current batch; the returned promise settles when it has. */
+  private retire(worker: Worker): void {
+    if (this.retiring.has(worker)) return;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    this.retiring.set(worker, exited);
+    void exited.then(() => this.retiring.delete(worker));
+    worker.postMessage({ id: this.nextId++, type: 'retire' } satisfies WorkerRequest);
   }
 
   /** Diagnostic: make the worker exit abruptly, as a crash would. */
@@ -167,18 +255,25 @@ export class RankerWorkerClient implements Scorer {
       this.workerOptions.resourceLimits,
     );
     this.worker = worker;
-    worker.on('message', (message: WorkerResponse) => this.receive(message));
+    worker.on('message', (message: WorkerResponse) => {
+      if (this.worker === worker) this.receive(message);
+    });
     worker.on('error', (error) => this.lost(worker, `worker error: ${error.message}`));
     worker.on('exit', (code) => this.lost(worker, `worker exited with code ${code}`));
-    const ready = this.call({ type: 'load', dir: this.dir, options: this.options }).then((info) => {
-      this.lastInfo = info as ModelInfo;
-      return this.lastInfo;
-    });
+    const loadStarted = performance.now();
+    const ready = this.call({ type: 'load', dir: this.dir, options: this.options }, 'loading the model').then(
+      (info) => {
+        this.lastLoadMs = performance.now() - loadStarted;
+        this.lastInfo = info as ModelInfo;
+        return this.lastInfo;
+      },
+    );
     this.ready = ready;
     ready.catch(() => {
       if (this.worker === worker) {
         this.worker = undefined;
-        void worker.terminate();
+        this.ready = undefined;
+        this.retire(worker);
       }
     });
     return ready;
@@ -186,33 +281,129 @@ export class RankerWorkerClient implements Scorer {
 
   private call(
     request: DistributiveOmit<WorkerRequest, 'id'>,
-    signal?: AbortSignal,
+    what: string,
+    options: CallOptions = {},
     onProgress?: (done: number, total: number) => void,
+    batchTokens?: readonly number[],
   ): Promise<WorkerResult> {
     const worker = this.worker;
     if (!worker) return Promise.reject(new Error('ranker worker is not running'));
     const id = this.nextId++;
+    const full = { ...request, id } as WorkerRequest;
+    const { signal, dispose } = callSignal(options, what);
     return new Promise<WorkerResult>((resolve, reject) => {
       const onAbort = () => {
+        const pending = this.pending.get(id);
+        if (!pending) return;
         this.pending.delete(id);
-        worker.postMessage({ id: this.nextId++, type: 'cancel', target: id } satisfies WorkerRequest);
-        reject(signal?.reason instanceof Error ? signal.reason : new Error('cancelled'));
+        dispose();
+        reject(abortReason(signal, what));
+        if (pending.sentTo !== undefined && pending.sentTo === this.worker) this.stopInWorker(id, pending);
       };
-      const settle = () => signal?.removeEventListener('abort', onAbort);
       this.pending.set(id, {
-        resolve: (r) => (settle(), resolve(r)),
-        reject: (e) => (settle(), reject(e)),
+        request: full,
+        sentTo: worker,
+        lastActivityAt: performance.now(),
+        batchTokens,
+        batchesDone: 0,
+        resolve: (r) => (dispose(), signal?.removeEventListener('abort', onAbort), resolve(r)),
+        reject: (e) => (dispose(), signal?.removeEventListener('abort', onAbort), reject(e)),
         onProgress,
       });
-      signal?.addEventListener('abort', onAbort, { once: true });
-      worker.postMessage({ ...request, id } as WorkerRequest);
+      worker.postMessage(full);
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
+  /** Asks the worker to drop request `id`; replaces the worker if it is still busy with it after the grace. */
+  private stopInWorker(id: number, pending: Pending): void {
+    const worker = this.worker;
+    if (!worker) return;
+    worker.postMessage({ id: this.nextId++, type: 'cancel', target: id } satisfies WorkerRequest);
+    const grace = this.workerOptions.cancelGraceMs ?? this.graceFor(pending);
+    if (!Number.isFinite(grace)) return;
+    const timer = setTimeout(() => {
+      this.cancelling.delete(id);
+      this.replaceWorker(worker);
+    }, grace);
+    timer.unref();
+    this.cancelling.set(id, timer);
+  }
+
+  /**
+   * Whichever frees the worker sooner (bench/cancel.ts): when the batch in progress will end before a fresh
+   * worker could load the model, wait for it; otherwise replace the worker now. The batch's time is its
+   * padded token count times the time per token of the last score batch; without that (inspect,
+   * attribute, no batch timed yet) the default grace applies.
+   */
+  private graceFor(pending: Pending): number {
+    const tokens = pending.batchTokens?.[pending.batchesDone];
+    if (this.msPerToken === undefined || this.lastLoadMs === undefined || tokens === undefined) {
+      return DEFAULT_CANCEL_GRACE_MS;
+    }
+    const remaining = this.msPerToken * tokens - (performance.now() - pending.lastActivityAt);
+    return remaining <= this.lastLoadMs ? Math.max(0, remaining) + DEFAULT_CANCEL_GRACE_MS : 0;
+  }
+
+  /**
+   * Retires a worker that is busy with a cancelled request and starts a fresh one at once. Its other
+   * pending requests are sent again to the fresh worker; nothing the caller still waits for is lost.
+   * (The old thread exits as soon as onnxruntime returns from its current batch; it answers no one.)
+   */
+  private replaceWorker(worker: Worker): void {
+    if (this.worker !== worker || this.disposed) return;
+    this.forcedRestarts++;
+    for (const timer of this.cancelling.values()) clearTimeout(timer);
+    this.cancelling.clear();
+    this.worker = undefined;
+    this.ready = undefined;
+    this.retire(worker);
+    const waiting = [...this.pending.values()];
+    for (const pending of waiting) pending.sentTo = undefined;
+    const loads = waiting.filter((p) => p.request.type === 'load');
+    for (const load of loads) this.pending.delete(load.request.id);
+    const ready = this.started();
+    const fresh = this.worker as Worker | undefined;
+    for (const load of loads) ready.then(load.resolve, load.reject);
+    ready.then(
+      () => {
+        for (const pending of waiting) {
+          // Still waiting (not cancelled meanwhile) and the fresh worker is still the current one.
+          if (pending.request.type === 'load' || this.pending.get(pending.request.id) !== pending) continue;
+          if (!fresh || this.worker !== fresh) continue;
+          pending.sentTo = fresh;
+          pending.lastActivityAt = performance.now();
+          fresh.postMessage(pending.request);
+        }
+      },
+      (error: Error) => {
+        for (const pending of waiting) {
+          if (this.pending.get(pending.request.id) !== pending) continue;
+          this.pending.delete(pending.request.id);
+          pending.reject(error);
+        }
+      },
+    );
+  }
+
   private receive(message: WorkerResponse): void {
+    const stopping = this.cancelling.get(message.id);
+    if (stopping !== undefined) {
+      // The cancelled request has stopped (its final answer is ignored): the worker is free again.
+      if (message.type !== 'progress') {
+        clearTimeout(stopping);
+        this.cancelling.delete(message.id);
+      }
+      return;
+    }
     const pending = this.pending.get(message.id);
     if (!pending) return;
     if (message.type === 'progress') {
+      const now = performance.now();
+      const tokens = pending.batchTokens?.[pending.batchesDone++];
+      if (tokens) this.msPerToken = (now - pending.lastActivityAt) / tokens;
+      pending.lastActivityAt = now;
       pending.onProgress?.(message.done, message.total);
       return;
     }
@@ -229,6 +420,8 @@ export class RankerWorkerClient implements Scorer {
     if (this.worker !== worker) return;
     this.worker = undefined;
     this.ready = undefined;
+    for (const timer of this.cancelling.values()) clearTimeout(timer);
+    this.cancelling.clear();
     const error = new Error(`ranker worker stopped (${reason}); the next call starts a fresh worker`);
     for (const pending of this.pending.values()) pending.reject(error);
     this.pending.clear();
@@ -244,6 +437,20 @@ function unpackAttribution(packed: PackedAttribution): AttributionResult {
       attributions: Array.from(packed.attributions.subarray(i * width, (i + 1) * width)),
     })),
   };
+}
+
+/** Padded tokens (pairs x longest pair) of each batch, in the order Ranker.score runs them. */
+function paddedBatchTokens(pairs: readonly PairInput[], batchSize: number): number[] {
+  const lengths = pairs.map((p) => {
+    const mask = p.attentionMask;
+    if (!mask) return p.inputIds.length;
+    let length = 0;
+    for (let i = 0; i < mask.length; i++) if (mask[i]) length = i + 1;
+    return length;
+  });
+  return lengthSortedBatches(lengths, batchSize).map(
+    (batch) => batch.length * Math.max(...batch.map((i) => lengths[i])),
+  );
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -152,6 +152,14 @@ async function handle(request: WorkerRequest): Promise<void> {
       loadedFrom = undefined;
       reply({ id: request.id, type: 'result', result: null });
       return;
+    case 'retire':
+      for (const controller of cancellers.values()) controller.abort(new Error('cancelled'));
+      await ranker?.dispose();
+      await disposeGradients();
+      ranker = undefined;
+      // Ends this worker thread only; nothing of onnxruntime is running on it at this point.
+      process.exit(0);
+      return;
     case 'crash':
       process.exit(70);
   }

@@ -59,6 +59,11 @@ export type WorkerRequest =
   /** Stops request `target` at its next batch boundary. */
   | { readonly id: number; readonly type: 'cancel'; readonly target: number }
   | { readonly id: number; readonly type: 'dispose' }
+  /**
+   * Cancel everything, release the model and end the thread. Sent to a worker that is being replaced; it
+   * is handled as soon as the worker's current onnxruntime call returns.
+   */
+  | { readonly id: number; readonly type: 'retire' }
   /** Diagnostic: the worker exits abruptly, as a native crash would (tests use it to prove recovery). */
   | { readonly id: number; readonly type: 'crash' };
 

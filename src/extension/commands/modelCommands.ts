@@ -1,3 +1,4 @@
+import { CancelledError } from '../../core/progress';
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -64,7 +65,18 @@ export async function scorePairCommand(
 ): Promise<ScorePairOutcome | undefined> {
   const pair = args ? await resolvePairArgs(datasets.dataset, args) : await pickPair(datasets.dataset);
   if (!pair) return undefined;
-  const { result, model, truncated } = await models.score(pair.query, pair.passage);
+  const { result, model, truncated } = await vscode.window.withProgress(
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: 'RankLens: scoring the pair',
+      cancellable: true,
+    },
+    (_progress, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort(new CancelledError('scoring the pair')));
+      return models.score(pair.query, pair.passage, abort.signal);
+    },
+  );
   const outcome: ScorePairOutcome = { ...result, ...pair, truncated, model: model.dir };
   const label = pair.qid ? `qid ${pair.qid} / pid ${pair.pid}` : `"${pair.query.slice(0, 40)}"`;
   const detail =

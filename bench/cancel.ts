@@ -1,0 +1,125 @@
+// How long a one-pair call waits after cancelling a large batch in the worker, for the two ways of freeing
+// the worker: waiting for the next batch boundary (cancelGraceMs Infinity; smaller batches shorten the
+// wait) or retiring the busy worker and loading the model in a fresh one (the default). Also the cost of
+// the graph cache's checks: hashing the checkpoint the first time, remembered afterwards, and verifying a
+// cached graph. Run: node --import tsx bench/cancel.ts
+// Env: BENCH_MODEL (existing checkpoint folder; default a generated BERT-base shape), BENCH_PAIRS (64),
+// BENCH_SEQ (256), BENCH_THREADS (2), BENCH_CANCEL_AFTER_MS (200).
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { tempDir, writeRandomCheckpoint, BERT_BASE_SHAPE } from '../test/support/checkpoints';
+import { syntheticPair } from '../test/support/model-fixtures';
+import { ensureBertGraphFile, hashMemoDirOf } from '../src/core/bert/cache';
+import { openBertCheckpoint } from '../src/core/model/checkpoint';
+import { RankerWorkerClient, type WorkerClientOptions } from '../src/core/runtime/worker-client';
+
+const pairsCount = Number(process.env.BENCH_PAIRS ?? 64);
+const seq = Number(process.env.BENCH_SEQ ?? 256);
+const threads = Number(process.env.BENCH_THREADS ?? 2);
+const cancelAfter = Number(process.env.BENCH_CANCEL_AFTER_MS ?? 200);
+const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+async function measure(
+  modelDir: string,
+  cacheDir: string,
+  label: string,
+  batchSize: number,
+  workerOptions: WorkerClientOptions,
+): Promise<void> {
+  const vocab = JSON.parse(fs.readFileSync(path.join(modelDir, 'config.json'), 'utf8')).vocab_size as number;
+  const long = syntheticPair(20, seq - 23, vocab, 1);
+  const short = syntheticPair(5, 30, vocab, 2);
+  let t0 = performance.now();
+  const client = await RankerWorkerClient.load(modelDir, { threads, cacheDir, batchSize }, workerOptions);
+  const loadMs = performance.now() - t0;
+  try {
+    await client.score([long]); // times a batch, as a real session would have before its first cancel
+    t0 = performance.now();
+    await client.score([short]);
+    const shortMs = performance.now() - t0;
+    const controller = new AbortController();
+    const big = client.score(
+      Array.from({ length: pairsCount }, () => long),
+      { signal: controller.signal },
+    );
+    big.catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, cancelAfter));
+    const t = performance.now();
+    controller.abort();
+    await big.catch(() => undefined);
+    const rejected = performance.now() - t;
+    await client.score([short]);
+    const answered = performance.now() - t;
+    console.log(
+      `${label.padEnd(44)} load ${sec(loadMs)}, one short pair ${sec(shortMs)}; cancel rejected in ${sec(rejected)}, ` +
+        `next one-pair call answered after ${sec(answered)} (worker replaced ${client.forcedRestarts}x)`,
+    );
+  } finally {
+    const t = performance.now();
+    await client.dispose();
+    console.log(
+      `${''.padEnd(44)} dispose (waits for a retired worker's batch): ${sec(performance.now() - t)}`,
+    );
+  }
+}
+
+async function main() {
+  const root = tempDir('bench-cancel');
+  try {
+    const given = process.env.BENCH_MODEL;
+    const modelDir = given ? path.resolve(given) : path.join(root, 'model');
+    if (!given) {
+      const child = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--generate', modelDir], {
+        stdio: 'inherit',
+      });
+      if (child.status !== 0) throw new Error(`checkpoint generation failed (${child.status})`);
+    }
+    const bytes = fs.statSync(path.join(modelDir, 'model.safetensors')).size;
+    console.log(
+      `checkpoint: ${given ?? 'BERT-base shape'}, ${(bytes / 2 ** 20).toFixed(0)} MB; ${pairsCount} pairs of ${seq} tokens, cancel after ${cancelAfter} ms, ${threads} threads`,
+    );
+    const cacheDir = path.join(root, 'cache');
+    let t = performance.now();
+    const first = openBertCheckpoint(modelDir, { hashMemoDir: hashMemoDirOf(cacheDir) });
+    void first.fingerprint;
+    console.log(`fingerprint, first open (full sha256):          ${sec(performance.now() - t)}`);
+    t = performance.now();
+    void openBertCheckpoint(modelDir, { hashMemoDir: hashMemoDirOf(cacheDir) }).fingerprint;
+    console.log(`fingerprint, remembered:                         ${sec(performance.now() - t)}`);
+    t = performance.now();
+    const graph = ensureBertGraphFile(first, 'score', cacheDir);
+    console.log(`graph build + hash + manifest:                   ${sec(performance.now() - t)}`);
+    fs.utimesSync(graph, new Date(), new Date()); // forces the full re-hash of the cached graph
+    t = performance.now();
+    ensureBertGraphFile(first, 'score', cacheDir);
+    console.log(`cached graph verified by full re-hash:           ${sec(performance.now() - t)}`);
+    t = performance.now();
+    ensureBertGraphFile(first, 'score', cacheDir);
+    console.log(`cached graph verified by its recorded stat:      ${sec(performance.now() - t)}`);
+
+    // The bundled worker, as the extension runs it (from source, tsx would add seconds to every start).
+    const bundled = path.join(__dirname, '..', 'out', 'ranker-worker.js');
+    const workerPath = fs.existsSync(bundled) ? bundled : undefined;
+    console.log(`worker: ${workerPath ?? 'from source (run npm run build for the bundled one)'}`);
+    const runs: [string, number, WorkerClientOptions][] = [
+      ['wait for batch boundary, batch 16', 16, { cancelGraceMs: Infinity }],
+      ['wait for batch boundary, batch 1', 1, { cancelGraceMs: Infinity }],
+      ['always retire + fresh worker, batch 16', 16, { cancelGraceMs: 0 }],
+      ['adaptive (default), batch 16', 16, {}],
+      ['adaptive (default), batch 1', 1, {}],
+    ];
+    for (const [label, batchSize, options] of runs) {
+      await measure(modelDir, cacheDir, label, batchSize, { ...options, workerPath });
+    }
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === '--generate') writeRandomCheckpoint(process.argv[3], BERT_BASE_SHAPE);
+else
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
