@@ -60,4 +60,9 @@ const untrustedRun =
   packaged.status === 0
     ? spawnSync(process.execPath, [driver, 'untrusted'], { cwd: root, env, stdio: 'inherit' })
     : packaged;
-process.exit([suiteRun, paletteRun, untrustedRun].every((r) => r.status === 0) ? 0 : 1);
+// The same .vsix in a folder without MS MARCO files: inactive until its view is opened.
+const activationRun =
+  packaged.status === 0
+    ? spawnSync(process.execPath, [driver, 'activation'], { cwd: root, env, stdio: 'inherit' })
+    : packaged;
+process.exit([suiteRun, paletteRun, untrustedRun, activationRun].every((r) => r.status === 0) ? 0 : 1);

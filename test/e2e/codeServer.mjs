@@ -4,6 +4,7 @@
 //   node test/e2e/codeServer.mjs serve    install the .vsix and keep code-server running on the sample workspace
 //   node test/e2e/codeServer.mjs check    as serve, then check the URL serves the workbench with RankLens active, exit
 //   node test/e2e/codeServer.mjs untrusted  Restricted Mode: a workspace's ranklens.model.path is not used
+//   node test/e2e/codeServer.mjs activation  a folder without MS MARCO files: RankLens activates only when opened
 // Env: CODE_SERVER, NODE24_BIN (from scripts/setup-code-server.sh), VSIX, WORKSPACE, SCREENSHOT_DIR, PORT,
 // COLOR_THEME.
 import { chromium } from 'playwright-core';
@@ -420,9 +421,45 @@ async function untrusted() {
   return ok ? 0 : 1;
 }
 
-const modes = { tests, palette, serve, check, untrusted };
+/**
+ * Activation on RankLens's own events: in a folder without MS MARCO files the extension stays inactive (no
+ * status-bar item) after start-up, and activates when the user opens its activity-bar container.
+ */
+async function activation() {
+  installVsix();
+  const folder = join(scratch, 'unrelated-workspace');
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, 'notes.md'), '# Not a dataset\n');
+  const { server, port, output } = await startServer([], { folder });
+  const { browser, page } = await launchBrowser();
+  let ok = false;
+  try {
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(folder)}`);
+    await page.waitForSelector('.monaco-workbench .statusbar', { timeout: 90_000 });
+    // With onStartupFinished RankLens showed its status-bar item 5-12 s after this point on the loaded machine.
+    await page.waitForTimeout(20_000);
+    if (await page.$('.statusbar-item:has-text("RankLens")'))
+      throw new Error('RankLens activated at start-up in a folder without MS MARCO files');
+    log('20 s after start-up RankLens is not active');
+    await page.click('.activitybar [aria-label^="RankLens"]', { timeout: 30_000 });
+    await page.waitForSelector('.statusbar-item:has-text("RankLens")', { timeout: 60_000 });
+    log('opening the RankLens container activated it');
+    ok = true;
+  } catch (error) {
+    console.error('e2e error:', error.message);
+    await page.screenshot({ path: join(screenshotDir, 'activation-failure.png') }).catch(() => undefined);
+    console.error(output().slice(-4000));
+  } finally {
+    await browser.close();
+    server.kill('SIGTERM');
+  }
+  console.log(ok ? '1 passed, 0 failed' : '0 passed, 1 failed');
+  return ok ? 0 : 1;
+}
+
+const modes = { tests, palette, serve, check, untrusted, activation };
 if (!modes[mode]) {
-  console.error(`unknown mode ${mode}; use tests, palette, serve, check or untrusted`);
+  console.error(`unknown mode ${mode}; use tests, palette, serve, check, untrusted or activation`);
   process.exit(2);
 }
 modes[mode]().then(
