@@ -10,6 +10,7 @@ import type { ProbingResult } from '../../core/analysis/probing';
 import { PROBE_GROUP_LABELS } from '../../core/analysis/tokenGroups';
 import { createAnalysis } from '../../core/analysis/registry';
 import type { AttentionResult } from '../../core/analysis/attention';
+import type { InteractionResult } from '../../core/analysis/interactionMask';
 import type { HeadImportanceResult } from '../../core/analysis/headImportance';
 import type { PeriodMaskResult } from '../../core/analysis/periodMask';
 import type { RerankResult } from '../../core/analysis/rerank';
@@ -21,7 +22,7 @@ import { submitAnalyzeToSlurm } from '../slurmSubmit';
 import { UsageError, optionalNumber, parseArgs, required, type ParsedArgs } from '../args';
 import { cacheDirOf, positiveInt } from './score';
 
-export const usage = `ranklens analyze rerank|attention|period-mask|head-importance|attribution|probing --collection FILE --queries FILE [--qrels FILE] --run FILE --out DIR
+export const usage = `ranklens analyze rerank|attention|period-mask|interaction-mask|head-importance|attribution|probing --collection FILE --queries FILE [--qrels FILE] --run FILE --out DIR
         [--depth N] [--sample N --seed S] [--min-relevance N] [--model DIR] [--max-length N] [--batch-size N]
         [--threads N] [--chunk-pairs N] [--shard K/N] [--fusion-weight W] [--json] [--cache-dir DIR]
         [--device cpu|cuda]
@@ -35,6 +36,9 @@ ${SLURM_USAGE}
   attention: Figure 1 over relevant pairs (the run's top --depth when --run is given): attention mass to [CLS],
   [SEP]s, periods, query/document blocks per layer and head, with the uniform-attention chance level.
   period-mask: Table 1 (only relevant passages modified: periods as commas, token mask, attention mask).
+  interaction-mask [--mask-kind attention|token]: Figure 4, MRR@10 with query -> doc, doc -> query and both
+  masked in the first i layers, i = 0..L (query side: [CLS], query, middle [SEP]; document side: passage,
+  final [SEP]); masked prefixes are shared between depths.
   head-importance: MRR@10 and mean score change with each head masked alone (L x H grid).
   attribution [--top-k K | --threshold P] [--pairs-per-query N] [--tolerance T] [--max-points N]: layer-wise
   IG (empty-query and empty-document baselines) of the relevant pairs the model ranks in its top K (1-label
@@ -247,6 +251,29 @@ const CLI: Readonly<Record<string, AnalysisCli>> = {
           ),
         ].join('\n') + '\n'
       );
+    },
+  },
+  'interaction-mask': {
+    values: ['mask-kind'],
+    settings: (args) => {
+      const kind = args.options.get('mask-kind');
+      if (kind !== undefined && kind !== 'attention' && kind !== 'token')
+        throw new UsageError('--mask-kind must be attention (the paper) or token');
+      const settings: Record<string, Json> = {};
+      if (typeof kind === 'string') settings.kind = kind;
+      return settings;
+    },
+    summary: (file) => {
+      const r = file.result as unknown as InteractionResult;
+      const L = file.model.numLayers;
+      const lines = [
+        `${r.queries} queries; MRR@10 with interactions masked (${r.kind} mask) in the first i layers; ${r.rule}`,
+        'i'.padStart(20) + Array.from({ length: L + 1 }, (_, i) => String(i).padStart(7)).join(''),
+        ...Object.entries(r.directions).map(
+          ([name, d]) => name.padStart(20) + d.mrr10.map((v) => v.toFixed(4).padStart(7)).join(''),
+        ),
+      ];
+      return lines.join('\n') + '\n';
     },
   },
   'head-importance': {

@@ -9,7 +9,7 @@ import {
 import { BertGradientModel } from '../bert/attribution';
 import { Ranker } from '../runtime/ranker';
 import type { AttentionSums } from '../runtime/attentionKinds';
-import type { PairInput, RankerOptions, ScoreOptions, ScoreResult, Scorer } from '../runtime/types';
+import type { MaskSpec, PairInput, RankerOptions, ScoreOptions, ScoreResult, Scorer } from '../runtime/types';
 import { loadTokenizer } from '../text/load';
 import type { EncodedPair } from '../text/types';
 
@@ -39,6 +39,14 @@ export class InProcessAnalysisModel implements Scorer, CanAttribute, CanReadStat
 
   attentionSums(pairs: readonly PairInput[], options?: ScoreOptions): Promise<AttentionSums[]> {
     return this.ranker.attentionSums(pairs, options);
+  }
+
+  scoreByMaskDepth(
+    pairs: readonly PairInput[],
+    masks: readonly MaskSpec[],
+    options?: ScoreOptions & { readonly fromDepth?: number },
+  ): Promise<number[][]> {
+    return this.ranker.scoreByMaskDepth(pairs, masks, options);
   }
 
   /** Layer-wise IG (integratedGradients.ts); the gradient model is loaded on the first call. */

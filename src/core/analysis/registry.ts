@@ -6,6 +6,7 @@ import {
 } from './attributionAnalysis';
 import { attentionAnalysis } from './attention';
 import { headImportanceAnalysis } from './headImportance';
+import { interactionMaskAnalysis, type InteractionSettings } from './interactionMask';
 import { periodMaskAnalysis } from './periodMask';
 import { DEFAULT_PROBING_JSON, probingAnalysis, type ProbingSettingsJson } from './probingAnalysis';
 import { DEFAULT_FUSION_WEIGHT, rerankAnalysis, type RerankSettings } from './rerank';
@@ -23,6 +24,8 @@ export const ANALYSES: Readonly<Record<string, (settings: Json | undefined) => A
   attention: () => attentionAnalysis(),
   'period-mask': () => periodMaskAnalysis(),
   'head-importance': () => headImportanceAnalysis(),
+  'interaction-mask': (settings) =>
+    interactionMaskAnalysis({ kind: 'attention', ...((settings ?? {}) as Partial<InteractionSettings>) }),
   attribution: (settings) =>
     attributionAnalysis({
       ...DEFAULT_ATTRIBUTION_JSON,

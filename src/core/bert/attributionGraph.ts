@@ -25,6 +25,10 @@ export const ATTRIBUTION_IO = {
   gradIn: 'grad_in',
   /** float [batch]: the ranking score (single logit, or P(relevant) for two labels). */
   score: 'score',
+  /** Masked layer only: float [batch, seq, seq], 1 = key j removed for query i before softmax (token mask). */
+  tokenPairs: 'exp_token_pairs',
+  /** Masked layer only: float [batch, seq, seq], 1 = probability i -> j zeroed after softmax (attention mask). */
+  attentionPairs: 'exp_attention_pairs',
 } as const;
 
 /** Layer weight input names, in the order LayerWeightArrays lists them. */
@@ -88,9 +92,12 @@ export function readLayerWeights(w: BertLayerWeights): Record<LayerWeightName, L
 
 const HIDDEN_DIMS = (h: number) => ['batch', 'seq', h];
 
-/** One HF BertLayer (post-LN, erf GELU), the same equations as buildBertGraph's unmasked path. */
-export function buildLayerGraph(config: BertConfig, withGradient: boolean): GraphBuilder {
-  const g = new GraphBuilder(withGradient ? 'bert_layer_vjp' : 'bert_layer');
+/**
+ * One HF BertLayer (post-LN, erf GELU), the same equations as buildBertGraph's unmasked path; `masked` adds
+ * per-pair [seq, seq] token and attention masks (the two kinds of buildBertGraph's experiment masks).
+ */
+export function buildLayerGraph(config: BertConfig, withGradient: boolean, masked = false): GraphBuilder {
+  const g = new GraphBuilder(withGradient ? 'bert_layer_vjp' : masked ? 'bert_layer_masked' : 'bert_layer');
   const h = config.hiddenSize;
   const heads = config.numHeads;
   const headSize = h / heads;
@@ -133,7 +140,15 @@ export function buildLayerGraph(config: BertConfig, withGradient: boolean): Grap
   const kT = splitHeads(linear(x, 'key'), [0, 2, 3, 1]);
   const v = splitHeads(linear(x, 'value'), [0, 2, 1, 3]);
   const scaled = g.div(g.matMul(q, kT), g.constFloat([Math.sqrt(headSize)], [], 'sqrt_head_size'));
-  const context = g.matMul(g.softmax(g.addT(scaled, paddingAdd), -1), v);
+  let probs: Tensor;
+  if (masked) {
+    const pairs = (name: string) => g.unsqueeze(g.input(name, 'float32', ['batch', 'seq', 'seq']), [1]);
+    const additive = g.addT(paddingAdd, g.mul(pairs(ATTRIBUTION_IO.tokenPairs), negative));
+    probs = g.mul(g.softmax(g.addT(scaled, additive), -1), g.sub(one, pairs(ATTRIBUTION_IO.attentionPairs)));
+  } else {
+    probs = g.softmax(g.addT(scaled, paddingAdd), -1);
+  }
+  const context = g.matMul(probs, v);
   const merged = g.reshape(g.transpose(context, [0, 2, 1, 3]), [0, 0, h]);
   const attended = norm(g.addT(linear(merged, 'attention_output'), x), 'attention_norm');
   const pre = linear(attended, 'intermediate');
@@ -182,8 +197,8 @@ export function buildEmbeddingGraph(checkpoint: BertCheckpoint): GraphBuilder {
   return g;
 }
 
-/** Last hidden state -> score, and d score / d hidden (each batch row is its own point). */
-export function buildHeadGraph(checkpoint: BertCheckpoint): GraphBuilder {
+/** Last hidden state -> score, and (withGradient) d score / d hidden (each batch row is its own point). */
+export function buildHeadGraph(checkpoint: BertCheckpoint, withGradient = true): GraphBuilder {
   const { config, weights } = checkpoint;
   const g = new GraphBuilder('bert_head');
   const x = g.input(ATTRIBUTION_IO.hidden, 'float32', HIDDEN_DIMS(config.hiddenSize));
@@ -196,6 +211,7 @@ export function buildHeadGraph(checkpoint: BertCheckpoint): GraphBuilder {
       ? g.squeeze(logits, [1])
       : g.gather(g.softmax(logits, -1), g.constInt64([1], [], 'positive_class'), 1);
   g.output(score, ATTRIBUTION_IO.score, 'float32', ['batch']);
+  if (!withGradient) return g;
   const [dx] = grad(g, score, [x]);
   g.output(dx, ATTRIBUTION_IO.gradIn, 'float32', HIDDEN_DIMS(config.hiddenSize));
   return g;

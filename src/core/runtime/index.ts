@@ -16,6 +16,7 @@ export type {
   ScoreResult,
   Scorer,
   TokenSelector,
+  SelectorKind,
 } from './types';
 export {
   ATTENTION_KINDS,

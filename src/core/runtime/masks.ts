@@ -1,5 +1,5 @@
 import type { TokenKind } from '../text/types';
-import type { HeadMaskSpec, MaskSpec, TokenSelector } from './types';
+import type { HeadMaskSpec, MaskSpec, SelectorKind, TokenSelector } from './types';
 
 /** Feeds for the graph's experiment inputs (see BERT_IO in src/core/bert/graph). */
 export interface CompiledMasks {
@@ -18,14 +18,37 @@ export interface MaskedSequence {
   /** Real tokens (padding excluded). */
   readonly length: number;
   readonly kinds?: readonly TokenKind[];
+  /** Token type ids (0 = query segment, 1 = passage segment); needed by segment selectors. */
+  readonly segments?: ArrayLike<number>;
 }
 
-function selects(selector: TokenSelector, seq: MaskedSequence, position: number): boolean {
+function matchesKind(name: SelectorKind, seq: MaskedSequence, position: number): boolean {
+  const kind: TokenKind = position < seq.length ? (seq.kinds as readonly TokenKind[])[position] : 'pad';
+  if (name === 'pad' || kind === 'pad') return name === kind;
+  const segment = () => {
+    if (!seq.segments) throw new Error(`mask selector "${name}" needs the pair's token types`);
+    return seq.segments[position];
+  };
+  switch (name) {
+    case 'sep-middle':
+      return kind === 'sep' && segment() === 0;
+    case 'sep-final':
+      return kind === 'sep' && segment() === 1;
+    case 'query-segment':
+      return segment() === 0;
+    case 'document-segment':
+      return segment() === 1;
+    default:
+      return name === kind;
+  }
+}
+
+/** Whether `selector` picks `position` of the sequence. */
+export function selects(selector: TokenSelector, seq: MaskedSequence, position: number): boolean {
   if (selector === 'all') return true;
   if ('positions' in selector) return selector.positions.includes(position);
   if (!seq.kinds) throw new Error('mask selectors by token kind need pairs with tokens (an EncodedPair)');
-  const kind = position < seq.length ? seq.kinds[position] : 'pad';
-  return (selector as readonly TokenKind[]).includes(kind);
+  return (selector as readonly SelectorKind[]).some((name) => matchesKind(name, seq, position));
 }
 
 function layerList(spec: MaskSpec, numLayers: number): number[] {
@@ -96,4 +119,24 @@ export function compileMasks(
     }
   }
   return { numGroups: G, groups, tokenTable, attentionTable, headMask };
+}
+
+/**
+ * One sequence's masks as full [seqLength, seqLength] matrices (1 = masked), every spec applied whatever its
+ * `layers` (the caller decides the layers, e.g. the first i of an interaction-mask depth).
+ */
+export function pairMaskMatrices(
+  seq: MaskedSequence,
+  seqLength: number,
+  masks: readonly MaskSpec[],
+): { readonly token: Float32Array; readonly attention: Float32Array } {
+  const token = new Float32Array(seqLength * seqLength);
+  const attention = new Float32Array(seqLength * seqLength);
+  for (const spec of masks) {
+    const target = spec.kind === 'token' ? token : attention;
+    const rows = [...Array(seqLength).keys()].filter((i) => selects(spec.from, seq, i));
+    const keys = [...Array(seqLength).keys()].filter((j) => selects(spec.to, seq, j));
+    for (const i of rows) for (const j of keys) target[i * seqLength + j] = 1;
+  }
+  return { token, attention };
 }

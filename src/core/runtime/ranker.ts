@@ -15,7 +15,8 @@ import {
   type PreparedPair,
 } from './batch';
 import { ATTENTION_KINDS, attentionKindIndex, type AttentionSums } from './attentionKinds';
-import { compileMasks } from './masks';
+import { compileMasks, pairMaskMatrices } from './masks';
+import { BertLayerModel } from '../bert/layerModel';
 import { createSessionOn } from '../device';
 import type { TokenKind } from '../text/types';
 import { abortReason, callSignal } from '../progress';
@@ -24,6 +25,7 @@ import type {
   InspectOptions,
   InspectResult,
   MaskOptions,
+  MaskSpec,
   ModelInfo,
   PairInput,
   RankerOptions,
@@ -35,6 +37,8 @@ import type {
 /** Runs a BERT cross-encoder checkpoint through onnxruntime on graphs built by src/core/bert. */
 export class Ranker implements Scorer {
   private readonly sessions = new Map<GraphVariant, Promise<ort.InferenceSession>>();
+  /** For scoreByMaskDepth, loaded on first use. */
+  private layerModel: Promise<BertLayerModel> | undefined;
   private disposed = false;
 
   private constructor(
@@ -176,6 +180,57 @@ export class Ranker implements Scorer {
     return results;
   }
 
+  /**
+   * Scores with `masks` applied in the first i layers, for every depth i = fromDepth..L ([depth - fromDepth]
+   * [pair]). The spec's `layers` are ignored: the depth decides. Runs on a layer-by-layer model (loaded on first
+   * use) that computes each batch's masked prefix once and continues every depth from it.
+   */
+  async scoreByMaskDepth(
+    pairs: readonly PairInput[],
+    masks: readonly MaskSpec[],
+    options: ScoreOptions & { readonly fromDepth?: number } = {},
+  ): Promise<number[][]> {
+    const prepared = pairs.map((p, i) => preparePair(p, this.limits(), i));
+    const batchSize = options.batchSize ?? this.options.batchSize ?? DEFAULT_BATCH_SIZE;
+    const fromDepth = options.fromDepth ?? 0;
+    const L = this.info.numLayers;
+    if (!Number.isInteger(fromDepth) || fromDepth < 0 || fromDepth > L)
+      throw new Error(`fromDepth ${fromDepth} is outside 0-${L}`);
+    this.layerModel ??= BertLayerModel.load(this.checkpoint, this.options);
+    const model = await this.layerModel;
+    const scores = Array.from({ length: L + 1 - fromDepth }, () => new Array<number>(pairs.length));
+    let done = 0;
+    for (const batch of lengthSortedBatches(
+      prepared.map((p) => p.inputIds.length),
+      batchSize,
+    )) {
+      options.signal?.throwIfAborted();
+      const members = batch.map((i) => prepared[i]);
+      const padded = padBatch(members);
+      const n = padded.seqLength;
+      const tokenPairs = new Float32Array(members.length * n * n);
+      const attentionPairs = new Float32Array(members.length * n * n);
+      members.forEach((p, b) => {
+        const m = pairMaskMatrices(
+          { length: p.inputIds.length, kinds: p.kinds, segments: p.tokenTypeIds },
+          n,
+          masks,
+        );
+        tokenPairs.set(m.token, b * n * n);
+        attentionPairs.set(m.attention, b * n * n);
+      });
+      const byDepth = await model.scoresByMaskDepth(
+        { ...padded, tokenPairs, attentionPairs },
+        fromDepth,
+        options.signal,
+      );
+      byDepth.forEach((s, d) => batch.forEach((pairIndex, b) => (scores[d][pairIndex] = s[b])));
+      done += batch.length;
+      options.onProgress?.(done, pairs.length);
+    }
+    return scores;
+  }
+
   /** One forward pass with every layer's attention probabilities and hidden states. */
   async inspect(pair: PairInput, options: InspectOptions = {}): Promise<InspectResult> {
     const prepared = preparePair(pair, this.limits());
@@ -210,6 +265,9 @@ export class Ranker implements Scorer {
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
     for (const s of sessions) await (await s).release();
+    const layers = this.layerModel;
+    this.layerModel = undefined;
+    await layers?.then((m) => m.dispose()).catch(() => undefined);
   }
 
   private limits(): PairLimits {
@@ -226,7 +284,7 @@ export class Ranker implements Scorer {
     const { size: b, seqLength: n } = batch;
     const { numLayers: L, numHeads: H } = this.info;
     const compiled = compileMasks(
-      pairs.map((p) => ({ length: p.inputIds.length, kinds: p.kinds })),
+      pairs.map((p) => ({ length: p.inputIds.length, kinds: p.kinds, segments: p.tokenTypeIds })),
       n,
       L,
       H,

@@ -17,7 +17,15 @@ export interface PairInput {
 }
 
 /** Which positions a mask applies to: everything, tokens of some kinds, or explicit positions. */
-export type TokenSelector = 'all' | readonly TokenKind[] | { readonly positions: readonly number[] };
+export type TokenSelector = 'all' | readonly SelectorKind[] | { readonly positions: readonly number[] };
+
+/**
+ * A token kind, or a part of the pair the kinds cannot name: 'sep-middle' / 'sep-final' (the [SEP] after the
+ * query / after the passage), 'query-segment' ([CLS], the query and the middle [SEP]: token type 0) and
+ * 'document-segment' (the passage and the final [SEP]: token type 1). Padding is in neither segment.
+ */
+export type SelectorKind = TokenKind | 'sep-middle' | 'sep-final' | 'query-segment' | 'document-segment';
+export const SEGMENT_SELECTORS = ['sep-middle', 'sep-final', 'query-segment', 'document-segment'] as const;
 
 /**
  * One of the paper's two masking experiments, for the pairs (from -> to) = (query position i, key j):
@@ -118,4 +126,13 @@ export interface Scorer {
   score(pairs: readonly PairInput[], options?: ScoreOptions): Promise<ScoreResult[]>;
   /** Score and per-layer/head attention mass between token kinds, reduced where the attention is computed. */
   attentionSums(pairs: readonly PairInput[], options?: ScoreOptions): Promise<AttentionSums[]>;
+  /**
+   * Scores with `masks` in the first i layers for i = fromDepth..L: [depth - fromDepth][pair]. The masked
+   * prefix is computed once per batch and shared by all depths. The specs' `layers` are ignored.
+   */
+  scoreByMaskDepth(
+    pairs: readonly PairInput[],
+    masks: readonly MaskSpec[],
+    options?: ScoreOptions & { readonly fromDepth?: number },
+  ): Promise<number[][]>;
 }

@@ -17,6 +17,7 @@ import type {
   CallOptions,
   InspectOptions,
   InspectResult,
+  MaskSpec,
   ModelInfo,
   PairInput,
   RankerOptions,
@@ -174,6 +175,23 @@ export class RankerWorkerClient implements Scorer {
     await this.started();
     const request = { type: 'attention-sums' as const, pairs: pairs.map(plainPair), options: rest };
     return (await this.call(request, 'attention sums', { signal, timeoutMs }, onProgress)) as AttentionSums[];
+  }
+
+  async scoreByMaskDepth(
+    pairs: readonly PairInput[],
+    masks: readonly MaskSpec[],
+    options: ScoreOptions & { readonly fromDepth?: number } = {},
+  ): Promise<number[][]> {
+    const { signal, timeoutMs, onProgress, batchSize, fromDepth } = options;
+    signal?.throwIfAborted();
+    await this.started();
+    const request = {
+      type: 'mask-depths' as const,
+      pairs: pairs.map(plainPair),
+      masks,
+      options: { batchSize, fromDepth },
+    };
+    return (await this.call(request, 'masked scoring', { signal, timeoutMs }, onProgress)) as number[][];
   }
 
   async inspect(pair: PairInput, options: InspectOptions = {}): Promise<InspectResult> {

@@ -85,6 +85,21 @@ async function handle(request: WorkerRequest): Promise<void> {
       }
       return;
     }
+    case 'mask-depths': {
+      const controller = new AbortController();
+      cancellers.set(request.id, controller);
+      try {
+        const result = await loaded().scoreByMaskDepth(request.pairs, request.masks, {
+          ...request.options,
+          signal: controller.signal,
+          onProgress: (done, total) => reply({ id: request.id, type: 'progress', done, total }),
+        });
+        reply({ id: request.id, type: 'result', result });
+      } finally {
+        cancellers.delete(request.id);
+      }
+      return;
+    }
     case 'attention-sums': {
       const controller = new AbortController();
       cancellers.set(request.id, controller);

@@ -1,7 +1,15 @@
 import type { AttributionResult, Baseline } from '../analysis/integratedGradients';
 import type { EncodedToken } from '../text/types';
 import type { AttentionSums } from './attentionKinds';
-import type { InspectResult, MaskOptions, ModelInfo, PairInput, RankerOptions, ScoreResult } from './types';
+import type {
+  InspectResult,
+  MaskOptions,
+  MaskSpec,
+  ModelInfo,
+  PairInput,
+  RankerOptions,
+  ScoreResult,
+} from './types';
 
 /** What the worker's attribute request needs of the pair: ids, types, mask and the tokens with offsets. */
 export interface AttributionPair {
@@ -45,6 +53,13 @@ export type WorkerRequest =
   | { readonly id: number; readonly type: 'inspect'; readonly pair: PairInput; readonly options: MaskOptions }
   | {
       readonly id: number;
+      readonly type: 'mask-depths';
+      readonly pairs: readonly PairInput[];
+      readonly masks: readonly MaskSpec[];
+      readonly options: { readonly batchSize?: number; readonly fromDepth?: number };
+    }
+  | {
+      readonly id: number;
       readonly type: 'attention-sums';
       readonly pairs: readonly PairInput[];
       readonly options: MaskOptions & { readonly batchSize?: number };
@@ -68,7 +83,7 @@ export type WorkerRequest =
   | { readonly id: number; readonly type: 'crash' };
 
 export type WorkerResult =
-  ModelInfo | ScoreResult[] | AttentionSums[] | InspectResult | PackedAttribution | null;
+  ModelInfo | ScoreResult[] | AttentionSums[] | number[][] | InspectResult | PackedAttribution | null;
 
 export type WorkerResponse =
   | { readonly id: number; readonly type: 'result'; readonly result: WorkerResult }

@@ -150,6 +150,7 @@ describe('attribution analysis (Figure 2)', () => {
       info: model.info,
       score: model.score.bind(model),
       attentionSums: model.attentionSums.bind(model),
+      scoreByMaskDepth: model.scoreByMaskDepth.bind(model),
     };
     await assert.rejects(
       analysis.map(

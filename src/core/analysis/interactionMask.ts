@@ -1,0 +1,150 @@
+import type { MaskSpec } from '../runtime/types';
+import type { Analysis, AnalysisContext, Chunk, RunDescription } from './analysis';
+import { reciprocalRank } from './ranking';
+
+export type MaskKind = MaskSpec['kind'];
+
+export interface InteractionSettings {
+  /** The paper uses the attention mask (zeroed after softmax) to keep redundant attention where it was. */
+  readonly kind: MaskKind;
+}
+
+/**
+ * The paper's three interaction masks. "A -> B" is the attention that weights A for B's context, so masking
+ * query -> doc stops passage tokens attending to the query. The sides follow the paper's rule: [CLS] and the
+ * middle [SEP] are on the query side (token type 0), the final [SEP] on the document side (token type 1), so
+ * no route through a special token is left open.
+ */
+export const INTERACTION_DIRECTIONS = {
+  'query-to-document': {
+    description:
+      'query -> doc: document-side tokens (passage, final [SEP]) cannot attend to the query side ([CLS], query, middle [SEP])',
+    masks: [{ from: ['document-segment'], to: ['query-segment'] }],
+  },
+  'document-to-query': {
+    description:
+      'doc -> query: query-side tokens ([CLS], query, middle [SEP]) cannot attend to the document side',
+    masks: [{ from: ['query-segment'], to: ['document-segment'] }],
+  },
+  both: {
+    description: 'both directions: each side attends only to itself',
+    masks: [
+      { from: ['document-segment'], to: ['query-segment'] },
+      { from: ['query-segment'], to: ['document-segment'] },
+    ],
+  },
+} as const;
+export type InteractionDirection = keyof typeof INTERACTION_DIRECTIONS;
+const DIRECTIONS = Object.keys(INTERACTION_DIRECTIONS) as InteractionDirection[];
+
+export function interactionMasks(direction: InteractionDirection, kind: MaskKind): MaskSpec[] {
+  return INTERACTION_DIRECTIONS[direction].masks.map((m) => ({
+    kind,
+    layers: 'all',
+    from: m.from,
+    to: m.to,
+  }));
+}
+
+export interface InteractionPartial {
+  /** Per query: [direction][depth] reciprocal rank (depth 0 = unmasked, the same for every direction). */
+  readonly reciprocalRanks: readonly (readonly (readonly number[])[])[];
+}
+
+export interface InteractionResult {
+  readonly minRelevance: number;
+  readonly queries: number;
+  readonly kind: MaskKind;
+  readonly rule: string;
+  /** MRR@10 with the mask in the first i layers, i = 0..L (index i). */
+  readonly directions: Readonly<
+    Record<InteractionDirection, { readonly description: string; readonly mrr10: readonly number[] }>
+  >;
+}
+
+/**
+ * Analysis 5 (Figure 4): MRR@10 with query/document interactions masked in the first i layers, i = 0..L. Each
+ * batch's masked prefix is computed once and every depth continues from it (Scorer.scoreByMaskDepth).
+ */
+export function interactionMaskAnalysis(
+  settings: InteractionSettings = { kind: 'attention' },
+): Analysis<InteractionSettings, InteractionPartial, InteractionResult> {
+  if (settings.kind !== 'attention' && settings.kind !== 'token')
+    throw new Error(`mask kind ${String(settings.kind)} must be attention or token`);
+  return {
+    name: 'interaction-mask',
+    version: 1,
+    selection: 'candidates',
+    settings,
+    map: (chunk, context) => maskInteractions(chunk, context, settings.kind),
+    finish: (partials, run) => finishInteractions(partials, run, settings.kind),
+  };
+}
+
+async function maskInteractions(
+  chunk: Chunk,
+  context: AnalysisContext,
+  kind: MaskKind,
+): Promise<InteractionPartial> {
+  const pairs = chunk.items.flatMap((item) => item.candidates.map((c) => context.encode(item.text, c.text)));
+  const byDirection: number[][][] = [];
+  for (const [d, direction] of DIRECTIONS.entries()) {
+    // Depth 0 (no mask) is scored once, with the first direction.
+    const scores = await context.scorer.scoreByMaskDepth(pairs, interactionMasks(direction, kind), {
+      fromDepth: d === 0 ? 0 : 1,
+      batchSize: context.batchSize,
+      signal: context.signal,
+      onProgress: (n) =>
+        context.onPairs?.(
+          Math.round(((d + n / Math.max(1, pairs.length)) / DIRECTIONS.length) * pairs.length),
+        ),
+    });
+    byDirection.push(d === 0 ? scores : [byDirection[0][0], ...scores]);
+  }
+  const reciprocalRanks: number[][][] = [];
+  let start = 0;
+  for (const item of chunk.items) {
+    const end = start + item.candidates.length;
+    const pids = item.candidates.map((c) => c.pid);
+    const grades = item.candidates.map((c) => c.grade);
+    reciprocalRanks.push(
+      byDirection.map((depths) =>
+        depths.map((s) => reciprocalRank(pids, s.slice(start, end), grades, context.minRelevance)),
+      ),
+    );
+    start = end;
+  }
+  return { reciprocalRanks };
+}
+
+function finishInteractions(
+  partials: readonly InteractionPartial[],
+  run: RunDescription,
+  kind: MaskKind,
+): InteractionResult {
+  const L = run.model.numLayers;
+  const sums = DIRECTIONS.map(() => new Array<number>(L + 1).fill(0));
+  let queries = 0;
+  for (const p of partials) {
+    for (const rr of p.reciprocalRanks) {
+      rr.forEach((depths, d) => depths.forEach((v, i) => (sums[d][i] += v)));
+      queries++;
+    }
+  }
+  const directions = Object.fromEntries(
+    DIRECTIONS.map((direction, d) => [
+      direction,
+      {
+        description: INTERACTION_DIRECTIONS[direction].description,
+        mrr10: sums[d].map((s) => (queries === 0 ? 0 : s / queries)),
+      },
+    ]),
+  ) as unknown as InteractionResult['directions'];
+  return {
+    minRelevance: run.data.minRelevance,
+    queries,
+    kind,
+    rule: '[CLS] and the middle [SEP] are on the query side (token type 0); the final [SEP] on the document side (token type 1). Depth i masks layers 0..i-1; depth 0 is the unmasked model.',
+    directions,
+  };
+}

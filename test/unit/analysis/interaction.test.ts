@@ -1,0 +1,191 @@
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { bertForward64, type ReferenceMasks } from '../../reference/bert64';
+import {
+  tempDir,
+  writeRandomCheckpoint,
+  type CheckpointSpec,
+  type WrittenCheckpoint,
+} from '../../support/checkpoints';
+import { referenceConfig, referenceLookup } from '../../support/model-fixtures';
+import { writeTinyDataset, writeTinyVocab } from '../../support/tinyDataset';
+import { describeModel } from '../../../src/core/analysis/analysis';
+import { createAnalysisContext } from '../../../src/core/analysis/context';
+import {
+  interactionMasks,
+  type InteractionDirection,
+  type InteractionResult,
+} from '../../../src/core/analysis/interactionMask';
+import { loadPairSet, type PairSet } from '../../../src/core/analysis/pairSet';
+import { createAnalysis } from '../../../src/core/analysis/registry';
+import { modelKey, runAnalysis } from '../../../src/core/analysis/runner';
+import { Ranker } from '../../../src/core/runtime/ranker';
+import { RankerWorkerClient } from '../../../src/core/runtime/worker-client';
+import { encodePair, loadTokenizer } from '../../../src/core/text';
+import type { EncodedPair } from '../../../src/core/text/types';
+
+const spec: CheckpointSpec = { layers: 3, heads: 2, hidden: 16, numLabels: 1, seed: 71 };
+let root: string;
+let modelDir: string;
+let written: WrittenCheckpoint;
+let ranker: Ranker;
+let pairSet: PairSet;
+let pairs: EncodedPair[][];
+
+before(async () => {
+  root = tempDir('interaction');
+  modelDir = path.join(root, 'model');
+  written = writeRandomCheckpoint(modelDir, spec);
+  writeTinyVocab(modelDir);
+  const files = writeTinyDataset(path.join(root, 'data'), { queries: 6, candidates: 5, seed: 13 });
+  ranker = await Ranker.load(modelDir, { threads: 1, cacheDir: path.join(root, 'graphs'), batchSize: 4 });
+  pairSet = await loadPairSet({ ...files, selection: 'candidates', minRelevance: 1 });
+  const tokenizer = loadTokenizer(modelDir);
+  pairs = pairSet.items.map((item) =>
+    item.candidates.map((c) => encodePair(tokenizer, item.text, c.text, { maxLength: 64 })),
+  );
+});
+after(async () => {
+  await ranker.dispose();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+/** The paper's rule written out: segment 0 ([CLS], query, middle [SEP]) vs segment 1 (passage, final [SEP]). */
+function referenceMask(pair: EncodedPair, direction: InteractionDirection, depth: number): ReferenceMasks {
+  const side = (i: number) => pair.tokenTypeIds[i];
+  const blocked = (i: number, j: number) =>
+    (direction !== 'document-to-query' && side(i) === 1 && side(j) === 0) ||
+    (direction !== 'query-to-document' && side(i) === 0 && side(j) === 1);
+  return { attention: (l, i, j) => (l < depth && blocked(i, j) ? 1 : 0) };
+}
+
+const reference = (pair: EncodedPair, masks: ReferenceMasks) =>
+  bertForward64(
+    referenceConfig(spec),
+    referenceLookup(written),
+    Array.from(pair.inputIds),
+    Array.from(pair.tokenTypeIds),
+    Array.from(pair.attentionMask),
+    masks,
+  ).score;
+
+const DIRECTIONS: InteractionDirection[] = ['query-to-document', 'document-to-query', 'both'];
+
+describe('interaction masking (Figure 4)', () => {
+  it('masks exactly the attentions between the two sides, nothing else', async () => {
+    const pair = pairs[0][0];
+    const plain = await ranker.inspect(pair);
+    const masked = await ranker.inspect(pair, {
+      masks: interactionMasks('query-to-document', 'attention').map((m) => ({ ...m, layers: [0] })),
+    });
+    const n = plain.seqLength;
+    let zeroed = 0;
+    for (let h = 0; h < plain.numHeads; h++) {
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          const at = (h * n + i) * n + j;
+          if (pair.tokenTypeIds[i] === 1 && pair.tokenTypeIds[j] === 0) {
+            assert.equal(masked.attentions[at], 0);
+            if (plain.attentions[at] > 0) zeroed++;
+          } else assert.equal(masked.attentions[at], plain.attentions[at], `head ${h} ${i}->${j}`);
+        }
+      }
+    }
+    assert.ok(zeroed > 0);
+  });
+
+  it('shared-prefix scores equal a float64 BERT masked in the first i layers, for every depth', async () => {
+    const flat = pairs.flat().slice(0, 7);
+    for (const direction of DIRECTIONS) {
+      const byDepth = await ranker.scoreByMaskDepth(flat, interactionMasks(direction, 'attention'));
+      assert.equal(byDepth.length, spec.layers + 1);
+      const independent = await Promise.all(
+        byDepth.map((_, depth) =>
+          depth === 0
+            ? ranker.score(flat)
+            : ranker.score(flat, {
+                masks: interactionMasks(direction, 'attention').map((m) => ({
+                  ...m,
+                  layers: [...Array(depth).keys()],
+                })),
+              }),
+        ),
+      );
+      byDepth.forEach((scores, depth) =>
+        flat.forEach((pair, k) => {
+          const want = reference(pair, referenceMask(pair, direction, depth));
+          assert.ok(
+            Math.abs(scores[k] - want) < 1e-5,
+            `${direction} depth ${depth}: ${scores[k]} vs ${want}`,
+          );
+          assert.ok(Math.abs(independent[depth][k].score - scores[k]) < 1e-5);
+        }),
+      );
+      // The mask matters at the full depth (else this test could not fail).
+      assert.ok(byDepth[spec.layers].some((s, k) => Math.abs(s - byDepth[0][k]) > 1e-4));
+    }
+  });
+
+  it('gives the same depth scores through the worker client', async () => {
+    const client = await RankerWorkerClient.load(modelDir, {
+      threads: 1,
+      cacheDir: path.join(root, 'graphs'),
+      batchSize: 4,
+    });
+    try {
+      const flat = pairs.flat().slice(0, 5);
+      const masks = interactionMasks('both', 'attention');
+      assert.deepEqual(
+        await client.scoreByMaskDepth(flat, masks, { fromDepth: 1 }),
+        await ranker.scoreByMaskDepth(flat, masks, { fromDepth: 1 }),
+      );
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('gives the MRR@10 of the reference per direction and depth; depth 0 is the unmasked MRR', async () => {
+    const outcome = await runAnalysis(
+      createAnalysis('interaction-mask'),
+      pairSet,
+      createAnalysisContext(ranker, modelDir, 64),
+      {
+        dir: path.join(root, 'run'),
+        model: describeModel(ranker.info, 'tiny'),
+        modelKey: modelKey(ranker.info, 64),
+        chunkPairs: 10,
+      },
+    );
+    const result = outcome.result?.result as unknown as InteractionResult;
+    const mrrWith = (masksOf: (pair: EncodedPair) => ReferenceMasks) => {
+      let sum = 0;
+      pairSet.items.forEach((item, q) => {
+        const scores = pairs[q].map((p) => reference(p, masksOf(p)));
+        const order = scores
+          .map((_, i) => i)
+          .sort(
+            (a, b) =>
+              scores[b] - scores[a] || Number(item.candidates[b].pid) - Number(item.candidates[a].pid),
+          );
+        const first = order.findIndex((i) => item.candidates[i].grade >= 1);
+        if (first >= 0 && first < 10) sum += 1 / (first + 1);
+      });
+      return sum / pairSet.items.length;
+    };
+    const unmasked = mrrWith(() => ({}));
+    for (const direction of DIRECTIONS) {
+      const got = result.directions[direction].mrr10;
+      assert.equal(got.length, spec.layers + 1);
+      assert.equal(got[0], unmasked, `${direction} depth 0`);
+      for (let depth = 1; depth <= spec.layers; depth++) {
+        const want = mrrWith((p) => referenceMask(p, direction, depth));
+        assert.ok(
+          Math.abs(got[depth] - want) < 1e-12,
+          `${direction} depth ${depth}: ${got[depth]} vs ${want}`,
+        );
+      }
+    }
+  });
+});
