@@ -20,6 +20,7 @@ import { DatasetController } from './datasetController';
 import { DatasetTreeProvider } from './datasetTree';
 import { reportError, revealLine } from './errors';
 import { PASSAGE_SCHEME, PassageDocuments } from './passageDocuments';
+import { SlurmRuns } from './slurm/slurmRuns';
 import { logRestrictedMode } from './workspaceTrust';
 
 /** What activate() returns: the integration tests drive the extension through it as well as through commands. */
@@ -34,6 +35,8 @@ export interface RankLensApi {
   readonly selectModel: (dir?: string) => Promise<LoadedModel | undefined>;
   readonly scorePair: (args?: ScorePairArgs) => Promise<ScorePairOutcome | undefined>;
   readonly attributePair: (args?: AttributePairArgs) => Promise<AttributePairOutcome | undefined>;
+  /** "Run on Slurm…" for analyses: submit, follow, cancel. */
+  readonly slurm: SlurmRuns;
 }
 
 export function activate(context: vscode.ExtensionContext): RankLensApi {
@@ -113,6 +116,39 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
     attributePairCommand(models, controller, context.extensionUri, resultsDir('attributions'), log, args),
   );
   register('ranklens.scorePair', scorePair);
+  const slurm = new SlurmRuns(context.extensionPath, context.workspaceState, log);
+  context.subscriptions.push(slurm);
+  const pickRunFolder = async (title: string) =>
+    (
+      await vscode.window.showOpenDialog({
+        title,
+        canSelectFolders: true,
+        canSelectFiles: false,
+        defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+        openLabel: 'Select result folder',
+      })
+    )?.[0]?.fsPath;
+  register(
+    'ranklens.followSlurmRun',
+    guarded(async (dir?: string) => {
+      const folder = dir ?? (await pickRunFolder('Follow the Slurm run in a result folder'));
+      if (folder) slurm.follow(folder, (result) => vscode.window.showTextDocument(vscode.Uri.file(result)));
+    }),
+  );
+  register(
+    'ranklens.showSlurmRun',
+    guarded(async (dir?: string) => {
+      const folder = dir ?? (await pickRunFolder('Show the Slurm run in a result folder'));
+      if (folder) await slurm.show(folder);
+    }),
+  );
+  register(
+    'ranklens.cancelSlurmRun',
+    guarded(async (dir?: string) => {
+      const folder = dir ?? (await pickRunFolder('Cancel the Slurm run in a result folder'));
+      if (folder) await slurm.cancel(folder);
+    }),
+  );
   register('ranklens.attributePair', attributePair);
   registerNotYetAvailable(
     context,
@@ -129,6 +165,7 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
     selectModel,
     scorePair,
     attributePair,
+    slurm,
   };
 }
 

@@ -1,44 +1,11 @@
-import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { SlurmCommands, clusterRunStatus, type ClusterRunStatus } from '../../core/cluster';
+import { SlurmCommands, clusterRunStatus, formatRunStatus } from '../../core/cluster';
 import { UsageError, parseArgs } from '../args';
 
 export const usage = `ranklens jobs [DIR] [--json]
   The Slurm run of \`ranklens analyze … --slurm --out DIR\`: each shard's job and state (done: its partial is
   there and valid; failed: its job ended without one), finished/failed counts, the merge job, and the result
   once merged. Without DIR: your RankLens jobs in the queue.`;
-
-function describeJob(state?: string, reason?: string): string {
-  const parts = [state, reason].filter((p) => p);
-  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
-}
-
-export function formatRunStatus(status: ClusterRunStatus): string {
-  const { record, counts, merge } = status;
-  const width = Math.max(...status.shards.map((s) => s.jobId.length), 6);
-  const lines = [
-    `ranklens analyze ${record.analysis} in ${record.shards} shards: ${record.resultDir}`,
-    `shard  ${'job'.padEnd(width)}  state`,
-    ...status.shards.map(
-      (s) =>
-        `${`${s.shard}/${record.shards}`.padEnd(5)}  ${s.jobId.padEnd(width)}  ${s.phase}${describeJob(s.slurmState, s.reason)}`,
-    ),
-    `${counts.done} done, ${counts.running} running, ${counts.pending} pending, ${counts.failed} failed`,
-    `merge job ${merge.jobId}: ${merge.phase}${describeJob(merge.slurmState, merge.reason)}`,
-  ];
-  if (status.result) {
-    const result = JSON.parse(fs.readFileSync(status.result, 'utf8')) as {
-      analysis?: string;
-      data?: { queries?: number; pairs?: number };
-    };
-    lines.push(
-      `result: ${status.result} (${result.analysis}, ${result.data?.queries} queries, ${result.data?.pairs} pairs)`,
-    );
-  } else if (counts.failed > 0 || merge.phase === 'failed') {
-    lines.push(`ranklens resume ${record.resultDir} resubmits the failed shards and the merge`);
-  }
-  return lines.join('\n') + '\n';
-}
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { values: [], flags: ['json', 'help'] });

@@ -1,6 +1,5 @@
-import { SlurmCommands, resumeClusterRun } from '../../core/cluster';
+import { SlurmCommands, formatRunStatus, resumeClusterRun } from '../../core/cluster';
 import { UsageError, parseArgs } from '../args';
-import { formatRunStatus } from './jobs';
 
 export const usage = `ranklens resume DIR
   Completes the Slurm run in DIR: resubmits only the shards without a valid partial and no live job (one array

@@ -9,3 +9,4 @@ export { submitClusterAnalysis, type SubmittedRun } from './submit';
 export { clusterRunStatus, type ClusterRunStatus, type ShardStatus, type ShardPhase } from './runStatus';
 export { resumeClusterRun, type ResumeOutcome } from './resume';
 export { cancelClusterRun } from './cancel';
+export { formatRunStatus } from './formatStatus';
