@@ -10,6 +10,7 @@ const available: Record<string, string[]> = {
   attribution: ['attribution.ts'],
   'attribution-worker': ['attribution-worker.ts'],
   cancel: ['cancel.ts'],
+  slurm: ['slurm.ts'],
 };
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(available);
 let failed = 0;
