@@ -9,7 +9,7 @@ import { BertGradientModel } from '../../core/bert/attribution';
 import { CollectionIndex, DataError, readQueries } from '../../core/data';
 import { encodePair, loadTokenizer } from '../../core/text';
 import { UsageError, optionalNumber, parseArgs, required, type ParsedArgs } from '../args';
-import { parseLayers } from './inspect';
+import { parseLayers } from '../maskFlags';
 import { pairJson, positiveInt, reportingErrors } from './score';
 
 export const usage = `ranklens attribute --model DIR (--query TEXT | --queries FILE --qid ID)

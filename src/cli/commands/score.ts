@@ -4,6 +4,14 @@ import { loadPairEncoder } from '../../core/runtime/text';
 import type { EncodedPair } from '../../core/text/types';
 import { UsageError, optionalNumber, parseArgs, required, type ParsedArgs } from '../args';
 import { reportError } from '../io';
+import {
+  MASK_FLAGS,
+  MASK_USAGE,
+  MASK_VALUES,
+  maskOptions,
+  takeMaskFlags,
+  withPeriodOption,
+} from '../maskFlags';
 
 /** Options shared by `ranklens score` and `ranklens inspect`. */
 export const MODEL_VALUES = ['model', 'query', 'passage', 'max-length', 'threads', 'cache-dir'] as const;
@@ -22,10 +30,13 @@ export function positiveInt(args: ParsedArgs, name: string): number | undefined 
 }
 
 export const usage = `ranklens score --model DIR --query TEXT --passage TEXT [--json] [--max-length N] [--threads N] [--cache-dir DIR]
+        [MASK OPTIONS]
   Relevance score of one query/passage pair with a BERT cross-encoder checkpoint (config.json +
   model.safetensors + vocab.txt/tokenizer.json). --json adds tokens, ids and logits. Compiled graphs are
   cached in --cache-dir (default $XDG_CACHE_HOME/ranklens/graphs or ~/.cache/ranklens/graphs, at most 8 GiB),
-  keyed by a hash of every weight byte and verified before use.`;
+  keyed by a hash of every weight byte and verified before use. With masks, the score under the masks (no
+  attentions are computed or printed; \`ranklens inspect\` shows them).
+${MASK_USAGE}`;
 
 export interface LoadedPair {
   readonly ranker: Ranker;
@@ -75,14 +86,20 @@ export async function reportingErrors(command: string, fn: () => Promise<number>
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: MODEL_VALUES, flags: ['json'] });
+  const { rest, masks } = takeMaskFlags(argv);
+  const args = parseArgs(rest, { values: [...MODEL_VALUES, ...MASK_VALUES], flags: ['json', ...MASK_FLAGS] });
+  const options = await maskOptions(args, masks);
   return reportingErrors('score', async () => {
-    const { ranker, pair } = await loadModelAndPair(args);
+    const loaded = await loadModelAndPair(args);
+    const { ranker } = loaded;
+    const pair = withPeriodOption(args, loaded.pair, required(args, 'model'));
     try {
-      const [result] = await ranker.score([pair]);
+      const [result] = await ranker.score([pair], options);
       if (args.options.has('json')) {
         const body = {
           ...pairJson(pair),
+          masks: options.masks,
+          head_masks: options.headMasks,
           logits: result.logits,
           score: result.score,
           sigmoid: result.sigmoid,

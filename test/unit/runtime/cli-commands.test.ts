@@ -154,7 +154,7 @@ describe('ranklens inspect', () => {
         '--to',
         'all',
       ]),
-      /unknown token kind "words"/,
+      /unknown token selector "words"/,
     );
     const outOfRange = await capture(() =>
       inspectCommand.run([
