@@ -35,6 +35,8 @@ const builds = [
       evaluation: 'webview/evaluation/main.ts',
       attribution: 'webview/attribution/main.ts',
       report: 'webview/report/panel.ts',
+      inspector: 'webview/inspector/main.ts',
+      attention: 'webview/attention/main.ts',
     },
     outdir: 'out/webview',
   },

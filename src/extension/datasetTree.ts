@@ -16,7 +16,7 @@ type Node =
   | { kind: 'query'; qid: string; split?: string }
   | { kind: 'judged'; qid: string }
   | { kind: 'candidates'; qid: string; runIndex: number }
-  | { kind: 'passage'; pid: string; label: string; text?: string }
+  | { kind: 'passage'; pid: string; label: string; text?: string; qid?: string }
   | { kind: 'more'; count: number };
 
 /** The queries of one queries file, named by the split its file name gives (e.g. DL19, dev600-heldout). */
@@ -105,6 +105,8 @@ export class DatasetTreeProvider implements vscode.TreeDataProvider<Node>, vscod
         item.tooltip = node.text
           ? new vscode.MarkdownString().appendText(node.text)
           : 'This pid has no text in the open collection.';
+        // Right-click: Inspect Pair, Score, Integrated Gradients, Show Passage (package.json menus); the
+        // commands read qid and pid from the node.
         item.contextValue = 'passage';
         item.command = { command: 'ranklens.showPassage', title: 'Show Passage', arguments: [node.pid] };
         return item;
@@ -167,6 +169,7 @@ export class DatasetTreeProvider implements vscode.TreeDataProvider<Node>, vscod
         return passages(
           d,
           judgementsOf(d, node.qid).map(([pid, grade]) => ({ pid, label: `${pid}  (grade ${grade})` })),
+          node.qid,
         );
       case 'candidates': {
         const ranking = d.runs[node.runIndex].rankings.get(node.qid) ?? [];
@@ -178,7 +181,7 @@ export class DatasetTreeProvider implements vscode.TreeDataProvider<Node>, vscod
             label: `#${c.rank}  ${c.pid}${grade !== undefined ? `  (grade ${grade})` : ''}`,
           };
         });
-        const nodes = await passages(d, shown);
+        const nodes = await passages(d, shown, node.qid);
         return ranking.length > CANDIDATES_LISTED
           ? [...nodes, { kind: 'more', count: ranking.length - CANDIDATES_LISTED }]
           : nodes;
@@ -236,10 +239,20 @@ function judgementsOf(d: Dataset, qid: string): [string, number][] {
     .sort((a, b) => b[1] - a[1]);
 }
 
-async function passages(d: Dataset, items: { pid: string; label: string }[]): Promise<Node[]> {
+async function passages(d: Dataset, items: { pid: string; label: string }[], qid: string): Promise<Node[]> {
   const texts = d.collection ? await d.collection.getMany(items.map((i) => i.pid)) : [];
   return items.map((item, i) => {
     const text = texts[i]?.text;
-    return text === undefined ? { kind: 'passage', ...item } : { kind: 'passage', ...item, text };
+    return text === undefined ? { kind: 'passage', ...item, qid } : { kind: 'passage', ...item, text, qid };
   });
 }
+
+/** The qid/pid of a passage row (what the context-menu commands receive), if the node is one. */
+export function passageRowPair(node: unknown): { qid: string; pid: string } | undefined {
+  const n = node as Partial<Extract<Node, { kind: 'passage' }>> | undefined;
+  return n?.kind === 'passage' && typeof n.pid === 'string' && typeof n.qid === 'string'
+    ? { qid: n.qid, pid: n.pid }
+    : undefined;
+}
+
+export type DatasetNode = Node;

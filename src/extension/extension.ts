@@ -14,10 +14,17 @@ import {
   type ScorePairOutcome,
 } from './commands/modelCommands';
 import { registerNotYetAvailable } from './commands/notYetAvailable';
+import { inspectPairCommand, type InspectPairArgs, type InspectPairOutcome } from './commands/inspectPair';
+import { resolvePairArgs } from './commands/modelCommands';
+import { ActivePairController, type ActivePair } from './inspector/activePair';
+import { PairSession } from './inspector/pairSession';
+import { ATTENTION_VIEW_ID, AttentionExplorer } from './webviews/attentionView';
+import type { WebviewHost } from './webviews/webviewHost';
+import type { AttentionProtocol } from '../protocol/attention';
 import { ModelController, type LoadedModel } from './modelController';
 import { openDatasetCommand, type OpenDatasetArgs } from './commands/openDataset';
 import { DatasetController } from './datasetController';
-import { DatasetTreeProvider } from './datasetTree';
+import { DatasetTreeProvider, passageRowPair, type DatasetNode } from './datasetTree';
 import { reportError, revealLine } from './errors';
 import { PASSAGE_SCHEME, PassageDocuments } from './passageDocuments';
 import { SlurmRuns } from './slurm/slurmRuns';
@@ -37,6 +44,10 @@ export interface RankLensApi {
   readonly attributePair: (args?: AttributePairArgs) => Promise<AttributePairOutcome | undefined>;
   /** "Run on Slurm…" for analyses: submit, follow, cancel. */
   readonly slurm: SlurmRuns;
+  readonly inspectPair: (args?: InspectPairArgs) => Promise<InspectPairOutcome | undefined>;
+  readonly activePair: () => ActivePair | undefined;
+  /** The attention explorer's host, once VS Code has created the view. */
+  readonly attentionView: () => WebviewHost<AttentionProtocol> | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): RankLensApi {
@@ -44,12 +55,8 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
   const controller = new DatasetController(path.join(context.globalStorageUri.fsPath, 'indexes'), log);
   const tree = new DatasetTreeProvider(controller);
   const sampleFolder = path.join(context.extensionPath, 'sample-workspace');
-  context.subscriptions.push(
-    log,
-    controller,
-    tree,
-    vscode.window.registerTreeDataProvider('ranklens.dataset', tree),
-  );
+  const treeView = vscode.window.createTreeView('ranklens.dataset', { treeDataProvider: tree });
+  context.subscriptions.push(log, controller, tree, treeView);
   context.subscriptions.push(
     vscode.workspace.registerTextDocumentContentProvider(PASSAGE_SCHEME, new PassageDocuments(controller)),
   );
@@ -101,8 +108,11 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
   register('ranklens.evaluateRun', evaluateRun);
   register(
     'ranklens.showPassage',
-    guarded(async (pid: string) =>
-      vscode.window.showTextDocument(PassageDocuments.uriFor(pid), { preview: true }),
+    // A pid (row click), or the row itself (context menu).
+    guarded(async (row: string | { pid: string }) =>
+      vscode.window.showTextDocument(PassageDocuments.uriFor(typeof row === 'string' ? row : row.pid), {
+        preview: true,
+      }),
     ),
   );
   register(
@@ -110,10 +120,47 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
     guarded((file: string, line?: number) => revealLine(file, line)),
   );
   const selectModel = guarded((dir?: string) => selectModelCommand(models, dir));
-  const scorePair = guarded((args?: ScorePairArgs) => scorePairCommand(models, controller, log, args));
+  const active = new ActivePairController();
+  const explorer = new AttentionExplorer(
+    context.extensionUri,
+    active,
+    () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+    log,
+  );
+  context.subscriptions.push(active, explorer);
+  const inspectPair = guarded((args?: unknown) =>
+    inspectPairCommand(models, controller, active, context.extensionUri, log, args),
+  );
+  const scorePair = guarded(async (args?: ScorePairArgs | DatasetNode) => {
+    // Called with ids or texts (tests, other commands): the value. Picked interactively or from a
+    // passage row: the score is shown in the inspector too, not only in a notification.
+    const row = passageRowPair(args);
+    const interactive = args === undefined || row !== undefined;
+    const outcome = await scorePairCommand(
+      models,
+      controller,
+      log,
+      row ?? (args as ScorePairArgs | undefined),
+    );
+    if (outcome && interactive) {
+      await inspectPair(
+        outcome.qid && outcome.pid
+          ? { qid: outcome.qid, pid: outcome.pid }
+          : { query: outcome.query, passage: outcome.passage },
+      );
+    }
+    return outcome;
+  });
   register('ranklens.selectModel', selectModel);
-  const attributePair = guarded((args?: AttributePairArgs) =>
-    attributePairCommand(models, controller, context.extensionUri, resultsDir('attributions'), log, args),
+  const attributePair = guarded((args?: AttributePairArgs | DatasetNode) =>
+    attributePairCommand(
+      models,
+      controller,
+      context.extensionUri,
+      resultsDir('attributions'),
+      log,
+      passageRowPair(args) ?? (args as AttributePairArgs | undefined),
+    ),
   );
   register('ranklens.scorePair', scorePair);
   const slurm = new SlurmRuns(context.extensionPath, context.workspaceState, log);
@@ -150,9 +197,33 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
     }),
   );
   register('ranklens.attributePair', attributePair);
+  register('ranklens.inspectPair', inspectPair);
+  register('ranklens.showAttention', () => vscode.commands.executeCommand(`${ATTENTION_VIEW_ID}.focus`));
   registerNotYetAvailable(
     context,
-    new Set(['ranklens.selectModel', 'ranklens.scorePair', 'ranklens.attributePair']),
+    new Set([
+      'ranklens.selectModel',
+      'ranklens.scorePair',
+      'ranklens.attributePair',
+      'ranklens.showAttention',
+    ]),
+  );
+  // The explorer follows the selected passage row (a forward pass in the worker, only while it is shown).
+  let selection = 0;
+  context.subscriptions.push(
+    treeView.onDidChangeSelection(async (event) => {
+      const row = passageRowPair(event.selection[0]);
+      if (!row || !explorer.provider.visible) return;
+      const ticket = ++selection;
+      await guarded(async () => {
+        const pair = await resolvePairArgs(controller.dataset, row);
+        if (!pair) return;
+        explorer.busy(`Running the model on qid ${row.qid} · pid ${row.pid}…`);
+        const session = new PairSession(await models.model(), controller.dataset, pair);
+        const result = await session.inspect();
+        if (ticket === selection) active.set({ session, result, source: 'dataset view' });
+      })();
+    }),
   );
 
   return {
@@ -166,6 +237,9 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
     scorePair,
     attributePair,
     slurm,
+    inspectPair: (args?: InspectPairArgs) => inspectPair(args),
+    activePair: () => active.active,
+    attentionView: () => explorer.provider.current,
   };
 }
 

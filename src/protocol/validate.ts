@@ -132,8 +132,8 @@ function typedArray<T extends ArrayBufferView>(
 }
 
 /** Binary payloads travel as typed arrays (structured clone), never as JSON arrays of numbers. */
-export const float32Array = typedArray('Float32Array', Float32Array);
-export const float64Array = typedArray('Float64Array', Float64Array);
+export const float32Array: Validator<Float32Array> = typedArray('Float32Array', Float32Array);
+export const float64Array: Validator<Float64Array> = typedArray('Float64Array', Float64Array);
 
 /** No payload. */
 export const empty = object({});

@@ -187,6 +187,20 @@ async function scoreFirstPairFromPalette(page) {
   log('notification: the pair was scored');
 }
 
+/** Drags the sash between the side bar and the editor so the side bar is `width` pixels wide. */
+async function resizeSidebar(page, width) {
+  const sidebar = await page.locator('.part.sidebar').boundingBox();
+  if (!sidebar || Math.abs(sidebar.width - width) < 4) return;
+  const edge = sidebar.x + sidebar.width;
+  const y = sidebar.y + sidebar.height / 2;
+  await page.mouse.move(edge, y);
+  await page.mouse.down();
+  await page.mouse.move(edge + (width - sidebar.width) / 2, y, { steps: 4 });
+  await page.mouse.move(sidebar.x + width, y, { steps: 4 });
+  await page.mouse.up();
+  await page.waitForTimeout(400);
+}
+
 async function tests() {
   const { server, port, output } = await startServer(['--vscode-option', 'enable-smoke-test-driver']);
   const { browser, page } = await launchBrowser();
@@ -197,8 +211,11 @@ async function tests() {
     await page.exposeFunction('codeAutomationLog', async (_type, args) => {
       // The suite asks for screenshots by logging a line (test/integration/screenshots.ts); the marker file
       // tells it the PNG is complete.
-      const shot = args.length === 1 ? /^RANKLENS_SCREENSHOT ([\w.-]+)$/.exec(String(args[0])) : null;
+      const shot =
+        args.length === 1 ? /^RANKLENS_SCREENSHOT ([\w.-]+)(?: sidebar=(\d+))?$/.exec(String(args[0])) : null;
       if (shot) {
+        if (shot[2])
+          await resizeSidebar(page, Number(shot[2])).catch((e) => log('sidebar resize', e.message));
         await page
           .screenshot({ path: join(screenshotDir, `${shot[1]}.png`) })
           .catch((e) => log('screenshot', e.message));

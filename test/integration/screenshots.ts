@@ -18,16 +18,20 @@ export async function setTheme(theme: Theme): Promise<void> {
 
 /**
  * A screenshot of the whole workbench into test-results/<name>.png, taken by the e2e driver
- * (test/e2e/codeServer.mjs), which watches the extension host's log for this line. Without the driver
+ * (test/e2e/codeServer.mjs), which watches the extension host's log for this line; it can first drag the
+ * side bar to `sidebarWidth` pixels (for side-bar views). Without the driver
  * (VS Code through @vscode/test-electron) there is no one to take it, and this returns at once.
  */
-export async function screenshot(name: string, settleMs = 600): Promise<string | undefined> {
+export async function screenshot(
+  name: string,
+  options: { readonly settleMs?: number; readonly sidebarWidth?: number } = {},
+): Promise<string | undefined> {
   const dir = process.env.RANKLENS_SCREENSHOT_DIR;
   if (!dir) return undefined;
   const done = path.join(dir, `${name}.done`);
   rmSync(done, { force: true });
-  await new Promise((resolve) => setTimeout(resolve, settleMs)); // let the webview paint
-  console.log(`RANKLENS_SCREENSHOT ${name}`);
+  await new Promise((resolve) => setTimeout(resolve, options.settleMs ?? 600)); // let the webview paint
+  console.log(`RANKLENS_SCREENSHOT ${name}${options.sidebarWidth ? ` sidebar=${options.sidebarWidth}` : ''}`);
   const until = Date.now() + 20_000;
   while (!existsSync(done)) {
     if (Date.now() > until) throw new Error(`the e2e driver did not take screenshot ${name}`);

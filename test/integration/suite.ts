@@ -8,6 +8,7 @@ import { GraphBuilder } from '../../src/core/graph/builder';
 import { Ranker, loadPairEncoder } from '../../src/core/runtime';
 import type { RankLensApi } from '../../src/extension/extension';
 import { runTests, withTimeout, type IntegrationTest } from './harness';
+import { inspectorTests } from './inspectorTests';
 import { webviewTests } from './webviewTests';
 
 const EXTENSION_ID = 'ranklens.ranklens';
@@ -342,6 +343,9 @@ const tests: IntegrationTest[] = [
 ];
 
 export async function run(): Promise<void> {
-  const { failed } = await runTests([...tests, ...webviewTests]);
+  // RANKLENS_TEST_FILTER=<substring of a test name> runs only those tests (while developing one).
+  const only = process.env.RANKLENS_TEST_FILTER;
+  const all = [...tests, ...webviewTests, ...inspectorTests];
+  const { failed } = await runTests(only ? all.filter((t) => t.name.includes(only)) : all);
   if (failed > 0) throw new Error(`${failed} integration test(s) failed`);
 }

@@ -14,10 +14,11 @@ export async function selectModelCommand(
 ): Promise<LoadedModel | undefined> {
   let chosen = dir;
   if (!chosen) {
+    // The bundled model first, so Enter takes it; browsing is the deliberate choice.
     const bundled = 'Bundled ranklens-mini';
     const browse = 'Browse for a checkpoint folder…';
-    const pick = await vscode.window.showQuickPick([browse, bundled], {
-      placeHolder: 'Which cross-encoder should RankLens use?',
+    const pick = await vscode.window.showQuickPick([bundled, browse], {
+      placeHolder: 'Which cross-encoder should RankLens use? (Enter: the bundled ranklens-mini)',
     });
     if (!pick) return undefined;
     if (pick === bundled) chosen = models.configuredDir();
@@ -112,47 +113,77 @@ export async function resolvePairArgs(
   return { query, passage: passage.text, qid: args.qid, pid: args.pid };
 }
 
+/** "Type a query…" / "Type a passage…" entries: with a dataset open the user can still use their own text. */
+const TYPE_QUERY = '$(edit) Type a query…';
+const TYPE_PASSAGE = '$(edit) Type a passage…';
+
+async function typed(prompt: string, placeHolder?: string): Promise<string | undefined> {
+  const text = await vscode.window.showInputBox({ prompt, placeHolder, ignoreFocusOut: true });
+  return text && text.trim() !== '' ? text : undefined;
+}
+
 /**
- * Asks for a pair: a query then a judged or ranked passage from the open dataset, or typed texts when no
- * collection is open (shared by the pair commands).
+ * Asks for a pair: a query (grouped by the file, i.e. the split, it comes from) then a judged or ranked
+ * passage from the open dataset; either can also be typed. Without a collection both are typed.
  */
 export async function pickPair(dataset: Dataset | undefined): Promise<ChosenPair | undefined> {
   if (!dataset?.collection) {
-    const query = await vscode.window.showInputBox({
-      prompt: 'Query',
-      placeHolder: 'what is a cross-encoder',
-    });
+    const query = await typed('Query', 'what is a cross-encoder');
     if (!query) return undefined;
-    const passage = await vscode.window.showInputBox({ prompt: 'Passage' });
+    const passage = await typed('Passage');
     return passage ? { query, passage } : undefined;
   }
   const qids = [...new Set(dataset.queries.flatMap((q) => [...q.texts.keys()]))];
   // The split (from the queries file's name) comes first, so typing "heldout" or "DL19" narrows the list.
   const splits = querySplits(dataset.queries);
-  const q = await vscode.window.showQuickPick(
-    qids.map((qid) => ({
-      label: qid,
-      description: [splits.get(qid), queryText(dataset, qid)].filter((s) => s !== undefined).join(' · '),
-    })),
-    { placeHolder: 'Pick a query', matchOnDescription: true },
+  const items: vscode.QuickPickItem[] = qids.map((qid) => ({
+    label: qid,
+    description: [splits.get(qid), queryText(dataset, qid)].filter((s) => s !== undefined).join(' · '),
+  }));
+  // Typing comes last, so Enter still takes the first query; alwaysShow keeps it visible while filtering.
+  items.push(
+    { label: '', kind: vscode.QuickPickItemKind.Separator },
+    { label: TYPE_QUERY, alwaysShow: true },
   );
+  const q = await vscode.window.showQuickPick(items, {
+    placeHolder: 'Pick a query',
+    matchOnDescription: true,
+  });
   if (!q) return undefined;
+  if (q.label === TYPE_QUERY) {
+    const query = await typed('Query', 'what is a cross-encoder');
+    if (!query) return undefined;
+    const passage = await typed('Passage');
+    return passage ? { query, passage } : undefined;
+  }
+  const qid = q.label;
+  const queryOfQid = queryText(dataset, qid) ?? '';
   const candidates = new Map<string, string>();
   for (const qrels of dataset.qrels)
-    for (const [pid, grade] of qrels.judgements.get(q.label) ?? []) candidates.set(pid, `judged ${grade}`);
+    for (const [pid, grade] of qrels.judgements.get(qid) ?? []) candidates.set(pid, `judged ${grade}`);
   for (const run of dataset.runs) {
-    for (const c of (run.rankings.get(q.label) ?? []).slice(0, 100)) {
+    for (const c of (run.rankings.get(qid) ?? []).slice(0, 100)) {
       if (!candidates.has(c.pid)) candidates.set(c.pid, `#${c.rank} in ${path.basename(run.file)}`);
     }
   }
   const pids = [...candidates.keys()];
   const texts = await dataset.collection.getMany(pids);
-  const p = await vscode.window.showQuickPick(
-    pids.flatMap((pid, i) =>
+  const passageItems: vscode.QuickPickItem[] = [
+    ...pids.flatMap((pid, i) =>
       texts[i] ? [{ label: pid, description: candidates.get(pid), detail: texts[i].text }] : [],
     ),
-    { placeHolder: 'Pick a passage', matchOnDetail: true },
-  );
-  if (!p?.detail) return undefined;
-  return { query: queryText(dataset, q.label) ?? '', passage: p.detail, qid: q.label, pid: p.label };
+    { label: '', kind: vscode.QuickPickItemKind.Separator },
+    { label: TYPE_PASSAGE, alwaysShow: true },
+  ];
+  const p = await vscode.window.showQuickPick(passageItems, {
+    placeHolder: 'Pick a passage',
+    matchOnDetail: true,
+  });
+  if (!p) return undefined;
+  if (p.label === TYPE_PASSAGE) {
+    const passage = await typed(`Passage for query ${qid}: ${queryOfQid}`);
+    return passage ? { query: queryOfQid, passage, qid } : undefined;
+  }
+  if (!p.detail) return undefined;
+  return { query: queryOfQid, passage: p.detail, qid, pid: p.label };
 }

@@ -1,6 +1,9 @@
 import * as vscode from 'vscode';
 
-/** Commands whose feature lands with a later issue: they say so instead of silently doing nothing. */
+/**
+ * Commands whose feature lands with a later issue: hidden from the palette (package.json `when`), and if
+ * run anyway (a keybinding, another extension) they say so instead of silently doing nothing.
+ */
 export const NOT_YET_AVAILABLE: Readonly<Record<string, string>> = {
   'ranklens.selectModel': 'loading Hugging Face cross-encoder checkpoints',
   'ranklens.scorePair': 'scoring a query/passage pair with the ranker',
@@ -18,6 +21,13 @@ export function registerNotYetAvailable(
   implemented: ReadonlySet<string>,
 ): void {
   for (const [command, feature] of Object.entries(NOT_YET_AVAILABLE)) {
+    // package.json shows these in the command palette only when `ranklens.available.<name>` is true:
+    // a command that does nothing yet is not offered.
+    void vscode.commands.executeCommand(
+      'setContext',
+      `ranklens.available.${command.replace(/^ranklens\./, '')}`,
+      implemented.has(command),
+    );
     if (implemented.has(command)) continue;
     context.subscriptions.push(
       vscode.commands.registerCommand(command, () => {

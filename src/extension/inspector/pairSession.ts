@@ -1,0 +1,141 @@
+import * as path from 'node:path';
+import type { AttributionResult } from '../../core/analysis/integratedGradients';
+import type { Dataset } from '../../core/data';
+import type { InspectResult, MaskSpec } from '../../core/runtime/types';
+import type { EncodedPair, EncodedToken } from '../../core/text/types';
+import type { AttentionTensor, ViewToken } from '../../protocol/attention';
+import type { WhatIfResult, WhatIfSpec } from '../../protocol/inspector';
+import type { ChosenPair } from '../commands/modelCommands';
+import type { LoadedModel } from '../modelController';
+import { appliesToEveryCandidate, describeWhatIf, maskSpecsFor, rankAmong, replacePeriods } from './whatIf';
+
+/** Candidates at most that a pair is ranked among (a run's top 100, as the sample's DL19 runs hold). */
+const MAX_CANDIDATES = 100;
+
+export interface Candidates {
+  readonly run: string;
+  /** The other candidates of the query in that run (the pair's own passage left out). */
+  readonly pids: readonly string[];
+  readonly pairs: readonly EncodedPair[];
+  readonly passages: readonly string[];
+  readonly scores: readonly number[];
+  /** The pair's own rank in the run file, if it is there. */
+  readonly runRank?: number;
+}
+
+export function viewTokens(tokens: readonly EncodedToken[]): ViewToken[] {
+  return tokens.map(({ text, kind, segment, start, end }) => ({ text, kind, segment, start, end }));
+}
+
+/** The attention probabilities as a Float32Array owning exactly its buffer, ready to post as binary. */
+export function attentionTensor(result: InspectResult): AttentionTensor {
+  const a = result.attentions;
+  const own = a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : a.slice();
+  return { numLayers: result.numLayers, numHeads: result.numHeads, seqLength: result.seqLength, data: own };
+}
+
+/**
+ * One query/passage pair under the model: its forward pass with attentions, its rank among the query's
+ * candidates in the open run (scored in the worker, batched, once), Integrated Gradients, and what-ifs.
+ * All inference runs in the model's worker thread.
+ */
+export class PairSession {
+  readonly encoded: EncodedPair;
+  private candidatesPromise: Promise<Candidates | undefined> | undefined;
+  private nextWhatIf = 1;
+
+  constructor(
+    readonly model: LoadedModel,
+    readonly dataset: Dataset | undefined,
+    readonly pair: ChosenPair,
+  ) {
+    this.encoded = model.encode(pair.query, pair.passage);
+  }
+
+  get label(): string {
+    return this.pair.qid
+      ? `qid ${this.pair.qid}${this.pair.pid ? ` · pid ${this.pair.pid}` : ' · typed passage'}`
+      : `"${this.pair.query.slice(0, 40)}"`;
+  }
+
+  inspect(masks: readonly MaskSpec[] = []): Promise<InspectResult> {
+    return this.model.ranker.inspect(this.encoded, { masks });
+  }
+
+  /** The run that ranks this pair's query (preferring one that holds its passage), or undefined. */
+  runFor(): { file: string; pids: string[]; runRank?: number } | undefined {
+    const { qid, pid } = this.pair;
+    if (!qid || !this.dataset) return undefined;
+    const runs = this.dataset.runs.filter((r) => r.rankings.has(qid));
+    const run = runs.find((r) => r.rankings.get(qid)?.some((c) => c.pid === pid)) ?? runs[0];
+    if (!run) return undefined;
+    const ranking = run.rankings.get(qid) ?? [];
+    const own = ranking.find((c) => c.pid === pid);
+    return {
+      file: run.file,
+      pids: ranking
+        .slice(0, MAX_CANDIDATES)
+        .map((c) => c.pid)
+        .filter((p) => p !== pid),
+      runRank: own?.rank,
+    };
+  }
+
+  /** The other candidates, scored once per session (one batched call in the worker). */
+  candidates(signal?: AbortSignal): Promise<Candidates | undefined> {
+    this.candidatesPromise ??= this.scoreCandidates(signal);
+    return this.candidatesPromise;
+  }
+
+  private async scoreCandidates(signal?: AbortSignal): Promise<Candidates | undefined> {
+    const run = this.runFor();
+    const collection = this.dataset?.collection;
+    if (!run || !collection || run.pids.length === 0) return undefined;
+    const found = await collection.getMany(run.pids);
+    const pids = run.pids.filter((_, i) => found[i] !== undefined);
+    const passages = found.flatMap((p) => (p ? [p.text] : []));
+    const pairs = passages.map((text) => this.model.encode(this.pair.query, text));
+    const scores = (await this.model.ranker.score(pairs, { signal })).map((r) => r.score);
+    return { run: path.basename(run.file), pids, pairs, passages, scores, runRank: run.runRank };
+  }
+
+  attribute(
+    signal: AbortSignal,
+    onProgress: (done: number, total: number) => void,
+  ): Promise<AttributionResult> {
+    return this.model.ranker.attribute(this.encoded, { layers: 'all', signal, onProgress });
+  }
+
+  /** Applies a what-if to this pair (and, where it means the same for all, to every candidate). */
+  async whatIf(spec: WhatIfSpec): Promise<WhatIfResult> {
+    const started = Date.now();
+    const L = this.model.info.numLayers;
+    const masks = maskSpecsFor(spec, L);
+    const changed = spec.replacePeriods
+      ? this.model.encode(this.pair.query, replacePeriods(this.pair.passage, this.encoded.tokens))
+      : this.encoded;
+    const result = await this.model.ranker.inspect(changed, { masks });
+    const candidates = await this.candidates();
+    let rankAllChanged: { rank: number; of: number } | undefined;
+    if (candidates && appliesToEveryCandidate(spec)) {
+      const pairs = spec.replacePeriods
+        ? candidates.passages.map((text, i) =>
+            this.model.encode(this.pair.query, replacePeriods(text, candidates.pairs[i].tokens)),
+          )
+        : candidates.pairs;
+      const scores = (await this.model.ranker.score(pairs, { masks })).map((r) => r.score);
+      rankAllChanged = rankAmong(result.score, scores);
+    }
+    return {
+      id: this.nextWhatIf++,
+      label: describeWhatIf(spec, L),
+      score: result.score,
+      sigmoid: result.sigmoid,
+      rank: candidates ? rankAmong(result.score, candidates.scores) : undefined,
+      rankAllChanged,
+      attention: attentionTensor(result),
+      tokens: viewTokens(changed.tokens),
+      ms: Date.now() - started,
+    };
+  }
+}

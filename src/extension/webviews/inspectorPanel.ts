@@ -1,0 +1,189 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { CancelledError } from '../../core/progress';
+import type { NotificationBody } from '../../protocol/endpoint';
+import { inspectorProtocol, type InspectorProtocol, type WhatIfResult } from '../../protocol/inspector';
+import type { ActivePairController } from '../inspector/activePair';
+import { attentionTensor, viewTokens, type PairSession } from '../inspector/pairSession';
+import { PassageDocuments } from '../passageDocuments';
+import { openPanel, type WebviewHost } from './webviewHost';
+
+type Snapshot = NotificationBody<InspectorProtocol, 'host', 'rendered'>;
+
+/**
+ * The pair inspector: one panel, reused for each pair the user inspects. Shows the score at once, then
+ * the rank among the query's candidates and Integrated Gradients as they are computed (cancellable), and
+ * answers the view's what-if requests in the model's worker.
+ */
+export class InspectorPanel {
+  private static current: InspectorPanel | undefined;
+  private session: PairSession | undefined;
+  private whatIfs: WhatIfResult[] = [];
+  private attribution: AbortController | undefined;
+
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    readonly host: WebviewHost<InspectorProtocol>,
+  ) {}
+
+  static async show(
+    extensionUri: vscode.Uri,
+    session: PairSession,
+    active: ActivePairController,
+    log: vscode.OutputChannel,
+  ): Promise<InspectorPanel> {
+    let inspector = InspectorPanel.current;
+    if (!inspector) {
+      // The handlers need the panel object, which needs the host the handlers go into.
+      const ref: { panel?: InspectorPanel } = {};
+      const { panel, host } = openPanel({
+        viewType: 'ranklens.inspector',
+        title: 'Pair Inspector',
+        bundle: 'inspector',
+        protocol: inspectorProtocol,
+        extensionUri,
+        log,
+        handlers: {
+          notifications: {
+            cancelAttribution: () =>
+              ref.panel?.attribution?.abort(new CancelledError('Integrated Gradients')),
+            undoWhatIf: () => ref.panel?.setWhatIfs(ref.panel.whatIfs.slice(0, -1)),
+            clearWhatIfs: () => ref.panel?.setWhatIfs([]),
+            showPassage: () => {
+              const pid = ref.panel?.session?.pair.pid;
+              if (pid) void vscode.window.showTextDocument(PassageDocuments.uriFor(pid), { preview: true });
+            },
+          },
+          requests: {
+            whatIf: async (spec) => {
+              const session = ref.panel?.session;
+              if (!session) throw new Error('no pair in the inspector');
+              const result = await session.whatIf(spec);
+              if (ref.panel && ref.panel.session === session)
+                ref.panel.setWhatIfs([...ref.panel.whatIfs, result]);
+              log.appendLine(
+                `what-if ${session.label}: ${result.label}: score ${result.score.toFixed(4)}${result.rank ? `, rank ${result.rank.rank}/${result.rank.of}` : ''} (${result.ms} ms)`,
+              );
+              return result;
+            },
+          },
+        },
+      });
+      const created = new InspectorPanel(panel, host);
+      ref.panel = created;
+      inspector = created;
+      InspectorPanel.current = inspector;
+      panel.onDidDispose(() => {
+        created?.attribution?.abort(new CancelledError('Integrated Gradients'));
+        if (InspectorPanel.current === created) InspectorPanel.current = undefined;
+      });
+    } else {
+      inspector.panel.reveal(undefined, false);
+    }
+    await inspector.load(session, active, log);
+    return inspector;
+  }
+
+  private setWhatIfs(items: WhatIfResult[]): void {
+    this.whatIfs = items;
+    this.host.show('whatIfs', { items });
+  }
+
+  /** Resolves with the view's next report once it has drawn the pair. */
+  whenRendered(): Promise<Snapshot> {
+    return this.host.latestOr('rendered');
+  }
+
+  private async load(
+    session: PairSession,
+    active: ActivePairController,
+    log: vscode.OutputChannel,
+  ): Promise<void> {
+    this.attribution?.abort(new CancelledError('Integrated Gradients'));
+    this.session = session;
+    this.setWhatIfs([]);
+    const info = session.model.info;
+    this.panel.title = `Inspect: ${session.label}`;
+    const result = await session.inspect();
+    this.host.show('pair', {
+      query: session.pair.query,
+      passage: session.pair.passage,
+      qid: session.pair.qid,
+      pid: session.pair.pid,
+      model: path.basename(session.model.dir),
+      numLayers: info.numLayers,
+      numHeads: info.numHeads,
+      numLabels: info.numLabels,
+      tokens: viewTokens(session.encoded.tokens),
+      truncated: session.encoded.passageTruncated || session.encoded.queryTruncated,
+      score: result.score,
+      logits: result.logits,
+      sigmoid: result.sigmoid,
+      attention: attentionTensor(result),
+    });
+    active.set({ session, result, source: 'inspector' });
+    void this.rank(session, log);
+    void this.attribute(session, log);
+  }
+
+  private async rank(session: PairSession, log: vscode.OutputChannel): Promise<void> {
+    const run = session.runFor();
+    if (!run) {
+      this.host.show('rank', {
+        status: 'none',
+        message: session.pair.qid
+          ? `no open run ranks query ${session.pair.qid}`
+          : 'typed pair: open a dataset and inspect a candidate to see its rank',
+      });
+      return;
+    }
+    this.host.show('rank', { status: 'computing', run: path.basename(run.file), runRank: run.runRank });
+    try {
+      const started = Date.now();
+      const candidates = await session.candidates();
+      if (this.session !== session) return;
+      if (!candidates) {
+        this.host.show('rank', { status: 'none', message: 'the run has no other candidates with text' });
+        return;
+      }
+      const own = (await session.inspect()).score;
+      const rank = {
+        rank: 1 + candidates.scores.filter((s) => s > own).length,
+        of: candidates.scores.length + 1,
+      };
+      log.appendLine(
+        `rank ${session.label}: ${rank.rank}/${rank.of} in ${candidates.run} (${Date.now() - started} ms)`,
+      );
+      this.host.show('rank', { status: 'done', run: candidates.run, rank, runRank: candidates.runRank });
+    } catch (error) {
+      if (this.session === session)
+        this.host.show('rank', {
+          status: 'failed',
+          message: error instanceof Error ? error.message : String(error),
+        });
+    }
+  }
+
+  private async attribute(session: PairSession, log: vscode.OutputChannel): Promise<void> {
+    const abort = new AbortController();
+    this.attribution = abort;
+    const started = Date.now();
+    this.host.show('attribution', { status: 'computing', done: 0 });
+    try {
+      const result = await session.attribute(abort.signal, (done, total) => {
+        if (this.session === session) this.host.show('attribution', { status: 'computing', done, total });
+      });
+      if (this.session !== session) return;
+      const ms = Date.now() - started;
+      log.appendLine(`inspector IG ${session.label}: ${result.layers.length} integrals in ${ms} ms`);
+      this.host.show('attribution', { status: 'done', result, ms });
+    } catch (error) {
+      if (this.session !== session) return;
+      const cancelled = error instanceof CancelledError || abort.signal.aborted;
+      this.host.show('attribution', {
+        status: cancelled ? 'cancelled' : 'failed',
+        message: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+}

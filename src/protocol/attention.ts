@@ -1,0 +1,84 @@
+import { defineProtocol } from './endpoint';
+import { tokenKind } from './attribution';
+import * as v from './validate';
+
+/** A token as the webviews draw it (EncodedToken without the id). */
+export const viewToken = v.object({
+  text: v.string,
+  kind: tokenKind,
+  segment: v.literal(0, 1),
+  start: v.integer,
+  end: v.integer,
+});
+export type ViewToken = v.Infer<typeof viewToken>;
+
+/**
+ * Attention probabilities of one pair, [layer, head, i, j] row-major over the pair's real tokens, as
+ * binary (a Float32Array that owns its buffer), never as a JSON array.
+ */
+export const attentionTensor = v.object({
+  numLayers: v.integer,
+  numHeads: v.integer,
+  seqLength: v.integer,
+  data: v.float32Array,
+});
+export type AttentionTensor = v.Infer<typeof attentionTensor>;
+
+/** Per-layer mean attention to each kind of token, over heads and attending positions (Figure 1). */
+export const attentionShares = v.object({
+  cls: v.numbers,
+  sep: v.numbers,
+  period: v.numbers,
+  query: v.numbers,
+  doc: v.numbers,
+});
+export type AttentionShares = v.Infer<typeof attentionShares>;
+
+export const attentionPair = v.object({
+  /** Where the pair comes from, for the heading (e.g. "qid 1037798 · pid 7130228", "Inspector"). */
+  label: v.string,
+  query: v.string,
+  passage: v.string,
+  tokens: v.array(viewToken),
+  attention: attentionTensor,
+  score: v.number,
+  /** Dataset mean from an attention analysis under .ranklens/analyses, if one has been run. */
+  datasetMean: v.optional(v.object({ source: v.string, shares: attentionShares })),
+});
+export type AttentionPair = v.Infer<typeof attentionPair>;
+
+/** What the explorer reports after drawing (tests, screenshots, timings). */
+export const attentionRendered = v.object({
+  mode: v.literal('model', 'head', 'summary'),
+  layer: v.integer,
+  head: v.integer,
+  tokens: v.integer,
+  thumbnails: v.integer,
+  theme: v.string,
+  ms: v.number,
+});
+
+/** The attention explorer, a side-bar view that follows the active pair. */
+export const attentionProtocol = defineProtocol({
+  toView: {
+    pair: attentionPair,
+    /** No pair yet, or the pair is being computed. */
+    status: v.object({ message: v.string, busy: v.boolean }),
+  },
+  toHost: {
+    rendered: attentionRendered,
+  },
+  hostRequests: {},
+  viewRequests: {
+    /** Shows a view of the current pair as the controls would, answering once it is drawn. */
+    showMode: {
+      params: v.object({
+        mode: v.literal('model', 'head', 'summary'),
+        layer: v.optional(v.integer),
+        head: v.optional(v.integer),
+      }),
+      result: attentionRendered,
+    },
+  },
+});
+export type AttentionProtocol = typeof attentionProtocol;

@@ -1,0 +1,142 @@
+import { attributionResult } from './attribution';
+import { attentionTensor, viewToken } from './attention';
+import { defineProtocol } from './endpoint';
+import * as v from './validate';
+
+/** A group of positions a what-if masks: a kind of token, or the tokens the user clicked. */
+export const maskTarget = v.variants('group', {
+  all: v.empty,
+  query: v.empty,
+  document: v.empty,
+  periods: v.empty,
+  sep: v.empty,
+  cls: v.empty,
+  picked: v.object({ positions: v.array(v.integer) }),
+});
+export type MaskTarget = v.Infer<typeof maskTarget>;
+
+/**
+ * One what-if: mask attention from one group to another in the first `layers` layers (the paper's token
+ * mask: -inf before softmax; attention mask: 0 after softmax), and/or replace the passage's periods with
+ * commas.
+ */
+export const whatIfSpec = v.object({
+  mask: v.optional(
+    v.object({
+      kind: v.literal('token', 'attention'),
+      from: maskTarget,
+      to: maskTarget,
+      /** The first this-many layers (1..L). */
+      layers: v.integer,
+    }),
+  ),
+  replacePeriods: v.boolean,
+});
+export type WhatIfSpec = v.Infer<typeof whatIfSpec>;
+
+export const candidateRank = v.object({
+  /** 1-based rank among the candidates by the model's score. */
+  rank: v.integer,
+  of: v.integer,
+});
+
+export const whatIfResult = v.object({
+  id: v.integer,
+  /** Plain words: "token mask from all to periods, layers 1-4". */
+  label: v.string,
+  score: v.number,
+  sigmoid: v.optional(v.number),
+  /** Rank if only this pair changed, among the other candidates' unchanged scores. */
+  rank: v.optional(candidateRank),
+  /** Rank when every candidate gets the same what-if (only for group masks and period replacement). */
+  rankAllChanged: v.optional(candidateRank),
+  attention: attentionTensor,
+  /** Tokens of the changed pair (period replacement changes token kinds). */
+  tokens: v.array(viewToken),
+  ms: v.number,
+});
+export type WhatIfResult = v.Infer<typeof whatIfResult>;
+
+export const inspectedPair = v.object({
+  query: v.string,
+  passage: v.string,
+  qid: v.optional(v.string),
+  pid: v.optional(v.string),
+  model: v.string,
+  numLayers: v.integer,
+  numHeads: v.integer,
+  numLabels: v.literal(1, 2),
+  tokens: v.array(viewToken),
+  truncated: v.boolean,
+  score: v.number,
+  logits: v.numbers,
+  sigmoid: v.optional(v.number),
+  attention: attentionTensor,
+});
+export type InspectedPair = v.Infer<typeof inspectedPair>;
+
+export const rankInfo = v.object({
+  status: v.literal('none', 'computing', 'done', 'failed'),
+  /** Why there is no rank, or what failed. */
+  message: v.optional(v.string),
+  run: v.optional(v.string),
+  rank: v.optional(candidateRank),
+  /** The pair's rank in the run file itself (e.g. BM25). */
+  runRank: v.optional(v.integer),
+});
+export type RankInfo = v.Infer<typeof rankInfo>;
+
+export const attributionState = v.object({
+  status: v.literal('computing', 'done', 'failed', 'cancelled'),
+  done: v.optional(v.integer),
+  total: v.optional(v.integer),
+  message: v.optional(v.string),
+  result: v.optional(attributionResult),
+  ms: v.optional(v.number),
+});
+export type AttributionState = v.Infer<typeof attributionState>;
+
+/** What the inspector reports about what it shows (tests and screenshots wait on it). */
+export const inspectorSnapshot = v.object({
+  scoreText: v.string,
+  rankText: v.string,
+  layer: v.integer,
+  baseline: v.string,
+  /** Token spans drawn in the query and passage texts, and how many are visibly coloured. */
+  tokens: v.integer,
+  visiblyColored: v.integer,
+  whatIfs: v.array(v.object({ label: v.string, score: v.number, rank: v.optional(v.integer) })),
+  theme: v.string,
+  attributionStatus: v.string,
+});
+export type InspectorSnapshot = v.Infer<typeof inspectorSnapshot>;
+
+/** The pair inspector: score, rank, IG by layer, and masking what-ifs for one query/passage pair. */
+export const inspectorProtocol = defineProtocol({
+  toView: {
+    pair: inspectedPair,
+    rank: rankInfo,
+    attribution: attributionState,
+    /** The what-ifs of this pair so far, oldest first (kept by the host, so they survive a reload). */
+    whatIfs: v.object({ items: v.array(whatIfResult) }),
+  },
+  toHost: {
+    rendered: inspectorSnapshot,
+    undoWhatIf: v.empty,
+    clearWhatIfs: v.empty,
+    cancelAttribution: v.empty,
+    showPassage: v.empty,
+  },
+  hostRequests: {
+    whatIf: { params: whatIfSpec, result: whatIfResult },
+  },
+  viewRequests: {
+    snapshot: { params: v.empty, result: inspectorSnapshot },
+    /** Moves the layer slider as the user would. */
+    setLayer: { params: v.object({ layer: v.integer }), result: inspectorSnapshot },
+    /** Builds and applies a what-if as the controls would; answers with the table row once drawn. */
+    applyWhatIf: { params: whatIfSpec, result: inspectorSnapshot },
+    undoWhatIf: { params: v.empty, result: inspectorSnapshot },
+  },
+});
+export type InspectorProtocol = typeof inspectorProtocol;

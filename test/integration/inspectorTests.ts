@@ -1,0 +1,176 @@
+// The pair inspector and the attention explorer (issue 11), driven as a user would from the Dataset view.
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { RankLensApi } from '../../src/extension/extension';
+import type { InspectPairOutcome } from '../../src/extension/commands/inspectPair';
+import type { WebviewHost } from '../../src/extension/webviews/webviewHost';
+import type { AttentionProtocol } from '../../src/protocol/attention';
+import type { Protocol } from '../../src/protocol/endpoint';
+import type { InspectorSnapshot } from '../../src/protocol/inspector';
+import { withTimeout, type IntegrationTest } from './harness';
+import { THEMES, screenshot, setTheme } from './screenshots';
+
+const EXTENSION_ID = 'ranklens.ranklens';
+
+async function api(): Promise<RankLensApi> {
+  const extension = vscode.extensions.getExtension<RankLensApi>(EXTENSION_ID);
+  assert.ok(extension, `${EXTENSION_ID} is not installed in this extension host`);
+  return extension.activate();
+}
+
+/** The inspector's report once `accept` holds (polling its snapshot request). */
+async function inspectorWhere(
+  outcome: InspectPairOutcome,
+  accept: (s: InspectorSnapshot) => boolean,
+  what: string,
+  ms = 180_000,
+): Promise<InspectorSnapshot> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const snapshot = await withTimeout(outcome.inspector.host.request('snapshot', {}), 30_000, what);
+    if (accept(snapshot)) return snapshot;
+    if (Date.now() > until) throw new Error(`timed out: ${what}; last ${JSON.stringify(snapshot)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function explorerHost(rl: RankLensApi): Promise<WebviewHost<AttentionProtocol>> {
+  await vscode.commands.executeCommand('ranklens.showAttention');
+  for (let i = 0; i < 200; i++) {
+    const host = rl.attentionView();
+    if (host) return host;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the attention explorer view was not created');
+}
+
+/** A DL19 query with a judged passage that the BM25 run ranks, from the sample workspace. */
+function pairFromSample(rl: RankLensApi): { qid: string; pid: string } {
+  const d = rl.dataset();
+  assert.ok(d, 'the sample dataset is open');
+  const run = d.runs.find((r) => path.basename(r.file) === 'run.dl19.bm25.tsv') ?? d.runs[0];
+  assert.ok(run, 'the sample has a run');
+  for (const [qid, ranking] of run.rankings) {
+    const judged = d.qrels.flatMap((q) => [...(q.judgements.get(qid) ?? new Map<string, number>())]);
+    const relevant = judged.filter(([, grade]) => grade >= 2).map(([pid]) => pid);
+    const hit = ranking.slice(0, 100).find((c) => relevant.includes(c.pid) && d.collection?.has(c.pid));
+    if (hit && ranking.length >= 20) return { qid, pid: hit.pid };
+  }
+  throw new Error('no judged, ranked passage in the sample run');
+}
+
+export const inspectorTests: IntegrationTest[] = [
+  {
+    name: 'Inspect Pair from a Dataset-view passage row: score, rank among candidates, IG layer slider, masking what-ifs with undo; explorer follows (screenshots in 3 themes)',
+    run: async () => {
+      const rl = await api();
+      await rl.openDataset({ folder: rl.sampleFolder });
+      const contributes = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes as {
+        menus: Record<string, { command: string; when?: string }[]>;
+      };
+      const rowMenu = contributes.menus['view/item/context'].map((m) => m.command);
+      for (const id of [
+        'ranklens.inspectPair',
+        'ranklens.scorePair',
+        'ranklens.attributePair',
+        'ranklens.showPassage',
+      ])
+        assert.ok(rowMenu.includes(id), `passage rows lack ${id} in their context menu`);
+      const { qid, pid } = pairFromSample(rl);
+      const model = await rl.model();
+      const L = model.info.numLayers;
+      // What the Dataset view's context menu passes: the passage row itself.
+      const row = { kind: 'passage', pid, qid, label: pid };
+      const outcome = await vscode.commands.executeCommand<InspectPairOutcome | undefined>(
+        'ranklens.inspectPair',
+        row,
+      );
+      assert.ok(outcome, 'no inspector');
+      const ready = await inspectorWhere(
+        outcome,
+        (s) => s.attributionStatus === 'done' && /^\d+ of \d+$/.test(s.rankText),
+        'score, rank and IG in the inspector',
+      );
+      assert.match(ready.scoreText, /^-?\d+\.\d{4}$/, 'the score is shown in the inspector');
+      assert.ok(ready.tokens > 10, `${ready.tokens} token spans drawn`);
+      assert.ok(
+        ready.visiblyColored >= ready.tokens / 4,
+        `only ${ready.visiblyColored}/${ready.tokens} coloured`,
+      );
+      const [rank, of] = ready.rankText.split(' of ').map(Number);
+      assert.ok(rank >= 1 && rank <= of && of >= 20, ready.rankText);
+      // The layer slider: the top layer colours nothing (only [CLS] feeds the classifier), layer 1 does.
+      const top = await outcome.inspector.host.request('setLayer', { layer: L });
+      assert.equal(top.layer, L);
+      assert.equal(top.visiblyColored, 0);
+      const low = await outcome.inspector.host.request('setLayer', { layer: 1 });
+      assert.ok(low.visiblyColored > 0);
+      // Masking what-ifs: the query no longer sees the passage in any layer — the score must move.
+      const masked = await withTimeout(
+        outcome.inspector.host.request('applyWhatIf', {
+          mask: { kind: 'token', from: { group: 'query' }, to: { group: 'document' }, layers: L },
+          replacePeriods: false,
+        }),
+        120_000,
+        'what-if',
+      );
+      assert.equal(masked.whatIfs.length, 1);
+      const original = Number(ready.scoreText);
+      assert.notEqual(masked.whatIfs[0].score.toFixed(4), original.toFixed(4), 'the mask changed nothing');
+      assert.ok(masked.whatIfs[0].rank !== undefined && masked.whatIfs[0].rank >= 1, 'a new rank is shown');
+      const undone = await outcome.inspector.host.request('undoWhatIf', {});
+      assert.equal(undone.whatIfs.length, 0);
+      const periods = await outcome.inspector.host.request('applyWhatIf', {
+        mask: { kind: 'attention', from: { group: 'all' }, to: { group: 'periods' }, layers: L },
+        replacePeriods: false,
+      });
+      assert.equal(periods.whatIfs.length, 1);
+      const commas = await outcome.inspector.host.request('applyWhatIf', { replacePeriods: true });
+      assert.equal(commas.whatIfs.length, 2);
+      assert.equal(commas.whatIfs[1].label, 'periods → commas');
+
+      // The explorer follows the inspector's pair.
+      const explorer = await explorerHost(rl);
+      const n = outcome.session.encoded.tokens.length;
+      const modelView = await withTimeout(
+        explorer.request('showMode', { mode: 'model' }),
+        30_000,
+        'model view',
+      );
+      assert.equal(modelView.thumbnails, L * model.info.numHeads);
+      const headView = await explorer.request('showMode', { mode: 'head', layer: L - 1, head: 0 });
+      assert.equal(headView.tokens, 2 * n, 'both token columns drawn');
+      const summary = await explorer.request('showMode', { mode: 'summary' });
+      assert.equal(summary.mode, 'summary');
+
+      // Room for the explorer in the screenshots: the Dataset view hidden, the side bar wider.
+      await vscode.commands.executeCommand('ranklens.dataset.removeView').then(undefined, () => undefined);
+      await vscode.commands.executeCommand('ranklens.attention.focus');
+      for (const theme of THEMES) {
+        await setTheme(theme);
+        outcome.inspector.panel.reveal(vscode.ViewColumn.One);
+        await inspectorWhere(
+          outcome,
+          (s) => s.theme === theme.bodyClass && s.whatIfs.length === 2,
+          `inspector in ${theme.slug}`,
+        );
+        await explorer.request('showMode', { mode: 'model' });
+        await screenshot(`inspector-${theme.slug}`, { sidebarWidth: 480 });
+        const head = await explorer.request('showMode', { mode: 'head', layer: L - 1, head: 0 });
+        assert.equal(head.theme, theme.bodyClass);
+        await screenshot(`attention-head-${theme.slug}`);
+        await explorer.request('showMode', { mode: 'summary' });
+        await screenshot(`attention-summary-${theme.slug}`);
+      }
+      await setTheme(THEMES[0]);
+      await vscode.commands.executeCommand('ranklens.dataset.focus');
+      for (const host of [outcome.inspector.host, explorer] as WebviewHost<Protocol>[])
+        assert.deepEqual(host.cspViolations, [], 'Content-Security-Policy violations');
+      const timings = explorer.timings.map((t) => `${t.what} ${t.ms.toFixed(1)} ms`);
+      console.log(
+        `attention explorer draw times (n=${n}, ${L}x${model.info.numHeads}): ${timings.join('; ')}`,
+      );
+    },
+  },
+];
