@@ -187,6 +187,26 @@ async function scoreFirstPairFromPalette(page) {
   log('notification: the pair was scored');
 }
 
+/** Waits until some open webview (Score Pair also opens the inspector, so there can be several) shows `selector`. */
+async function waitInAnyWebview(page, selector, ms) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const count = await page.locator('iframe.webview').count();
+    for (let i = 0; i < count; i++) {
+      const frame = page.frameLocator(`iframe.webview >> nth=${i}`).frameLocator('iframe');
+      if (
+        (await frame
+          .locator(selector)
+          .count()
+          .catch(() => 0)) > 0
+      )
+        return;
+    }
+    if (Date.now() > until) throw new Error(`no webview shows ${selector}`);
+    await page.waitForTimeout(500);
+  }
+}
+
 /** Drags the sash between the side bar and the editor so the side bar is `width` pixels wide. */
 async function resizeSidebar(page, width) {
   const sidebar = await page.locator('.part.sidebar').boundingBox();
@@ -303,8 +323,7 @@ async function palette() {
       await page.waitForTimeout(300);
       await page.keyboard.press('Enter');
     }
-    const panel = page.frameLocator('iframe.webview').frameLocator('iframe');
-    await panel.locator('text=/Queries by split: dev600-heldout: 200/').waitFor({ timeout: 60_000 });
+    await waitInAnyWebview(page, 'text=/Queries by split: dev600-heldout: 200/', 60_000);
     log('the evaluation panel names the split');
     await page.waitForTimeout(1000);
     await page.screenshot({ path: join(screenshotDir, 'palette-evaluate-heldout.png') });
