@@ -27,8 +27,8 @@ CONFIG = {
     "layer_norm_eps": 1e-12,
     "max_position_embeddings": 512,
     "model_type": "bert",
-    "num_attention_heads": 4,
-    "num_hidden_layers": 4,
+    "num_attention_heads": 8,
+    "num_hidden_layers": 6,
     "pad_token_id": 0,
     "position_embedding_type": "absolute",
     "torch_dtype": "float16",
@@ -82,14 +82,14 @@ def write_json(path, obj):
         f.write("\n")
 
 
-def save_checkpoint(model, out_dir):
+def save_checkpoint(model, out_dir, config=None):
     """Writes the model exactly as HF save_pretrained would lay it out (weights stored as float16)."""
     os.makedirs(out_dir, exist_ok=True)
     tensors = {k: v.to(torch.float16) for k, v in model.state_dict().items()}
     tmp = os.path.join(out_dir, "model.safetensors.tmp")
     save_file(tensors, tmp, {"format": "pt"})
     os.replace(tmp, os.path.join(out_dir, "model.safetensors"))
-    write_json(os.path.join(out_dir, "config.json"), CONFIG)
+    write_json(os.path.join(out_dir, "config.json"), config or CONFIG)
     write_json(os.path.join(out_dir, "tokenizer_config.json"), TOKENIZER_CONFIG)
     write_json(os.path.join(out_dir, "special_tokens_map.json"), SPECIAL_TOKENS_MAP)
     with open(vocab_path(), "rb") as src, open(os.path.join(out_dir, "vocab.txt"), "wb") as dst:

@@ -1,7 +1,9 @@
 """Evaluates ranklens-mini against BM25 on the sample workspace and writes eval.json and
 reference_scores.json (PyTorch logits for real query/passage pairs, for checking other runtimes).
 
-Run: /usr/bin/python3 models/ranklens-mini/recipe/evaluate.py [--model-dir DIR] [--limit N]
+Run: /usr/bin/python3 models/ranklens-mini/recipe/evaluate.py [--model-dir DIR] [--workspace DIR] [--limit N]
+Sets (sample-workspace v2 file names): DL19 with the real Anserini BM25 top-100 (run.dl19.bm25.tsv/.trec, graded
+qrels.dl19.txt) and the 200 held-out dev600 queries with their real BM25 top-20 (run.dev600-heldout.bm25.tsv).
 Metrics: nDCG@10 as trec_eval's ndcg_cut.10 (gain = graded label, log2 discount, ideal ranking from all
 judged passages of the query); MRR@10 counting a passage relevant when its label >= the threshold (2 for DL19,
 as TREC does for its binary measures on graded passage judgements; 1 for MS MARCO dev). Both systems rank
@@ -106,13 +108,14 @@ def reference_pairs(tok, model, texts, sets, max_length):
     """Ten real pairs: for a few DL19 and dev queries, the top BM25 passage and a judged/unjudged one."""
     chosen = []
     dl19_queries, dl19_qrels, dl19_run = sets["dl19"]
-    dev_queries, dev_qrels, dev_run = sets["dev"]
+    dev_queries, dev_qrels, dev_run = sets["dev600-heldout"]
     for qid, q in dl19_queries[:3]:
-        best = max(dl19_qrels[qid].items(), key=lambda x: (x[1], x[0]))[0]
+        best = max(((p, r) for p, r in dl19_qrels[qid].items() if p in texts), key=lambda x: (x[1], x[0]))[0]
         chosen.append((qid, q, best, max_length))
         chosen.append((qid, q, dl19_run[qid][-1], max_length))
     for qid, q in dev_queries[:3]:
-        chosen.append((qid, q, next(iter(dev_qrels[qid])), max_length))
+        chosen.append((qid, q, next(p for p in dev_qrels[qid] if p in texts), max_length))
+        chosen.append((qid, q, dev_run[qid][-1], max_length))
     longest = max(texts, key=lambda p: len(tok.encode(texts[p])))
     chosen.append((dl19_queries[0][0], dl19_queries[0][1], longest, 512))
     out = []
@@ -135,7 +138,8 @@ def reference_pairs(tok, model, texts, sets, max_length):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model-dir", default=MODEL_DIR)
-    ap.add_argument("--max-length", default="160,512", help="comma-separated; the first is also used for the reference pairs")
+    ap.add_argument("--workspace", default=WORKSPACE)
+    ap.add_argument("--max-length", default="256", help="comma-separated; the first is also used for the reference pairs")
     ap.add_argument("--limit", type=int, default=0, help="only the first N queries of each set (smoke test)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=None, help="directory for eval.json / reference_scores.json")
@@ -144,29 +148,33 @@ def main():
     t0 = time.time()
     tok = tokenizer()
     model = load_model(args.model_dir)
-    texts = dict(read_tsv(os.path.join(WORKSPACE, "collection.tsv")))
+    texts = dict(read_tsv(os.path.join(args.workspace, "collection.tsv")))
     sets = {}
-    for name in ("dl19", "dev"):
-        queries = read_tsv(os.path.join(WORKSPACE, f"queries.{name}.tsv"))
-        qrels = read_qrels(os.path.join(WORKSPACE, f"qrels.{name}.txt"))
-        run = read_run(os.path.join(WORKSPACE, f"run.{name}.bm25.tsv"))
+    for name in ("dl19", "dev600-heldout"):
+        queries = read_tsv(os.path.join(args.workspace, f"queries.{name}.tsv"))
+        qrels = read_qrels(os.path.join(args.workspace, f"qrels.{name}.txt"))
+        run = read_run(os.path.join(args.workspace, f"run.{name}.bm25.tsv"))
         queries = [(q, t) for q, t in queries if q in qrels]
         if args.limit:
             queries = queries[: args.limit]
         sets[name] = (queries, qrels, run)
     lengths = [int(x) for x in args.max_length.split(",")]
     result = {"model": "ranklens-mini", "max_query_wordpieces": 32,
-              "candidates": "BM25 top-100 over the 4796-passage pool (sample-workspace/run.*.bm25.tsv)",
-              "ndcg": "trec_eval ndcg_cut.10: gain = graded label, ideal from all judged passages in the pool",
-              "mrr_relevance_threshold": {"dl19": 2, "dev": 1},
+              "candidates": "real BM25 lists: DL19 Anserini top-100, dev600 held-out top-20 (sample-workspace/run.*.bm25.tsv)",
+              "ndcg": "trec_eval ndcg_cut.10: gain = graded label, ideal from all judged passages of the query",
+              "mrr_relevance_threshold": {"dl19": 2, "dev600-heldout": 1},
               "fusion": "not tuned: mean of per-query z-normalised BM25 and model scores (weight 0.5)"}
     for length in lengths:
         key = f"max_length_{length}"
         result[key] = {}
-        for name, threshold, with_ndcg in (("dl19", 2, True), ("dev", 1, False)):
+        for name, threshold, with_ndcg in (("dl19", 2, True), ("dev600-heldout", 1, False)):
             queries, qrels, run = sets[name]
             rankings, raw = rerank(model, tok, queries, run, texts, length)
-            fused = fuse(read_trec_scores(os.path.join(WORKSPACE, f"run.{name}.bm25.trec")), raw)
+            trec = os.path.join(args.workspace, f"run.{name}.bm25.trec")
+            # Without BM25 scores (the dev600 lists carry ranks only) fusion uses minus the BM25 rank.
+            bm25 = read_trec_scores(trec) if os.path.exists(trec) else {
+                (q, p): -float(i) for q, pids in run.items() for i, p in enumerate(pids)}
+            fused = fuse(bm25, raw)
             result[key][name] = evaluate_set(f"{name}@{length}", queries, qrels, run, rankings, threshold, with_ndcg,
                                              fused)
     result["seconds"] = round(time.time() - t0, 1)

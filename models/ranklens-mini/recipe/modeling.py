@@ -9,6 +9,9 @@ import math
 import torch
 from torch import nn
 
+# torch >= 2.0 has fused scaled-dot-product attention; Debian's 1.13 does not (the slow path is the reference).
+FAST_ATTENTION = hasattr(nn.functional, "scaled_dot_product_attention")
+
 
 class BertEmbeddings(nn.Module):
     def __init__(self, c):
@@ -41,6 +44,12 @@ class BertSelfAttention(nn.Module):
 
     def forward(self, hidden, additive_mask):
         q, k, v = self._split(self.query(hidden)), self._split(self.key(hidden)), self._split(self.value(hidden))
+        if FAST_ATTENTION and isinstance(additive_mask, tuple):
+            # Training path (torch >= 2): fused attention, no probabilities; the mask is (bool keep [b,1,1,n],).
+            context = nn.functional.scaled_dot_product_attention(
+                q, k, v, attn_mask=additive_mask[0], dropout_p=self.dropout.p if self.training else 0.0)
+            b, h, t, d = context.shape
+            return context.transpose(1, 2).reshape(b, t, h * d), None
         scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.head_dim) + additive_mask
         probs = torch.softmax(scores, dim=-1)
         context = torch.matmul(self.dropout(probs), v)
@@ -125,8 +134,11 @@ class BertModel(nn.Module):
         self.pooler = BertPooler(c)
 
     def forward(self, input_ids, token_type_ids, attention_mask, output_attentions=False):
-        # HF uses the dtype's minimum as the additive mask for padded keys.
-        additive = (1.0 - attention_mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+        if FAST_ATTENTION and not output_attentions:
+            additive = (attention_mask[:, None, None, :] > 0,)
+        else:
+            # HF uses the dtype's minimum as the additive mask for padded keys.
+            additive = (1.0 - attention_mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
         hidden = self.embeddings(input_ids, token_type_ids)
         attentions = []
         for layer in self.encoder.layer:
@@ -164,3 +176,21 @@ class BertForSequenceClassification(nn.Module):
         _, pooled, attentions = self.bert(input_ids, token_type_ids, attention_mask, output_attentions)
         logits = self.classifier(self.dropout(pooled))
         return logits, attentions
+
+
+class BertMlmHead(nn.Module):
+    """BERT's masked-LM head (dense, GELU, LayerNorm, decoder tied to the word embeddings); used only while
+    pretraining and not part of the shipped checkpoint."""
+
+    def __init__(self, c, word_embeddings):
+        super().__init__()
+        self.dense = nn.Linear(c["hidden_size"], c["hidden_size"])
+        self.LayerNorm = nn.LayerNorm(c["hidden_size"], eps=c["layer_norm_eps"])
+        self.word_embeddings = word_embeddings
+        self.bias = nn.Parameter(torch.zeros(c["vocab_size"]))
+        self.dense.weight.data.normal_(0.0, c["initializer_range"])
+        self.dense.bias.data.zero_()
+
+    def forward(self, hidden):
+        x = self.LayerNorm(nn.functional.gelu(self.dense(hidden)))
+        return x @ self.word_embeddings.weight.t() + self.bias
