@@ -11,6 +11,7 @@ const available: Record<string, string[]> = {
   'attribution-worker': ['attribution-worker.ts'],
   cancel: ['cancel.ts'],
   slurm: ['slurm.ts'],
+  runs: ['runs.ts', '10000000'],
 };
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(available);
 let failed = 0;

@@ -33,3 +33,19 @@ export class GrowableUint32 {
     return this.data.slice(0, this.length);
   }
 }
+
+export class GrowableFloat32 {
+  private data = new Float32Array(1024);
+  length = 0;
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Float32Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = value;
+  }
+  get(i: number): number {
+    return this.data[i];
+  }
+}
