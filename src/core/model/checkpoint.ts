@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { readBertConfig, type BertConfig } from './config';
 import { contentHash } from './contentHash';
 import { CheckpointError } from './errors';
-import { indexSafetensors, readTensorAsFloat32, type TensorRecord } from './safetensors';
+import { indexSafetensors, MAX_TENSOR_BYTES, readTensorAsFloat32, type TensorRecord } from './safetensors';
 
 /** One weight tensor, checked against config.json; its data is read from disk only on read(). */
 export interface WeightRef {
@@ -55,6 +55,9 @@ export interface BertCheckpoint {
 }
 
 class WeightResolver {
+  /** The tensors the model reads, to compare with what the files hold. */
+  readonly used = new Set<TensorRecord>();
+
   constructor(
     private readonly records: Map<string, TensorRecord>,
     private readonly dir: string,
@@ -88,6 +91,15 @@ class WeightResolver {
         record.file,
       );
     }
+    const widened = 4 * shape.reduce((a, b) => a * b, 1);
+    if (widened > MAX_TENSOR_BYTES) {
+      throw new CheckpointError(
+        `${record.file}: tensor "${record.name}" [${shape.join(', ')}] would take ` +
+          `${(widened / 2 ** 30).toFixed(1)} GiB as float32; expected at most ${MAX_TENSOR_BYTES / 2 ** 30} GiB per tensor`,
+        record.file,
+      );
+    }
+    this.used.add(record);
     return { name: record.name, shape: record.shape, read: () => readTensorAsFloat32(record) };
   }
 }
@@ -120,10 +132,46 @@ function fingerprintOf(
   return hash.digest('hex');
 }
 
+/** Bytes a weight file may hold beyond the tensors the model reads (MLM heads, buffers): generous. */
+const MAX_UNUSED_BYTES = 256 * 2 ** 20;
+
+/**
+ * Every weight byte is hashed for the fingerprint, so a file mostly made of tensors the model never reads
+ * (a sparse 100 GB "tensor" beside the real ones) is refused before anything reads it.
+ */
+function refuseUnusedBulk(records: Map<string, TensorRecord>, used: ReadonlySet<TensorRecord>): void {
+  const unusedByFile = new Map<string, number>();
+  for (const record of records.values()) {
+    if (used.has(record)) continue;
+    unusedByFile.set(record.file, (unusedByFile.get(record.file) ?? 0) + (record.end - record.begin));
+  }
+  for (const [file, unused] of unusedByFile) {
+    if (unused > MAX_UNUSED_BYTES) {
+      throw new CheckpointError(
+        `${file}: holds ${(unused / 2 ** 20).toFixed(0)} MiB of tensors a BertForSequenceClassification ` +
+          `does not use; expected at most ${MAX_UNUSED_BYTES / 2 ** 20} MiB besides its weights`,
+        file,
+      );
+    }
+  }
+}
+
 /** Opens a Hugging Face BertForSequenceClassification folder; reads headers only, never the weights. */
 export function openBertCheckpoint(dir: string, options: OpenCheckpointOptions = {}): BertCheckpoint {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+  let stats: fs.Stats;
+  try {
+    stats = fs.statSync(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw new CheckpointError(`symbolic link loop at ${dir}`, dir);
+    if (code === 'EACCES') throw new CheckpointError(`checkpoint folder ${dir}: permission denied`, dir);
     throw new CheckpointError(`checkpoint folder ${dir} does not exist`, dir);
+  }
+  if (!stats.isDirectory()) {
+    throw new CheckpointError(
+      `${dir} is a file; expected a checkpoint folder (config.json, model.safetensors)`,
+      dir,
+    );
   }
   const config = readBertConfig(dir);
   const records = indexSafetensors(dir);
@@ -173,6 +221,7 @@ export function openBertCheckpoint(dir: string, options: OpenCheckpointOptions =
     pooler,
     classifier,
   };
+  refuseUnusedBulk(records, resolver.used);
   let fingerprint: string | undefined;
   return {
     dir,

@@ -17,10 +17,18 @@ export interface TensorRecord {
 }
 
 /** Larger tensors cannot be held as one float32 array (and no BERT has one: base's largest is 94 MB). */
-const MAX_TENSOR_BYTES = 4 * 2 ** 30;
+export const MAX_TENSOR_BYTES = 4 * 2 ** 30;
 
-/** Headers larger than this are not a plausible safetensors header (the format caps it at 100 MB). */
-const MAX_HEADER_BYTES = 100_000_000;
+/**
+ * Headers larger than this are not a plausible safetensors header: ~150 bytes per tensor, so 16 MiB would
+ * describe 100,000 tensors (BERT-base has about 200; the format itself allows 100 MB).
+ */
+const MAX_HEADER_BYTES = 16 * 2 ** 20;
+/** A header is an object of entries whose deepest part is the shape array: {"t": {"shape": [..]}}. */
+const MAX_HEADER_DEPTH = 3;
+const MAX_DIMENSIONS = 8;
+/** Alignment padding is a few bytes; anything beyond this after the last tensor is not a safetensors file. */
+const MAX_TRAILING_BYTES = 2 ** 20;
 
 /** Parses the header of one .safetensors file and checks every entry against the file size. */
 export function readSafetensorsHeader(file: string): TensorRecord[] {
@@ -42,7 +50,8 @@ export function readSafetensorsHeader(file: string): TensorRecord[] {
     const headerLength = Number(lengthBytes.readBigUInt64LE(0));
     if (headerLength > MAX_HEADER_BYTES) {
       throw new CheckpointError(
-        `${file}: bad safetensors header: declared header length ${headerLength} is implausible`,
+        `${file}: bad safetensors header: declared header length ${headerLength} bytes; ` +
+          `expected at most ${MAX_HEADER_BYTES} (a header of 100,000 tensors)`,
         file,
       );
     }
@@ -54,6 +63,15 @@ export function readSafetensorsHeader(file: string): TensorRecord[] {
     }
     const headerBytes = Buffer.alloc(headerLength);
     fs.readSync(fd, headerBytes, 0, headerLength, 8);
+    // JSON.parse on a legal-sized but deeply nested header took 44 s and 4.9 GB; a scan costs nothing.
+    const tooDeep = firstByteDeeperThan(headerBytes, MAX_HEADER_DEPTH);
+    if (tooDeep >= 0) {
+      throw new CheckpointError(
+        `${file}: bad safetensors header: nested more than ${MAX_HEADER_DEPTH} levels deep at header byte ` +
+          `${tooDeep}; expected {"tensor name": {"dtype", "shape": [...], "data_offsets": [begin, end]}, ...}`,
+        file,
+      );
+    }
     let header: unknown;
     try {
       header = JSON.parse(headerBytes.toString('utf8'));
@@ -72,11 +90,13 @@ export function readSafetensorsHeader(file: string): TensorRecord[] {
       const shape = e.shape;
       if (
         typeof e.dtype !== 'string' ||
+        e.dtype.length > 16 ||
         !Array.isArray(shape) ||
-        !shape.every((d) => Number.isInteger(d) && d >= 0) ||
+        shape.length > MAX_DIMENSIONS ||
+        !shape.every((d) => Number.isSafeInteger(d) && d >= 0) ||
         !Array.isArray(offsets) ||
         offsets.length !== 2 ||
-        !offsets.every((o) => Number.isInteger(o) && o >= 0) ||
+        !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) ||
         offsets[1] < offsets[0]
       ) {
         throw new CheckpointError(
@@ -109,10 +129,41 @@ export function readSafetensorsHeader(file: string): TensorRecord[] {
       }
       records.push(record);
     }
+    // Nothing follows the last tensor in a safetensors file; a file padded out (a sparse 100 GB one) would
+    // otherwise be read in full to hash it.
+    const dataEnd = records.reduce((end, r) => Math.max(end, r.end), dataStart);
+    if (size - dataEnd > MAX_TRAILING_BYTES) {
+      throw new CheckpointError(
+        `${file}: ${size - dataEnd} bytes follow the last tensor (which ends at byte ${dataEnd}); ` +
+          `expected the file to end there`,
+        file,
+      );
+    }
     return records;
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * Byte offset of the first '{' or '[' that opens a level deeper than `maxDepth` (outside strings), or -1.
+ * Strings are skipped with their escapes, so brackets inside tensor names do not count.
+ */
+export function firstByteDeeperThan(json: Uint8Array, maxDepth: number): number {
+  const [QUOTE, BACKSLASH, OPEN_BRACE, OPEN_BRACKET, CLOSE_BRACE, CLOSE_BRACKET] = [34, 92, 123, 91, 125, 93];
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const b = json[i];
+    if (inString) {
+      if (b === BACKSLASH) i++;
+      else if (b === QUOTE) inString = false;
+    } else if (b === QUOTE) inString = true;
+    else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
+      if (++depth > maxDepth) return i;
+    } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) depth--;
+  }
+  return -1;
 }
 
 function halfToFloat(h: number): number {

@@ -6,7 +6,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runCli, snapshotTree, type CliRun } from '../../support/measuredCli';
-import { REPO_ROOT, sharedFile } from '../../support/paths';
+import { writeRandomCheckpoint, type CheckpointSpec } from '../../support/checkpoints';
+import { BERT_VOCAB, REPO_ROOT, sharedFile } from '../../support/paths';
 import { tempDir } from '../../support/tempFiles';
 
 /** Generous: tsx alone takes ~0.5 s and ~100 MiB; a shared CI machine may be several times slower. */
@@ -170,5 +171,207 @@ describe('ranklens CLI output', () => {
     };
     assert.equal(body.attentions.length, config.num_hidden_layers);
     assert.equal(body.attentions[0][0].length, body.tokens.length);
+  });
+});
+
+/** A small random BertForSequenceClassification with the real BERT vocabulary, in a user folder. */
+function userModel(spec: Partial<CheckpointSpec> = {}): { dir: string; model: string } {
+  const dir = tempDir('ranklens-user-');
+  const model = path.join(dir, 'model');
+  writeRandomCheckpoint(model, {
+    layers: 2,
+    heads: 2,
+    hidden: 16,
+    vocab: 30522,
+    numLabels: 1,
+    seed: 5,
+    ...spec,
+  });
+  fs.copyFileSync(BERT_VOCAB(), path.join(model, 'vocab.txt'));
+  return { dir, model };
+}
+
+/** Rewrites a safetensors header (the data stays, offsets are relative to it). */
+function editHeader(file: string, edit: (header: Record<string, unknown>) => void): void {
+  const bytes = fs.readFileSync(file);
+  const length = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + length).toString('utf8')) as Record<string, unknown>;
+  edit(header);
+  const json = Buffer.from(JSON.stringify(header));
+  const prefix = Buffer.alloc(8);
+  prefix.writeBigUInt64LE(BigInt(json.length));
+  fs.writeFileSync(file, Buffer.concat([prefix, json, bytes.subarray(8 + length)]));
+}
+
+const HUNDRED_GB = 100 * 10 ** 9;
+
+describe('ranklens score refuses a checkpoint that cannot be right, with one line', () => {
+  const score = (model: string, cache: string) => [
+    'score',
+    '--model',
+    model,
+    '--query',
+    'what is a period',
+    '--passage',
+    '. A period ends a sentence.',
+    '--cache-dir',
+    cache,
+  ];
+
+  for (const [field, value, expected] of [
+    ['layer_norm_eps', 1e308, /"layer_norm_eps" must be a number above 0 and at most 0\.1 .*found 1e\+308/],
+    ['num_hidden_layers', 1_000_000, /"num_hidden_layers" must be an integer from 1 to 256, found 1000000/],
+    ['vocab_size', 10 ** 9, /"vocab_size" must be an integer from 1 to 1000000, found 1000000000/],
+    ['num_attention_heads', 3, /hidden_size 16 is not a multiple of num_attention_heads 3/],
+  ] as const) {
+    it(`config.json with ${field} ${value}: named before any tensor is looked for`, async () => {
+      const u = userModel({ configOverrides: { [field]: value } });
+      await expectRefusal({
+        args: score(u.model, tempDir()),
+        code: 1,
+        message: new RegExp(`^ranklens score: .*model/config\\.json: ${expected.source}`),
+        userFolder: u.dir,
+      });
+    });
+  }
+
+  it('a NaN weight in the middle, which never poisons the cache another checkpoint uses', async () => {
+    const cache = tempDir('ranklens-cache-');
+    const good = userModel();
+    const first = await runCli(score(good.model, cache));
+    assert.equal(first.code, 0, first.err);
+    const poisoned = userModel({
+      mutate: (tensors) => {
+        tensors.get('bert.encoder.layer.1.intermediate.dense.weight')!.data[700] = NaN;
+      },
+    });
+    await expectRefusal({
+      args: score(poisoned.model, cache),
+      code: 1,
+      message:
+        /model\.safetensors: tensor "bert\.encoder\.layer\.1\.intermediate\.dense\.weight" holds NaN at element 700 of 1024; expected finite weights\n$/,
+      userFolder: poisoned.dir,
+    });
+    const again = await runCli(score(good.model, cache));
+    assert.equal(again.out, first.out, 'the valid checkpoint scores exactly as before');
+  });
+
+  it('an infinite weight', async () => {
+    const u = userModel({
+      mutate: (tensors) => {
+        tensors.get('classifier.weight')!.data[3] = -Infinity;
+      },
+    });
+    await expectRefusal({
+      args: score(u.model, tempDir()),
+      code: 1,
+      message: /tensor "classifier\.weight" holds -Infinity at element 3/,
+      userFolder: u.dir,
+    });
+  });
+
+  it('finite weights whose score overflows: a non-finite logit is an error, not a printed NaN', async () => {
+    const u = userModel({
+      mutate: (tensors) => {
+        tensors.get('classifier.weight')!.data.fill(3e38);
+      },
+    });
+    await expectRefusal({
+      args: score(u.model, tempDir()),
+      code: 1,
+      message: /the model produced a non-finite logit \((-?Infinity|NaN)\)/,
+      userFolder: u.dir,
+    });
+  });
+
+  it('a legal-sized but deeply nested safetensors header is rejected before parsing', async () => {
+    const u = userModel();
+    const depth = 4 * 2 ** 20; // 8 MiB of brackets: JSON.parse of the like took 44 s and 4.9 GB
+    const json = Buffer.from(`{"a":${'['.repeat(depth)}${']'.repeat(depth)}}`);
+    const prefix = Buffer.alloc(8);
+    prefix.writeBigUInt64LE(BigInt(json.length));
+    fs.writeFileSync(path.join(u.model, 'model.safetensors'), Buffer.concat([prefix, json]));
+    await expectRefusal({
+      args: score(u.model, tempDir()),
+      code: 1,
+      message: /model\.safetensors: bad safetensors header: nested more than 3 levels deep at header byte 7;/,
+      userFolder: u.dir,
+      maxSeconds: 15,
+    });
+  });
+
+  it('a sparse 100 GB tensor the model does not use is refused before anything reads it', async () => {
+    const u = userModel();
+    const file = path.join(u.model, 'model.safetensors');
+    let dataEnd = 0;
+    editHeader(file, (header) => {
+      for (const entry of Object.values(header) as { data_offsets?: number[] }[]) {
+        dataEnd = Math.max(dataEnd, entry.data_offsets?.[1] ?? 0);
+      }
+      header['bert.junk'] = {
+        dtype: 'F32',
+        shape: [HUNDRED_GB / 4],
+        data_offsets: [dataEnd, dataEnd + HUNDRED_GB],
+      };
+    });
+    fs.truncateSync(file, fs.statSync(file).size + HUNDRED_GB);
+    await expectRefusal({
+      args: score(u.model, tempDir()),
+      code: 1,
+      message: /model\.safetensors: holds 95367 MiB of tensors a BertForSequenceClassification does not use/,
+      userFolder: u.dir,
+    });
+  });
+
+  it('a safetensors file padded out to 100 GB', async () => {
+    const u = userModel();
+    fs.truncateSync(path.join(u.model, 'model.safetensors'), HUNDRED_GB);
+    await expectRefusal({
+      args: score(u.model, tempDir()),
+      code: 1,
+      message: /model\.safetensors: \d+ bytes follow the last tensor .*; expected the file to end there/,
+      userFolder: u.dir,
+    });
+  });
+
+  it('a tensor too large to hold (8 GB, sparse), matching a config that is within every bound', async () => {
+    const u = userModel({
+      configOverrides: { vocab_size: 1_000_000, hidden_size: 2048, num_attention_heads: 16 },
+    });
+    const file = path.join(u.model, 'model.safetensors');
+    const bytes = 1_000_000 * 2048 * 4;
+    const json = Buffer.from(
+      JSON.stringify({
+        'bert.embeddings.word_embeddings.weight': {
+          dtype: 'F32',
+          shape: [1_000_000, 2048],
+          data_offsets: [0, bytes],
+        },
+      }),
+    );
+    const prefix = Buffer.alloc(8);
+    prefix.writeBigUInt64LE(BigInt(json.length));
+    fs.writeFileSync(file, Buffer.concat([prefix, json]));
+    fs.truncateSync(file, 8 + json.length + bytes);
+    await expectRefusal({
+      args: score(u.model, tempDir()),
+      code: 1,
+      message:
+        /tensor "bert\.embeddings\.word_embeddings\.weight" \[1000000, 2048\] would take 7\.6 GiB as float32; expected at most 4 GiB per tensor/,
+      userFolder: u.dir,
+    });
+  });
+
+  it('a symbolic link loop as --model', async () => {
+    const dir = tempDir('ranklens-user-');
+    const [a, b] = [path.join(dir, 'a'), path.join(dir, 'b')];
+    fs.symlinkSync(b, a);
+    fs.symlinkSync(a, b);
+    await expectRefusal({
+      args: score(a, tempDir()),
+      code: 1,
+      message: /^ranklens score: symbolic link loop at .*\/a\n$/,
+      userFolder: dir,
+    });
   });
 });
