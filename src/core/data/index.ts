@@ -7,3 +7,4 @@ export * from './datasetFiles';
 export * from './dataset';
 export { scanLines, firstInvalidUtf8Byte } from './lineScanner';
 export * from './splits';
+export * from './lineReference';
