@@ -29,6 +29,14 @@ import { reportError, revealLine } from './errors';
 import { PASSAGE_SCHEME, PassageDocuments } from './passageDocuments';
 import { SlurmRuns } from './slurm/slurmRuns';
 import { logRestrictedMode } from './workspaceTrust';
+import type { Baseline } from '../core/analysis/integratedGradients';
+import { ActivePairState } from './activePair';
+import { chooseAttributionLayerCommand, setActiveQueryCommand } from './commands/activeCommands';
+import { AttributionDecorations } from './editor/attributionDecorations';
+import { InspectPairCodeLensProvider } from './editor/inspectCodeLens';
+import { DATASET_FILE_SELECTOR } from './editor/lineContext';
+import { PairInsights } from './editor/pairInsights';
+import { PassageHoverProvider } from './editor/passageHover';
 
 /** What activate() returns: the integration tests drive the extension through it as well as through commands. */
 export interface RankLensApi {
@@ -48,6 +56,13 @@ export interface RankLensApi {
   readonly activePair: () => ActivePair | undefined;
   /** The attention explorer's host, once VS Code has created the view. */
   readonly attentionView: () => WebviewHost<AttentionProtocol> | undefined;
+  /** The editor surfaces: active query/pair/layer state, cached scores and attributions, hover, decorations. */
+  readonly editor: {
+    readonly active: ActivePairState;
+    readonly insights: PairInsights;
+    readonly hover: PassageHoverProvider;
+    readonly decorations: AttributionDecorations;
+  };
 }
 
 export function activate(context: vscode.ExtensionContext): RankLensApi {
@@ -57,9 +72,6 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
   const sampleFolder = path.join(context.extensionPath, 'sample-workspace');
   const treeView = vscode.window.createTreeView('ranklens.dataset', { treeDataProvider: tree });
   context.subscriptions.push(log, controller, tree, treeView);
-  context.subscriptions.push(
-    vscode.workspace.registerTextDocumentContentProvider(PASSAGE_SCHEME, new PassageDocuments(controller)),
-  );
   const models = new ModelController(
     path.join(context.extensionPath, 'models', 'ranklens-mini'),
     path.join(context.extensionPath, 'out', 'ranker-worker.js'),
@@ -68,6 +80,24 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
   );
   context.subscriptions.push(models);
   logRestrictedMode(log);
+  // Which query, layer and baseline the editor surfaces use; it follows the inspector's pair (below).
+  const editorState = new ActivePairState();
+  const insights = new PairInsights(models, controller);
+  const hover = new PassageHoverProvider(controller, models, editorState, insights);
+  const decorations = new AttributionDecorations(controller, models, editorState, insights, log);
+  const lenses = new InspectPairCodeLensProvider();
+  context.subscriptions.push(
+    editorState,
+    insights,
+    decorations,
+    lenses,
+    vscode.workspace.registerTextDocumentContentProvider(
+      PASSAGE_SCHEME,
+      new PassageDocuments(controller, models, insights),
+    ),
+    vscode.languages.registerHoverProvider(DATASET_FILE_SELECTOR, hover),
+    vscode.languages.registerCodeLensProvider(DATASET_FILE_SELECTOR, lenses),
+  );
   context.subscriptions.push(
     // Granting trust makes the workspace's restricted settings visible: VS Code reports them as changed here.
     vscode.workspace.onDidChangeConfiguration((event) => {
@@ -108,13 +138,27 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
   register('ranklens.evaluateRun', evaluateRun);
   register(
     'ranklens.showPassage',
-    // A pid (row click), or the row itself (context menu).
-    guarded(async (row: string | { pid: string }) =>
-      vscode.window.showTextDocument(PassageDocuments.uriFor(typeof row === 'string' ? row : row.pid), {
-        preview: true,
-      }),
+    // A pid (row click, with the query it is listed under), or the row itself (context menu).
+    guarded(async (row: string | { pid: string; qid?: string }, qid?: string) => {
+      const [pid, listedUnder] = typeof row === 'string' ? [row, qid] : [row.pid, row.qid];
+      return vscode.window.showTextDocument(PassageDocuments.uriFor(pid, listedUnder), { preview: true });
+    }),
+  );
+  register(
+    'ranklens.setActiveQuery',
+    guarded((args?: { qid?: string; text?: string }) => setActiveQueryCommand(controller, editorState, args)),
+  );
+  register(
+    'ranklens.toggleAttributionDecorations',
+    guarded((on?: boolean) => decorations.toggle(typeof on === 'boolean' ? on : undefined)),
+  );
+  register(
+    'ranklens.chooseAttributionLayer',
+    guarded((args?: { layer?: number; baseline?: Baseline }) =>
+      chooseAttributionLayerCommand(models, editorState, args),
     ),
   );
+  register('ranklens.cancelInference', () => models.cancelAll());
   register(
     'ranklens.revealLine',
     guarded((file: string, line?: number) => revealLine(file, line)),
@@ -128,6 +172,16 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
     log,
   );
   context.subscriptions.push(active, explorer);
+  // A pair opened in the inspector (or selected in the Dataset view) makes its query the editor's.
+  context.subscriptions.push(
+    active.onDidChange(({ session: { pair } }) =>
+      editorState.setPair({
+        query: { qid: pair.qid, text: pair.query },
+        pid: pair.pid,
+        passage: pair.passage,
+      }),
+    ),
+  );
   const inspectPair = guarded((args?: unknown) =>
     inspectPairCommand(models, controller, active, context.extensionUri, log, args),
   );
@@ -240,6 +294,7 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
     inspectPair: (args?: InspectPairArgs) => inspectPair(args),
     activePair: () => active.active,
     attentionView: () => explorer.provider.current,
+    editor: { active: editorState, insights, hover, decorations },
   };
 }
 

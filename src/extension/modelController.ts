@@ -25,6 +25,9 @@ export class ModelController implements vscode.Disposable {
     50,
   );
   private readonly changed = new vscode.EventEmitter<LoadedModel>();
+  private current: LoadedModel | undefined;
+  private busy = 0;
+  private unsubscribeBusy: (() => void) | undefined;
   readonly onDidChange = this.changed.event;
 
   constructor(
@@ -115,21 +118,59 @@ export class ModelController implements vscode.Disposable {
       },
     );
     this.log.appendLine(`model: ${dir} (${describe(model)}) loaded in ${Date.now() - started} ms`);
+    this.unsubscribeBusy?.();
+    this.current = model;
+    this.busy = 0;
+    this.unsubscribeBusy = model.ranker.onBusyChange((pending) => {
+      this.busy = pending;
+      this.showStatus(this.current);
+    });
     this.showStatus(model);
     this.changed.fire(model);
     return model;
   }
 
+  /** Stops every inference in flight (the status bar item's action while it spins). */
+  cancelAll(): void {
+    this.current?.ranker.cancelAll(new CancelledError('inference'));
+  }
+
   private showStatus(model: LoadedModel | undefined): void {
+    void vscode.commands.executeCommand('setContext', 'ranklens.inferenceBusy', this.busy > 0);
     if (!model) {
       this.statusItem.text = '$(beaker) RankLens: no model';
+      this.statusItem.command = 'ranklens.selectModel';
       return;
     }
-    this.statusItem.text = `$(beaker) ${path.basename(model.dir)} · ${(model.sizeBytes / 1024 / 1024).toFixed(0)} MB`;
+    const label = `${path.basename(model.dir)} · ${(model.sizeBytes / 1024 / 1024).toFixed(0)} MB`;
+    if (this.busy > 0) {
+      this.statusItem.text = `$(sync~spin) ${label}`;
+      this.statusItem.tooltip = `RankLens: running the model (${this.busy} request${this.busy > 1 ? 's' : ''}).\nClick to cancel.`;
+      this.statusItem.command = 'ranklens.cancelInference';
+      return;
+    }
+    this.statusItem.text = `$(beaker) ${label}`;
     this.statusItem.tooltip = `RankLens model: ${model.dir}\n${describe(model)}\nClick to select another checkpoint.`;
+    this.statusItem.command = 'ranklens.selectModel';
+  }
+
+  /** The loaded model's fingerprint, without loading one. */
+  get loadedFingerprint(): string | undefined {
+    return this.current?.info.fingerprint;
+  }
+
+  /** Whether inference is running (the status bar shows a spinning indicator). */
+  get isBusy(): boolean {
+    return this.busy > 0;
+  }
+
+  /** The status bar item's text, for tests. */
+  get statusText(): string {
+    return this.statusItem.text;
   }
 
   dispose(): void {
+    this.unsubscribeBusy?.();
     this.statusItem.dispose();
     this.changed.dispose();
     void this.loaded?.then((m) => m.ranker.dispose()).catch(() => undefined);

@@ -105,7 +105,9 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export class RankerWorkerClient implements Scorer {
   private worker: Worker | undefined;
   private ready: Promise<ModelInfo> | undefined;
-  private readonly pending = new Map<number, Pending>();
+  /** Requests waiting for an answer; every change is reported to onBusyChange listeners. */
+  private readonly pending = new ObservedMap<number, Pending>(() => this.busyChanged());
+  private readonly busyListeners = new Set<(pending: number) => void>();
   /** Cancelled requests the worker may still be running, with the timer that replaces the worker. */
   private readonly cancelling = new Map<number, ReturnType<typeof setTimeout>>();
   /** Replaced workers finishing their current batch before they exit. */
@@ -229,6 +231,32 @@ export class RankerWorkerClient implements Scorer {
     };
     const packed = await this.call(request, 'attribution', { signal, timeoutMs }, onProgress);
     return unpackAttribution(packed as PackedAttribution);
+  }
+
+  /** Requests in flight (loading included); a status bar shows a busy indicator while it is above 0. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Called with the number of requests in flight whenever it changes; returns the unsubscribe. */
+  onBusyChange(listener: (pending: number) => void): () => void {
+    this.busyListeners.add(listener);
+    return () => this.busyListeners.delete(listener);
+  }
+
+  /** Stops every request in flight but a model load (each fails with `reason`); the model stays loaded. */
+  cancelAll(reason: Error = new Error('cancelled')): void {
+    for (const [id, pending] of [...this.pending]) {
+      if (pending.request.type === 'load') continue;
+      this.pending.delete(id);
+      pending.reject(reason);
+      if (pending.sentTo !== undefined && pending.sentTo === this.worker) this.stopInWorker(id, pending);
+    }
+  }
+
+  private busyChanged(): void {
+    const n = this.pending.size;
+    for (const listener of this.busyListeners) listener(n);
   }
 
   /**
@@ -443,6 +471,30 @@ export class RankerWorkerClient implements Scorer {
     const error = new Error(`ranker worker stopped (${reason}); the next call starts a fresh worker`);
     for (const pending of this.pending.values()) pending.reject(error);
     this.pending.clear();
+  }
+}
+
+/** A Map that says when its size may have changed. */
+class ObservedMap<K, V> extends Map<K, V> {
+  constructor(private readonly changed: () => void) {
+    super();
+  }
+
+  override set(key: K, value: V): this {
+    super.set(key, value);
+    this.changed?.();
+    return this;
+  }
+
+  override delete(key: K): boolean {
+    const deleted = super.delete(key);
+    if (deleted) this.changed();
+    return deleted;
+  }
+
+  override clear(): void {
+    super.clear();
+    this.changed();
   }
 }
 

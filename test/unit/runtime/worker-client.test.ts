@@ -150,6 +150,28 @@ describe('RankerWorkerClient.attribute', () => {
     assert.deepEqual(again, one);
   });
 
+  it('reports requests in flight, and cancelAll stops them while the model stays loaded', async () => {
+    const pair = loadPairEncoder(modelDir)('alpha beta', 'gamma delta epsilon');
+    const counts: number[] = [];
+    const unsubscribe = igClient.onBusyChange((n) => counts.push(n));
+    try {
+      const running = igClient.attribute(pair);
+      const scoring = igClient.score([pair]);
+      // Both calls post their requests after awaiting the (already loaded) model.
+      while (igClient.pendingCount < 2) await new Promise((r) => setImmediate(r));
+      igClient.cancelAll(new Error('stopped from the status bar'));
+      await assert.rejects(running, /stopped from the status bar/);
+      await assert.rejects(scoring, /stopped from the status bar/);
+      assert.equal(igClient.pendingCount, 0);
+      assert.deepEqual(counts, [1, 2, 0]);
+      const [after] = await igClient.score([pair]);
+      assert.ok(Number.isFinite(after.score));
+      assert.deepEqual(counts.slice(3), [1, 0]);
+    } finally {
+      unsubscribe();
+    }
+  });
+
   it('names the checkpoint when it has no [PAD] token', async () => {
     const noPad = path.join(dir, 'ig-no-pad');
     fs.cpSync(modelDir, noPad, { recursive: true });

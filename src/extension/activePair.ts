@@ -1,0 +1,75 @@
+import * as vscode from 'vscode';
+import { BASELINES, type Baseline } from '../core/analysis/integratedGradients';
+
+/** A query the user is looking at: from the open dataset (qid) or typed. */
+export interface ActiveQuery {
+  readonly qid?: string;
+  readonly text: string;
+}
+
+/** A query/passage pair the user is looking at. */
+export interface ActivePair {
+  readonly query: ActiveQuery;
+  readonly pid?: string;
+  readonly passage: string;
+}
+
+/** What the attribution views show: a layer 0..L (0 = embedding output) and a baseline. */
+export interface AttributionView {
+  readonly layer: number;
+  readonly baseline: Baseline;
+}
+
+export interface ActiveState {
+  readonly query?: ActiveQuery;
+  readonly pair?: ActivePair;
+  readonly view: AttributionView;
+}
+
+/**
+ * The one place that says which query, pair, layer and baseline the user is looking at. The pair
+ * inspector and the Dataset view set it; hovers on collection files score against its query, editor
+ * decorations colour passages at its layer and baseline, the attention explorer follows its pair.
+ */
+export class ActivePairState implements vscode.Disposable {
+  private state: ActiveState = { view: { layer: 0, baseline: 'empty-document' } };
+  private readonly changed = new vscode.EventEmitter<ActiveState>();
+  readonly onDidChange = this.changed.event;
+
+  get current(): ActiveState {
+    return this.state;
+  }
+
+  /** A new query; the active pair is kept only if it is a pair of that query. */
+  setQuery(query: ActiveQuery): void {
+    const pair = this.state.pair;
+    const samePair = pair && sameQuery(pair.query, query) ? pair : undefined;
+    this.update({ query, pair: samePair });
+  }
+
+  /** A pair; its query becomes the active query. */
+  setPair(pair: ActivePair): void {
+    this.update({ query: pair.query, pair });
+  }
+
+  setView(view: Partial<AttributionView>): void {
+    const next = { ...this.state.view, ...view };
+    if (!Number.isInteger(next.layer) || next.layer < 0)
+      throw new Error(`layer ${next.layer} must be 0 or more`);
+    if (!BASELINES.includes(next.baseline)) throw new Error(`unknown baseline ${String(next.baseline)}`);
+    this.update({ view: next });
+  }
+
+  private update(change: Partial<ActiveState>): void {
+    this.state = { ...this.state, ...change };
+    this.changed.fire(this.state);
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+function sameQuery(a: ActiveQuery, b: ActiveQuery): boolean {
+  return a.qid !== undefined || b.qid !== undefined ? a.qid === b.qid : a.text === b.text;
+}
