@@ -108,7 +108,11 @@ export class DatasetTreeProvider implements vscode.TreeDataProvider<Node>, vscod
         // Right-click: Inspect Pair, Score, Integrated Gradients, Show Passage (package.json menus); the
         // commands read qid and pid from the node.
         item.contextValue = 'passage';
-        item.command = { command: 'ranklens.showPassage', title: 'Show Passage', arguments: [node.pid] };
+        item.command = {
+          command: 'ranklens.showPassage',
+          title: 'Show Passage',
+          arguments: [node.pid, node.qid],
+        };
         return item;
       }
       case 'more':
@@ -178,6 +182,7 @@ export class DatasetTreeProvider implements vscode.TreeDataProvider<Node>, vscod
           const grade = relevant.get(c.pid);
           return {
             pid: c.pid,
+            qid: node.qid,
             label: `#${c.rank}  ${c.pid}${grade !== undefined ? `  (grade ${grade})` : ''}`,
           };
         });

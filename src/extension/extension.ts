@@ -62,6 +62,8 @@ export interface RankLensApi {
     readonly insights: PairInsights;
     readonly hover: PassageHoverProvider;
     readonly decorations: AttributionDecorations;
+    /** The model's status bar item: spinning while inference runs. */
+    readonly modelStatus: () => { readonly busy: boolean; readonly text: string };
   };
 }
 
@@ -294,7 +296,13 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
     inspectPair: (args?: InspectPairArgs) => inspectPair(args),
     activePair: () => active.active,
     attentionView: () => explorer.provider.current,
-    editor: { active: editorState, insights, hover, decorations },
+    editor: {
+      active: editorState,
+      insights,
+      hover,
+      decorations,
+      modelStatus: () => ({ busy: models.isBusy, text: models.statusText }),
+    },
   };
 }
 

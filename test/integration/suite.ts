@@ -10,6 +10,7 @@ import type { RankLensApi } from '../../src/extension/extension';
 import { runTests, withTimeout, type IntegrationTest } from './harness';
 import { inspectorTests } from './inspectorTests';
 import { webviewTests } from './webviewTests';
+import { editorTests } from './editorTests';
 
 const EXTENSION_ID = 'ranklens.ranklens';
 
@@ -345,7 +346,7 @@ const tests: IntegrationTest[] = [
 export async function run(): Promise<void> {
   // RANKLENS_TEST_FILTER=<substring of a test name> runs only those tests (while developing one).
   const only = process.env.RANKLENS_TEST_FILTER;
-  const all = [...tests, ...webviewTests, ...inspectorTests];
+  const all = [...tests, ...webviewTests, ...inspectorTests, ...editorTests];
   const { failed } = await runTests(only ? all.filter((t) => t.name.includes(only)) : all);
   if (failed > 0) throw new Error(`${failed} integration test(s) failed`);
 }

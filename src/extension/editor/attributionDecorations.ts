@@ -8,19 +8,26 @@ import type { PairAttribution, PairInsights, PairRef } from './pairInsights';
 
 /** Strength levels per sign; colours are translucent so the theme's own text colour stays readable. */
 const LEVELS = 5;
-const POSITIVE = [214, 39, 40];
-const NEGATIVE = [31, 119, 180];
+/** Red raises the score, blue lowers it; lighter hues on dark (and dark high-contrast) backgrounds. */
+const POSITIVE = { light: [214, 39, 40], dark: [255, 90, 90] };
+const NEGATIVE = { light: [31, 119, 180], dark: [80, 160, 255] };
 
-function decorationType(rgb: number[], level: number): vscode.TextEditorDecorationType {
+function decorationType(
+  hue: { light: number[]; dark: number[] },
+  level: number,
+): vscode.TextEditorDecorationType {
   const alpha = (0.12 * (level + 1)).toFixed(2);
-  const colour = `rgba(${rgb.join(', ')}, ${alpha})`;
   const strong = level >= LEVELS - 2;
-  return vscode.window.createTextEditorDecorationType({
-    backgroundColor: colour,
-    borderRadius: '2px',
+  const themed = (rgb: number[]): vscode.ThemableDecorationRenderOptions => ({
+    backgroundColor: `rgba(${rgb.join(', ')}, ${alpha})`,
     // Strong tokens also get an underline in the sign's colour: visible in high-contrast themes, whose
     // backgrounds leave little room for a translucent fill.
     ...(strong ? { textDecoration: `underline rgb(${rgb.join(', ')})` } : {}),
+  });
+  return vscode.window.createTextEditorDecorationType({
+    borderRadius: '2px',
+    light: themed(hue.light),
+    dark: themed(hue.dark),
   });
 }
 

@@ -88,9 +88,8 @@ export class PassageHoverProvider implements vscode.HoverProvider {
       );
       markdown.appendMarkdown(`**Query** ${pair.qid !== undefined ? `${code(pair.qid)} ` : ''}`);
       markdown.appendText(pair.query);
-      markdown.appendMarkdown('\n\n---\n\n');
+      markdown.appendMarkdown('\n\n' + topTokens(attribution) + '\n\n---\n\n');
       markdown.appendText(clip(pair.passage));
-      markdown.appendMarkdown('\n\n---\n\n' + topTokens(attribution));
       if (pair.qid !== undefined && pair.pid !== undefined)
         markdown.appendMarkdown(
           `\n\n[Inspect pair](${commandUri(await inspectPairCommand(), { qid: pair.qid, pid: pair.pid })})`,
