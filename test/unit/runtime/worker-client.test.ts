@@ -163,10 +163,10 @@ describe('RankerWorkerClient.attribute', () => {
       await assert.rejects(running, /stopped from the status bar/);
       await assert.rejects(scoring, /stopped from the status bar/);
       assert.equal(igClient.pendingCount, 0);
-      assert.deepEqual(counts, [1, 2, 0]);
+      assert.deepEqual(counts, [1, 2, 1, 0]);
       const [after] = await igClient.score([pair]);
       assert.ok(Number.isFinite(after.score));
-      assert.deepEqual(counts.slice(3), [1, 0]);
+      assert.deepEqual(counts.slice(4), [1, 0]);
     } finally {
       unsubscribe();
     }
