@@ -12,6 +12,7 @@ const available: Record<string, string[]> = {
   cancel: ['cancel.ts'],
   slurm: ['slurm.ts'],
   runs: ['runs.ts', '10000000'],
+  analysis: ['analysis.ts'],
 };
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(available);
 let failed = 0;

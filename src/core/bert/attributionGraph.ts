@@ -96,7 +96,13 @@ const HIDDEN_DIMS = (h: number) => ['batch', 'seq', h];
  * One HF BertLayer (post-LN, erf GELU), the same equations as buildBertGraph's unmasked path; `masked` adds
  * per-pair [seq, seq] token and attention masks (the two kinds of buildBertGraph's experiment masks).
  */
-export function buildLayerGraph(config: BertConfig, withGradient: boolean, masked = false): GraphBuilder {
+export function buildLayerGraph(
+  config: BertConfig,
+  withGradient: boolean,
+  masked = false,
+  /** Bakes these weights in as initializers (one graph per layer, weights prepacked by onnxruntime). */
+  fixed?: Record<LayerWeightName, LayerWeightArray>,
+): GraphBuilder {
   const g = new GraphBuilder(withGradient ? 'bert_layer_vjp' : masked ? 'bert_layer_masked' : 'bert_layer');
   const h = config.hiddenSize;
   const heads = config.numHeads;
@@ -123,7 +129,14 @@ export function buildLayerGraph(config: BertConfig, withGradient: boolean, maske
     'output_norm.bias': [h],
   };
   const w = Object.fromEntries(
-    LAYER_WEIGHT_NAMES.map((name) => [name, g.input(name, 'float32', dims[name])]),
+    LAYER_WEIGHT_NAMES.map((name) => {
+      const given = fixed?.[name];
+      const bytes = given && new Uint8Array(given.data.buffer, given.data.byteOffset, given.data.byteLength);
+      return [
+        name,
+        bytes ? g.initializer(name, 'float32', dims[name], bytes) : g.input(name, 'float32', dims[name]),
+      ];
+    }),
   ) as Record<LayerWeightName, Tensor>;
   const linear = (
     t: Tensor,

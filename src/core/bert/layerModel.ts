@@ -5,7 +5,6 @@ import type { BertConfig } from '../model/config';
 import { cpuSessionOptions, type CpuSessionSettings } from '../runtime/sessionOptions';
 import {
   ATTRIBUTION_IO,
-  LAYER_WEIGHT_NAMES,
   buildEmbeddingGraph,
   buildHeadGraph,
   buildLayerGraph,
@@ -30,7 +29,7 @@ export interface LayerBatch {
 /**
  * BERT run one layer at a time (embeddings -> masked layer x L -> head), so a run can stop after layer i and
  * continue from its hidden state: what lets the interaction-mask experiment share the masked prefix between
- * depths. Layer weights are session inputs held once in memory (as in BertGradientModel).
+ * depths. Each layer is its own session with its weights as initializers (as fast per layer as the full graph).
  */
 export class BertLayerModel {
   private disposed = false;
@@ -38,9 +37,9 @@ export class BertLayerModel {
   private constructor(
     readonly config: BertConfig,
     private readonly embeddings: ort.InferenceSession,
-    private readonly layer: ort.InferenceSession,
+    /** One session per layer, its weights baked in (onnxruntime prepacks them for its matrix products). */
+    private readonly layers: readonly ort.InferenceSession[],
     private readonly head: ort.InferenceSession,
-    private readonly layerWeights: readonly Record<string, ort.Tensor>[],
   ) {}
 
   static async load(
@@ -51,21 +50,15 @@ export class BertLayerModel {
     const sessionOptions = cpuSessionOptions(options);
     const create = (bytes: Uint8Array) =>
       createSessionOn(options.device ?? 'cpu', () => ort.InferenceSession.create(bytes, sessionOptions));
-    const [embeddings, layer, head] = await Promise.all([
-      create(buildEmbeddingGraph(opened).encode(PRODUCER).toBytes()),
-      create(buildLayerGraph(opened.config, false, true).encode(PRODUCER).toBytes()),
-      create(buildHeadGraph(opened, false).encode(PRODUCER).toBytes()),
-    ]);
-    const layerWeights = opened.weights.layers.map((w) => {
-      const arrays = readLayerWeights(w);
-      return Object.fromEntries(
-        LAYER_WEIGHT_NAMES.map((name) => [
-          name,
-          new ort.Tensor('float32', arrays[name].data, arrays[name].dims.slice()),
-        ]),
-      );
-    });
-    return new BertLayerModel(opened.config, embeddings, layer, head, layerWeights);
+    const embeddings = await create(buildEmbeddingGraph(opened).encode(PRODUCER).toBytes());
+    const layers: ort.InferenceSession[] = [];
+    // One at a time, so only one layer's weights are in a protobuf buffer at once.
+    for (const w of opened.weights.layers) {
+      const graph = buildLayerGraph(opened.config, false, true, readLayerWeights(w));
+      layers.push(await create(graph.encode(PRODUCER).toBytes()));
+    }
+    const head = await create(buildHeadGraph(opened, false).encode(PRODUCER).toBytes());
+    return new BertLayerModel(opened.config, embeddings, layers, head);
   }
 
   get numLayers(): number {
@@ -91,8 +84,7 @@ export class BertLayerModel {
     };
     const run = async (j: number, x: Float32Array, masked: boolean) => {
       signal?.throwIfAborted();
-      const out = await this.layer.run({
-        ...this.layerWeights[j],
+      const out = await this.layers[j].run({
         [ATTRIBUTION_IO.hidden]: new ort.Tensor('float32', x, [b, n, h]),
         [ATTRIBUTION_IO.attentionMask]: padding,
         [ATTRIBUTION_IO.tokenPairs]: masked ? masks.token : none,
@@ -125,6 +117,6 @@ export class BertLayerModel {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    for (const s of [this.embeddings, this.layer, this.head]) await s.release();
+    for (const s of [this.embeddings, ...this.layers, this.head]) await s.release();
   }
 }
