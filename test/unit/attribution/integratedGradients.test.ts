@@ -119,7 +119,7 @@ describe('integrated gradients on random checkpoints', () => {
     }
   });
 
-  it("x = x' gives exactly zero attributions", async () => {
+  it("x = x' gives exactly zero attributions without integrating (points 0; trapezoid: 1)", async () => {
     const model = await BertGradientModel.load(randomModel(SPEC), { threads: 1 });
     try {
       const pair = encodedSynthetic(2, 4, 5);
@@ -130,6 +130,16 @@ describe('integrated gradients on random checkpoints', () => {
         assert.equal(same.sum, 0);
         assert.equal(same.completenessError, 0);
         assert.ok(same.converged);
+        // The shortcut: no gradient is evaluated on a path of length zero (Gauss–Legendre), or only the
+        // one end point that gives F(x) (trapezoid); without it the first pass would spend its nodes.
+        assert.equal(same.points, 0);
+        assert.equal(same.scoreInput, same.scoreBaseline);
+        const trapezoid = await integrateLayer(model, layer, states[layer], states[layer].slice(), {
+          rule: 'trapezoid',
+        });
+        assert.equal(trapezoid.points, 1);
+        assert.equal(trapezoid.scoreInput, same.scoreInput, 'F(x) from the one evaluated point');
+        assert.ok(trapezoid.attributions.every((a) => a === 0));
       }
     } finally {
       await model.dispose();

@@ -53,4 +53,49 @@ describe('ranklens eval', () => {
     assert.equal(bad.code, 1);
     assert.match(bad.err, /run\.tsv:2: expected 3 tab-separated columns/);
   });
+
+  it('--min-relevance 2 (TREC DL) changes MRR@10 to what the grades give at that threshold', async () => {
+    const dl19Run = sharedFile('msmarco', 'dl19_bm25_top100', 'run.dl19.bm25-top100.trec');
+    const dl19Qrels = sharedFile('msmarco', 'dl19', 'qrels.dl19-passage.txt');
+    const at = async (threshold: string) => {
+      const r = await cli([
+        'eval',
+        '--run',
+        dl19Run,
+        '--qrels',
+        dl19Qrels,
+        '--json',
+        '--min-relevance',
+        threshold,
+      ]);
+      assert.equal(r.code, 0, r.err);
+      return JSON.parse(r.out) as { mrr: number; options: { minRelevance: number } };
+    };
+    // Independently: TREC run ordered by score (ties by docno descending), first passage graded >= 2.
+    const grades = new Map<string, number>();
+    for (const line of readFileSync(dl19Qrels, 'utf8').trim().split('\n')) {
+      const [qid, , pid, grade] = line.split(/\s+/);
+      grades.set(`${qid} ${pid}`, Number(grade));
+    }
+    const byQuery = new Map<string, { pid: string; score: number }[]>();
+    for (const line of readFileSync(dl19Run, 'utf8').trim().split('\n')) {
+      const [qid, , pid, , score] = line.split(/\s+/);
+      if (!byQuery.has(qid)) byQuery.set(qid, []);
+      byQuery.get(qid)!.push({ pid, score: Math.fround(Number(score)) });
+    }
+    const judgedQueries = new Set([...grades.keys()].map((k) => k.split(' ')[0]));
+    let sum = 0;
+    for (const [qid, list] of byQuery) {
+      list.sort((a, b) => b.score - a.score || (a.pid < b.pid ? 1 : -1));
+      const first = list.findIndex((c) => (grades.get(`${qid} ${c.pid}`) ?? 0) >= 2);
+      if (first >= 0 && first < 10) sum += 1 / (first + 1);
+    }
+    const strict = await at('2');
+    assert.equal(strict.options.minRelevance, 2);
+    assert.ok(
+      Math.abs(strict.mrr - sum / judgedQueries.size) < 1e-12,
+      `${strict.mrr} vs ${sum / judgedQueries.size}`,
+    );
+    assert.ok(strict.mrr < (await at('1')).mrr, 'grade-1 passages no longer count');
+  });
 });

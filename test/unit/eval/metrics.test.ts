@@ -57,4 +57,58 @@ describe('metrics against the official tools', () => {
     assert.equal(strict.recall['100'], 1);
     assert.equal(strict.ndcg, evaluateRun(run, qrels).ndcg);
   });
+
+  // Cut-offs: "rank <= 10" for MRR@10 and "rank > 10 stops" for nDCG@10; moving either by one must fail here.
+  const runAt = (rows: [string, string, number][]) =>
+    readRun(tempFile('run.tsv', rows.map(([q, p, r]) => `${q}\t${p}\t${r}`).join('\n') + '\n'));
+  const filler = (qid: string, count: number) =>
+    Array.from({ length: count }, (_, i): [string, string, number] => [qid, `n${i}`, i + 1]);
+
+  it('MRR@10 counts a first relevant passage at rank 10 and not one at rank 11', async () => {
+    const qrels = await readQrels(tempFile('qrels.txt', '1 0 r 1\n2 0 s 1\n'));
+    const run = await runAt([...filler('1', 9), ['1', 'r', 10], ...filler('2', 10), ['2', 's', 11]]);
+    const r = evaluateRun(run, qrels);
+    const [q1, q2] = r.perQuery;
+    assert.equal(q1.reciprocalRank, 1 / 10);
+    assert.equal(q2.reciprocalRank, 0);
+    assert.equal(q2.firstRelevantRank, 11, 'found, but past the cut-off');
+    assert.equal(r.mrr, (1 / 10 + 0) / 2);
+  });
+
+  it('nDCG@10 counts a relevant passage at rank 10 and not one at rank 11, binary and graded', async () => {
+    const qrels = await readQrels(
+      tempFile('qrels.txt', ['1 0 r 1', '2 0 s 1', '3 0 a 3', '3 0 b 2', '3 0 c 1'].join('\n') + '\n'),
+    );
+    const run = await runAt([
+      ...filler('1', 9),
+      ['1', 'r', 10],
+      ...filler('2', 10),
+      ['2', 's', 11],
+      ...filler('3', 9),
+      ['3', 'a', 10],
+      ['3', 'b', 11],
+    ]);
+    const ndcg = new Map(evaluateRun(run, qrels).perQuery.map((q) => [q.qid, q.ndcg]));
+    assert.ok(Math.abs(ndcg.get('1')! - 1 / Math.log2(11)) < 1e-15);
+    assert.equal(ndcg.get('2'), 0);
+    // Grade 3 at rank 10 counts, grade 2 at rank 11 does not; the ideal holds all three judged passages.
+    const idcg = 3 / Math.log2(2) + 2 / Math.log2(3) + 1 / Math.log2(4);
+    assert.ok(Math.abs(ndcg.get('3')! - 3 / Math.log2(11) / idcg) < 1e-15);
+    assert.ok(
+      Math.abs(
+        ndcgAt(run.rankings.get('3')!, qrels.judgements.get('3')!, 11) -
+          (3 / Math.log2(11) + 2 / Math.log2(12)) / idcg,
+      ) < 1e-15,
+    );
+  });
+
+  it('refuses a minimum relevance of 0 or less (unjudged passages would count; recall went to 1.333)', async () => {
+    const qrels = await readQrels(tempFile('qrels.txt', '1 0 a 1\n'));
+    const run = await runAt([['1', 'a', 1]]);
+    assert.throws(
+      () => evaluateRun(run, qrels, { minRelevance: 0 }),
+      /minimum relevance must be a grade above 0/,
+    );
+    assert.throws(() => evaluateRun(run, qrels, { minRelevance: -1 }), /got -1/);
+  });
 });

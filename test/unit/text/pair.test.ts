@@ -167,6 +167,31 @@ describe('encodePair', () => {
     ]);
   });
 
+  it('labels a "." that opens the passage a period (real MS MARCO passages 3134, 3181 and 7854161 do)', () => {
+    const passages = new Map([
+      ...readTsv('msmarco/collection_10k/collection.pid0-9999.tsv'),
+      ...readTsv('msmarco/dev_small/collection.dev-small-relevant-subset.tsv'),
+    ]);
+    for (const [pid, periods] of [
+      ['3134', 1],
+      ['3181', 2],
+      ['7854161', 1],
+    ] as const) {
+      const text = passages.get(pid) ?? assert.fail(`pid ${pid} missing`);
+      assert.match(text, /^\./);
+      // The "." at the passage's first position has no neighbour before it within the passage.
+      const p = encodePair(tok, '1 2', text);
+      const passage = p.tokens.filter((t) => t.segment === 1);
+      assert.deepEqual(
+        passage.slice(0, periods).map((t) => `${t.text}:${t.kind}`),
+        Array.from({ length: periods }, () => '.:period'),
+        `pid ${pid}`,
+      );
+    }
+    // Alone as the passage, between [SEP] and [SEP].
+    assert.equal(kinds(encodePair(tok, '3', '.')), 'cls query sep period sep');
+  });
+
   it('decides periods on the truncated sequence: "3." cut before its digits is a period', () => {
     const p = encodePair(tok, 'q', 'x 3.14', { maxLength: 7 });
     assert.deepEqual(
