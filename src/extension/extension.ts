@@ -14,6 +14,7 @@ import {
   type ScorePairOutcome,
 } from './commands/modelCommands';
 import { registerNotYetAvailable } from './commands/notYetAvailable';
+import { ANALYSIS_COMMANDS, analyzeCommand, type AnalyzeArgs } from './commands/analyze';
 import { inspectPairCommand, type InspectPairArgs, type InspectPairOutcome } from './commands/inspectPair';
 import { resolvePairArgs } from './commands/modelCommands';
 import { ActivePairController, type ActivePair } from './inspector/activePair';
@@ -121,7 +122,7 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
     };
 
   const openDataset = guarded((args?: OpenDatasetArgs) => openDatasetCommand(controller, args));
-  const resultsDir = (kind: 'evaluations' | 'attributions') => {
+  const resultsDir = (kind: 'evaluations' | 'attributions' | 'analyses') => {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     return folder ? path.join(folder, '.ranklens', kind) : path.join(context.globalStorageUri.fsPath, kind);
   };
@@ -255,6 +256,11 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
   register('ranklens.attributePair', attributePair);
   register('ranklens.inspectPair', inspectPair);
   register('ranklens.showAttention', () => vscode.commands.executeCommand(`${ATTENTION_VIEW_ID}.focus`));
+  const analyze = (command: string) =>
+    guarded((args?: AnalyzeArgs) =>
+      analyzeCommand(command, models, controller, context.extensionUri, resultsDir('analyses'), log, args),
+    );
+  for (const command of Object.keys(ANALYSIS_COMMANDS)) register(command, analyze(command));
   registerNotYetAvailable(
     context,
     new Set([
@@ -262,6 +268,7 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
       'ranklens.scorePair',
       'ranklens.attributePair',
       'ranklens.showAttention',
+      ...Object.keys(ANALYSIS_COMMANDS),
     ]),
   );
   // The explorer follows the selected passage row (a forward pass in the worker, only while it is shown).

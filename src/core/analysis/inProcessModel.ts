@@ -13,20 +13,40 @@ import type { MaskSpec, PairInput, RankerOptions, ScoreOptions, ScoreResult, Sco
 import { loadTokenizer } from '../text/load';
 import type { EncodedPair } from '../text/types';
 
+export interface GradientModelAndPad {
+  readonly model: BertGradientModel;
+  /** [PAD]'s id in the model's vocabulary (IG baselines). */
+  readonly padId: number;
+}
+
 /**
  * A Ranker plus what the dataset analyses need beyond scoring (IG, hidden states), in this process: the
  * CLI and tests use it; the extension uses the worker client, which offers the same methods.
  */
 export class InProcessAnalysisModel implements Scorer, CanAttribute, CanReadStates {
-  private gradients: Promise<BertGradientModel> | undefined;
+  private gradients: Promise<GradientModelAndPad> | undefined;
 
   private constructor(
     readonly ranker: Ranker,
-    private readonly options: RankerOptions,
+    private readonly gradientSource: () => Promise<GradientModelAndPad>,
+    /** Whether dispose() releases the ranker and gradient model (not when they were lent by the worker). */
+    private readonly owned: boolean,
   ) {}
 
   static async load(dir: string, options: RankerOptions = {}): Promise<InProcessAnalysisModel> {
-    return new InProcessAnalysisModel(await Ranker.load(dir, options), options);
+    const { threads, spinning, device } = options;
+    const source = async () => {
+      const padId = loadTokenizer(dir).padId;
+      if (padId === undefined)
+        throw new Error(`${dir}: the vocabulary has no [PAD] token (IG baselines need it)`);
+      return { model: await BertGradientModel.load(dir, { threads, spinning, device }), padId };
+    };
+    return new InProcessAnalysisModel(await Ranker.load(dir, options), source, true);
+  }
+
+  /** Around a ranker and gradient model someone else owns (the worker's), without taking them over. */
+  static wrap(ranker: Ranker, gradients: () => Promise<GradientModelAndPad>): InProcessAnalysisModel {
+    return new InProcessAnalysisModel(ranker, gradients, false);
   }
 
   get info(): Ranker['info'] {
@@ -51,12 +71,10 @@ export class InProcessAnalysisModel implements Scorer, CanAttribute, CanReadStat
 
   /** Layer-wise IG (integratedGradients.ts); the gradient model is loaded on the first call. */
   async attribute(pair: EncodedPair, options: AttributeCallOptions = {}) {
-    const dir = this.ranker.info.dir;
-    this.gradients ??= BertGradientModel.load(dir, { threads: this.options.threads });
-    const padId = loadTokenizer(dir).padId;
-    if (padId === undefined)
-      throw new Error(`${dir}: the vocabulary has no [PAD] token (IG baselines need it)`);
-    return attribute(await this.gradients, pair, { ...options, padId });
+    this.gradients ??= this.gradientSource();
+    this.gradients.catch(() => (this.gradients = undefined));
+    const { model, padId } = await this.gradients;
+    return attribute(model, pair, { ...options, padId });
   }
 
   statesAt(requests: readonly StatesRequest[], options: { readonly signal?: AbortSignal } = {}) {
@@ -66,7 +84,8 @@ export class InProcessAnalysisModel implements Scorer, CanAttribute, CanReadStat
   async dispose(): Promise<void> {
     const gradients = this.gradients;
     this.gradients = undefined;
-    await gradients?.then((g) => g.dispose()).catch(() => undefined);
+    if (!this.owned) return;
+    await gradients?.then((g) => g.model.dispose()).catch(() => undefined);
     await this.ranker.dispose();
   }
 }

@@ -1,3 +1,5 @@
+import type { AnalysisRunRequest } from '../analysis/runRequest';
+import type { ResultFile } from '../analysis/runner';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
@@ -177,6 +179,31 @@ export class RankerWorkerClient implements Scorer {
     await this.started();
     const request = { type: 'attention-sums' as const, pairs: pairs.map(plainPair), options: rest };
     return (await this.call(request, 'attention sums', { signal, timeoutMs }, onProgress)) as AttentionSums[];
+  }
+
+  /**
+   * Runs a whole dataset analysis in the worker (pair sets, chunk cache, map, finish) and returns its result
+   * file; progress is reported in pairs; an aborted signal stops it at the next batch (finished chunks stay
+   * cached, so running it again resumes).
+   */
+  async runAnalysis(
+    request: AnalysisRunRequest,
+    options: {
+      readonly signal?: AbortSignal;
+      readonly timeoutMs?: number;
+      readonly onProgress?: (done: number, total: number) => void;
+    } = {},
+  ): Promise<ResultFile> {
+    const { signal, timeoutMs, onProgress } = options;
+    signal?.throwIfAborted();
+    await this.started();
+    const call = { type: 'run-analysis' as const, request };
+    return (await this.call(
+      call,
+      `the ${request.name} analysis`,
+      { signal, timeoutMs },
+      onProgress,
+    )) as ResultFile;
   }
 
   async scoreByMaskDepth(

@@ -1,7 +1,9 @@
 // Worker thread entry for RankerWorkerClient: one Ranker per worker, driven by WorkerRequest messages.
 // Bundle this file as its own esbuild entry (e.g. out/ranker-worker.js, next to the code using the client).
 import { parentPort } from 'node:worker_threads';
+import { InProcessAnalysisModel } from '../analysis/inProcessModel';
 import { attribute } from '../analysis/integratedGradients';
+import { runAnalysisRequest } from '../analysis/runRequest';
 import { BertGradientModel } from '../bert/attribution';
 import { loadTokenizer } from '../text';
 import { Ranker } from './ranker';
@@ -113,6 +115,21 @@ async function handle(request: WorkerRequest): Promise<void> {
           { id: request.id, type: 'result', result },
           result.map((r) => r.sums.buffer as ArrayBuffer),
         );
+      } finally {
+        cancellers.delete(request.id);
+      }
+      return;
+    }
+    case 'run-analysis': {
+      const controller = new AbortController();
+      cancellers.set(request.id, controller);
+      try {
+        const model = InProcessAnalysisModel.wrap(loaded(), () => gradientModel());
+        const result = await runAnalysisRequest(request.request, model, {
+          signal: controller.signal,
+          onProgress: (r) => reply({ id: request.id, type: 'progress', done: r.done, total: r.total ?? 0 }),
+        });
+        reply({ id: request.id, type: 'result', result });
       } finally {
         cancellers.delete(request.id);
       }

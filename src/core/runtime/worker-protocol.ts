@@ -1,3 +1,5 @@
+import type { AnalysisRunRequest } from '../analysis/runRequest';
+import type { ResultFile } from '../analysis/runner';
 import type { AttributionResult, Baseline } from '../analysis/integratedGradients';
 import type { EncodedToken } from '../text/types';
 import type { AttentionSums } from './attentionKinds';
@@ -71,6 +73,11 @@ export type WorkerRequest =
       readonly pair: AttributionPair;
       readonly options: WorkerAttributionOptions;
     }
+  /**
+   * A whole dataset analysis (src/core/analysis/runRequest.ts) on the worker's model: pair sets, chunks and
+   * their cache, map and finish all run here; progress in pairs; the result file comes back.
+   */
+  | { readonly id: number; readonly type: 'run-analysis'; readonly request: AnalysisRunRequest }
   /** Stops request `target` at its next batch boundary. */
   | { readonly id: number; readonly type: 'cancel'; readonly target: number }
   | { readonly id: number; readonly type: 'dispose' }
@@ -83,7 +90,14 @@ export type WorkerRequest =
   | { readonly id: number; readonly type: 'crash' };
 
 export type WorkerResult =
-  ModelInfo | ScoreResult[] | AttentionSums[] | number[][] | InspectResult | PackedAttribution | null;
+  | ResultFile
+  | ModelInfo
+  | ScoreResult[]
+  | AttentionSums[]
+  | number[][]
+  | InspectResult
+  | PackedAttribution
+  | null;
 
 export type WorkerResponse =
   | { readonly id: number; readonly type: 'result'; readonly result: WorkerResult }

@@ -23,6 +23,8 @@ import { mergeShards, modelKey, runAnalysis, type RunnerOptions } from '../../..
 import { ZHAN_STOP_WORDS } from '../../../src/core/analysis/stopWords';
 import { PROBE_GROUPS, probePositions } from '../../../src/core/analysis/tokenGroups';
 import { loadPairEncoder } from '../../../src/core/runtime/text';
+import { RankerWorkerClient } from '../../../src/core/runtime/worker-client';
+import { runAnalysisRequest, type AnalysisRunRequest } from '../../../src/core/analysis/runRequest';
 import { stringSeed } from '../../../src/core/analysis/probing';
 
 // One label: the attribution analysis selects by rank (the model's top K), the bundled model's case.
@@ -257,6 +259,43 @@ describe('probing analysis (Figure 3)', () => {
     }
     // [CLS] at layer 0 is the same vector for every pair: the probe cannot tell candidates apart.
     assert.ok(Math.abs(result.groups[0].mrr[0] - result.chanceMrr) < 1e-12);
+  });
+});
+
+describe('analyses in the ranker worker', () => {
+  it('runAnalysis in the worker writes the result a run in this process writes, and can be cancelled', async () => {
+    const client = await RankerWorkerClient.load(modelDir, {
+      threads: 1,
+      cacheDir: path.join(root, 'graphs'),
+    });
+    try {
+      const request: AnalysisRunRequest = {
+        name: 'attribution',
+        settings: { selection: { kind: 'rank', topK: 3 } },
+        data: { ...files, depth: 5 },
+        dir: path.join(root, 'worker-run'),
+        maxLength: 64,
+        chunkPairs: 10,
+      };
+      const progress: number[] = [];
+      const inWorker = await client.runAnalysis(request, { onProgress: (done) => progress.push(done) });
+      const here = await runAnalysisRequest({ ...request, dir: path.join(root, 'here-run') }, model);
+      assert.deepEqual(inWorker, JSON.parse(JSON.stringify(here)));
+      assert.equal(
+        read(path.join(root, 'worker-run', 'result.json')),
+        read(path.join(root, 'here-run', 'result.json')),
+      );
+      assert.ok(progress.length > 0 && progress[progress.length - 1] === pairSet.description.pairs);
+      const abort = new AbortController();
+      const cancelled = client.runAnalysis(
+        { ...request, dir: path.join(root, 'cancelled-run') },
+        { signal: abort.signal, onProgress: () => abort.abort(new Error('stop')) },
+      );
+      await assert.rejects(cancelled);
+      assert.ok(!fs.existsSync(path.join(root, 'cancelled-run', 'result.json')));
+    } finally {
+      await client.dispose();
+    }
   });
 });
 

@@ -1,0 +1,242 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Json } from '../../core/analysis/analysis';
+import { ANALYSES } from '../../core/analysis/registry';
+import type { AnalysisRunRequest } from '../../core/analysis/runRequest';
+import type { ResultFile } from '../../core/analysis/runner';
+import { splitNameOf } from '../../core/data/splits';
+import { CancelledError } from '../../core/progress';
+import type { ReportInput } from '../../core/report/sections';
+import { DEFAULT_MAX_LENGTH } from '../../core/text/pair';
+import type { DatasetController } from '../datasetController';
+import type { ModelController } from '../modelController';
+import { ReportPanel } from '../webviews/reportPanel';
+
+/** The palette's dataset analyses: command id -> analysis name and title. */
+export const ANALYSIS_COMMANDS: Readonly<Record<string, { readonly name: string; readonly title: string }>> =
+  {
+    'ranklens.analyzeAttention': { name: 'attention', title: 'Attention distribution (Figure 1)' },
+    'ranklens.analyzeAttribution': {
+      name: 'attribution',
+      title: 'Layer-wise Integrated Gradients (Figure 2)',
+    },
+    'ranklens.analyzeProbing': { name: 'probing', title: 'Probing classifiers (Figure 3)' },
+    'ranklens.analyzePeriodMasking': { name: 'period-mask', title: 'Period masking (Table 1)' },
+    'ranklens.analyzeInteractionMasking': {
+      name: 'interaction-mask',
+      title: 'Interaction masking (Figure 4)',
+    },
+    'ranklens.analyzeHeadImportance': { name: 'head-importance', title: 'Head importance' },
+    'ranklens.analyzeRerank': { name: 'rerank', title: 'Re-rank a run' },
+  };
+
+/** One queries file with the qrels and run of the same split (matched by file name). */
+export interface DatasetSplit {
+  readonly name: string;
+  readonly queries: string;
+  readonly qrels: string;
+  readonly run: string;
+}
+
+/** Everything a palette analysis can be given instead of asked (tests, other commands). */
+export interface AnalyzeArgs {
+  readonly split?: DatasetSplit;
+  /** Probing: the training split (its queries must differ from `split`'s). */
+  readonly trainSplit?: DatasetSplit;
+  /** Queries drawn from the split (seeded); undefined = all. */
+  readonly sample?: number;
+  readonly trainSample?: number;
+  /** Candidates per query from the run (default 20). */
+  readonly depth?: number;
+  readonly settings?: Record<string, Json>;
+}
+
+export interface AnalyzeOutcome {
+  readonly result: ResultFile;
+  /** The folder holding result.json (and the chunk cache). */
+  readonly savedTo: string;
+  readonly panel: ReportPanel;
+}
+
+/** The open dataset's splits: each queries file with the qrels and run whose names start with its split. */
+export function datasetSplits(datasets: DatasetController): DatasetSplit[] {
+  const files = datasets.dataset?.files;
+  if (!files) return [];
+  return files.queries.flatMap((queries) => {
+    const name = splitNameOf(queries);
+    const qrels = files.qrels.find((f) => splitNameOf(f) === name);
+    const run = files.runs.find((f) => splitNameOf(f).startsWith(name) && f.endsWith('.tsv'));
+    const anyRun = run ?? files.runs.find((f) => splitNameOf(f).startsWith(name));
+    return qrels && anyRun ? [{ name, queries, qrels, run: anyRun }] : [];
+  });
+}
+
+async function pickSplit(splits: readonly DatasetSplit[], placeHolder: string, exclude?: DatasetSplit) {
+  const items = splits
+    .filter((s) => s !== exclude)
+    .map((s) => ({ label: s.name, description: path.basename(s.run), split: s }));
+  if (items.length === 0)
+    throw new Error(
+      'no dataset with queries, qrels and a run is open: run "RankLens: Open Sample Dataset" first',
+    );
+  // Held-out splits first: analyses report on queries nobody trained on.
+  items.sort((a, b) => Number(b.label.includes('heldout')) - Number(a.label.includes('heldout')));
+  return (await vscode.window.showQuickPick(items, { placeHolder }))?.split;
+}
+
+async function pickSample(placeHolder: string): Promise<number | undefined | 'cancel'> {
+  const choice = await vscode.window.showQuickPick(
+    [
+      { label: '10 queries', description: 'quick look', n: 10 },
+      { label: '50 queries', n: 50 },
+      { label: '200 queries', n: 200 },
+      { label: 'All queries', description: 'may take long', n: 0 },
+    ],
+    { placeHolder },
+  );
+  if (!choice) return 'cancel';
+  return choice.n === 0 ? undefined : choice.n;
+}
+
+/** Analysis-specific options asked in the palette. */
+async function pickSettings(name: string): Promise<Record<string, Json> | undefined> {
+  if (name === 'attribution') {
+    const choice = await vscode.window.showQuickPick(
+      [
+        { label: "The model's default", description: 'P > 0.5 (two labels) or top 10 (one label)', s: {} },
+        { label: 'Ranked in the top 3', s: { selection: { kind: 'rank', topK: 3 } } },
+        { label: 'Ranked in the top 10', s: { selection: { kind: 'rank', topK: 10 } } },
+      ],
+      { placeHolder: 'Which relevant pairs count as classified correctly by the model?' },
+    );
+    return choice?.s as Record<string, Json> | undefined;
+  }
+  if (name === 'probing') {
+    const choice = await vscode.window.showQuickPick(
+      [
+        {
+          label: 'Pool hidden states, lr 1e-3',
+          description: 'fast; for a few hundred pairs',
+          s: { pooling: 'states', learningRate: 1e-3 },
+        },
+        {
+          label: "The authors' probe (max over token logits), lr 1e-4",
+          description: 'slower, more memory',
+          s: { pooling: 'logits' },
+        },
+      ],
+      { placeHolder: 'Probe' },
+    );
+    return choice?.s as Record<string, Json> | undefined;
+  }
+  return {};
+}
+
+/**
+ * A palette dataset analysis: quick picks for the split, the number of queries and options; the whole
+ * analysis runs in the ranker's worker thread with a cancellable progress notification; result.json (and
+ * the chunk cache, so a cancelled run resumes) under <workspace>/.ranklens/analyses/; shown in the report
+ * panel with the same charts as `ranklens report`.
+ */
+export async function analyzeCommand(
+  command: string,
+  models: ModelController,
+  datasets: DatasetController,
+  extensionUri: vscode.Uri,
+  resultsRoot: string,
+  log: vscode.OutputChannel,
+  args: AnalyzeArgs = {},
+): Promise<AnalyzeOutcome | undefined> {
+  const { name, title } = ANALYSIS_COMMANDS[command];
+  if (!(name in ANALYSES)) {
+    void vscode.window.showInformationMessage(`RankLens: ${title} is not available in this version yet.`);
+    return undefined;
+  }
+  const splits = datasetSplits(datasets);
+  const split = args.split ?? (await pickSplit(splits, `${title}: which queries?`));
+  if (!split) return undefined;
+  let trainSplit: DatasetSplit | undefined;
+  let trainSample: number | undefined;
+  if (name === 'probing') {
+    trainSplit = args.trainSplit ?? (await pickSplit(splits, 'Train the probes on which queries?', split));
+    if (!trainSplit) return undefined;
+  }
+  let sample = args.sample;
+  if (!args.split) {
+    const picked = await pickSample(`${title}: how many queries of ${split.name}?`);
+    if (picked === 'cancel') return undefined;
+    sample = picked;
+    if (trainSplit) {
+      const train = await pickSample(`Train the probes on how many queries of ${trainSplit.name}?`);
+      if (train === 'cancel') return undefined;
+      trainSample = train;
+    }
+  } else {
+    trainSample = args.trainSample;
+  }
+  const settings = args.settings ?? (await pickSettings(name));
+  if (!settings) return undefined;
+  const collection = datasets.dataset?.files.collection;
+  if (!collection) throw new Error('the open dataset has no collection (passage texts)');
+
+  const model = await models.model();
+  const depth = args.depth ?? 20;
+  const data = trainSplit ?? split;
+  const folder = `${split.name}-${sample ?? 'all'}${trainSplit ? `-train-${trainSplit.name}-${trainSample ?? 'all'}` : ''}`;
+  const dir = path.join(resultsRoot, name, folder.replace(/[^A-Za-z0-9_.-]/g, '_'));
+  const request: AnalysisRunRequest = {
+    name,
+    settings,
+    data: {
+      collection,
+      queries: data.queries,
+      qrels: data.qrels,
+      run: data.run,
+      depth,
+      sample: trainSplit ? trainSample : sample,
+    },
+    ...(trainSplit
+      ? { heldOut: { queries: split.queries, qrels: split.qrels, run: split.run, sample } }
+      : {}),
+    dir,
+    maxLength: DEFAULT_MAX_LENGTH,
+  };
+  const started = Date.now();
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `RankLens: ${title}`, cancellable: true },
+    async (progress, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort(new CancelledError(title)));
+      let reported = 0;
+      return model.ranker.runAnalysis(request, {
+        signal: abort.signal,
+        onProgress: (done, total) => {
+          const percent = total > 0 ? (100 * done) / total : 0;
+          progress.report({ increment: percent - reported, message: `${done}/${total} pairs` });
+          reported = percent;
+        },
+      });
+    },
+  );
+  const seconds = (Date.now() - started) / 1000;
+  log.appendLine(
+    `analyze ${name} on ${split.name} (${result.data.queries} queries, ${result.data.pairs} pairs): ${seconds.toFixed(1)} s -> ${dir}`,
+  );
+  const input: ReportInput = {
+    title: `RankLens: ${title}`,
+    model: result.model,
+    results: { [name]: result },
+    timings: [{ analysis: name, seconds, pairs: result.data.pairs }],
+    settings: [
+      `Data: ${split.name}${sample ? ` (${sample} queries, seed 1)` : ''}, top ${depth} of ${path.basename(split.run)}` +
+        (trainSplit
+          ? `; probes trained on ${trainSplit.name}${trainSample ? ` (${trainSample} queries)` : ''}`
+          : '') +
+        '.',
+      `Settings: ${JSON.stringify({ ...(result.settings as Record<string, Json>), heldOut: undefined })}`,
+      `Saved: ${path.join(dir, 'result.json')}`,
+    ],
+  };
+  const panel = ReportPanel.show(extensionUri, input, dir, log);
+  return { result, savedTo: dir, panel };
+}

@@ -1,0 +1,76 @@
+import { writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ReportInput } from '../../core/report/sections';
+import type { NotificationBody } from '../../protocol/endpoint';
+import { reportProtocol, type ReportProtocol } from '../../protocol/report';
+import { writePng } from './attributionPanel';
+import { openPanel, type WebviewHost } from './webviewHost';
+
+type Rendered = NotificationBody<ReportProtocol, 'host', 'rendered'>;
+
+/** A saved chart or table keeps to plain file names inside the analysis folder. */
+function safeName(name: string): string {
+  const base = path.basename(name).replace(/[^A-Za-z0-9_.-]/g, '_');
+  if (!/\.(png|svg|csv)$/.test(base))
+    throw new Error(`the report view asked to save "${name}" (want .png, .svg or .csv)`);
+  return base;
+}
+
+/**
+ * The analysis report panel: the sections of `ranklens report` for the analyses given (charts in the
+ * paper's form with Zhan et al.'s values beside), Save PNG / SVG / CSV into the analysis folder.
+ */
+export class ReportPanel {
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    readonly host: WebviewHost<ReportProtocol>,
+  ) {}
+
+  static show(
+    extensionUri: vscode.Uri,
+    input: ReportInput,
+    folder: string,
+    log?: vscode.OutputChannel,
+  ): ReportPanel {
+    const { panel, host } = openPanel({
+      viewType: 'ranklens.report',
+      title: input.title.replace(/^RankLens: /, ''),
+      bundle: 'report',
+      protocol: reportProtocol,
+      extensionUri,
+      log,
+      handlers: {
+        notifications: {
+          openFolder: () => void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(folder)),
+        },
+        requests: {
+          save: async ({ name, format, content }) => {
+            const file = path.join(folder, safeName(name));
+            if (format === 'png') await writePng(file, content);
+            else await writeFile(file, content);
+            void vscode.window
+              .showInformationMessage(`RankLens: saved ${path.basename(file)}.`, 'Reveal')
+              .then((choice) => {
+                if (choice === 'Reveal')
+                  void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(file));
+              });
+            return { file };
+          },
+        },
+      },
+    });
+    host.show('show', { input, savedTo: folder });
+    return new ReportPanel(panel, host);
+  }
+
+  /** Resolves when every chart is drawn (tests and screenshots wait on it). */
+  whenRendered(): Promise<Rendered> {
+    return this.host.latestOr('rendered');
+  }
+
+  /** Does what a chart's Save PNG / Save SVG button does; resolves with the file written. */
+  async exportChart(id: string, format: 'png' | 'svg'): Promise<string> {
+    return (await this.host.request('exportChart', { id, format })).file;
+  }
+}
