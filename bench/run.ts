@@ -13,6 +13,7 @@ const available: Record<string, string[]> = {
   slurm: ['slurm.ts'],
   runs: ['runs.ts', '10000000'],
   analysis: ['analysis.ts'],
+  'attribution-probing': ['attributionProbing.ts', '6'],
 };
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(available);
 let failed = 0;

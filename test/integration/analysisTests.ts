@@ -81,7 +81,8 @@ export const analysisTests: IntegrationTest[] = [
         assert.equal(b.layers.length, L + 1);
         for (const l of b.layers) {
           const total = l.share.cls + l.share.sep + l.share.query + l.share.document;
-          assert.ok(Math.abs(total - 1) <= l.completeness.max + 1e-6, `${b.baseline} ${l.layer}: ${total}`);
+          // Each integral is complete to IG's 5% tolerance, so their sums are too (F(x) - F(x') of one sign).
+          assert.ok(Math.abs(total - 1) <= 0.05, `${b.baseline} ${l.layer}: ${total}`);
         }
       }
       const drawn = await withTimeout(attribution.panel.whenRendered(), 60_000, 'report panel render');
