@@ -3,6 +3,7 @@
 // extension's report panel both draw exactly these sections.
 import type { ModelDescription } from '../analysis/analysis';
 import type { HeadImportanceResult } from '../analysis/headImportance';
+import type { InteractionDirection, InteractionResult } from '../analysis/interactionMask';
 import type { AttributionAnalysisResult, LayerShares } from '../analysis/layerAttribution';
 import type { PeriodMaskResult } from '../analysis/periodMask';
 import type { ProbingResult } from '../analysis/probing';
@@ -408,36 +409,49 @@ function periodMaskSection(file: ResultFile): ReportSection {
 
 // ---------------------------------------------------------------- Figure 4: interaction masking
 
-interface InteractionResultLike {
-  readonly settings?: readonly { readonly direction: string; readonly mrr10: readonly number[] }[];
-}
+const INTERACTION_LABELS: Readonly<Record<InteractionDirection, { label: string; paper: string }>> = {
+  'query-to-document': { label: 'mask query → doc', paper: 'queryToDocument' },
+  'document-to-query': { label: 'mask doc → query', paper: 'documentToQuery' },
+  both: { label: 'mask both', paper: 'both' },
+};
 
-function interactionSection(file: ResultFile, palette: ReportPalette): ReportSection | undefined {
-  const r = file.result as unknown as InteractionResultLike;
-  const settings = r.settings;
-  if (!settings || settings.length === 0) return undefined;
-  const legend = settings.flatMap((s) => [s.direction, `${s.direction} (paper)`]);
+function interactionSection(file: ResultFile, palette: ReportPalette): ReportSection {
+  const r = file.result as unknown as InteractionResult;
+  const directions = (Object.keys(INTERACTION_LABELS) as InteractionDirection[]).filter(
+    (d) => r.directions[d],
+  );
+  const legend = directions.flatMap((d) => [
+    INTERACTION_LABELS[d].label,
+    `${INTERACTION_LABELS[d].label} (paper)`,
+  ]);
   const option = baseOption(palette, 'layers masked (first i)', 'MRR@10', legend);
-  option.series = settings.flatMap((s, i) => {
+  option.series = directions.flatMap((d, i) => {
     const color = palette.series[i % palette.series.length];
+    const { label, paper } = INTERACTION_LABELS[d];
     return [
       line(
-        s.direction,
-        s.mrr10.map((v, d): [number, number] => [d, v]),
+        label,
+        r.directions[d].mrr10.map((v, depth): [number, number] => [depth, v]),
         color,
       ),
-      line(`${s.direction} (paper)`, curvePoints(PAPER_INTERACTION_MASK[s.direction]), color, true),
+      line(`${label} (paper)`, curvePoints(PAPER_INTERACTION_MASK[paper]), color, true),
     ];
   });
-  const depth = Math.max(...settings.map((s) => s.mrr10.length));
-  const columns = ['direction', ...Array.from({ length: depth }, (_, d) => `i=${d}`)];
-  const rows = settings.map((s) => [s.direction, ...s.mrr10.map((v) => digits(v, 4))]);
+  const depth = Math.max(...directions.map((d) => r.directions[d].mrr10.length));
+  const columns = ['direction', ...Array.from({ length: depth }, (_, i) => `i=${i}`)];
+  const rows = directions.map((d) => [
+    INTERACTION_LABELS[d].label,
+    ...r.directions[d].mrr10.map((v) => digits(v, 4)),
+  ]);
   return {
     id: 'interaction-mask',
     title: 'Figure 4 — masking query/document interactions in the first i layers',
     description:
-      'MRR@10 with attention masked (after softmax) in the first i layers; i = 0 is the unmasked model. Dashed: Zhan et al.',
-    notes: [],
+      `MRR@10 over ${r.queries} queries with interactions masked (${r.kind} mask) in the first i layers; i = 0 is the ` +
+      'unmasked model. Dashed: Zhan et al. (12 layers). ' +
+      directions.map((d) => r.directions[d].description).join('; ') +
+      '.',
+    notes: r.rule ? [r.rule] : [],
     charts: [{ id: 'interaction-mask', title: 'MRR@10 by masked depth', option, height: 300 }],
     tables: [{ caption: 'MRR@10', columns, rows }],
     csv: csvOf(columns, rows),
