@@ -76,6 +76,7 @@ export const attentionProtocol = defineProtocol({
         mode: v.literal('model', 'head', 'summary'),
         layer: v.optional(v.integer),
         head: v.optional(v.integer),
+        lineMode: v.optional(v.literal('lines', 'heatmap')),
       }),
       result: attentionRendered,
     },

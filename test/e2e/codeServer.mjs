@@ -232,12 +232,18 @@ async function tests() {
       // The suite asks for screenshots by logging a line (test/integration/screenshots.ts); the marker file
       // tells it the PNG is complete.
       const shot =
-        args.length === 1 ? /^RANKLENS_SCREENSHOT ([\w.-]+)(?: sidebar=(\d+))?$/.exec(String(args[0])) : null;
+        args.length === 1
+          ? /^RANKLENS_SCREENSHOT ([\w.-]+)(?: sidebar=(\d+))?(?: clip=(editor|sidebar))?$/.exec(
+              String(args[0]),
+            )
+          : null;
       if (shot) {
         if (shot[2])
           await resizeSidebar(page, Number(shot[2])).catch((e) => log('sidebar resize', e.message));
+        // clip=editor|sidebar: only that part of the workbench (the README's pictures of one surface).
+        const clip = shot[3] ? await page.locator(`.part.${shot[3]}`).boundingBox() : undefined;
         await page
-          .screenshot({ path: join(screenshotDir, `${shot[1]}.png`) })
+          .screenshot({ path: join(screenshotDir, `${shot[1]}.png`), ...(clip ? { clip } : {}) })
           .catch((e) => log('screenshot', e.message));
         writeFileSync(join(screenshotDir, `${shot[1]}.done`), '');
         return;

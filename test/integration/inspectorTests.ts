@@ -1,5 +1,6 @@
 // The pair inspector and the attention explorer (issue 11), driven as a user would from the Dataset view.
 import * as assert from 'node:assert/strict';
+import { copyFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RankLensApi } from '../../src/extension/extension';
@@ -8,6 +9,7 @@ import type { WebviewHost } from '../../src/extension/webviews/webviewHost';
 import type { AttentionProtocol } from '../../src/protocol/attention';
 import type { Protocol } from '../../src/protocol/endpoint';
 import type { InspectorSnapshot } from '../../src/protocol/inspector';
+import { tempDir, writeRandomCheckpoint } from '../support/checkpoints';
 import { withTimeout, type IntegrationTest } from './harness';
 import { THEMES, screenshot, setTheme } from './screenshots';
 
@@ -58,6 +60,11 @@ function pairFromSample(rl: RankLensApi): { qid: string; pid: string } {
     if (hit && ranking.length >= 20) return { qid, pid: hit.pid };
   }
   throw new Error('no judged, ranked passage in the sample run');
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
 export const inspectorTests: IntegrationTest[] = [
@@ -157,11 +164,17 @@ export const inspectorTests: IntegrationTest[] = [
         );
         await explorer.request('showMode', { mode: 'model' });
         await screenshot(`inspector-${theme.slug}`, { sidebarWidth: 480 });
+        if (theme.slug === 'dark') {
+          await screenshot('readme-inspector', { clip: 'editor' });
+          await screenshot('readme-attention-model', { clip: 'sidebar' });
+        }
         const head = await explorer.request('showMode', { mode: 'head', layer: L - 1, head: 0 });
         assert.equal(head.theme, theme.bodyClass);
         await screenshot(`attention-head-${theme.slug}`);
+        if (theme.slug === 'light') await screenshot('readme-attention-head', { clip: 'sidebar' });
         await explorer.request('showMode', { mode: 'summary' });
         await screenshot(`attention-summary-${theme.slug}`);
+        if (theme.slug === 'high-contrast') await screenshot('readme-attention-summary', { clip: 'sidebar' });
       }
       await setTheme(THEMES[0]);
       await vscode.commands.executeCommand('ranklens.dataset.focus');
@@ -171,6 +184,85 @@ export const inspectorTests: IntegrationTest[] = [
       console.log(
         `attention explorer draw times (n=${n}, ${L}x${model.info.numHeads}): ${timings.join('; ')}`,
       );
+    },
+  },
+  {
+    name: 'attention explorer at BERT-base size (12 layers x 12 heads, 256 tokens): draw times measured in the browser',
+    run: async () => {
+      const rl = await api();
+      if (!rl.dataset()?.collection) await rl.openDataset({ folder: rl.sampleFolder });
+      const bundled = (await rl.model()).dir;
+      // bert-base's attention shape (12 x 12 heads, 256 positions) with a narrow hidden size: the explorer's
+      // cost depends only on the attention tensor, and the forward pass stays cheap on a shared machine.
+      const dir = tempDir('bert-base-attention');
+      writeRandomCheckpoint(dir, {
+        layers: 12,
+        heads: 12,
+        hidden: 96,
+        intermediate: 384,
+        vocab: 30522,
+        maxPositions: 512,
+        numLabels: 1,
+        // Weights large enough for peaked attention, as trained models have (near-uniform rows would leave
+        // the head view almost no lines to draw and flatter its timing).
+        range: 0.4,
+      });
+      for (const file of ['vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json'])
+        copyFileSync(path.join(bundled, file), path.join(dir, file));
+      try {
+        const model = await rl.selectModel(dir);
+        assert.ok(model, 'the BERT-base-shaped checkpoint loads');
+        const d = rl.dataset();
+        const pids = [...(d?.runs[0]?.rankings.values() ?? [])][0]?.slice(0, 12).map((c) => c.pid) ?? [];
+        const texts = (await d?.collection?.getMany(pids)) ?? [];
+        const passage = texts.map((t) => t?.text ?? '').join(' ') || 'word '.repeat(400);
+        const outcome = await rl.inspectPair({
+          query: 'what is the attention pattern of bert base',
+          passage,
+        });
+        assert.ok(outcome);
+        const n = outcome.session.encoded.tokens.length;
+        assert.equal(n, 256, 'the pair fills the 256 positions');
+        const explorer = await explorerHost(rl);
+        await withTimeout(explorer.request('showMode', { mode: 'model' }), 60_000, 'model view');
+        const modelMs: number[] = [];
+        for (let k = 0; k < 3; k++) {
+          const r = await explorer.request('showMode', { mode: 'model', layer: k, head: k });
+          assert.equal(r.thumbnails, 144);
+          modelMs.push(r.ms);
+        }
+        const headMs: number[] = [];
+        const heatMs: number[] = [];
+        for (const [layer, head] of [
+          [0, 0],
+          [0, 1],
+          [5, 5],
+          [11, 11],
+          [11, 0],
+          [6, 3],
+        ]) {
+          const r = await explorer.request('showMode', { mode: 'head', layer, head });
+          assert.equal(r.tokens, 2 * n);
+          headMs.push(r.ms);
+        }
+        for (const [layer, head] of [
+          [0, 0],
+          [5, 5],
+          [11, 11],
+        ]) {
+          const r = await explorer.request('showMode', { mode: 'head', layer, head, lineMode: 'heatmap' });
+          heatMs.push(r.ms);
+        }
+        await explorer.request('showMode', { mode: 'head', layer: 5, head: 5, lineMode: 'lines' });
+        await screenshot('attention-head-bert-base-size', { sidebarWidth: 480 });
+        const summary = await explorer.request('showMode', { mode: 'summary' });
+        console.log(
+          `BERT-base-size attention explorer (n=${n}, 12x12, measured in Chromium): model view ${modelMs.map((m) => m.toFixed(0)).join('/')} ms (median ${median(modelMs).toFixed(0)}), head/layer switch (lines) ${headMs.map((m) => m.toFixed(0)).join('/')} ms (median ${median(headMs).toFixed(0)}), summary ${summary.ms.toFixed(0)} ms${heatMs.length ? `, heatmap ${median(heatMs).toFixed(0)} ms` : ''}`,
+        );
+        assert.deepEqual(explorer.cspViolations, []);
+      } finally {
+        await rl.selectModel(bundled);
+      }
     },
   },
 ];

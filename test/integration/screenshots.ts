@@ -19,19 +19,24 @@ export async function setTheme(theme: Theme): Promise<void> {
 /**
  * A screenshot of the whole workbench into test-results/<name>.png, taken by the e2e driver
  * (test/e2e/codeServer.mjs), which watches the extension host's log for this line; it can first drag the
- * side bar to `sidebarWidth` pixels (for side-bar views). Without the driver
+ * side bar to `sidebarWidth` pixels (for side-bar views), and `clip` the picture to the editor or side bar. Without the driver
  * (VS Code through @vscode/test-electron) there is no one to take it, and this returns at once.
  */
 export async function screenshot(
   name: string,
-  options: { readonly settleMs?: number; readonly sidebarWidth?: number } = {},
+  options: {
+    readonly settleMs?: number;
+    readonly sidebarWidth?: number;
+    readonly clip?: 'editor' | 'sidebar';
+  } = {},
 ): Promise<string | undefined> {
   const dir = process.env.RANKLENS_SCREENSHOT_DIR;
   if (!dir) return undefined;
   const done = path.join(dir, `${name}.done`);
   rmSync(done, { force: true });
   await new Promise((resolve) => setTimeout(resolve, options.settleMs ?? 600)); // let the webview paint
-  console.log(`RANKLENS_SCREENSHOT ${name}${options.sidebarWidth ? ` sidebar=${options.sidebarWidth}` : ''}`);
+  const sidebar = options.sidebarWidth ? ` sidebar=${options.sidebarWidth}` : '';
+  console.log(`RANKLENS_SCREENSHOT ${name}${sidebar}${options.clip ? ` clip=${options.clip}` : ''}`);
   const until = Date.now() + 20_000;
   while (!existsSync(done)) {
     if (Date.now() > until) throw new Error(`the e2e driver did not take screenshot ${name}`);

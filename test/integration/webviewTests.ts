@@ -87,6 +87,7 @@ export const webviewTests: IntegrationTest[] = [
         evaluation.panel.panel.reveal(vscode.ViewColumn.One);
         assert.ok((await evaluated).charts >= 1);
         await screenshot(`evaluation-${theme.slug}`);
+        if (theme.slug === 'light') await screenshot('readme-evaluation', { clip: 'editor' });
         const igHidden: boolean = !attribution.panel.panel.visible;
         const rendered: Promise<IgRendered> = renderedWhere(
           ig,
@@ -103,6 +104,7 @@ export const webviewTests: IntegrationTest[] = [
         assert.ok(drawn.visiblyColored > 0, `${theme.slug}: nothing coloured`);
         axisColors.set(theme.slug, drawn.axisLabelColor);
         await screenshot(`attribution-${theme.slug}`);
+        if (theme.slug === 'light') await screenshot('readme-attribution', { clip: 'editor' });
       }
       assert.notEqual(axisColors.get('light'), axisColors.get('dark'), 'the heatmap labels follow the theme');
       for (const host of [evaluation.panel.host, ig] as WebviewHost<Protocol>[])

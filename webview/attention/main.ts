@@ -27,6 +27,8 @@ import { chartColors, onThemeChange, themeClass, themeColor } from '../shared/th
 echarts.use([LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
 type Mode = 'model' | 'head' | 'summary';
+/** Lines drawn per attending token when none is hovered. */
+const TOP_LINKS = 6;
 /** Head -1: the mean over the layer's heads. */
 const MEAN_HEAD = -1;
 
@@ -215,6 +217,8 @@ class AttentionApp extends LitElement {
   `;
 
   private pair: AttentionPair | undefined;
+  /** Per-layer shares of the current pair, computed once per pair (a pass over the whole tensor). */
+  private shares: Record<ShareKind, number[]> | undefined;
   private status = { message: '', busy: false };
   private state = savedState({
     mode: 'model' as Mode,
@@ -224,6 +228,8 @@ class AttentionApp extends LitElement {
     direction: 'all' as Direction,
   });
   private hovered: { side: 'left' | 'right'; position: number } | undefined;
+  /** Whether token rows carry a hover highlight to clear. */
+  private highlighted = false;
   private summaryChart: echarts.ECharts | undefined;
   private drawStarted = 0;
   private readonly waiting: ((r: ReturnType<AttentionApp['report']>) => void)[] = [];
@@ -234,6 +240,7 @@ class AttentionApp extends LitElement {
       pair: (pair) => {
         this.drawStarted = performance.now();
         this.pair = pair;
+        this.shares = undefined;
         this.state.layer = Math.min(this.state.layer, pair.attention.numLayers - 1);
         this.state.head = Math.min(this.state.head, pair.attention.numHeads - 1);
         this.hovered = undefined;
@@ -245,14 +252,14 @@ class AttentionApp extends LitElement {
       },
     },
     requests: {
-      showMode: ({ mode, layer, head }) =>
+      showMode: ({ mode, layer, head, lineMode }) =>
         new Promise((resolve, reject) => {
           if (!this.pair) {
             reject(new Error('no pair in the attention explorer yet'));
             return;
           }
           this.waiting.push(resolve);
-          this.select({ mode, layer, head });
+          this.select({ mode, layer, head, lineMode });
         }),
     },
   });
@@ -493,7 +500,7 @@ class AttentionApp extends LitElement {
   private readout(p: AttentionPair): TemplateResult | string {
     const h = this.hovered;
     if (!h)
-      return 'Hover or focus a token: left shows where its attention goes, right where a token’s attention comes from.';
+      return `Lines: each token’s ${TOP_LINKS} strongest links, darker = stronger relative to its strongest. Hover or focus a token: left shows where all its attention goes, right where a token’s attention comes from.`;
     const block = this.block(p);
     const n = p.attention.seqLength;
     const { rows, cols } = directionPositions(p.tokens, this.state.direction);
@@ -537,8 +544,13 @@ class AttentionApp extends LitElement {
     return { data: p.attention.data, offset: headOffset(p.attention, this.state.layer, this.state.head) };
   }
 
+  private sharesOf(p: AttentionPair): Record<ShareKind, number[]> {
+    this.shares ??= attentionShares(p.attention, p.tokens);
+    return this.shares;
+  }
+
   private summaryView(p: AttentionPair): TemplateResult {
-    const shares = attentionShares(p.attention, p.tokens);
+    const shares = this.sharesOf(p);
     const mean = p.datasetMean?.shares;
     return html`
       <div class="hint">
@@ -648,22 +660,56 @@ class AttentionApp extends LitElement {
     const h = this.hovered;
     const rowIndex = new Map(rows.map((i, k) => [i, k]));
     const colIndex = new Map(cols.map((j, k) => [j, k]));
-    const line = (i: number, j: number, w: number) => {
-      if (w < 0.01) return; // below 1%: invisible anyway, and skipping them keeps 256 x 256 fast
+    const line = (i: number, j: number, alpha: number) => {
       const y0 = ((rowIndex.get(i) ?? 0) + 0.5) * rowHeight;
       const y1 = ((colIndex.get(j) ?? 0) + 0.5) * rowHeight;
-      ctx.strokeStyle = `rgba(${accent.join(',')},${Math.min(1, w * (h ? 1.5 : 1)).toFixed(3)})`;
+      ctx.strokeStyle = `rgba(${accent.join(',')},${Math.min(1, alpha).toFixed(3)})`;
       ctx.beginPath();
       ctx.moveTo(0, y0);
       ctx.lineTo(width, y1);
       ctx.stroke();
     };
-    if (h?.side === 'left')
-      for (const j of cols) line(h.position, j, block.data[block.offset + h.position * n + j]);
-    else if (h?.side === 'right')
-      for (const i of rows) line(i, h.position, block.data[block.offset + i * n + h.position]);
-    else for (const i of rows) for (const j of cols) line(i, j, block.data[block.offset + i * n + j]);
+    const weight = (i: number, j: number) => block.data[block.offset + i * n + j];
+    // Opacity relative to the strongest link of the token in focus, so long passages (where every weight
+    // is small) still show their pattern.
+    const strongest = (links: number[]) => Math.max(1e-12, ...links);
+    if (h?.side === 'left') {
+      const w = cols.map((j) => weight(h.position, j));
+      const max = strongest(w);
+      cols.forEach((j, k) => line(h.position, j, w[k] / max));
+    } else if (h?.side === 'right') {
+      const w = rows.map((i) => weight(i, h.position));
+      const max = strongest(w);
+      rows.forEach((i, k) => line(i, h.position, w[k] / max));
+    } else {
+      // Each attending token's TOP_LINKS strongest links: bounded work at 256 tokens, and the pattern
+      // of every row visible whatever its spread.
+      const topJ = new Int32Array(TOP_LINKS);
+      const topW = new Float64Array(TOP_LINKS);
+      for (const i of rows) {
+        // Insertion into a TOP_LINKS-long list: no allocation per row, O(n * TOP_LINKS).
+        topW.fill(-1);
+        let max = 1e-12;
+        for (const j of cols) {
+          const v = weight(i, j);
+          if (v > max) max = v;
+          if (v <= topW[TOP_LINKS - 1]) continue;
+          let k = TOP_LINKS - 1;
+          while (k > 0 && topW[k - 1] < v) {
+            topW[k] = topW[k - 1];
+            topJ[k] = topJ[k - 1];
+            k--;
+          }
+          topW[k] = v;
+          topJ[k] = j;
+        }
+        for (let k = 0; k < TOP_LINKS; k++)
+          if (topW[k] / max >= 0.05) line(i, topJ[k], (0.8 * topW[k]) / max);
+      }
+    }
     // The hovered token's partners light up by weight (CSSOM, allowed by the CSP).
+    if (!h && !this.highlighted) return;
+    this.highlighted = h !== undefined;
     for (const el of this.renderRoot.querySelectorAll<HTMLElement>('.col .tok')) {
       const position = Number(el.dataset.position);
       const isRight = el.parentElement?.classList.contains('right');
@@ -688,7 +734,7 @@ class AttentionApp extends LitElement {
       new ResizeObserver(() => this.summaryChart?.resize()).observe(el);
     }
     const colors = chartColors();
-    const shares = attentionShares(p.attention, p.tokens);
+    const shares = this.sharesOf(p);
     const palette: Record<ShareKind, string> = {
       cls: themeColor('charts-orange', '#d18616'),
       sep: themeColor('charts-red', '#f14c4c'),

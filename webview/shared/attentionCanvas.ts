@@ -165,31 +165,29 @@ export function attentionShares(
   tokens: readonly ViewToken[],
 ): Record<ShareKind, number[]> {
   const n = t.seqLength;
-  const kindOf = tokens.map((tok): ShareKind | undefined =>
+  // Kind index per attended position (-1: padding), so the inner loop is one typed-array lookup.
+  const kindIndex = Int8Array.from(tokens, (tok) =>
     tok.kind === 'pad'
-      ? undefined
-      : tok.kind === 'period'
-        ? tok.segment === 1
-          ? 'period'
-          : 'query'
-        : tok.kind,
+      ? -1
+      : SHARE_KINDS.indexOf(tok.kind === 'period' ? (tok.segment === 1 ? 'period' : 'query') : tok.kind),
   );
   const out = Object.fromEntries(
     SHARE_KINDS.map((k) => [k, new Array<number>(t.numLayers).fill(0)]),
   ) as Record<ShareKind, number[]>;
+  const sums = new Float64Array(SHARE_KINDS.length);
   for (let l = 0; l < t.numLayers; l++) {
-    const sums: Record<ShareKind, number> = { cls: 0, sep: 0, period: 0, query: 0, doc: 0 };
+    sums.fill(0);
     for (let h = 0; h < t.numHeads; h++) {
       const at = headOffset(t, l, h);
       for (let i = 0; i < n; i++) {
         const row = at + i * n;
         for (let j = 0; j < n; j++) {
-          const kind = kindOf[j];
-          if (kind) sums[kind] += t.data[row + j];
+          const k = kindIndex[j];
+          if (k >= 0) sums[k] += t.data[row + j];
         }
       }
     }
-    for (const k of SHARE_KINDS) out[k][l] = sums[k] / (t.numHeads * n);
+    SHARE_KINDS.forEach((k, index) => (out[k][l] = sums[index] / (t.numHeads * n)));
   }
   return out;
 }

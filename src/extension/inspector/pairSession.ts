@@ -7,7 +7,8 @@ import type { AttentionTensor, ViewToken } from '../../protocol/attention';
 import type { WhatIfResult, WhatIfSpec } from '../../protocol/inspector';
 import type { ChosenPair } from '../commands/modelCommands';
 import type { LoadedModel } from '../modelController';
-import { appliesToEveryCandidate, describeWhatIf, maskSpecsFor, rankAmong, replacePeriods } from './whatIf';
+import { periodsToCommas } from '../../core/analysis/periodMask';
+import { appliesToEveryCandidate, describeWhatIf, maskSpecsFor, rankAmong } from './whatIf';
 
 /** Candidates at most that a pair is ranked among (a run's top 100, as the sample's DL19 runs hold). */
 const MAX_CANDIDATES = 100;
@@ -99,6 +100,13 @@ export class PairSession {
     return { run: path.basename(run.file), pids, pairs, passages, scores, runRank: run.runRank };
   }
 
+  /** The vocabulary id of "," (from the model's own tokenizer). */
+  private commaId(): number {
+    const comma = this.model.encode('', ',').tokens.find((t) => t.text === ',');
+    if (!comma) throw new Error('the model\'s vocabulary has no "," token to replace periods with');
+    return comma.id;
+  }
+
   attribute(
     signal: AbortSignal,
     onProgress: (done: number, total: number) => void,
@@ -111,18 +119,15 @@ export class PairSession {
     const started = Date.now();
     const L = this.model.info.numLayers;
     const masks = maskSpecsFor(spec, L);
-    const changed = spec.replacePeriods
-      ? this.model.encode(this.pair.query, replacePeriods(this.pair.passage, this.encoded.tokens))
-      : this.encoded;
+    // As the period-masking analysis (Table 1) does it: the period tokens' ids become ",", nothing else moves.
+    const commas = (pair: EncodedPair) =>
+      spec.replacePeriods ? periodsToCommas(pair, this.commaId()) : pair;
+    const changed = commas(this.encoded);
     const result = await this.model.ranker.inspect(changed, { masks });
     const candidates = await this.candidates();
     let rankAllChanged: { rank: number; of: number } | undefined;
     if (candidates && appliesToEveryCandidate(spec)) {
-      const pairs = spec.replacePeriods
-        ? candidates.passages.map((text, i) =>
-            this.model.encode(this.pair.query, replacePeriods(text, candidates.pairs[i].tokens)),
-          )
-        : candidates.pairs;
+      const pairs = candidates.pairs.map(commas);
       const scores = (await this.model.ranker.score(pairs, { masks })).map((r) => r.score);
       rankAllChanged = rankAmong(result.score, scores);
     }

@@ -1,7 +1,6 @@
 // What-ifs of the pair inspector, translated into the core's mask specs (src/core/runtime/types.ts).
 // No vscode import: unit-tested on its own.
 import type { MaskSpec, TokenSelector } from '../../core/runtime/types';
-import type { EncodedToken } from '../../core/text/types';
 import type { MaskTarget, WhatIfSpec } from '../../protocol/inspector';
 
 const GROUP_NAMES: Record<MaskTarget['group'], string> = {
@@ -65,13 +64,6 @@ export function describeWhatIf(spec: WhatIfSpec, numLayers: number): string {
 /** Whether the what-if means the same thing for every candidate (no positions of this pair in it). */
 export function appliesToEveryCandidate(spec: WhatIfSpec): boolean {
   return !spec.mask || (spec.mask.from.group !== 'picked' && spec.mask.to.group !== 'picked');
-}
-
-/** The passage with each period token (as the encoder labelled it, not decimal points) made a comma. */
-export function replacePeriods(passage: string, tokens: readonly EncodedToken[]): string {
-  const chars = [...passage.split('')];
-  for (const t of tokens) if (t.segment === 1 && t.kind === 'period' && t.start >= 0) chars[t.start] = ',';
-  return chars.join('');
 }
 
 /** 1-based rank of a score among other candidates' scores (ties go to the pair: it ranks above equals). */

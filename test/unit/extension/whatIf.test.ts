@@ -5,12 +5,7 @@ import {
   describeWhatIf,
   maskSpecsFor,
   rankAmong,
-  replacePeriods,
 } from '../../../src/extension/inspector/whatIf';
-import { loadPairEncoder } from '../../../src/core/runtime/text';
-import * as path from 'node:path';
-
-const modelDir = path.join(__dirname, '..', '..', '..', 'models', 'ranklens-mini');
 
 describe('what-ifs', () => {
   it('become the core mask spec over the first i layers', () => {
@@ -86,12 +81,6 @@ describe('what-ifs', () => {
       }),
       false,
     );
-  });
-
-  it('replace the periods the encoder labelled, not decimal points', () => {
-    const passage = 'Pi is 3.14 roughly. It is irrational.';
-    const pair = loadPairEncoder(modelDir)('what is pi', passage);
-    assert.equal(replacePeriods(passage, pair.tokens), 'Pi is 3.14 roughly, It is irrational,');
   });
 
   it('rank a score among the other candidates', () => {
