@@ -258,7 +258,16 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
   register('ranklens.showAttention', () => vscode.commands.executeCommand(`${ATTENTION_VIEW_ID}.focus`));
   const analyze = (command: string) =>
     guarded((args?: AnalyzeArgs) =>
-      analyzeCommand(command, models, controller, context.extensionUri, resultsDir('analyses'), log, args),
+      analyzeCommand(
+        command,
+        models,
+        controller,
+        context.extensionUri,
+        resultsDir('analyses'),
+        log,
+        args,
+        slurm,
+      ),
     );
   for (const command of Object.keys(ANALYSIS_COMMANDS)) register(command, analyze(command));
   registerNotYetAvailable(

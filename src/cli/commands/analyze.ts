@@ -17,6 +17,7 @@ import type { RerankResult } from '../../core/analysis/rerank';
 import { modelKey, parseShard, runAnalysis, type ResultFile } from '../../core/analysis/runner';
 import { DEFAULT_MAX_LENGTH } from '../../core/text/pair';
 import { parseDevice } from '../../core/device';
+import { runAnalysisRequestFile } from '../analyzeRequest';
 import { SLURM_USAGE, takeSlurmOptions } from '../slurmOptions';
 import { submitAnalyzeToSlurm } from '../slurmSubmit';
 import { UsageError, optionalNumber, parseArgs, required, type ParsedArgs } from '../args';
@@ -25,7 +26,7 @@ import { cacheDirOf, positiveInt } from './score';
 export const usage = `ranklens analyze rerank|attention|period-mask|interaction-mask|head-importance|attribution|probing --collection FILE --queries FILE [--qrels FILE] --run FILE --out DIR
         [--depth N] [--sample N --seed S] [--min-relevance N] [--model DIR] [--max-length N] [--batch-size N]
         [--threads N] [--chunk-pairs N] [--shard K/N] [--fusion-weight W] [--json] [--cache-dir DIR]
-        [--device cpu|cuda]
+        [--device cpu|cuda] [--request FILE (an analysis request VS Code wrote, instead of the data options)]
 ${SLURM_USAGE}
   Runs a dataset analysis in one process (batched, one model load) and writes DIR/result.json; finished
   chunks are cached in DIR/cache/ (a rerun or an interrupted run resumes). --shard K/N runs only shard K of N
@@ -51,6 +52,7 @@ ${SLURM_USAGE}
 const DATA_VALUES = ['collection', 'queries', 'qrels', 'run', 'depth', 'sample', 'seed', 'min-relevance'];
 const RUN_VALUES = [
   'device',
+  'request',
   'model',
   'max-length',
   'batch-size',
@@ -347,6 +349,18 @@ export async function run(argv: string[]): Promise<number> {
     return typeof v === 'string' ? v : undefined;
   };
   const modelDir = text('model') ?? bundledModelDir();
+  const requestFile = text('request');
+  if (requestFile)
+    return runAnalysisRequestFile({
+      analysis: name,
+      requestFile,
+      out,
+      shard,
+      modelDir,
+      threads: positiveInt(args, 'threads'),
+      device: parseDevice(text('device') ?? 'cpu'),
+      cacheDir: cacheDirOf(args),
+    });
   const maxLength = positiveInt(args, 'max-length') ?? DEFAULT_MAX_LENGTH;
   const spec: PairSetSpec = {
     collection: required(args, 'collection'),

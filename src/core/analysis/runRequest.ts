@@ -5,7 +5,7 @@ import type { InProcessAnalysisModel } from './inProcessModel';
 import { loadPairSet, type PairSetSpec } from './pairSet';
 import { concatPairSets } from './probingAnalysis';
 import { createAnalysis } from './registry';
-import { modelKey, runAnalysis, type ResultFile } from './runner';
+import { modelKey, runAnalysis, type ResultFile, type RunOutcome, type Shard } from './runner';
 import type { ProgressReport } from '../progress';
 
 /**
@@ -29,11 +29,27 @@ export interface AnalysisRunRequest {
   readonly chunkPairs?: number;
 }
 
+export interface RunRequestOptions {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (report: ProgressReport) => void;
+  /** Only this shard: writes its partial instead of result.json (`ranklens analyze --request F --shard K/N`). */
+  readonly shard?: Shard;
+}
+
 export async function runAnalysisRequest(
   request: AnalysisRunRequest,
   model: InProcessAnalysisModel,
-  options: { readonly signal?: AbortSignal; readonly onProgress?: (report: ProgressReport) => void } = {},
+  options: RunRequestOptions = {},
 ): Promise<ResultFile> {
+  return (await runAnalysisRequestOutcome(request, model, options)).result!;
+}
+
+/** runAnalysisRequest for one shard or all: the runner's outcome (the result only without a shard). */
+export async function runAnalysisRequestOutcome(
+  request: AnalysisRunRequest,
+  model: InProcessAnalysisModel,
+  options: RunRequestOptions = {},
+): Promise<RunOutcome> {
   const selection = createAnalysis(request.name, request.settings).selection;
   const spec: PairSetSpec = { ...request.data, selection };
   let settings = request.settings;
@@ -50,7 +66,7 @@ export async function runAnalysisRequest(
     pairSet = await loadPairSet(spec, { signal: options.signal });
   }
   const maxLength = Math.min(request.maxLength, model.info.maxLength);
-  const outcome = await runAnalysis(
+  return runAnalysis(
     createAnalysis(request.name, settings),
     pairSet,
     createAnalysisContext(model, model.info.dir, maxLength),
@@ -59,9 +75,9 @@ export async function runAnalysisRequest(
       model: describeModel(model.info, path.basename(path.resolve(model.info.dir))),
       modelKey: modelKey(model.info, maxLength),
       chunkPairs: request.chunkPairs,
+      shard: options.shard,
       signal: options.signal,
       onProgress: options.onProgress,
     },
   );
-  return outcome.result!;
 }

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Json } from '../../core/analysis/analysis';
@@ -10,6 +11,7 @@ import type { ReportInput } from '../../core/report/sections';
 import { DEFAULT_MAX_LENGTH } from '../../core/text/pair';
 import type { DatasetController } from '../datasetController';
 import type { ModelController } from '../modelController';
+import type { SlurmRuns } from '../slurm/slurmRuns';
 import { ReportPanel } from '../webviews/reportPanel';
 
 /** The palette's dataset analyses: command id -> analysis name and title. */
@@ -49,6 +51,8 @@ export interface AnalyzeArgs {
   /** Candidates per query from the run (default 20). */
   readonly depth?: number;
   readonly settings?: Record<string, Json>;
+  /** Here (the worker) or as a Slurm array job; asked only where sbatch is on PATH and nothing was given. */
+  readonly where?: 'here' | 'slurm';
 }
 
 export interface AnalyzeOutcome {
@@ -146,6 +150,7 @@ export async function analyzeCommand(
   resultsRoot: string,
   log: vscode.OutputChannel,
   args: AnalyzeArgs = {},
+  slurm?: SlurmRuns,
 ): Promise<AnalyzeOutcome | undefined> {
   const { name, title } = ANALYSIS_COMMANDS[command];
   if (!(name in ANALYSES)) {
@@ -201,6 +206,49 @@ export async function analyzeCommand(
     dir,
     maxLength: DEFAULT_MAX_LENGTH,
   };
+  const reportInput = (result: ResultFile, seconds: number): ReportInput => ({
+    title: `RankLens: ${title}`,
+    model: result.model,
+    results: { [name]: result },
+    timings: [{ analysis: name, seconds, pairs: result.data.pairs }],
+    settings: [
+      `Data: ${split.name}${sample ? ` (${sample} queries, seed 1)` : ''}, top ${depth} of ${path.basename(split.run)}` +
+        (trainSplit
+          ? `; probes trained on ${trainSplit.name}${trainSample ? ` (${trainSample} queries)` : ''}`
+          : '') +
+        '.',
+      `Settings: ${JSON.stringify({ ...(result.settings as Record<string, Json>), heldOut: undefined })}`,
+      `Saved: ${path.join(dir, 'result.json')}`,
+    ],
+  });
+  const where = args.where ?? (args.split || !slurm ? 'here' : await slurm.pickWhereToRun(title));
+  if (!where) return undefined;
+  if (where === 'slurm') {
+    if (!slurm?.available()) throw new Error('Run on Slurm needs sbatch on the PATH of this machine');
+    // Its own folder: a cluster run never overwrites (or is refused by) an earlier result in `dir`.
+    const clusterDir = `${dir}-slurm-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    fs.mkdirSync(clusterDir, { recursive: true });
+    const requestFile = path.join(clusterDir, 'request.json');
+    fs.writeFileSync(requestFile, JSON.stringify({ ...request, dir: clusterDir }, null, 1));
+    const submittedAt = Date.now();
+    await slurm.submit(
+      {
+        analysis: name,
+        analyzeArgs: ['--request', requestFile, '--model', model.dir],
+        resultDir: clusterDir,
+      },
+      (resultFile) => {
+        const result = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as ResultFile;
+        ReportPanel.show(
+          extensionUri,
+          reportInput(result, (Date.now() - submittedAt) / 1000),
+          clusterDir,
+          log,
+        );
+      },
+    );
+    return undefined;
+  }
   const started = Date.now();
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `RankLens: ${title}`, cancellable: true },
@@ -222,21 +270,6 @@ export async function analyzeCommand(
   log.appendLine(
     `analyze ${name} on ${split.name} (${result.data.queries} queries, ${result.data.pairs} pairs): ${seconds.toFixed(1)} s -> ${dir}`,
   );
-  const input: ReportInput = {
-    title: `RankLens: ${title}`,
-    model: result.model,
-    results: { [name]: result },
-    timings: [{ analysis: name, seconds, pairs: result.data.pairs }],
-    settings: [
-      `Data: ${split.name}${sample ? ` (${sample} queries, seed 1)` : ''}, top ${depth} of ${path.basename(split.run)}` +
-        (trainSplit
-          ? `; probes trained on ${trainSplit.name}${trainSample ? ` (${trainSample} queries)` : ''}`
-          : '') +
-        '.',
-      `Settings: ${JSON.stringify({ ...(result.settings as Record<string, Json>), heldOut: undefined })}`,
-      `Saved: ${path.join(dir, 'result.json')}`,
-    ],
-  };
-  const panel = ReportPanel.show(extensionUri, input, dir, log);
+  const panel = ReportPanel.show(extensionUri, reportInput(result, seconds), dir, log);
   return { result, savedTo: dir, panel };
 }
