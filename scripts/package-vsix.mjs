@@ -24,6 +24,9 @@ try {
       '--target',
       target,
       '--allow-missing-repository',
+      // The README's screenshots are relative paths: the .vsix carries media/screenshots and VS Code resolves them
+      // against the installed extension; rewriting them needs a public repository URL, which we do not have.
+      '--no-rewrite-relative-links',
       '--skip-license',
       '-o',
       out,
