@@ -41,6 +41,27 @@ export interface WorkerClientOptions {
    * Infinity: never replace, wait for the batch to end; 0: replace at once.
    */
   readonly cancelGraceMs?: number;
+  /**
+   * Warm spare: when a long call starts (several pairs, masked depths, attention sums, attribution), a
+   * second worker loads the same model with the same options in the background, so that a cancel that
+   * must retire the busy worker hands the next call to an already loaded worker instead of waiting for a
+   * model load. It costs a second copy of the model in memory (the weights plus the onnxruntime
+   * sessions: roughly twice the checkpoint's size for the scoring graph). The spare is disposed after
+   * this many milliseconds without a long call, and with the client. Default DEFAULT_SPARE_IDLE_MS;
+   * 0: no spare (a cancel that retires the worker then waits for a fresh model load).
+   */
+  readonly spareIdleMs?: number;
+}
+
+/** How long an unused warm spare is kept after the last long call ended (WorkerClientOptions.spareIdleMs). */
+export const DEFAULT_SPARE_IDLE_MS = 60_000;
+
+/** A second worker loading (or holding) the same model, ready to replace a retired one. */
+interface Spare {
+  readonly worker: Worker;
+  readonly ready: Promise<ModelInfo>;
+  loaded: boolean;
+  idleTimer?: ReturnType<typeof setTimeout>;
 }
 
 /** Worker entry to use when none is given (see WorkerClientOptions.workerPath). */
@@ -102,7 +123,9 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * batch. If the worker has not stopped within cancelGraceMs, it is retired (it releases its model and
  * ends itself as soon as its current onnxruntime call returns) and a fresh one starts loading the model
  * immediately; calls queued behind the cancelled one are sent to the fresh worker. So a cancelled
- * 10,000-pair batch never delays the next one-pair call by more than a model load.
+ * 10,000-pair batch never delays the next one-pair call by more than a model load. With a warm spare
+ * (WorkerClientOptions.spareIdleMs, on by default), started beside every long call, the replacement has
+ * the model loaded already and the next call is answered without any load.
  */
 export class RankerWorkerClient implements Scorer {
   private worker: Worker | undefined;
@@ -117,6 +140,9 @@ export class RankerWorkerClient implements Scorer {
   private nextId = 1;
   private disposed = false;
   private lastInfo: ModelInfo | undefined;
+  private spare: Spare | undefined;
+  /** Long calls in flight; the spare's idle timer runs only while there are none. */
+  private longCalls = 0;
   /** How often a worker was replaced because a cancelled request kept it busy (for tests and benchmarks). */
   forcedRestarts = 0;
   /** How long the last successful model load took, and the last score batch (for graceFor). */
@@ -166,19 +192,24 @@ export class RankerWorkerClient implements Scorer {
   async score(pairs: readonly PairInput[], options: ScoreOptions = {}): Promise<ScoreResult[]> {
     const { signal, timeoutMs, onProgress, ...rest } = options;
     signal?.throwIfAborted();
+    if (pairs.length > 1) this.ensureSpare();
     await this.started();
     const request = { type: 'score' as const, pairs: pairs.map(plainPair), options: rest };
     const batchSize = rest.batchSize ?? this.options.batchSize ?? DEFAULT_BATCH_SIZE;
     const costs = paddedBatchTokens(pairs, batchSize);
-    return (await this.call(request, 'scoring', { signal, timeoutMs }, onProgress, costs)) as ScoreResult[];
+    const call = () => this.call(request, 'scoring', { signal, timeoutMs }, onProgress, costs);
+    return (await (pairs.length > 1 ? this.long(call) : call())) as ScoreResult[];
   }
 
   async attentionSums(pairs: readonly PairInput[], options: ScoreOptions = {}): Promise<AttentionSums[]> {
     const { signal, timeoutMs, onProgress, ...rest } = options;
     signal?.throwIfAborted();
+    this.ensureSpare();
     await this.started();
     const request = { type: 'attention-sums' as const, pairs: pairs.map(plainPair), options: rest };
-    return (await this.call(request, 'attention sums', { signal, timeoutMs }, onProgress)) as AttentionSums[];
+    return (await this.long(() =>
+      this.call(request, 'attention sums', { signal, timeoutMs }, onProgress),
+    )) as AttentionSums[];
   }
 
   /**
@@ -213,6 +244,7 @@ export class RankerWorkerClient implements Scorer {
   ): Promise<number[][]> {
     const { signal, timeoutMs, onProgress, batchSize, fromDepth } = options;
     signal?.throwIfAborted();
+    this.ensureSpare();
     await this.started();
     const request = {
       type: 'mask-depths' as const,
@@ -220,7 +252,9 @@ export class RankerWorkerClient implements Scorer {
       masks,
       options: { batchSize, fromDepth },
     };
-    return (await this.call(request, 'masked scoring', { signal, timeoutMs }, onProgress)) as number[][];
+    return (await this.long(() =>
+      this.call(request, 'masked scoring', { signal, timeoutMs }, onProgress),
+    )) as number[][];
   }
 
   async inspect(pair: PairInput, options: InspectOptions = {}): Promise<InspectResult> {
@@ -245,6 +279,7 @@ export class RankerWorkerClient implements Scorer {
   ): Promise<AttributionResult> {
     const { signal, timeoutMs, onProgress, ...rest } = options;
     signal?.throwIfAborted();
+    this.ensureSpare();
     await this.started();
     const request = {
       type: 'attribute' as const,
@@ -256,7 +291,9 @@ export class RankerWorkerClient implements Scorer {
       },
       options: rest,
     };
-    const packed = await this.call(request, 'attribution', { signal, timeoutMs }, onProgress);
+    const packed = await this.long(() =>
+      this.call(request, 'attribution', { signal, timeoutMs }, onProgress),
+    );
     return unpackAttribution(packed as PackedAttribution);
   }
 
@@ -302,6 +339,7 @@ export class RankerWorkerClient implements Scorer {
     this.worker = undefined;
     this.ready = undefined;
     if (worker) this.retire(worker);
+    this.disposeSpare();
     await Promise.race([Promise.all([...this.retiring.values()]), delay(RETIRE_WAIT_MS)]);
   }
 
@@ -323,16 +361,26 @@ export class RankerWorkerClient implements Scorer {
   private started(): Promise<ModelInfo> {
     if (this.disposed) return Promise.reject(new Error('this RankerWorkerClient has been disposed'));
     if (this.worker && this.ready) return this.ready;
-    const worker = spawn(
-      this.workerOptions.workerPath ?? defaultWorkerPath(),
-      this.workerOptions.resourceLimits,
-    );
+    const spare = this.spare;
+    if (spare) {
+      // The spare has loaded (or is loading) the same model with the same options: no load to wait for.
+      this.spare = undefined;
+      if (spare.idleTimer) clearTimeout(spare.idleTimer);
+      this.worker = spare.worker;
+      this.ready = spare.ready;
+      this.spareSwaps++;
+      const promoted = spare.worker;
+      spare.ready.catch(() => {
+        if (this.worker === promoted) {
+          this.worker = undefined;
+          this.ready = undefined;
+          this.retire(promoted);
+        }
+      });
+      return spare.ready;
+    }
+    const worker = this.spawnWorker();
     this.worker = worker;
-    worker.on('message', (message: WorkerResponse) => {
-      if (this.worker === worker) this.receive(message);
-    });
-    worker.on('error', (error) => this.lost(worker, `worker error: ${error.message}`));
-    worker.on('exit', (code) => this.lost(worker, `worker exited with code ${code}`));
     const loadStarted = performance.now();
     const ready = this.call({ type: 'load', dir: this.dir, options: this.options }, 'loading the model').then(
       (info) => {
@@ -350,6 +398,108 @@ export class RankerWorkerClient implements Scorer {
       }
     });
     return ready;
+  }
+
+  /** A worker whose answers reach receive() while it is the active one, and whose death lost() handles. */
+  private spawnWorker(): Worker {
+    const worker = spawn(
+      this.workerOptions.workerPath ?? defaultWorkerPath(),
+      this.workerOptions.resourceLimits,
+    );
+    worker.on('message', (message: WorkerResponse) => {
+      if (this.worker === worker) this.receive(message);
+    });
+    worker.on('error', (error) => this.lost(worker, `worker error: ${error.message}`));
+    worker.on('exit', (code) => this.lost(worker, `worker exited with code ${code}`));
+    return worker;
+  }
+
+  /** Runs a long call with a warm spare loading beside it (WorkerClientOptions.spareIdleMs). */
+  private async long<T>(call: () => Promise<T>): Promise<T> {
+    this.longCalls++;
+    this.ensureSpare();
+    try {
+      return await call();
+    } finally {
+      this.longCalls--;
+      this.armSpareIdleTimer();
+    }
+  }
+
+  /** How many times a retired or lost worker was replaced by the warm spare (for tests and benchmarks). */
+  spareSwaps = 0;
+
+  /** 'none', 'loading' or 'ready': the warm spare's state (for tests, benchmarks and diagnostics). */
+  get spareState(): 'none' | 'loading' | 'ready' {
+    if (!this.spare) return 'none';
+    return this.spare.loaded ? 'ready' : 'loading';
+  }
+
+  /** Resolves when the current spare has loaded its model (false when there is none or it failed). */
+  async whenSpareReady(): Promise<boolean> {
+    const spare = this.spare;
+    if (!spare) return false;
+    return spare.ready.then(
+      () => this.spare === spare,
+      () => false,
+    );
+  }
+
+  private ensureSpare(): void {
+    const idleMs = this.workerOptions.spareIdleMs ?? DEFAULT_SPARE_IDLE_MS;
+    if (this.disposed || idleMs <= 0) return;
+    if (this.spare) {
+      if (this.spare.idleTimer) clearTimeout(this.spare.idleTimer);
+      this.spare.idleTimer = undefined;
+      return;
+    }
+    const worker = this.spawnWorker();
+    const id = this.nextId++;
+    const ready = new Promise<ModelInfo>((resolve, reject) => {
+      const onMessage = (message: WorkerResponse) => {
+        if (message.id !== id || message.type === 'progress') return;
+        worker.off('message', onMessage);
+        if (message.type === 'result') resolve(message.result as ModelInfo);
+        else reject(new Error(message.error.message));
+      };
+      worker.on('message', onMessage);
+      worker.once('exit', (code) =>
+        reject(new Error(`ranker worker stopped (worker exited with code ${code})`)),
+      );
+    });
+    const spare: Spare = { worker, ready, loaded: false };
+    this.spare = spare;
+    // A spare that dies before it is promoted is dropped like any crashed worker; the next long call starts another.
+    worker.once('exit', () => {
+      if (this.spare === spare) this.disposeSpare();
+    });
+    ready.then(
+      () => {
+        spare.loaded = true;
+      },
+      () => {
+        if (this.spare === spare) this.disposeSpare();
+      },
+    );
+    worker.postMessage({ id, type: 'load', dir: this.dir, options: this.options } satisfies WorkerRequest);
+  }
+
+  private armSpareIdleTimer(): void {
+    const spare = this.spare;
+    if (!spare || this.longCalls > 0) return;
+    if (spare.idleTimer) clearTimeout(spare.idleTimer);
+    spare.idleTimer = setTimeout(() => {
+      if (this.spare === spare) this.disposeSpare();
+    }, this.workerOptions.spareIdleMs ?? DEFAULT_SPARE_IDLE_MS);
+    spare.idleTimer.unref();
+  }
+
+  private disposeSpare(): void {
+    const spare = this.spare;
+    if (!spare) return;
+    this.spare = undefined;
+    if (spare.idleTimer) clearTimeout(spare.idleTimer);
+    this.retire(spare.worker);
   }
 
   private call(
@@ -416,7 +566,8 @@ export class RankerWorkerClient implements Scorer {
       return DEFAULT_CANCEL_GRACE_MS;
     }
     const remaining = this.msPerToken * tokens - (performance.now() - pending.lastActivityAt);
-    return remaining <= this.lastLoadMs ? Math.max(0, remaining) + DEFAULT_CANCEL_GRACE_MS : 0;
+    const replacing = this.spare?.loaded ? DEFAULT_CANCEL_GRACE_MS : this.lastLoadMs;
+    return remaining <= replacing ? Math.max(0, remaining) + DEFAULT_CANCEL_GRACE_MS : 0;
   }
 
   /**

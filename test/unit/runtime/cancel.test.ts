@@ -2,6 +2,7 @@
 // call the worker cannot interrupt), the next one-pair call must answer in a small fraction of that time.
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tempDir, writeRandomCheckpoint } from '../../support/checkpoints';
@@ -26,16 +27,20 @@ const SHORT = syntheticPair(4, 20, SPEC.vocab, 2);
 
 let dir: string;
 let client: RankerWorkerClient;
+/** How long loading the model in a fresh worker took (what a cancel without a warm spare waits for). */
+let loadSeconds: number;
 
 const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
 
 before(async () => {
   dir = tempDir('cancel');
   writeRandomCheckpoint(path.join(dir, 'model'), SPEC);
+  const t = process.hrtime.bigint();
   client = await RankerWorkerClient.load(path.join(dir, 'model'), {
     threads: 1,
     cacheDir: path.join(dir, 'cache'),
   });
+  loadSeconds = seconds(t);
 });
 after(async () => {
   await client.dispose();
@@ -56,7 +61,8 @@ describe('cancelling a worker call', () => {
       Array.from({ length: count }, () => LONG),
       { signal: controller.signal, batchSize: count },
     );
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The long call started a warm spare; a user cancels after seconds, by which time it has loaded.
+    assert.equal(await client.whenSpareReady(), true, 'a warm spare loaded beside the long call');
     t = process.hrtime.bigint();
     controller.abort();
     await assert.rejects(big, CancelledError);
@@ -70,9 +76,16 @@ describe('cancelling a worker call', () => {
       `next call answered ${answeredAfter.toFixed(2)} s after the cancel; the batch needed ~${estimatedBatch.toFixed(1)} s`,
     );
     assert.equal(client.forcedRestarts, 1, 'the busy worker was replaced');
+    assert.equal(client.spareSwaps, 1, 'by the warm spare');
+    // Without the spare the next call waits for a model load in a fresh worker; with it, for no load.
+    assert.ok(
+      answeredAfter < loadSeconds / 3,
+      `next call answered ${answeredAfter.toFixed(2)} s after the cancel; a model load took ${loadSeconds.toFixed(2)} s`,
+    );
     process.stderr.write(
       `# cancel latency: next one-pair call answered ${answeredAfter.toFixed(2)} s after the cancel ` +
-        `(cancelled batch: ${count} pairs of 511 tokens, ~${estimatedBatch.toFixed(1)} s)\n`,
+        `(cancelled batch: ${count} pairs of 511 tokens, ~${estimatedBatch.toFixed(1)} s; ` +
+        `a model load in a fresh worker: ${loadSeconds.toFixed(2)} s)\n`,
     );
   });
 
@@ -95,6 +108,68 @@ describe('cancelling a worker call', () => {
     );
     await assert.rejects(run, (e: unknown) => e instanceof TimeoutError && /within 300 ms/.test(e.message));
     assert.equal((await client.inspect(SHORT)).seqLength, SHORT.inputIds.length);
+  });
+
+  it('disposes the warm spare with the client: the process exits by itself', () => {
+    const script = path.join(dir, 'spare-dispose.ts');
+    const source = (file: string) => JSON.stringify(path.resolve(__dirname, file));
+    fs.writeFileSync(
+      script,
+      `import { RankerWorkerClient } from ${source('../../../src/core/runtime/worker-client')};
+import { syntheticPair } from ${source('../../support/model-fixtures')};
+(async () => {
+  const client = await RankerWorkerClient.load(${JSON.stringify(path.join(dir, 'model'))}, {
+    threads: 1, cacheDir: ${JSON.stringify(path.join(dir, 'cache'))} }, { spareIdleMs: 600000 });
+  await client.score([syntheticPair(4, 20, ${SPEC.vocab}, 2), syntheticPair(5, 20, ${SPEC.vocab}, 3)]);
+  console.log('spare ' + (await client.whenSpareReady() ? 'ready' : 'missing'));
+  await client.dispose();
+  console.log('disposed, spare ' + client.spareState);
+})();
+`,
+    );
+    // A spare worker left running would keep the child alive until the timeout kills it.
+    const child = spawnSync(process.execPath, ['--import', 'tsx', script], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      cwd: path.resolve(__dirname, '../../..'),
+    });
+    assert.equal(child.signal, null, `child killed (still running after 120 s): ${child.stdout}`);
+    assert.equal(child.status, 0, child.stderr);
+    assert.match(child.stdout, /spare ready\ndisposed, spare none\n/);
+  });
+
+  it('starts no spare for one-pair calls, nor when spareIdleMs is 0', async () => {
+    const fresh = await RankerWorkerClient.load(
+      path.join(dir, 'model'),
+      { threads: 1, cacheDir: path.join(dir, 'cache') },
+      { spareIdleMs: 0 },
+    );
+    try {
+      await fresh.score([SHORT]);
+      assert.equal(fresh.spareState, 'none');
+      await fresh.score([SHORT, SHORT]);
+      assert.equal(fresh.spareState, 'none');
+    } finally {
+      await fresh.dispose();
+    }
+  });
+
+  it('drops an idle spare after spareIdleMs', async () => {
+    const idle = await RankerWorkerClient.load(
+      path.join(dir, 'model'),
+      { threads: 1, cacheDir: path.join(dir, 'cache') },
+      { spareIdleMs: 300 },
+    );
+    try {
+      await idle.score([SHORT]);
+      assert.equal(idle.spareState, 'none', 'a one-pair call starts no spare');
+      await idle.score([SHORT, SHORT]);
+      assert.notEqual(idle.spareState, 'none', 'a long call starts one');
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      assert.equal(idle.spareState, 'none');
+    } finally {
+      await idle.dispose();
+    }
   });
 
   it('cancels a model load', async () => {
