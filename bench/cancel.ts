@@ -1,10 +1,12 @@
 // How long a one-pair call waits after cancelling a large batch in the worker, for the two ways of freeing
 // the worker: waiting for the next batch boundary (cancelGraceMs Infinity; smaller batches shorten the
-// wait) or retiring the busy worker and loading the model in a fresh one (the default). Also the cost of
+// wait), retiring the busy worker and loading the model in a fresh one (spareIdleMs 0), or retiring it and
+// promoting the warm spare the long call started (the default; cancelled either before the spare has
+// loaded, or after; RSS grows by the spare's copy of the model). Also the cost of
 // the graph cache's checks: hashing the checkpoint the first time, remembered afterwards, and verifying a
 // cached graph. Run: node --import tsx bench/cancel.ts
 // Env: BENCH_MODEL (existing checkpoint folder; default a generated BERT-base shape), BENCH_PAIRS (64),
-// BENCH_SEQ (256), BENCH_THREADS (2), BENCH_CANCEL_AFTER_MS (200).
+// BENCH_SEQ (256), BENCH_THREADS (2), BENCH_CANCEL_AFTER_MS (200), BENCH_ONLY (substring of the run labels).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -26,6 +28,7 @@ async function measure(
   label: string,
   batchSize: number,
   workerOptions: WorkerClientOptions,
+  cancelWhenSpareReady = false,
 ): Promise<void> {
   const vocab = JSON.parse(fs.readFileSync(path.join(modelDir, 'config.json'), 'utf8')).vocab_size as number;
   const long = syntheticPair(20, seq - 23, vocab, 1);
@@ -39,12 +42,20 @@ async function measure(
     await client.score([short]);
     const shortMs = performance.now() - t0;
     const controller = new AbortController();
+    const rssBefore = process.memoryUsage().rss;
     const big = client.score(
       Array.from({ length: pairsCount }, () => long),
       { signal: controller.signal },
     );
     big.catch(() => undefined);
     await new Promise((resolve) => setTimeout(resolve, cancelAfter));
+    let spareNote = '';
+    if (cancelWhenSpareReady) {
+      const s0 = performance.now();
+      const ready = await client.whenSpareReady();
+      const grown = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
+      spareNote = `; spare ${ready ? 'ready' : 'MISSING'} ${sec(performance.now() - s0 + cancelAfter)} after the call, RSS +${grown.toFixed(0)} MB`;
+    }
     const t = performance.now();
     controller.abort();
     await big.catch(() => undefined);
@@ -53,7 +64,8 @@ async function measure(
     const answered = performance.now() - t;
     console.log(
       `${label.padEnd(44)} load ${sec(loadMs)}, one short pair ${sec(shortMs)}; cancel rejected in ${sec(rejected)}, ` +
-        `next one-pair call answered after ${sec(answered)} (worker replaced ${client.forcedRestarts}x)`,
+        `next one-pair call answered after ${sec(answered)} (worker replaced ${client.forcedRestarts}x, ` +
+        `by the spare ${client.spareSwaps}x${spareNote})`,
     );
   } finally {
     const t = performance.now();
@@ -102,15 +114,20 @@ async function main() {
     const bundled = path.join(__dirname, '..', 'out', 'ranker-worker.js');
     const workerPath = fs.existsSync(bundled) ? bundled : undefined;
     console.log(`worker: ${workerPath ?? 'from source (run npm run build for the bundled one)'}`);
-    const runs: [string, number, WorkerClientOptions][] = [
-      ['wait for batch boundary, batch 16', 16, { cancelGraceMs: Infinity }],
-      ['wait for batch boundary, batch 1', 1, { cancelGraceMs: Infinity }],
-      ['always retire + fresh worker, batch 16', 16, { cancelGraceMs: 0 }],
-      ['adaptive (default), batch 16', 16, {}],
-      ['adaptive (default), batch 1', 1, {}],
+    const noSpare = { spareIdleMs: 0 };
+    const runs: [string, number, WorkerClientOptions, boolean?][] = [
+      ['wait for batch boundary, batch 16', 16, { cancelGraceMs: Infinity, ...noSpare }],
+      ['wait for batch boundary, batch 1', 1, { cancelGraceMs: Infinity, ...noSpare }],
+      ['always retire + fresh worker, batch 16', 16, { cancelGraceMs: 0, ...noSpare }],
+      ['adaptive, no spare, batch 16', 16, noSpare],
+      ['adaptive, no spare, batch 1', 1, noSpare],
+      ['spare (default), batch 16, cancel at once', 16, {}],
+      ['spare (default), batch 16, cancel when ready', 16, {}, true],
     ];
-    for (const [label, batchSize, options] of runs) {
-      await measure(modelDir, cacheDir, label, batchSize, { ...options, workerPath });
+    const only = process.env.BENCH_ONLY;
+    for (const [label, batchSize, options, whenReady] of runs) {
+      if (only && !label.includes(only)) continue;
+      await measure(modelDir, cacheDir, label, batchSize, { ...options, workerPath }, whenReady);
     }
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
