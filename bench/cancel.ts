@@ -76,6 +76,36 @@ async function measure(
   }
 }
 
+/**
+ * The spare's own memory: RSS once it has loaded beside an idle active worker, minus RSS before (a
+ * two-pair call of short pairs starts it, so activations add little).
+ */
+async function spareMemory(modelDir: string, cacheDir: string, workerOptions: WorkerClientOptions) {
+  const vocab = JSON.parse(fs.readFileSync(path.join(modelDir, 'config.json'), 'utf8')).vocab_size as number;
+  const short = syntheticPair(5, 30, vocab, 2);
+  // Without a spare first: RSS rarely shrinks after a dispose, so the other order would hide the spare.
+  const reference = await RankerWorkerClient.load(
+    modelDir,
+    { threads, cacheDir },
+    { ...workerOptions, spareIdleMs: 0 },
+  );
+  await reference.score([short, short], { batchSize: 2 });
+  const without = process.memoryUsage().rss;
+  await reference.dispose();
+  const client = await RankerWorkerClient.load(modelDir, { threads, cacheDir }, workerOptions);
+  try {
+    await client.score([short, short], { batchSize: 2 });
+    await client.whenSpareReady();
+    const withSpare = process.memoryUsage().rss;
+    console.log(
+      `spare memory: RSS ${(without / 2 ** 20).toFixed(0)} MB without a spare, ${(withSpare / 2 ** 20).toFixed(0)} MB ` +
+        `with a loaded one (same calls, after): +${((withSpare - without) / 2 ** 20).toFixed(0)} MB`,
+    );
+  } finally {
+    await client.dispose();
+  }
+}
+
 async function main() {
   const root = tempDir('bench-cancel');
   try {
@@ -125,6 +155,7 @@ async function main() {
       ['spare (default), batch 16, cancel when ready', 16, {}, true],
     ];
     const only = process.env.BENCH_ONLY;
+    if (!only || 'spare memory'.includes(only)) await spareMemory(modelDir, cacheDir, { workerPath });
     for (const [label, batchSize, options, whenReady] of runs) {
       if (only && !label.includes(only)) continue;
       await measure(modelDir, cacheDir, label, batchSize, { ...options, workerPath }, whenReady);
