@@ -133,7 +133,7 @@ async function launchBrowser() {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (e) => {
     if (!/queryGalleryExtensions|marketplace|gallery/i.test(String(e.stack ?? e)))
-      log('[pageerror]', String(e).slice(0, 300));
+      log('[pageerror]', String(e.stack ?? e).slice(0, 1200));
   });
   return { browser, page };
 }

@@ -267,7 +267,12 @@ class InspectorApp extends LitElement {
       pair: (pair) => {
         const changed = this.pair?.query !== pair.query || this.pair?.passage !== pair.passage;
         this.pair = pair;
-        if (changed) this.picked = new Set();
+        if (changed) {
+          // The previous pair's rank and attributions do not belong to this one; the host sends the new ones.
+          this.picked = new Set();
+          this.rank = { status: 'none' };
+          this.attribution = { status: 'computing' };
+        }
         if (this.state.layer < 0 || this.state.layer > pair.numLayers)
           this.state.layer = Math.max(1, Math.floor(pair.numLayers / 2));
         if (this.state.maskLayers < 1 || this.state.maskLayers > pair.numLayers)
@@ -371,9 +376,11 @@ class InspectorApp extends LitElement {
   }
 
   private entry(): LayerAttribution | undefined {
-    return this.attribution.result?.layers.find(
+    const entry = this.attribution.result?.layers.find(
       (e) => e.layer === this.state.layer && e.baseline === this.state.baseline,
     );
+    // Only attributions of this pair's tokens (a late result of a previous pair is ignored).
+    return entry && entry.attributions.length === this.pair?.tokens.length ? entry : undefined;
   }
 
   override render() {
