@@ -42,7 +42,7 @@ export interface WorkerClientOptions {
    */
   readonly cancelGraceMs?: number;
   /**
-   * Warm spare: when a long call starts (several pairs, masked depths, attention sums, attribution), a
+   * Warm spare: when a long call starts (several pairs, analyses, masked depths, attention sums, attribution), a
    * second worker loads the same model with the same options in the background, so that a cancel that
    * must retire the busy worker hands the next call to an already loaded worker instead of waiting for a
    * model load. It costs a second copy of the model in memory (the weights plus the onnxruntime
@@ -228,13 +228,11 @@ export class RankerWorkerClient implements Scorer {
   ): Promise<ResultFile> {
     const { signal, timeoutMs, onProgress } = options;
     signal?.throwIfAborted();
+    this.ensureSpare();
     await this.started();
     const call = { type: 'run-analysis' as const, request };
-    return (await this.call(
-      call,
-      `the ${request.name} analysis`,
-      { signal, timeoutMs },
-      onProgress,
+    return (await this.long(() =>
+      this.call(call, `the ${request.name} analysis`, { signal, timeoutMs }, onProgress),
     )) as ResultFile;
   }
 
