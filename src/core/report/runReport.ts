@@ -41,7 +41,10 @@ export interface ReportSizes {
   readonly probingTrain: number;
 }
 
-/** Small enough for a few minutes on two shared cores with the bundled model; scale up with --scale. */
+/**
+ * Small samples (scale up with --scale): on the bundled 6-layer model and 2 heavily shared cores, the masking
+ * analyses cost (L + 1) x 3 and L x H + 1 forwards per pair (~1.4 s/pair measured), so they get 6 queries.
+ */
 export const DEFAULT_REPORT_SIZES: ReportSizes = {
   depth: 20,
   queries: {
@@ -49,8 +52,8 @@ export const DEFAULT_REPORT_SIZES: ReportSizes = {
     attribution: 6,
     probing: 25,
     'period-mask': 40,
-    'interaction-mask': 15,
-    'head-importance': 15,
+    'interaction-mask': 6,
+    'head-importance': 6,
     rerank: 60,
   },
   probingTrain: 40,
