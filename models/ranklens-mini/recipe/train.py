@@ -47,16 +47,20 @@ def encode_pair(q, p, max_length, max_query=32):
     return ids, [0] * (len(q) + 2) + [1] * (len(p) + 1)
 
 
-def collate(pairs, device):
-    width = max(len(ids) for ids, _ in pairs)
-    ids = np.zeros((len(pairs), width), dtype=np.int64)
-    types = np.zeros_like(ids)
-    mask = np.zeros_like(ids)
+def pad(pairs, width=None):
+    """(input ids, token types) pairs -> int64 arrays ids, types, attention mask of [len(pairs), width]
+    (width: the longest pair unless given)."""
+    width = width or max(len(ids) for ids, _ in pairs)
+    ids, types, mask = (np.zeros((len(pairs), width), dtype=np.int64) for _ in range(3))
     for i, (a, t) in enumerate(pairs):
         ids[i, : len(a)] = a
         types[i, : len(t)] = t
         mask[i, : len(a)] = 1
-    return [torch.from_numpy(x).to(device, non_blocking=True) for x in (ids, types, mask)]
+    return ids, types, mask
+
+
+def collate(pairs, device):
+    return [torch.from_numpy(x).to(device, non_blocking=True) for x in pad(pairs)]
 
 
 def prefetch(make, depth=3):
@@ -222,11 +226,7 @@ def pretrain(args, model, pack, passages, queries, device, log):
             else:
                 ids, types = [CLS] + list(p[: L - 2]) + [SEP], [0] * (min(len(p), L - 2) + 2)
             seqs.append((ids, types))
-        ids, types, mask = (np.zeros((len(seqs), L), dtype=np.int64) for _ in range(3))
-        for i, (a, t) in enumerate(seqs):
-            ids[i, : len(a)] = a
-            types[i, : len(t)] = t
-            mask[i, : len(a)] = 1
+        ids, types, mask = pad(seqs, L)  # full width: the masking draws below take the array's shape
         candidates = (ids >= FIRST_WORDPIECE) & (mask > 0)
         chosen = candidates & (rng.random(ids.shape) < 0.15)
         labels = np.where(chosen, ids, -100)
@@ -330,13 +330,7 @@ def finetune(args, model, pack, passages, device, log):
                     negs.append(d)
             for d in [pos] + negs:
                 pairs.append(encode_pair(gq[g], passages[d], args.max_length))
-        width = max(len(a) for a, _ in pairs)
-        ids, types, mask = (np.zeros((len(pairs), width), dtype=np.int64) for _ in range(3))
-        for i, (a, t) in enumerate(pairs):
-            ids[i, : len(a)] = a
-            types[i, : len(t)] = t
-            mask[i, : len(a)] = 1
-        return [torch.from_numpy(x) for x in (ids, types, mask)]
+        return [torch.from_numpy(x) for x in pad(pairs)]
 
     batches = prefetch(make_batch)
     best = st.extra.get("best", {"mrr": -1.0, "step": 0})
