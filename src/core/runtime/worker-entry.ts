@@ -55,27 +55,6 @@ async function gradientModel(batchSize?: number): Promise<{ model: BertGradientM
   return { model: await gradients.model, padId: gradients.padId };
 }
 
-/** Runs one request whose signal a 'cancel' (or 'retire') aborts while it runs; progress goes back by its id. */
-async function cancellable<T>(
-  id: number,
-  run: (signal: AbortSignal, onProgress: (done: number, total: number) => void) => Promise<T>,
-): Promise<T> {
-  const controller = new AbortController();
-  cancellers.set(id, controller);
-  try {
-    return await run(controller.signal, (done, total) => reply({ id, type: 'progress', done, total }));
-  } finally {
-    cancellers.delete(id);
-  }
-}
-
-async function unload(): Promise<void> {
-  await ranker?.dispose();
-  await disposeGradients();
-  ranker = undefined;
-  loadedFrom = undefined;
-}
-
 function loaded(): Ranker {
   if (!ranker) throw new Error('no model loaded in the ranker worker');
   return ranker;
@@ -84,45 +63,76 @@ function loaded(): Ranker {
 async function handle(request: WorkerRequest): Promise<void> {
   switch (request.type) {
     case 'load': {
-      await unload();
+      await ranker?.dispose();
+      await disposeGradients();
+      ranker = undefined;
+      loadedFrom = undefined;
       ranker = await Ranker.load(request.dir, request.options);
       loadedFrom = { dir: request.dir, options: request.options };
       reply({ id: request.id, type: 'result', result: ranker.info });
       return;
     }
     case 'score': {
-      const result = await cancellable(request.id, (signal, onProgress) =>
-        loaded().score(request.pairs, { ...request.options, signal, onProgress }),
-      );
-      reply({ id: request.id, type: 'result', result });
+      const controller = new AbortController();
+      cancellers.set(request.id, controller);
+      try {
+        const result = await loaded().score(request.pairs, {
+          ...request.options,
+          signal: controller.signal,
+          onProgress: (done, total) => reply({ id: request.id, type: 'progress', done, total }),
+        });
+        reply({ id: request.id, type: 'result', result });
+      } finally {
+        cancellers.delete(request.id);
+      }
       return;
     }
     case 'mask-depths': {
-      const result = await cancellable(request.id, (signal, onProgress) =>
-        loaded().scoreByMaskDepth(request.pairs, request.masks, { ...request.options, signal, onProgress }),
-      );
-      reply({ id: request.id, type: 'result', result });
+      const controller = new AbortController();
+      cancellers.set(request.id, controller);
+      try {
+        const result = await loaded().scoreByMaskDepth(request.pairs, request.masks, {
+          ...request.options,
+          signal: controller.signal,
+          onProgress: (done, total) => reply({ id: request.id, type: 'progress', done, total }),
+        });
+        reply({ id: request.id, type: 'result', result });
+      } finally {
+        cancellers.delete(request.id);
+      }
       return;
     }
     case 'attention-sums': {
-      const result = await cancellable(request.id, (signal, onProgress) =>
-        loaded().attentionSums(request.pairs, { ...request.options, signal, onProgress }),
-      );
-      reply(
-        { id: request.id, type: 'result', result },
-        result.map((r) => r.sums.buffer as ArrayBuffer),
-      );
+      const controller = new AbortController();
+      cancellers.set(request.id, controller);
+      try {
+        const result = await loaded().attentionSums(request.pairs, {
+          ...request.options,
+          signal: controller.signal,
+          onProgress: (done, total) => reply({ id: request.id, type: 'progress', done, total }),
+        });
+        reply(
+          { id: request.id, type: 'result', result },
+          result.map((r) => r.sums.buffer as ArrayBuffer),
+        );
+      } finally {
+        cancellers.delete(request.id);
+      }
       return;
     }
     case 'run-analysis': {
-      const model = InProcessAnalysisModel.wrap(loaded(), () => gradientModel());
-      const result = await cancellable(request.id, (signal, onProgress) =>
-        runAnalysisRequest(request.request, model, {
-          signal,
-          onProgress: (r) => onProgress(r.done, r.total ?? 0),
-        }),
-      );
-      reply({ id: request.id, type: 'result', result });
+      const controller = new AbortController();
+      cancellers.set(request.id, controller);
+      try {
+        const model = InProcessAnalysisModel.wrap(loaded(), () => gradientModel());
+        const result = await runAnalysisRequest(request.request, model, {
+          signal: controller.signal,
+          onProgress: (r) => reply({ id: request.id, type: 'progress', done: r.done, total: r.total ?? 0 }),
+        });
+        reply({ id: request.id, type: 'result', result });
+      } finally {
+        cancellers.delete(request.id);
+      }
       return;
     }
     case 'inspect': {
@@ -134,32 +144,44 @@ async function handle(request: WorkerRequest): Promise<void> {
       return;
     }
     case 'attribute': {
-      const { batchSize, ...options } = request.options;
-      const { pair } = request;
-      const result = await cancellable(request.id, async (signal, onProgress) => {
+      const controller = new AbortController();
+      cancellers.set(request.id, controller);
+      try {
+        const { batchSize, ...options } = request.options;
         const { model, padId } = await gradientModel(batchSize);
-        return attribute(
+        const { pair } = request;
+        const result = await attribute(
           model,
           { ...pair, queryTruncated: false, passageTruncated: false, passageTokenCount: 0 },
-          { ...options, padId, signal, onProgress },
+          {
+            ...options,
+            padId,
+            signal: controller.signal,
+            onProgress: (done, total) => reply({ id: request.id, type: 'progress', done, total }),
+          },
         );
-      });
-      const width = result.tokens.length;
-      const attributions = new Float64Array(result.layers.length * width);
-      result.layers.forEach((entry, i) => attributions.set(entry.attributions, i * width));
-      const packed: PackedAttribution = {
-        kind: 'attribution',
-        result: { ...result, layers: result.layers.map(({ attributions: _, ...rest }) => rest) },
-        attributions,
-      };
-      reply({ id: request.id, type: 'result', result: packed }, [attributions.buffer]);
+        const width = result.tokens.length;
+        const attributions = new Float64Array(result.layers.length * width);
+        result.layers.forEach((entry, i) => attributions.set(entry.attributions, i * width));
+        const packed: PackedAttribution = {
+          kind: 'attribution',
+          result: { ...result, layers: result.layers.map(({ attributions: _, ...rest }) => rest) },
+          attributions,
+        };
+        reply({ id: request.id, type: 'result', result: packed }, [attributions.buffer]);
+      } finally {
+        cancellers.delete(request.id);
+      }
       return;
     }
     case 'cancel':
       cancellers.get(request.target)?.abort(new Error('cancelled'));
       return;
     case 'dispose':
-      await unload();
+      await ranker?.dispose();
+      await disposeGradients();
+      ranker = undefined;
+      loadedFrom = undefined;
       reply({ id: request.id, type: 'result', result: null });
       return;
     case 'retire':
