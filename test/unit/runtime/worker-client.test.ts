@@ -152,13 +152,19 @@ describe('RankerWorkerClient.attribute', () => {
 
   it('reports requests in flight, and cancelAll stops them while the model stays loaded', async () => {
     const pair = loadPairEncoder(modelDir)('alpha beta', 'gamma delta epsilon');
+    // The previous test's cancel may have replaced the worker: wait until the active one has its model, so both
+    // calls below post their requests in the same turn (otherwise the score can settle before the IG is posted).
+    await igClient.score([pair]);
     const counts: number[] = [];
     const unsubscribe = igClient.onBusyChange((n) => counts.push(n));
     try {
       const running = igClient.attribute(pair);
       const scoring = igClient.score([pair]);
-      // Both calls post their requests after awaiting the (already loaded) model.
-      while (igClient.pendingCount < 2) await new Promise((r) => setImmediate(r));
+      const deadline = Date.now() + 30_000;
+      while (igClient.pendingCount < 2) {
+        assert.ok(Date.now() < deadline, `only ${igClient.pendingCount} request(s) ever pending`);
+        await new Promise((r) => setImmediate(r));
+      }
       igClient.cancelAll(new Error('stopped from the status bar'));
       await assert.rejects(running, /stopped from the status bar/);
       await assert.rejects(scoring, /stopped from the status bar/);
