@@ -1,79 +1,130 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import {
+  ATTENTION_STATISTICS,
+  type AttentionResult,
+  type AttentionStatistic,
+} from '../../core/analysis/attention';
+import { RESULT_FORMAT } from '../../core/analysis/runner';
 import type { AttentionShares } from '../../protocol/attention';
+import * as v from '../../protocol/validate';
 
-const KINDS = ['cls', 'sep', 'period', 'query', 'doc'] as const;
-const ALIASES: Record<(typeof KINDS)[number], readonly string[]> = {
-  cls: ['cls', '[CLS]'],
-  sep: ['sep', '[SEP]'],
-  period: ['period', 'periods'],
-  query: ['query'],
-  doc: ['doc', 'document'],
-};
+const statistic = v.object({
+  description: v.string,
+  perHead: v.array(v.numbers),
+  meanOverHeads: v.numbers,
+  chance: v.number,
+  pairs: v.integer,
+});
+
+const attentionResult: v.Validator<AttentionResult> = v.object({
+  pairs: v.integer,
+  numLayers: v.integer,
+  numHeads: v.integer,
+  convention: v.string,
+  statistics: v.object(
+    Object.fromEntries(
+      (Object.keys(ATTENTION_STATISTICS) as AttentionStatistic[]).map((name) => [name, statistic]),
+    ) as Record<AttentionStatistic, typeof statistic>,
+  ),
+});
+
+/** The part of `ranklens analyze attention`'s DIR/result.json (core/analysis/runner.ts ResultFile) read here. */
+const attentionResultFile = v.object({
+  format: v.literal(RESULT_FORMAT),
+  analysis: v.literal('attention'),
+  model: v.object({ name: v.string, fingerprint: v.string, numLayers: v.integer, numHeads: v.integer }),
+  data: v.object({ queries: v.integer, pairs: v.integer }),
+  result: attentionResult,
+});
 
 /**
- * The dataset mean of the attention analysis (Figure 1), if one has been run into
- * <workspace>/.ranklens/analyses/<something with "attention">/result.json. The explorer draws it beside
- * the pair's own shares. Read leniently — per kind an array over layers, either as
- * `{ shares: { cls: [...], ... } }` (at the top or under `result`) or as `{ layers: [{ cls, sep, ... }] }` —
- * and ignored if it has neither shape, so a result of another format never breaks the view.
+ * The explorer's five kinds (webview/shared/attentionCanvas.ts SHARE_KINDS: of the attention every token
+ * gives out, the share each kind receives) are the analysis' statistics over all attending rows.
+ */
+const SHARE_STATISTIC: Record<keyof AttentionShares, AttentionStatistic> = {
+  cls: 'toCls',
+  sep: 'toSep',
+  period: 'toPeriods',
+  query: 'toQuery',
+  doc: 'toDocument',
+};
+
+export interface DatasetMean {
+  /** The result file, relative to the workspace folder (for the explorer's legend). */
+  readonly source: string;
+  readonly shares: AttentionShares;
+}
+
+export interface DatasetMeanLookup {
+  readonly mean?: DatasetMean;
+  /** One line per result file that claims to be an attention result but is not readable as one. */
+  readonly problems: readonly string[];
+}
+
+/** result.json files under `analysesDir`, one or two folders down (the extension writes attention/<split>/). */
+function resultFiles(analysesDir: string): string[] {
+  const files: string[] = [];
+  const visit = (dir: string, depth: number) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const child = path.join(dir, entry.name);
+      if (entry.isDirectory() && depth < 2) visit(child, depth + 1);
+      else if (entry.isFile() && entry.name === 'result.json' && depth > 0) files.push(child);
+    }
+  };
+  if (existsSync(analysesDir)) visit(analysesDir, 0);
+  return files;
+}
+
+/** Figure 1's per-layer shares of one attention result (mean over heads, mean over pairs). */
+export function sharesOf(result: AttentionResult): AttentionShares {
+  const shares = {} as Record<keyof AttentionShares, number[]>;
+  for (const [kind, name] of Object.entries(SHARE_STATISTIC) as [keyof AttentionShares, AttentionStatistic][])
+    shares[kind] = [...result.statistics[name].meanOverHeads];
+  return shares;
+}
+
+/**
+ * The dataset mean the explorer draws beside a pair's own per-layer shares: the newest attention analysis
+ * result (`ranklens analyze attention`, or the palette's, under <workspace>/.ranklens/analyses/) computed
+ * with the same model (checkpoint fingerprint), since another model's mean says nothing about this one.
+ * Files of other analyses are skipped; an attention result that fails validation is reported, not used.
  */
 export function readAttentionDatasetMean(
+  workspaceFolder: string,
   analysesDir: string,
-): { source: string; shares: AttentionShares } | undefined {
-  if (!existsSync(analysesDir)) return undefined;
-  const candidates = readdirSync(analysesDir)
-    .filter((name) => /attention/i.test(name))
-    .map((name) => path.join(analysesDir, name, 'result.json'))
-    .filter((file) => existsSync(file))
-    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-  for (const file of candidates) {
+  modelFingerprint: string,
+): DatasetMeanLookup {
+  const problems: string[] = [];
+  const candidates = resultFiles(analysesDir)
+    .map((file) => ({ file, mtime: statSync(file).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const { file } of candidates) {
+    let json: unknown;
     try {
-      const shares = sharesFrom(JSON.parse(readFileSync(file, 'utf8')) as unknown);
-      if (shares) return { source: path.relative(path.dirname(analysesDir), file), shares };
-    } catch {
-      // Not readable as JSON: look at the next one.
+      json = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      problems.push(`${file}: not JSON (${error instanceof Error ? error.message : String(error)})`);
+      continue;
+    }
+    if (
+      typeof json !== 'object' ||
+      json === null ||
+      (json as { analysis?: unknown }).analysis !== 'attention'
+    )
+      continue;
+    try {
+      const parsed = attentionResultFile(json, 'result.json');
+      if (parsed.model.fingerprint !== modelFingerprint) continue;
+      const r = parsed.result;
+      if (r.statistics.toCls.meanOverHeads.length !== r.numLayers)
+        throw new Error(`result.statistics.toCls.meanOverHeads: expected ${r.numLayers} layers`);
+      return { mean: { source: path.relative(workspaceFolder, file), shares: sharesOf(r) }, problems };
+    } catch (error) {
+      problems.push(
+        `${file}: not an attention result: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
-  return undefined;
-}
-
-function sharesFrom(json: unknown): AttentionShares | undefined {
-  if (typeof json !== 'object' || json === null) return undefined;
-  const o = json as Record<string, unknown>;
-  for (const inner of [o.result, o.mean, o]) {
-    if (typeof inner !== 'object' || inner === null) continue;
-    const r = inner as Record<string, unknown>;
-    const byKind = asByKind(r.shares) ?? asByKind(r);
-    if (byKind) return byKind;
-    if (Array.isArray(r.layers)) {
-      const rows = r.layers.map((row) => asRow(row));
-      if (rows.length > 0 && rows.every((row) => row !== undefined)) {
-        const shares = Object.fromEntries(KINDS.map((k) => [k, rows.map((row) => row![k])]));
-        return shares as unknown as AttentionShares;
-      }
-    }
-  }
-  return undefined;
-}
-
-function pick(o: Record<string, unknown>, kind: (typeof KINDS)[number]): unknown {
-  for (const name of ALIASES[kind]) if (name in o) return o[name];
-  return undefined;
-}
-
-function asByKind(value: unknown): AttentionShares | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const o = value as Record<string, unknown>;
-  const arrays = KINDS.map((k) => pick(o, k));
-  if (!arrays.every((a) => Array.isArray(a) && a.every((x) => typeof x === 'number'))) return undefined;
-  return Object.fromEntries(KINDS.map((k, i) => [k, arrays[i]])) as unknown as AttentionShares;
-}
-
-function asRow(value: unknown): Record<(typeof KINDS)[number], number> | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const o = value as Record<string, unknown>;
-  const numbers = KINDS.map((k) => pick(o, k));
-  if (!numbers.every((n) => typeof n === 'number')) return undefined;
-  return Object.fromEntries(KINDS.map((k, i) => [k, numbers[i]])) as Record<(typeof KINDS)[number], number>;
+  return { problems };
 }

@@ -15,12 +15,14 @@ export const ATTENTION_VIEW_ID = 'ranklens.attention';
 export class AttentionExplorer implements vscode.Disposable {
   readonly provider: ViewHostProvider<AttentionProtocol>;
   private readonly subscriptions: vscode.Disposable[] = [];
+  /** Problems with result files already logged (the mean is looked up again for every pair). */
+  private readonly reported = new Set<string>();
 
   constructor(
     extensionUri: vscode.Uri,
     private readonly active: ActivePairController,
     private readonly workspaceFolder: () => string | undefined,
-    log: vscode.OutputChannel,
+    private readonly log: vscode.OutputChannel,
   ) {
     this.provider = new ViewHostProvider({
       protocol: attentionProtocol,
@@ -58,7 +60,18 @@ export class AttentionExplorer implements vscode.Disposable {
   private payload(pair: ActivePair) {
     const { session, result } = pair;
     const folder = this.workspaceFolder();
-    const mean = folder ? readAttentionDatasetMean(path.join(folder, '.ranklens', 'analyses')) : undefined;
+    const lookup = folder
+      ? readAttentionDatasetMean(
+          folder,
+          path.join(folder, '.ranklens', 'analyses'),
+          session.model.info.fingerprint,
+        )
+      : { problems: [] };
+    for (const problem of lookup.problems)
+      if (!this.reported.has(problem)) {
+        this.reported.add(problem);
+        this.log.appendLine(`attention explorer: ${problem}`);
+      }
     return {
       label: `${session.label} · ${pair.source}`,
       query: session.pair.query,
@@ -66,7 +79,7 @@ export class AttentionExplorer implements vscode.Disposable {
       tokens: viewTokens(session.encoded.tokens),
       attention: attentionTensor(result),
       score: result.score,
-      datasetMean: mean,
+      datasetMean: lookup.mean,
     };
   }
 
