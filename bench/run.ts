@@ -14,6 +14,7 @@ const available: Record<string, string[]> = {
   runs: ['runs.ts', '10000000'],
   analysis: ['analysis.ts'],
   'attribution-probing': ['attributionProbing.ts', '6'],
+  'what-if-maps': ['whatIfMaps.ts'],
 };
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(available);
 let failed = 0;

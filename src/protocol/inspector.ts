@@ -40,6 +40,8 @@ export const candidateRank = v.object({
   of: v.integer,
 });
 
+/** One row of the what-if table. Its attention map is fetched on demand (`whatIfAttention`): at BERT-base size
+ * a map is 37.7 MB, and the table may hold many rows. */
 export const whatIfResult = v.object({
   id: v.integer,
   /** Plain words: "token mask from all to periods, layers 1-4". */
@@ -50,7 +52,6 @@ export const whatIfResult = v.object({
   rank: v.optional(candidateRank),
   /** Rank when every candidate gets the same what-if (only for group masks and period replacement). */
   rankAllChanged: v.optional(candidateRank),
-  attention: attentionTensor,
   /** Tokens of the changed pair (period replacement changes token kinds). */
   tokens: v.array(viewToken),
   ms: v.number,
@@ -106,6 +107,8 @@ export const inspectorSnapshot = v.object({
   tokens: v.integer,
   visiblyColored: v.integer,
   whatIfs: v.array(v.object({ label: v.string, score: v.number, rank: v.optional(v.integer) })),
+  /** The what-if (1-based table row) whose attention map is drawn beside the original, if any. */
+  mapShown: v.optional(v.integer),
   theme: v.string,
   attributionStatus: v.string,
 });
@@ -129,6 +132,8 @@ export const inspectorProtocol = defineProtocol({
   },
   hostRequests: {
     whatIf: { params: whatIfSpec, result: whatIfResult },
+    /** The attention map of what-if `id` (kept by the host while it fits its budget, else recomputed). */
+    whatIfAttention: { params: v.object({ id: v.integer }), result: attentionTensor },
   },
   viewRequests: {
     snapshot: { params: v.empty, result: inspectorSnapshot },

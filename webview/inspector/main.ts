@@ -4,6 +4,7 @@ import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import type { Baseline, LayerAttribution } from '../../src/core/analysis/integratedGradients';
+import type { AttentionTensor } from '../../src/protocol/attention';
 import {
   inspectorProtocol,
   type AttributionState,
@@ -247,8 +248,11 @@ class InspectorApp extends LitElement {
   private whatIfs: WhatIfResult[] = [];
   private picked = new Set<number>();
   private pending = false;
+  private mapError = '';
   private error = '';
   private chosenWhatIf = -1;
+  /** The attention map of the chosen what-if only (the host keeps or recomputes the others'). */
+  private chosenMap: { id: number; attention: AttentionTensor } | undefined;
   private state = savedState({
     layer: -1,
     baseline: 'empty-document' as Baseline,
@@ -290,8 +294,7 @@ class InspectorApp extends LitElement {
       },
       whatIfs: ({ items }) => {
         this.whatIfs = items;
-        this.chosenWhatIf = items.length - 1;
-        this.requestUpdate();
+        this.choose(items.length - 1);
       },
     },
     requests: {
@@ -364,6 +367,30 @@ class InspectorApp extends LitElement {
       this.requestUpdate();
       await this.updateComplete;
     }
+  }
+
+  /** Shows what-if row k beside the original, fetching its attention map from the host. */
+  private choose(k: number): void {
+    this.chosenWhatIf = k;
+    this.requestUpdate();
+    const id = this.whatIfs[k]?.id;
+    if (id === undefined) {
+      this.chosenMap = undefined;
+      return;
+    }
+    if (this.chosenMap?.id === id) return;
+    this.mapError = '';
+    this.channel.endpoint.request('whatIfAttention', { id }).then(
+      (attention) => {
+        if (this.whatIfs[this.chosenWhatIf]?.id !== id) return;
+        this.chosenMap = { id, attention };
+        this.requestUpdate();
+      },
+      (error: unknown) => {
+        this.mapError = error instanceof Error ? error.message : String(error);
+        this.requestUpdate();
+      },
+    );
   }
 
   private toggle(position: number): void {
@@ -678,11 +705,11 @@ class InspectorApp extends LitElement {
               html`<tr
                 class=${k === this.chosenWhatIf ? 'chosen' : ''}
                 tabindex="0"
-                @click=${() => ((this.chosenWhatIf = k), this.requestUpdate())}
+                @click=${() => this.choose(k)}
                 @keydown=${(e: KeyboardEvent) => {
-                  if (e.key === 'Enter') {
-                    this.chosenWhatIf = k;
-                    this.requestUpdate();
+                  if (e.key === 'Enter' || e.key === ' ') {
+                    e.preventDefault();
+                    this.choose(k);
                   }
                 }}
               >
@@ -743,7 +770,16 @@ class InspectorApp extends LitElement {
           chosen
             ? html`<figure>
                 <canvas id="map-what-if" role="img" aria-label="Attention under the what-if"></canvas>
-                <figcaption>${chosen.label} (score ${chosen.score.toFixed(4)})</figcaption>
+                <figcaption>
+                  ${chosen.label} (score
+                  ${chosen.score.toFixed(4)})${
+                    this.mapError
+                      ? html` · <span class="error">${this.mapError}</span>`
+                      : this.chosenMap?.id !== chosen.id
+                        ? html` · <span class="busy">computing its attention…</span>`
+                        : nothing
+                  }
+                </figcaption>
               </figure>`
             : html`<p class="hint">Apply a what-if to see its attention here beside the original.</p>`
         }
@@ -766,7 +802,7 @@ class InspectorApp extends LitElement {
     };
     draw('#map-original', p.attention);
     const chosen = this.whatIfs[this.chosenWhatIf];
-    if (chosen) draw('#map-what-if', chosen.attention);
+    if (chosen && this.chosenMap?.id === chosen.id) draw('#map-what-if', this.chosenMap.attention);
     this.channel.endpoint.notify('rendered', this.snapshot());
   }
 
@@ -780,6 +816,10 @@ class InspectorApp extends LitElement {
       tokens: spans,
       visiblyColored: coloured,
       whatIfs: this.whatIfs.map((w) => ({ label: w.label, score: w.score, rank: w.rank?.rank })),
+      mapShown:
+        this.chosenMap && this.whatIfs[this.chosenWhatIf]?.id === this.chosenMap.id
+          ? this.chosenWhatIf + 1
+          : undefined,
       theme: themeClass(),
       attributionStatus: this.attribution.status,
     };

@@ -114,15 +114,33 @@ export class PairSession {
     return this.model.ranker.attribute(this.encoded, { layers: 'all', signal, onProgress });
   }
 
-  /** Applies a what-if to this pair (and, where it means the same for all, to every candidate). */
-  async whatIf(spec: WhatIfSpec): Promise<WhatIfResult> {
-    const started = Date.now();
-    const L = this.model.info.numLayers;
-    const masks = maskSpecsFor(spec, L);
+  /** The pair under a what-if: its masks, and the pair with periods replaced if asked. */
+  private changed(spec: WhatIfSpec): {
+    masks: MaskSpec[];
+    changed: EncodedPair;
+    commas: (p: EncodedPair) => EncodedPair;
+  } {
+    const masks = maskSpecsFor(spec, this.model.info.numLayers);
     // As the period-masking analysis (Table 1) does it: the period tokens' ids become ",", nothing else moves.
     const commas = (pair: EncodedPair) =>
       spec.replacePeriods ? periodsToCommas(pair, this.commaId()) : pair;
-    const changed = commas(this.encoded);
+    return { masks, changed: commas(this.encoded), commas };
+  }
+
+  /** The attention map of this pair under a what-if again (one forward pass; no candidates). */
+  async whatIfAttention(spec: WhatIfSpec): Promise<AttentionTensor> {
+    const { masks, changed } = this.changed(spec);
+    return attentionTensor(await this.model.ranker.inspect(changed, { masks }));
+  }
+
+  /**
+   * Applies a what-if to this pair (and, where it means the same for all, to every candidate): the table
+   * row, and the changed pair's attention map apart (the caller decides how long to keep it).
+   */
+  async whatIf(spec: WhatIfSpec): Promise<{ row: WhatIfResult; attention: AttentionTensor }> {
+    const started = Date.now();
+    const L = this.model.info.numLayers;
+    const { masks, changed, commas } = this.changed(spec);
     const result = await this.model.ranker.inspect(changed, { masks });
     const candidates = await this.candidates();
     let rankAllChanged: { rank: number; of: number } | undefined;
@@ -131,16 +149,16 @@ export class PairSession {
       const scores = (await this.model.ranker.score(pairs, { masks })).map((r) => r.score);
       rankAllChanged = rankAmong(result.score, scores);
     }
-    return {
+    const row = {
       id: this.nextWhatIf++,
       label: describeWhatIf(spec, L),
       score: result.score,
       sigmoid: result.sigmoid,
       rank: candidates ? rankAmong(result.score, candidates.scores) : undefined,
       rankAllChanged,
-      attention: attentionTensor(result),
       tokens: viewTokens(changed.tokens),
       ms: Date.now() - started,
     };
+    return { row, attention: attentionTensor(result) };
   }
 }

@@ -2,9 +2,15 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CancelledError } from '../../core/progress';
 import type { NotificationBody } from '../../protocol/endpoint';
-import { inspectorProtocol, type InspectorProtocol, type WhatIfResult } from '../../protocol/inspector';
+import {
+  inspectorProtocol,
+  type InspectorProtocol,
+  type WhatIfResult,
+  type WhatIfSpec,
+} from '../../protocol/inspector';
 import type { ActivePairController } from '../inspector/activePair';
 import { attentionTensor, viewTokens, type PairSession } from '../inspector/pairSession';
+import { WhatIfMaps } from '../inspector/whatIfMaps';
 import { PassageDocuments } from '../passageDocuments';
 import { openPanel, type WebviewHost } from './webviewHost';
 
@@ -19,6 +25,10 @@ export class InspectorPanel {
   private static current: InspectorPanel | undefined;
   private session: PairSession | undefined;
   private whatIfs: WhatIfResult[] = [];
+  /** What each what-if was, so a map dropped from `maps` can be recomputed. */
+  private readonly specs = new Map<number, WhatIfSpec>();
+  /** The what-ifs' attention maps, within a byte budget (each is L·H·n² floats). */
+  readonly maps = new WhatIfMaps((id) => this.recomputeMap(id));
   private attribution: AbortController | undefined;
 
   private constructor(
@@ -58,13 +68,20 @@ export class InspectorPanel {
             whatIf: async (spec) => {
               const session = ref.panel?.session;
               if (!session) throw new Error('no pair in the inspector');
-              const result = await session.whatIf(spec);
-              if (ref.panel && ref.panel.session === session)
+              const { row: result, attention } = await session.whatIf(spec);
+              if (ref.panel && ref.panel.session === session) {
+                ref.panel.specs.set(result.id, spec);
+                ref.panel.maps.put(result.id, attention);
                 ref.panel.setWhatIfs([...ref.panel.whatIfs, result]);
+              }
               log.appendLine(
                 `what-if ${session.label}: ${result.label}: score ${result.score.toFixed(4)}${result.rank ? `, rank ${result.rank.rank}/${result.rank.of}` : ''} (${result.ms} ms)`,
               );
               return result;
+            },
+            whatIfAttention: ({ id }) => {
+              if (!ref.panel?.specs.has(id)) throw new Error(`no what-if ${id} in the inspector`);
+              return ref.panel.maps.get(id);
             },
           },
         },
@@ -85,8 +102,21 @@ export class InspectorPanel {
   }
 
   private setWhatIfs(items: WhatIfResult[]): void {
+    const kept = new Set(items.map((w) => w.id));
+    for (const id of this.specs.keys())
+      if (!kept.has(id)) {
+        this.specs.delete(id);
+        this.maps.forget(id);
+      }
     this.whatIfs = items;
     this.host.show('whatIfs', { items });
+  }
+
+  private recomputeMap(id: number) {
+    const spec = this.specs.get(id);
+    const session = this.session;
+    if (!spec || !session) return Promise.reject(new Error(`no what-if ${id} in the inspector`));
+    return session.whatIfAttention(spec);
   }
 
   /** Resolves with the view's next report once it has drawn the pair. */
