@@ -1,5 +1,11 @@
 // Helpers shared by the model/bert/runtime tests: reference lookups over generated checkpoints.
-import type { ReferenceConfig, TensorLookup } from '../reference/bert64';
+import {
+  bertForward64,
+  type ReferenceConfig,
+  type ReferenceMasks,
+  type ReferenceOutput,
+  type TensorLookup,
+} from '../reference/bert64';
 import type { CheckpointSpec, WrittenCheckpoint } from './checkpoints';
 
 export function referenceConfig(spec: CheckpointSpec): ReferenceConfig {
@@ -18,6 +24,27 @@ export function referenceLookup(written: WrittenCheckpoint): TensorLookup {
     if (!t) throw new Error(`reference: no tensor ${name}`);
     return t.data;
   };
+}
+
+/** The float64 reference forward of one encoded pair (ids, token types, padding mask) through a written checkpoint. */
+export function referenceForward(
+  spec: CheckpointSpec,
+  written: WrittenCheckpoint,
+  pair: {
+    readonly inputIds: ArrayLike<number>;
+    readonly tokenTypeIds: ArrayLike<number>;
+    readonly attentionMask: ArrayLike<number>;
+  },
+  masks: ReferenceMasks = {},
+): ReferenceOutput {
+  return bertForward64(
+    referenceConfig(spec),
+    referenceLookup(written),
+    Array.from(pair.inputIds),
+    Array.from(pair.tokenTypeIds),
+    Array.from(pair.attentionMask),
+    masks,
+  );
 }
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { mulberry32 } from '../../src/core/random';
+import { writeRandomCheckpoint, type CheckpointSpec, type WrittenCheckpoint } from './checkpoints';
 
 /** 50 entries, matching writeRandomCheckpoint's default vocabulary size. */
 export const TINY_VOCAB = [
@@ -23,6 +24,20 @@ export interface TinyDatasetFiles {
   readonly queries: string;
   readonly qrels: string;
   readonly run: string;
+}
+
+/** The `ranklens analyze` options that name the dataset's files. */
+export function tinyDatasetArgs(files: TinyDatasetFiles): string[] {
+  return [
+    '--collection',
+    files.collection,
+    '--queries',
+    files.queries,
+    '--qrels',
+    files.qrels,
+    '--run',
+    files.run,
+  ];
 }
 
 export function writeTinyVocab(checkpointDir: string): void {
@@ -72,4 +87,24 @@ export function writeTinyDataset(
     qrels: write('qrels.txt', qrels),
     run: write('run.trec', run),
   };
+}
+
+export interface TinyModelAndDataset {
+  /** ROOT/model: the random checkpoint with the tiny vocabulary. */
+  readonly modelDir: string;
+  readonly written: WrittenCheckpoint;
+  /** In ROOT/data. */
+  readonly files: TinyDatasetFiles;
+}
+
+/** What the analysis and CLI tests run on: a random checkpoint that reads the tiny dataset beside it, in `root`. */
+export function writeTinyModelAndDataset(
+  root: string,
+  spec: CheckpointSpec,
+  dataset: { queries: number; candidates: number; seed?: number },
+): TinyModelAndDataset {
+  const modelDir = path.join(root, 'model');
+  const written = writeRandomCheckpoint(modelDir, spec);
+  writeTinyVocab(modelDir);
+  return { modelDir, written, files: writeTinyDataset(path.join(root, 'data'), dataset) };
 }

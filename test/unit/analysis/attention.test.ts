@@ -2,15 +2,9 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { bertForward64 } from '../../reference/bert64';
-import {
-  tempDir,
-  writeRandomCheckpoint,
-  type CheckpointSpec,
-  type WrittenCheckpoint,
-} from '../../support/checkpoints';
-import { referenceConfig, referenceLookup } from '../../support/model-fixtures';
-import { writeTinyDataset, writeTinyVocab } from '../../support/tinyDataset';
+import { tempDir, type CheckpointSpec, type WrittenCheckpoint } from '../../support/checkpoints';
+import { referenceForward } from '../../support/model-fixtures';
+import { writeTinyModelAndDataset } from '../../support/tinyDataset';
 import { describeModel } from '../../../src/core/analysis/analysis';
 import type { AttentionResult } from '../../../src/core/analysis/attention';
 import { createAnalysisContext } from '../../../src/core/analysis/context';
@@ -31,12 +25,10 @@ let pairSet: PairSet;
 
 before(async () => {
   root = tempDir('attention');
-  modelDir = path.join(root, 'model');
-  written = writeRandomCheckpoint(modelDir, spec);
-  writeTinyVocab(modelDir);
-  const files = writeTinyDataset(path.join(root, 'data'), { queries: 9, candidates: 4, seed: 3 });
+  const tiny = writeTinyModelAndDataset(root, spec, { queries: 9, candidates: 4, seed: 3 });
+  ({ modelDir, written } = tiny);
   ranker = await Ranker.load(modelDir, { threads: 1, cacheDir: path.join(root, 'graphs') });
-  pairSet = await loadPairSet({ ...files, selection: 'relevant', minRelevance: 1 });
+  pairSet = await loadPairSet({ ...tiny.files, selection: 'relevant', minRelevance: 1 });
 });
 after(async () => {
   await ranker.dispose();
@@ -96,13 +88,7 @@ describe('attention distribution (Figure 1)', () => {
               ? 'document'
               : (t.kind as Role),
         );
-        const ref = bertForward64(
-          referenceConfig(spec),
-          referenceLookup(written),
-          Array.from(pair.inputIds),
-          Array.from(pair.tokenTypeIds),
-          Array.from(pair.attentionMask),
-        );
+        const ref = referenceForward(spec, written, pair);
         pairs++;
         for (const [name, [rows, keys]] of Object.entries(stats)) {
           const rowIdx = roles.flatMap((r, i) => (rows.includes(r) ? [i] : []));

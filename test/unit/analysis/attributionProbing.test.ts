@@ -2,15 +2,9 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { bertForward64 } from '../../reference/bert64';
-import {
-  tempDir,
-  writeRandomCheckpoint,
-  type CheckpointSpec,
-  type WrittenCheckpoint,
-} from '../../support/checkpoints';
-import { referenceConfig, referenceLookup } from '../../support/model-fixtures';
-import { writeTinyDataset, writeTinyVocab, type TinyDatasetFiles } from '../../support/tinyDataset';
+import { tempDir, type CheckpointSpec, type WrittenCheckpoint } from '../../support/checkpoints';
+import { referenceForward } from '../../support/model-fixtures';
+import { writeTinyModelAndDataset, type TinyDatasetFiles } from '../../support/tinyDataset';
 import { describeModel } from '../../../src/core/analysis/analysis';
 import { createAnalysisContext } from '../../../src/core/analysis/context';
 import { InProcessAnalysisModel } from '../../../src/core/analysis/inProcessModel';
@@ -38,10 +32,11 @@ let pairSet: PairSet;
 
 before(async () => {
   root = tempDir('analyses');
-  modelDir = path.join(root, 'model');
-  written = writeRandomCheckpoint(modelDir, spec);
-  writeTinyVocab(modelDir);
-  files = writeTinyDataset(path.join(root, 'data'), { queries: 6, candidates: 5, seed: 8 });
+  ({ modelDir, written, files } = writeTinyModelAndDataset(root, spec, {
+    queries: 6,
+    candidates: 5,
+    seed: 8,
+  }));
   model = await InProcessAnalysisModel.load(modelDir, { threads: 1, cacheDir: path.join(root, 'graphs') });
   pairSet = await loadPairSet({ ...files, selection: 'candidates', minRelevance: 1 });
 });
@@ -96,13 +91,7 @@ describe('attribution analysis (Figure 2)', () => {
     for (const item of pairSet.items) {
       const scores = item.candidates.map((c) => {
         const pair = enc(item.text, c.text);
-        return bertForward64(
-          referenceConfig(spec),
-          referenceLookup(written),
-          Array.from(pair.inputIds),
-          Array.from(pair.tokenTypeIds),
-          Array.from(pair.attentionMask),
-        ).score;
+        return referenceForward(spec, written, pair).score;
       });
       item.candidates.forEach((c, i) => {
         const better = scores.filter((s, j) => s > scores[i] || (s === scores[i] && j < i)).length;
@@ -183,13 +172,7 @@ describe('probing analysis (Figure 3)', () => {
     const pooled = await extractProbingFeatures(queries, 'train', model, stop, 'states');
     const h = spec.hidden;
     queries[0].candidates.forEach((c, e) => {
-      const ref = bertForward64(
-        referenceConfig(spec),
-        referenceLookup(written),
-        Array.from(c.pair.inputIds),
-        Array.from(c.pair.tokenTypeIds),
-        Array.from(c.pair.attentionMask),
-      );
+      const ref = referenceForward(spec, written, c.pair);
       const positions = probePositions(c.pair.tokens, stop, stringSeed(`${item.qid}\t${c.pid}`));
       PROBE_GROUPS.forEach((group, g) => {
         for (let layer = 0; layer <= spec.layers; layer++) {

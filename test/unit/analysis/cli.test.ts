@@ -3,8 +3,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { captureOutput } from '../../support/captureOutput';
-import { tempDir, writeRandomCheckpoint } from '../../support/checkpoints';
-import { writeTinyDataset, writeTinyVocab, type TinyDatasetFiles } from '../../support/tinyDataset';
+import { tempDir } from '../../support/checkpoints';
+import { tinyDatasetArgs, writeTinyModelAndDataset, type TinyDatasetFiles } from '../../support/tinyDataset';
 import { main } from '../../../src/cli/main';
 
 let root: string;
@@ -13,24 +13,18 @@ let files: TinyDatasetFiles;
 
 before(() => {
   root = tempDir('analyze-cli');
-  modelDir = path.join(root, 'model');
-  writeRandomCheckpoint(modelDir, { layers: 2, heads: 2, hidden: 8, numLabels: 1, seed: 12 });
-  writeTinyVocab(modelDir);
-  files = writeTinyDataset(path.join(root, 'data'), { queries: 5, candidates: 4 });
+  ({ modelDir, files } = writeTinyModelAndDataset(
+    root,
+    { layers: 2, heads: 2, hidden: 8, numLabels: 1, seed: 12 },
+    { queries: 5, candidates: 4 },
+  ));
 });
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const dataArgs = () => [
   '--model',
   modelDir,
-  '--collection',
-  files.collection,
-  '--queries',
-  files.queries,
-  '--qrels',
-  files.qrels,
-  '--run',
-  files.run,
+  ...tinyDatasetArgs(files),
   '--chunk-pairs',
   '5',
   '--threads',

@@ -2,15 +2,11 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { bertForward64, type ReferenceMasks } from '../../reference/bert64';
-import {
-  tempDir,
-  writeRandomCheckpoint,
-  type CheckpointSpec,
-  type WrittenCheckpoint,
-} from '../../support/checkpoints';
-import { referenceConfig, referenceLookup } from '../../support/model-fixtures';
-import { writeTinyDataset, writeTinyVocab } from '../../support/tinyDataset';
+import type { ReferenceMasks } from '../../reference/bert64';
+import { referenceMrr10 } from '../../reference/mrr10';
+import { tempDir, type CheckpointSpec, type WrittenCheckpoint } from '../../support/checkpoints';
+import { referenceForward } from '../../support/model-fixtures';
+import { writeTinyModelAndDataset } from '../../support/tinyDataset';
 import { describeModel } from '../../../src/core/analysis/analysis';
 import { createAnalysisContext } from '../../../src/core/analysis/context';
 import {
@@ -36,12 +32,10 @@ let pairs: EncodedPair[][];
 
 before(async () => {
   root = tempDir('interaction');
-  modelDir = path.join(root, 'model');
-  written = writeRandomCheckpoint(modelDir, spec);
-  writeTinyVocab(modelDir);
-  const files = writeTinyDataset(path.join(root, 'data'), { queries: 6, candidates: 5, seed: 13 });
+  const tiny = writeTinyModelAndDataset(root, spec, { queries: 6, candidates: 5, seed: 13 });
+  ({ modelDir, written } = tiny);
   ranker = await Ranker.load(modelDir, { threads: 1, cacheDir: path.join(root, 'graphs'), batchSize: 4 });
-  pairSet = await loadPairSet({ ...files, selection: 'candidates', minRelevance: 1 });
+  pairSet = await loadPairSet({ ...tiny.files, selection: 'candidates', minRelevance: 1 });
   const tokenizer = loadTokenizer(modelDir);
   pairs = pairSet.items.map((item) =>
     item.candidates.map((c) => encodePair(tokenizer, item.text, c.text, { maxLength: 64 })),
@@ -62,14 +56,7 @@ function referenceMask(pair: EncodedPair, direction: InteractionDirection, depth
 }
 
 const reference = (pair: EncodedPair, masks: ReferenceMasks) =>
-  bertForward64(
-    referenceConfig(spec),
-    referenceLookup(written),
-    Array.from(pair.inputIds),
-    Array.from(pair.tokenTypeIds),
-    Array.from(pair.attentionMask),
-    masks,
-  ).score;
+  referenceForward(spec, written, pair, masks).score;
 
 const DIRECTIONS: InteractionDirection[] = ['query-to-document', 'document-to-query', 'both'];
 
@@ -159,21 +146,14 @@ describe('interaction masking (Figure 4)', () => {
       },
     );
     const result = outcome.result?.result as unknown as InteractionResult;
-    const mrrWith = (masksOf: (pair: EncodedPair) => ReferenceMasks) => {
-      let sum = 0;
-      pairSet.items.forEach((item, q) => {
-        const scores = pairs[q].map((p) => reference(p, masksOf(p)));
-        const order = scores
-          .map((_, i) => i)
-          .sort(
-            (a, b) =>
-              scores[b] - scores[a] || Number(item.candidates[b].pid) - Number(item.candidates[a].pid),
-          );
-        const first = order.findIndex((i) => item.candidates[i].grade >= 1);
-        if (first >= 0 && first < 10) sum += 1 / (first + 1);
-      });
-      return sum / pairSet.items.length;
-    };
+    const mrrWith = (masksOf: (pair: EncodedPair) => ReferenceMasks) =>
+      referenceMrr10(
+        pairSet.items.map((item, q) => ({
+          pids: item.candidates.map((c) => c.pid),
+          grades: item.candidates.map((c) => c.grade),
+          scores: pairs[q].map((p) => reference(p, masksOf(p))),
+        })),
+      );
     const unmasked = mrrWith(() => ({}));
     for (const direction of DIRECTIONS) {
       const got = result.directions[direction].mrr10;

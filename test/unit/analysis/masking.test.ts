@@ -2,16 +2,12 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { bertForward64, type ReferenceMasks } from '../../reference/bert64';
+import type { ReferenceMasks } from '../../reference/bert64';
+import { referenceMrr10 } from '../../reference/mrr10';
 import { BERT_VOCAB } from '../../support/paths';
-import {
-  tempDir,
-  writeRandomCheckpoint,
-  type CheckpointSpec,
-  type WrittenCheckpoint,
-} from '../../support/checkpoints';
-import { referenceConfig, referenceLookup } from '../../support/model-fixtures';
-import { writeTinyDataset, writeTinyVocab } from '../../support/tinyDataset';
+import { tempDir, type CheckpointSpec, type WrittenCheckpoint } from '../../support/checkpoints';
+import { referenceForward } from '../../support/model-fixtures';
+import { writeTinyModelAndDataset } from '../../support/tinyDataset';
 import { describeModel } from '../../../src/core/analysis/analysis';
 import { createAnalysisContext } from '../../../src/core/analysis/context';
 import type { HeadImportanceResult } from '../../../src/core/analysis/headImportance';
@@ -32,12 +28,10 @@ let pairSet: PairSet;
 
 before(async () => {
   root = tempDir('masking');
-  modelDir = path.join(root, 'model');
-  written = writeRandomCheckpoint(modelDir, spec);
-  writeTinyVocab(modelDir);
-  const files = writeTinyDataset(path.join(root, 'data'), { queries: 6, candidates: 5, seed: 9 });
+  const tiny = writeTinyModelAndDataset(root, spec, { queries: 6, candidates: 5, seed: 9 });
+  ({ modelDir, written } = tiny);
   ranker = await Ranker.load(modelDir, { threads: 1, cacheDir: path.join(root, 'graphs') });
-  pairSet = await loadPairSet({ ...files, selection: 'candidates', minRelevance: 1 });
+  pairSet = await loadPairSet({ ...tiny.files, selection: 'candidates', minRelevance: 1 });
 });
 after(async () => {
   await ranker.dispose();
@@ -58,29 +52,8 @@ async function run(name: string) {
   return outcome.result?.result;
 }
 
-function reference(pair: EncodedPair, masks: ReferenceMasks = {}): number {
-  return bertForward64(
-    referenceConfig(spec),
-    referenceLookup(written),
-    Array.from(pair.inputIds),
-    Array.from(pair.tokenTypeIds),
-    Array.from(pair.attentionMask),
-    masks,
-  ).score;
-}
-
-/** MS MARCO MRR@10 written out plainly: sort by score (ties: pid descending), first relevant within 10. */
-function mrr(lists: { pids: string[]; scores: number[]; grades: number[] }[]): number {
-  let sum = 0;
-  for (const { pids, scores, grades } of lists) {
-    const order = pids
-      .map((_, i) => i)
-      .sort((a, b) => scores[b] - scores[a] || Number(pids[b]) - Number(pids[a]));
-    const first = order.findIndex((i) => grades[i] >= 1);
-    if (first >= 0 && first < 10) sum += 1 / (first + 1);
-  }
-  return sum / lists.length;
-}
+const reference = (pair: EncodedPair, masks: ReferenceMasks = {}) =>
+  referenceForward(spec, written, pair, masks).score;
 
 const close = (a: number, b: number, what: string) =>
   assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs ${b}`);
@@ -102,10 +75,10 @@ describe('period masking (Table 1)', () => {
     const periodKey = (pair: EncodedPair) => (_l: number, _i: number, j: number) =>
       pair.tokens[j].kind === 'period' ? 1 : 0;
     const expected = {
-      original: mrr(lists((p) => reference(p))),
-      comma: mrr(lists((p) => reference(periodsToCommas(p, commaId)))),
-      'token-mask': mrr(lists((p) => reference(p, { token: periodKey(p) }))),
-      'attention-mask': mrr(lists((p) => reference(p, { attention: periodKey(p) }))),
+      original: referenceMrr10(lists((p) => reference(p))),
+      comma: referenceMrr10(lists((p) => reference(periodsToCommas(p, commaId)))),
+      'token-mask': referenceMrr10(lists((p) => reference(p, { token: periodKey(p) }))),
+      'attention-mask': referenceMrr10(lists((p) => reference(p, { attention: periodKey(p) }))),
     };
     close(result.original.mrr10, expected.original, 'original');
     for (const s of result.settings) close(s.mrr10, expected[s.setting], s.setting);
@@ -148,13 +121,13 @@ describe('head importance', () => {
         scores: pairs[q].map((p) => reference(p, masks)),
       }));
     const base = listsWith({});
-    close(result.unmasked.mrr10, mrr(base), 'unmasked');
+    close(result.unmasked.mrr10, referenceMrr10(base), 'unmasked');
     assert.equal(result.heads.length, spec.layers);
     for (let l = 0; l < spec.layers; l++) {
       assert.equal(result.heads[l].length, spec.heads);
       for (let h = 0; h < spec.heads; h++) {
         const masked = listsWith({ head: (layer, head) => (layer === l && head === h ? 1 : 0) });
-        close(result.heads[l][h].mrr10, mrr(masked), `head ${l}.${h}`);
+        close(result.heads[l][h].mrr10, referenceMrr10(masked), `head ${l}.${h}`);
         let change = 0;
         masked.forEach((m, q) => m.scores.forEach((s, i) => (change += s - base[q].scores[i])));
         assert.ok(Math.abs(result.heads[l][h].meanScoreChange - change / 30) < 1e-5);

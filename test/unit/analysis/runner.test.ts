@@ -2,15 +2,9 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { bertForward64 } from '../../reference/bert64';
-import {
-  tempDir,
-  writeRandomCheckpoint,
-  type CheckpointSpec,
-  type WrittenCheckpoint,
-} from '../../support/checkpoints';
-import { referenceConfig, referenceLookup } from '../../support/model-fixtures';
-import { writeTinyDataset, writeTinyVocab, type TinyDatasetFiles } from '../../support/tinyDataset';
+import { tempDir, type CheckpointSpec, type WrittenCheckpoint } from '../../support/checkpoints';
+import { referenceForward } from '../../support/model-fixtures';
+import { writeTinyModelAndDataset, type TinyDatasetFiles } from '../../support/tinyDataset';
 import { describeModel } from '../../../src/core/analysis/analysis';
 import { createAnalysisContext } from '../../../src/core/analysis/context';
 import type { Scorer } from '../../../src/core/runtime/types';
@@ -42,10 +36,7 @@ let pairSet: PairSet;
 
 before(async () => {
   root = tempDir('runner');
-  modelDir = path.join(root, 'model');
-  written = writeRandomCheckpoint(modelDir, spec);
-  writeTinyVocab(modelDir);
-  files = writeTinyDataset(path.join(root, 'data'), { queries: 7, candidates: 6 });
+  ({ modelDir, written, files } = writeTinyModelAndDataset(root, spec, { queries: 7, candidates: 6 }));
   ranker = await Ranker.load(modelDir, { threads: 1, cacheDir: path.join(root, 'graphs') });
   pairSet = await loadPairSet({ ...files, selection: 'candidates', minRelevance: 1 });
 });
@@ -128,13 +119,7 @@ describe('rerank analysis', () => {
       const item = pairSet.items.find((i) => i.qid === q.qid)!;
       item.candidates.forEach((c, k) => {
         const pair = enc(item.text, c.text);
-        const ref = bertForward64(
-          referenceConfig(spec),
-          referenceLookup(written),
-          Array.from(pair.inputIds),
-          Array.from(pair.tokenTypeIds),
-          Array.from(pair.attentionMask),
-        );
+        const ref = referenceForward(spec, written, pair);
         assert.ok(Math.abs(q.modelScores[k] - ref.score) < 1e-5, `${q.qid}/${c.pid}`);
       });
     }

@@ -5,8 +5,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { captureOutput } from '../../support/captureOutput';
-import { tempDir, writeRandomCheckpoint } from '../../support/checkpoints';
-import { writeTinyDataset, writeTinyVocab, type TinyDatasetFiles } from '../../support/tinyDataset';
+import { tempDir } from '../../support/checkpoints';
+import { writeTinyModelAndDataset, type TinyDatasetFiles } from '../../support/tinyDataset';
 import { main } from '../../../src/cli/main';
 import { InProcessAnalysisModel } from '../../../src/core/analysis/inProcessModel';
 import { runAnalysisRequest, type AnalysisRunRequest } from '../../../src/core/analysis/runRequest';
@@ -18,10 +18,11 @@ let requestFile: string;
 
 before(() => {
   root = tempDir('analyze-request');
-  modelDir = path.join(root, 'model');
-  writeRandomCheckpoint(modelDir, { layers: 2, heads: 2, hidden: 8, numLabels: 1, seed: 31 });
-  writeTinyVocab(modelDir);
-  files = writeTinyDataset(path.join(root, 'data'), { queries: 6, candidates: 4 });
+  ({ modelDir, files } = writeTinyModelAndDataset(
+    root,
+    { layers: 2, heads: 2, hidden: 8, numLabels: 1, seed: 31 },
+    { queries: 6, candidates: 4 },
+  ));
   const request: AnalysisRunRequest = {
     name: 'rerank',
     settings: {},

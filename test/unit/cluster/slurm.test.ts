@@ -8,10 +8,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { tempDir, writeRandomCheckpoint } from '../../support/checkpoints';
+import { tempDir } from '../../support/checkpoints';
 import { REPO_ROOT } from '../../support/paths';
 import { slurmUnavailableReason, startSlurmCluster, type SlurmCluster } from '../../support/slurmCluster';
-import { writeTinyDataset, writeTinyVocab, type TinyDatasetFiles } from '../../support/tinyDataset';
+import { tinyDatasetArgs, writeTinyModelAndDataset, type TinyDatasetFiles } from '../../support/tinyDataset';
 import { SlurmCommands, clusterRunStatus, type ClusterRunStatus } from '../../../src/core/cluster';
 
 const unavailable = slurmUnavailableReason();
@@ -39,14 +39,7 @@ const analysisArgs = () => [
   'rerank',
   '--model',
   modelDir,
-  '--collection',
-  files.collection,
-  '--queries',
-  files.queries,
-  '--qrels',
-  files.qrels,
-  '--run',
-  files.run,
+  ...tinyDatasetArgs(files),
   '--chunk-pairs',
   '6',
   '--threads',
@@ -113,10 +106,11 @@ describe(
       cluster = await startSlurmCluster();
       slurm = new SlurmCommands(cluster.env);
       root = tempDir('slurm-cli');
-      modelDir = path.join(root, 'model');
-      writeRandomCheckpoint(modelDir, { layers: 2, heads: 2, hidden: 8, numLabels: 1, seed: 21 });
-      writeTinyVocab(modelDir);
-      files = writeTinyDataset(path.join(root, 'data'), { queries: 8, candidates: 6 });
+      ({ modelDir, files } = writeTinyModelAndDataset(
+        root,
+        { layers: 2, heads: 2, hidden: 8, numLabels: 1, seed: 21 },
+        { queries: 8, candidates: 6 },
+      ));
       reference = path.join(root, 'single');
       const single = ranklens(['analyze', ...analysisArgs(), '--out', reference]);
       assert.equal(single.code, 0, single.err);

@@ -2,8 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { tempDir, writeRandomCheckpoint, type CheckpointSpec } from '../../support/checkpoints';
-import { writeTinyDataset, writeTinyVocab } from '../../support/tinyDataset';
+import { tempDir, type CheckpointSpec } from '../../support/checkpoints';
+import { writeTinyModelAndDataset } from '../../support/tinyDataset';
 import { InProcessAnalysisModel } from '../../../src/core/analysis/inProcessModel';
 import { reportHtml } from '../../../src/core/report/html';
 import { runReportAnalyses } from '../../../src/core/report/runReport';
@@ -16,10 +16,7 @@ let input: ReportInput;
 
 before(async () => {
   root = tempDir('report');
-  const modelDir = path.join(root, 'model');
-  writeRandomCheckpoint(modelDir, spec);
-  writeTinyVocab(modelDir);
-  const files = writeTinyDataset(path.join(root, 'data'), { queries: 5, candidates: 5, seed: 3 });
+  const { modelDir, files } = writeTinyModelAndDataset(root, spec, { queries: 5, candidates: 5, seed: 3 });
   model = await InProcessAnalysisModel.load(modelDir, { threads: 1, cacheDir: path.join(root, 'graphs') });
   input = await runReportAnalyses({
     files: { ...files, trainQueries: files.queries, trainQrels: files.qrels, trainRun: files.run },
