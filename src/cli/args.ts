@@ -1,3 +1,5 @@
+import { defaultGraphCacheDir } from '../core/bert/cache';
+
 /** A small, strict argument parser: `--name value`, `--flag`, and positionals; unknown options are errors. */
 export interface ParsedArgs {
   readonly options: ReadonlyMap<string, string | true>;
@@ -50,4 +52,43 @@ export function optionalNumber(args: ParsedArgs, name: string): number | undefin
   if (typeof value !== 'string' || !Number.isFinite(n))
     throw new UsageError(`--${name} must be a number, got ${String(value)}`);
   return n;
+}
+
+/** --NAME's value, or undefined when it was not given. */
+export function optionalText(args: ParsedArgs, name: string): string | undefined {
+  const value = args.options.get(name);
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function positiveInt(args: ParsedArgs, name: string): number | undefined {
+  const n = optionalNumber(args, name);
+  if (n !== undefined && (!Number.isInteger(n) || n < 1))
+    throw new UsageError(`--${name} must be a positive integer`);
+  return n;
+}
+
+export function nonNegativeInt(args: ParsedArgs, name: string): number | undefined {
+  const n = optionalNumber(args, name);
+  if (n !== undefined && (!Number.isInteger(n) || n < 0))
+    throw new UsageError(`--${name} must be a non-negative integer`);
+  return n;
+}
+
+/** --cache-dir, else this user's cache ($XDG_CACHE_HOME/ranklens/graphs or ~/.cache/ranklens/graphs). */
+export function cacheDirOf(args: ParsedArgs): string {
+  return optionalText(args, 'cache-dir') ?? defaultGraphCacheDir();
+}
+
+/** The one positional argument, named `what` in the error (`ranklens merge DIR`). */
+export function onlyPositional(args: ParsedArgs, what: string): string {
+  const [value, ...extra] = args.positionals;
+  if (!value || extra.length > 0) throw new UsageError(`give exactly one ${what}`);
+  return value;
+}
+
+/** The positional argument when there is one (`ranklens jobs [DIR]`), named `what` in the error. */
+export function optionalPositional(args: ParsedArgs, what: string): string | undefined {
+  const [value, ...extra] = args.positionals;
+  if (extra.length > 0) throw new UsageError(`give at most one ${what}`);
+  return value;
 }

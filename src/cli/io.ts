@@ -163,3 +163,16 @@ export function runCommandLine(main: (argv: string[]) => Promise<number>): void 
   };
   main(process.argv.slice(2)).then(finish, (error: unknown) => finish(reportError(undefined, error)));
 }
+
+/**
+ * Runs `fn`, turning whatever it throws (checkpoint, input, file-system problems) into a one-line message
+ * and exit code 1, so calling a command's run() directly behaves like the CLI.
+ */
+export async function reportingErrors(command: string, fn: () => Promise<number>): Promise<number> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    return reportError(command, error);
+  }
+}

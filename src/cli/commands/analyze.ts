@@ -20,8 +20,17 @@ import { parseDevice } from '../../core/device';
 import { runAnalysisRequestFile } from '../analyzeRequest';
 import { SLURM_USAGE, takeSlurmOptions } from '../slurmOptions';
 import { submitAnalyzeToSlurm } from '../slurmSubmit';
-import { UsageError, optionalNumber, parseArgs, required, type ParsedArgs } from '../args';
-import { cacheDirOf, positiveInt } from './score';
+import {
+  UsageError,
+  cacheDirOf,
+  nonNegativeInt,
+  optionalNumber,
+  optionalText,
+  parseArgs,
+  positiveInt,
+  required,
+  type ParsedArgs,
+} from '../args';
 
 export const usage = `ranklens analyze rerank|attention|period-mask|interaction-mask|head-importance|attribution|probing --collection FILE --queries FILE [--qrels FILE] --run FILE --out DIR
         [--depth N] [--sample N --seed S] [--min-relevance N] [--model DIR] [--max-length N] [--batch-size N]
@@ -78,11 +87,6 @@ interface AnalysisCli {
     spec: PairSetSpec,
     settings: Json,
   ): Promise<{ pairSet: PairSet; settings: Json }>;
-}
-
-function text(args: ParsedArgs, name: string): string | undefined {
-  const v = args.options.get(name);
-  return typeof v === 'string' ? v : undefined;
 }
 
 /** The held-out pair set of probing: --heldout-queries/--heldout-qrels/--heldout-run, else an error. */
@@ -150,7 +154,7 @@ const CLI: Readonly<Record<string, AnalysisCli>> = {
     flags: ['shuffle-labels'],
     settings: (args) => {
       const settings: Record<string, Json> = {};
-      const pooling = text(args, 'pooling');
+      const pooling = optionalText(args, 'pooling');
       if (pooling !== undefined && pooling !== 'states' && pooling !== 'logits')
         throw new UsageError('--pooling must be states or logits');
       if (pooling) settings.pooling = pooling;
@@ -307,19 +311,8 @@ export function bundledModelDir(): string {
   throw new UsageError('the bundled model models/ranklens-mini was not found: pass --model DIR');
 }
 
-function nonNegativeInt(args: ParsedArgs, name: string): number | undefined {
-  const n = optionalNumber(args, name);
-  if (n !== undefined && (!Number.isInteger(n) || n < 0))
-    throw new UsageError(`--${name} must be a non-negative integer`);
-  return n;
-}
-
 export async function run(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === '--help' || name === '-h') {
-    process.stdout.write(usage + '\n');
-    return 0;
-  }
   const cli = name ? CLI[name] : undefined;
   if (!cli)
     throw new UsageError(
@@ -328,12 +321,8 @@ export async function run(argv: string[]): Promise<number> {
   const slurm = takeSlurmOptions(rest);
   const args = parseArgs(slurm.rest, {
     values: [...DATA_VALUES, ...RUN_VALUES, ...cli.values],
-    flags: ['json', 'help', ...(cli.flags ?? [])],
+    flags: ['json', ...(cli.flags ?? [])],
   });
-  if (args.options.has('help')) {
-    process.stdout.write(usage + '\n');
-    return 0;
-  }
   const settings = cli.settings(args);
   const out = required(args, 'out');
   if (slurm.request) return submitAnalyzeToSlurm(name, slurm.rest, slurm.request);
@@ -344,12 +333,8 @@ export async function run(argv: string[]): Promise<number> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const text = (n: string) => {
-    const v = args.options.get(n);
-    return typeof v === 'string' ? v : undefined;
-  };
-  const modelDir = text('model') ?? bundledModelDir();
-  const requestFile = text('request');
+  const modelDir = optionalText(args, 'model') ?? bundledModelDir();
+  const requestFile = optionalText(args, 'request');
   if (requestFile)
     return runAnalysisRequestFile({
       analysis: name,
@@ -358,15 +343,15 @@ export async function run(argv: string[]): Promise<number> {
       shard,
       modelDir,
       threads: positiveInt(args, 'threads'),
-      device: parseDevice(text('device') ?? 'cpu'),
+      device: parseDevice(optionalText(args, 'device') ?? 'cpu'),
       cacheDir: cacheDirOf(args),
     });
   const maxLength = positiveInt(args, 'max-length') ?? DEFAULT_MAX_LENGTH;
   const spec: PairSetSpec = {
     collection: required(args, 'collection'),
     queries: required(args, 'queries'),
-    qrels: text('qrels'),
-    run: text('run'),
+    qrels: optionalText(args, 'qrels'),
+    run: optionalText(args, 'run'),
     selection: createAnalysis(name, settings).selection,
     depth: positiveInt(args, 'depth'),
     sample: positiveInt(args, 'sample'),
@@ -380,7 +365,7 @@ export async function run(argv: string[]): Promise<number> {
   const analysis: AnyAnalysis = createAnalysis(name, prepared.settings);
   const ranker = await InProcessAnalysisModel.load(modelDir, {
     threads: positiveInt(args, 'threads'),
-    device: parseDevice(text('device') ?? 'cpu'),
+    device: parseDevice(optionalText(args, 'device') ?? 'cpu'),
     maxLength,
     cacheDir: cacheDirOf(args),
   });

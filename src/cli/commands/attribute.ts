@@ -8,9 +8,10 @@ import {
 import { BertGradientModel } from '../../core/bert/attribution';
 import { CollectionIndex, DataError, readQueries } from '../../core/data';
 import { encodePair, loadTokenizer } from '../../core/text';
-import { UsageError, optionalNumber, parseArgs, required, type ParsedArgs } from '../args';
+import { UsageError, optionalNumber, parseArgs, positiveInt, required, type ParsedArgs } from '../args';
+import { reportingErrors } from '../io';
 import { parseLayers } from '../maskFlags';
-import { pairJson, positiveInt, reportingErrors } from './score';
+import { pairJson } from '../modelPair';
 
 export const usage = `ranklens attribute --model DIR (--query TEXT | --queries FILE --qid ID)
         (--passage TEXT | --collection FILE --pid ID) [--layers all|N|N-M[,..]]

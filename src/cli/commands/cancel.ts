@@ -1,17 +1,12 @@
 import { SlurmCommands, cancelClusterRun } from '../../core/cluster';
-import { UsageError, parseArgs } from '../args';
+import { onlyPositional, parseArgs } from '../args';
 
 export const usage = `ranklens cancel DIR
   scancel of every shard and merge job of the Slurm run in DIR that is still pending or running.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: [], flags: ['help'] });
-  if (args.options.has('help')) {
-    process.stdout.write(usage + '\n');
-    return 0;
-  }
-  const [dir, ...extra] = args.positionals;
-  if (!dir || extra.length > 0) throw new UsageError('give exactly one DIR');
+  const args = parseArgs(argv, { values: [], flags: [] });
+  const dir = onlyPositional(args, 'DIR');
   const cancelled = await cancelClusterRun(dir, new SlurmCommands(process.env));
   process.stdout.write(
     cancelled.length > 0

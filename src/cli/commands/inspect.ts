@@ -1,14 +1,6 @@
 import type { InspectResult } from '../../core/runtime/types';
-import { parseArgs, required } from '../args';
-import {
-  MASK_FLAGS,
-  MASK_USAGE,
-  MASK_VALUES,
-  maskOptions,
-  takeMaskFlags,
-  withPeriodOption,
-} from '../maskFlags';
-import { loadModelAndPair, MODEL_VALUES, pairJson, reportingErrors } from './score';
+import { MASK_USAGE } from '../maskFlags';
+import { pairJson, runOnMaskedPair } from '../modelPair';
 
 export const usage = `ranklens inspect --model DIR --query TEXT --passage TEXT [--max-length N] [--threads N] [--cache-dir DIR]
         [MASK OPTIONS]
@@ -40,25 +32,14 @@ export function inspectJson(result: InspectResult) {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { rest, masks } = takeMaskFlags(argv);
-  const args = parseArgs(rest, { values: [...MODEL_VALUES, ...MASK_VALUES], flags: ['json', ...MASK_FLAGS] });
-  const options = await maskOptions(args, masks);
-  return reportingErrors('inspect', async () => {
-    const loaded = await loadModelAndPair(args);
-    const { ranker } = loaded;
-    const pair = withPeriodOption(args, loaded.pair, required(args, 'model'));
-    try {
-      const result = await ranker.inspect(pair, options);
-      const body = {
-        ...pairJson(pair),
-        masks: options.masks,
-        head_masks: options.headMasks,
-        ...inspectJson(result),
-      };
-      process.stdout.write(JSON.stringify(body) + '\n');
-      return 0;
-    } finally {
-      await ranker.dispose();
-    }
+  return runOnMaskedPair('inspect', argv, async ({ ranker, pair, options }) => {
+    const result = await ranker.inspect(pair, options);
+    const body = {
+      ...pairJson(pair),
+      masks: options.masks,
+      head_masks: options.headMasks,
+      ...inspectJson(result),
+    };
+    process.stdout.write(JSON.stringify(body) + '\n');
   });
 }

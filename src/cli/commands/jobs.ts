@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import { SlurmCommands, clusterRunStatus, formatRunStatus } from '../../core/cluster';
-import { UsageError, parseArgs } from '../args';
+import { optionalPositional, parseArgs } from '../args';
 
 export const usage = `ranklens jobs [DIR] [--json]
   The Slurm run of \`ranklens analyze … --slurm --out DIR\`: each shard's job and state (done: its partial is
@@ -8,13 +8,8 @@ export const usage = `ranklens jobs [DIR] [--json]
   once merged. Without DIR: your RankLens jobs in the queue.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: [], flags: ['json', 'help'] });
-  if (args.options.has('help')) {
-    process.stdout.write(usage + '\n');
-    return 0;
-  }
-  const [dir, ...extra] = args.positionals;
-  if (extra.length > 0) throw new UsageError('give at most one DIR');
+  const args = parseArgs(argv, { values: [], flags: ['json'] });
+  const dir = optionalPositional(args, 'DIR');
   const slurm = new SlurmCommands(process.env);
   if (dir === undefined) {
     const jobs = (await slurm.queue(os.userInfo().username)).filter((j) => j.name?.startsWith('ranklens-'));

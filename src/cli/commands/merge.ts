@@ -1,6 +1,6 @@
 import { createAnalysis } from '../../core/analysis/registry';
 import { mergeShards } from '../../core/analysis/runner';
-import { UsageError, parseArgs } from '../args';
+import { onlyPositional, parseArgs } from '../args';
 
 export const usage = `ranklens merge DIR [--json]
   Combines DIR/partials/shard-K-of-N.json (from \`ranklens analyze ... --out DIR --shard K/N\`) into
@@ -8,13 +8,8 @@ export const usage = `ranklens merge DIR [--json]
   damaged (checksum) or from another run.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: [], flags: ['json', 'help'] });
-  if (args.options.has('help')) {
-    process.stdout.write(usage + '\n');
-    return 0;
-  }
-  const [dir, ...extra] = args.positionals;
-  if (!dir || extra.length > 0) throw new UsageError('give exactly one DIR');
+  const args = parseArgs(argv, { values: [], flags: ['json'] });
+  const dir = onlyPositional(args, 'DIR');
   const result = await mergeShards(dir, (name, settings) => createAnalysis(name, settings));
   process.stdout.write(
     args.options.has('json')

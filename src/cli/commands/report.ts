@@ -12,10 +12,9 @@ import {
   type ReportSizes,
 } from '../../core/report/runReport';
 import { DEFAULT_MAX_LENGTH } from '../../core/text/pair';
-import { UsageError, optionalNumber, parseArgs, type ParsedArgs } from '../args';
+import { UsageError, cacheDirOf, optionalNumber, optionalText, parseArgs, positiveInt } from '../args';
 import { checkOutputFile, writeOutputFile } from '../io';
 import { bundledModelDir } from './analyze';
-import { cacheDirOf, positiveInt } from './score';
 
 export const usage = `ranklens report [--out report.html] [--work-dir DIR] [--model DIR] [--workspace DIR]
         [--scale X] [--only a,b] [--probe-learning-rate LR] [--max-length N] [--threads N] [--seed S]
@@ -44,11 +43,6 @@ function bundledWorkspace(): string {
   throw new UsageError('the sample workspace was not found: pass --workspace DIR');
 }
 
-function text(args: ParsedArgs, name: string): string | undefined {
-  const v = args.options.get(name);
-  return typeof v === 'string' ? v : undefined;
-}
-
 function scaled(sizes: ReportSizes, scale: number): ReportSizes {
   const times = (n: number) => Math.max(1, Math.round(n * scale));
   return {
@@ -73,21 +67,17 @@ export async function run(argv: string[]): Promise<number> {
       'seed',
       'cache-dir',
     ],
-    flags: ['help'],
+    flags: [],
   });
-  if (args.options.has('help')) {
-    process.stdout.write(usage + '\n');
-    return 0;
-  }
-  const out = text(args, 'out') ?? 'ranklens-report.html';
+  const out = optionalText(args, 'out') ?? 'ranklens-report.html';
   await checkOutputFile(out);
   const bundle = reportBundle();
-  const workDir = text(args, 'work-dir') ?? `${out}.d`;
-  const modelDir = text(args, 'model') ?? bundledModelDir();
-  const files: ReportDataFiles = sampleWorkspaceFiles(text(args, 'workspace') ?? bundledWorkspace());
+  const workDir = optionalText(args, 'work-dir') ?? `${out}.d`;
+  const modelDir = optionalText(args, 'model') ?? bundledModelDir();
+  const files: ReportDataFiles = sampleWorkspaceFiles(optionalText(args, 'workspace') ?? bundledWorkspace());
   const scale = optionalNumber(args, 'scale') ?? 1;
   if (!(scale > 0)) throw new UsageError('--scale must be positive');
-  const only = text(args, 'only')
+  const only = optionalText(args, 'only')
     ?.split(',')
     .map((s) => s.trim());
   for (const name of only ?? []) {

@@ -1,18 +1,13 @@
 import { SlurmCommands, formatRunStatus, resumeClusterRun } from '../../core/cluster';
-import { UsageError, parseArgs } from '../args';
+import { onlyPositional, parseArgs } from '../args';
 
 export const usage = `ranklens resume DIR
   Completes the Slurm run in DIR: resubmits only the shards without a valid partial and no live job (one array
   job from DIR/slurm/shard.sbatch) and a merge job that waits for them.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: [], flags: ['help'] });
-  if (args.options.has('help')) {
-    process.stdout.write(usage + '\n');
-    return 0;
-  }
-  const [dir, ...extra] = args.positionals;
-  if (!dir || extra.length > 0) throw new UsageError('give exactly one DIR');
+  const args = parseArgs(argv, { values: [], flags: [] });
+  const dir = onlyPositional(args, 'DIR');
   const outcome = await resumeClusterRun(dir, new SlurmCommands(process.env));
   if (outcome.kind === 'merged') {
     process.stdout.write(`nothing to do: ${outcome.result} is merged\n`);

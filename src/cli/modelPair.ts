@@ -1,0 +1,76 @@
+// What `ranklens score` and `ranklens inspect` share: the model and pair options with the masks, loading the model
+// and encoding the pair, and the pair's JSON (which `ranklens attribute` prints too).
+import { Ranker } from '../core/runtime/ranker';
+import { loadPairEncoder } from '../core/runtime/text';
+import type { HeadMaskSpec, MaskSpec } from '../core/runtime/types';
+import type { EncodedPair } from '../core/text/types';
+import { cacheDirOf, parseArgs, positiveInt, required, type ParsedArgs } from './args';
+import { reportingErrors } from './io';
+import { MASK_FLAGS, MASK_VALUES, maskOptions, takeMaskFlags, withPeriodOption } from './maskFlags';
+
+const MODEL_VALUES = ['model', 'query', 'passage', 'max-length', 'threads', 'cache-dir'] as const;
+
+interface LoadedPair {
+  readonly ranker: Ranker;
+  readonly pair: EncodedPair;
+}
+
+/** Loads the model and encodes --query/--passage. */
+async function loadModelAndPair(args: ParsedArgs): Promise<LoadedPair> {
+  const model = required(args, 'model');
+  const [query, passage] = [required(args, 'query'), required(args, 'passage')];
+  const maxLength = positiveInt(args, 'max-length');
+  const threads = positiveInt(args, 'threads');
+  const ranker = await Ranker.load(model, { threads, maxLength, cacheDir: cacheDirOf(args) });
+  // Pairs longer than the model allows are truncated by the encoder (monoBERT's 256 by default).
+  const encode = loadPairEncoder(model, { maxLength: Math.min(maxLength ?? 256, ranker.info.maxLength) });
+  return { ranker, pair: encode(query, passage) };
+}
+
+export interface MaskedPair extends LoadedPair {
+  readonly args: ParsedArgs;
+  /** The masks the options describe, for the ranker and for the JSON. */
+  readonly options: { readonly masks: MaskSpec[]; readonly headMasks: HeadMaskSpec[] };
+}
+
+/**
+ * Parses the model, pair, mask and --json options, loads the model, encodes the pair (periods replaced when
+ * asked), runs `use` on them and disposes of the model; errors other than usage become one line and exit 1.
+ */
+export async function runOnMaskedPair(
+  command: string,
+  argv: readonly string[],
+  use: (masked: MaskedPair) => Promise<void>,
+): Promise<number> {
+  const { rest, masks } = takeMaskFlags(argv);
+  const args = parseArgs(rest, { values: [...MODEL_VALUES, ...MASK_VALUES], flags: ['json', ...MASK_FLAGS] });
+  const options = await maskOptions(args, masks);
+  return reportingErrors(command, async () => {
+    const loaded = await loadModelAndPair(args);
+    const { ranker } = loaded;
+    const pair = withPeriodOption(args, loaded.pair, required(args, 'model'));
+    try {
+      await use({ ranker, pair, args, options });
+      return 0;
+    } finally {
+      await ranker.dispose();
+    }
+  });
+}
+
+export function pairJson(pair: EncodedPair) {
+  return {
+    tokens: pair.tokens.map((t) => ({
+      text: t.text,
+      id: t.id,
+      kind: t.kind,
+      segment: t.segment,
+      start: t.start,
+      end: t.end,
+    })),
+    input_ids: Array.from(pair.inputIds),
+    token_type_ids: Array.from(pair.tokenTypeIds),
+    query_truncated: pair.queryTruncated,
+    passage_truncated: pair.passageTruncated,
+  };
+}
