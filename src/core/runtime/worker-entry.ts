@@ -55,6 +55,27 @@ async function gradientModel(batchSize?: number): Promise<{ model: BertGradientM
   return { model: await gradients.model, padId: gradients.padId };
 }
 
+/** Runs one request whose signal a 'cancel' (or 'retire') aborts while it runs; progress goes back by its id. */
+async function cancellable<T>(
+  id: number,
+  run: (signal: AbortSignal, onProgress: (done: number, total: number) => void) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  cancellers.set(id, controller);
+  try {
+    return await run(controller.signal, (done, total) => reply({ id, type: 'progress', done, total }));
+  } finally {
+    cancellers.delete(id);
+  }
+}
+
+async function unload(): Promise<void> {
+  await ranker?.dispose();
+  await disposeGradients();
+  ranker = undefined;
+  loadedFrom = undefined;
+}
+
 function loaded(): Ranker {
   if (!ranker) throw new Error('no model loaded in the ranker worker');
   return ranker;
@@ -63,76 +84,45 @@ function loaded(): Ranker {
 async function handle(request: WorkerRequest): Promise<void> {
   switch (request.type) {
     case 'load': {
-      await ranker?.dispose();
-      await disposeGradients();
-      ranker = undefined;
-      loadedFrom = undefined;
+      await unload();
       ranker = await Ranker.load(request.dir, request.options);
       loadedFrom = { dir: request.dir, options: request.options };
       reply({ id: request.id, type: 'result', result: ranker.info });
       return;
     }
     case 'score': {
-      const controller = new AbortController();
-      cancellers.set(request.id, controller);
-      try {
-        const result = await loaded().score(request.pairs, {
-          ...request.options,
-          signal: controller.signal,
-          onProgress: (done, total) => reply({ id: request.id, type: 'progress', done, total }),
-        });
-        reply({ id: request.id, type: 'result', result });
-      } finally {
-        cancellers.delete(request.id);
-      }
+      const result = await cancellable(request.id, (signal, onProgress) =>
+        loaded().score(request.pairs, { ...request.options, signal, onProgress }),
+      );
+      reply({ id: request.id, type: 'result', result });
       return;
     }
     case 'mask-depths': {
-      const controller = new AbortController();
-      cancellers.set(request.id, controller);
-      try {
-        const result = await loaded().scoreByMaskDepth(request.pairs, request.masks, {
-          ...request.options,
-          signal: controller.signal,
-          onProgress: (done, total) => reply({ id: request.id, type: 'progress', done, total }),
-        });
-        reply({ id: request.id, type: 'result', result });
-      } finally {
-        cancellers.delete(request.id);
-      }
+      const result = await cancellable(request.id, (signal, onProgress) =>
+        loaded().scoreByMaskDepth(request.pairs, request.masks, { ...request.options, signal, onProgress }),
+      );
+      reply({ id: request.id, type: 'result', result });
       return;
     }
     case 'attention-sums': {
-      const controller = new AbortController();
-      cancellers.set(request.id, controller);
-      try {
-        const result = await loaded().attentionSums(request.pairs, {
-          ...request.options,
-          signal: controller.signal,
-          onProgress: (done, total) => reply({ id: request.id, type: 'progress', done, total }),
-        });
-        reply(
-          { id: request.id, type: 'result', result },
-          result.map((r) => r.sums.buffer as ArrayBuffer),
-        );
-      } finally {
-        cancellers.delete(request.id);
-      }
+      const result = await cancellable(request.id, (signal, onProgress) =>
+        loaded().attentionSums(request.pairs, { ...request.options, signal, onProgress }),
+      );
+      reply(
+        { id: request.id, type: 'result', result },
+        result.map((r) => r.sums.buffer as ArrayBuffer),
+      );
       return;
     }
     case 'run-analysis': {
-      const controller = new AbortController();
-      cancellers.set(request.id, controller);
-      try {
-        const model = InProcessAnalysisModel.wrap(loaded(), () => gradientModel());
-        const result = await runAnalysisRequest(request.request, model, {
-          signal: controller.signal,
-          onProgress: (r) => reply({ id: request.id, type: 'progress', done: r.done, total: r.total ?? 0 }),
-        });
-        reply({ id: request.id, type: 'result', result });
-      } finally {
-        cancellers.delete(request.id);
-      }
+      const model = InProcessAnalysisModel.wrap(loaded(), () => gradientModel());
+      const result = await cancellable(request.id, (signal, onProgress) =>
+        runAnalysisRequest(request.request, model, {
+          signal,
+          onProgress: (r) => onProgress(r.done, r.total ?? 0),
+        }),
+      );
+      reply({ id: request.id, type: 'result', result });
       return;
     }
     case 'inspect': {
@@ -144,51 +134,37 @@ async function handle(request: WorkerRequest): Promise<void> {
       return;
     }
     case 'attribute': {
-      const controller = new AbortController();
-      cancellers.set(request.id, controller);
-      try {
-        const { batchSize, ...options } = request.options;
+      const { batchSize, ...options } = request.options;
+      const { pair } = request;
+      const result = await cancellable(request.id, async (signal, onProgress) => {
         const { model, padId } = await gradientModel(batchSize);
-        const { pair } = request;
-        const result = await attribute(
+        return attribute(
           model,
           { ...pair, queryTruncated: false, passageTruncated: false, passageTokenCount: 0 },
-          {
-            ...options,
-            padId,
-            signal: controller.signal,
-            onProgress: (done, total) => reply({ id: request.id, type: 'progress', done, total }),
-          },
+          { ...options, padId, signal, onProgress },
         );
-        const width = result.tokens.length;
-        const attributions = new Float64Array(result.layers.length * width);
-        result.layers.forEach((entry, i) => attributions.set(entry.attributions, i * width));
-        const packed: PackedAttribution = {
-          kind: 'attribution',
-          result: { ...result, layers: result.layers.map(({ attributions: _, ...rest }) => rest) },
-          attributions,
-        };
-        reply({ id: request.id, type: 'result', result: packed }, [attributions.buffer]);
-      } finally {
-        cancellers.delete(request.id);
-      }
+      });
+      const width = result.tokens.length;
+      const attributions = new Float64Array(result.layers.length * width);
+      result.layers.forEach((entry, i) => attributions.set(entry.attributions, i * width));
+      const packed: PackedAttribution = {
+        kind: 'attribution',
+        result: { ...result, layers: result.layers.map(({ attributions: _, ...rest }) => rest) },
+        attributions,
+      };
+      reply({ id: request.id, type: 'result', result: packed }, [attributions.buffer]);
       return;
     }
     case 'cancel':
       cancellers.get(request.target)?.abort(new Error('cancelled'));
       return;
     case 'dispose':
-      await ranker?.dispose();
-      await disposeGradients();
-      ranker = undefined;
-      loadedFrom = undefined;
+      await unload();
       reply({ id: request.id, type: 'result', result: null });
       return;
     case 'retire':
       for (const controller of cancellers.values()) controller.abort(new Error('cancelled'));
-      await ranker?.dispose();
-      await disposeGradients();
-      ranker = undefined;
+      await unload();
       // Ends this worker thread only; nothing of onnxruntime is running on it at this point.
       process.exit(0);
       return;
