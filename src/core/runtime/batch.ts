@@ -84,10 +84,63 @@ export function padBatch(pairs: readonly PreparedPair[]): PaddedBatch {
   return { size, seqLength, inputIds, tokenTypeIds, attentionMask };
 }
 
-/** Indices grouped into batches of similar length (longest first), so little padding is computed. */
-export function lengthSortedBatches(lengths: readonly number[], batchSize: number): number[][] {
+/**
+ * Indices grouped into batches of similar length (longest first), so little padding is computed; at most
+ * `batchSize` pairs, and at most maxPairsAt(seqLength) pairs padded to the batch's longest pair (a cost cap
+ * per onnxruntime run, see pairsPerRun). A pair longer than any cap allows still gets a batch of its own.
+ */
+export function lengthSortedBatches(
+  lengths: readonly number[],
+  batchSize: number,
+  maxPairsAt: (seqLength: number) => number = () => Infinity,
+): number[][] {
   const order = lengths.map((_, i) => i).sort((a, b) => lengths[b] - lengths[a] || a - b);
   const batches: number[][] = [];
-  for (let i = 0; i < order.length; i += batchSize) batches.push(order.slice(i, i + batchSize));
+  let batch: number[] = [];
+  for (const i of order) {
+    if (batch.length > 0 && (batch.length >= batchSize || batch.length >= maxPairsAt(lengths[batch[0]]))) {
+      batches.push(batch);
+      batch = [];
+    }
+    batch.push(i);
+  }
+  if (batch.length > 0) batches.push(batch);
   return batches;
+}
+
+/**
+ * Floating-point operations per onnxruntime run that the Ranker's batches stay under by default: a run cannot
+ * be interrupted, and a worker sees a cancel only between runs, so one run must end well within the 1 s in
+ * which a cancel has to free the worker. bench/cancel.ts measured the rate on two shared cores (README).
+ */
+export const DEFAULT_MAX_RUN_FLOPS = 4e9;
+
+/** The dimensions the cost of a BERT run depends on. */
+export interface RunShape {
+  readonly numLayers: number;
+  readonly hiddenSize: number;
+  readonly intermediateSize: number;
+}
+
+/**
+ * Floating-point operations of one BERT layer per token of a `seqLength`-token sequence: the four attention
+ * projections (4h^2 multiply-adds), the feed-forward pair (2 h f) and the attention scores and mix (2 n h).
+ */
+export function layerFlopsPerToken(shape: RunShape, seqLength: number): number {
+  const { hiddenSize: h, intermediateSize: f } = shape;
+  return 2 * (4 * h * h + 2 * h * f + 2 * seqLength * h);
+}
+
+/**
+ * How many pairs of up to `seqLength` tokens one run of `layersPerRun` layers may take within `maxRunFlops`
+ * (at least one: a single pair cannot be split).
+ */
+export function pairsPerRun(
+  shape: RunShape,
+  seqLength: number,
+  layersPerRun: number,
+  maxRunFlops: number,
+): number {
+  const perPair = seqLength * layersPerRun * layerFlopsPerToken(shape, seqLength);
+  return Math.max(1, Math.floor(maxRunFlops / perPair));
 }

@@ -8,7 +8,9 @@ import { openBertCheckpoint, type BertCheckpoint } from '../model/checkpoint';
 import { scoreFromLogits } from '../model/score';
 import {
   DEFAULT_BATCH_SIZE,
+  DEFAULT_MAX_RUN_FLOPS,
   lengthSortedBatches,
+  pairsPerRun,
   padBatch,
   preparePair,
   type PairLimits,
@@ -56,6 +58,8 @@ export class Ranker implements Scorer {
     });
     const { config } = checkpoint;
     const maxLength = Math.min(options.maxLength ?? config.maxPositions, config.maxPositions);
+    if (options.maxRunFlops !== undefined && !(options.maxRunFlops > 0))
+      throw new Error(`maxRunFlops ${options.maxRunFlops} must be positive`);
     if (!(maxLength >= 3))
       throw new Error(`maxLength ${options.maxLength} is too small (at least 3: [CLS] q [SEP])`);
     const info: ModelInfo = {
@@ -102,10 +106,7 @@ export class Ranker implements Scorer {
     const session = await this.session('score', signal);
     const results: ScoreResult[] = new Array(prepared.length);
     let done = 0;
-    for (const batch of lengthSortedBatches(
-      prepared.map((p) => p.inputIds.length),
-      batchSize,
-    )) {
+    for (const batch of this.batches(prepared, batchSize, this.info.numLayers)) {
       if (signal?.aborted) throw abortReason(signal, 'scoring');
       const out = await session.run(
         this.feeds(
@@ -141,10 +142,7 @@ export class Ranker implements Scorer {
     const K = ATTENTION_KINDS.length;
     const results: AttentionSums[] = new Array(pairs.length);
     let done = 0;
-    for (const batch of lengthSortedBatches(
-      prepared.map((p) => p.inputIds.length),
-      batchSize,
-    )) {
+    for (const batch of this.batches(prepared, batchSize, L)) {
       options.signal?.throwIfAborted();
       const members = batch.map((i) => prepared[i]);
       const n = Math.max(...members.map((p) => p.inputIds.length));
@@ -200,10 +198,8 @@ export class Ranker implements Scorer {
     const model = await this.layerModel;
     const scores = Array.from({ length: L + 1 - fromDepth }, () => new Array<number>(pairs.length));
     let done = 0;
-    for (const batch of lengthSortedBatches(
-      prepared.map((p) => p.inputIds.length),
-      batchSize,
-    )) {
+    // The layer model runs one layer per onnxruntime call.
+    for (const batch of this.batches(prepared, batchSize, 1)) {
       options.signal?.throwIfAborted();
       const members = batch.map((i) => prepared[i]);
       const padded = padBatch(members);
@@ -268,6 +264,20 @@ export class Ranker implements Scorer {
     const layers = this.layerModel;
     this.layerModel = undefined;
     await layers?.then((m) => m.dispose()).catch(() => undefined);
+  }
+
+  /**
+   * Length-sorted batches of at most `batchSize` pairs, cut smaller where one onnxruntime call of
+   * `layersPerRun` layers would exceed maxRunFlops (a cancel is seen only between calls).
+   */
+  private batches(prepared: readonly PreparedPair[], batchSize: number, layersPerRun: number): number[][] {
+    const maxRunFlops = this.options.maxRunFlops ?? DEFAULT_MAX_RUN_FLOPS;
+    const shape = this.checkpoint.config;
+    return lengthSortedBatches(
+      prepared.map((p) => p.inputIds.length),
+      batchSize,
+      (seqLength) => pairsPerRun(shape, seqLength, layersPerRun, maxRunFlops),
+    );
   }
 
   private limits(): PairLimits {

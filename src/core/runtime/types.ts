@@ -100,8 +100,14 @@ export interface RankerOptions extends CpuSessionSettings {
   readonly signal?: AbortSignal;
   /** Longest accepted pair in tokens (default and upper bound: max_position_embeddings). */
   readonly maxLength?: number;
-  /** Pairs per onnxruntime call (default 16). */
+  /** Pairs per onnxruntime call (default 16; fewer where maxRunFlops says so). */
   readonly batchSize?: number;
+  /**
+   * Floating-point operations one onnxruntime call may take (default DEFAULT_MAX_RUN_FLOPS, about 0.1-0.2 s
+   * on two cores): batches are cut smaller so that a cancel, seen only between calls, frees the worker
+   * soon. Infinity: batches by batchSize alone.
+   */
+  readonly maxRunFlops?: number;
 }
 
 export interface ModelInfo {

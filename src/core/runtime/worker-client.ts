@@ -13,8 +13,7 @@ import type {
   WorkerResponse,
   WorkerResult,
 } from './worker-protocol';
-import { abortReason, callSignal } from '../progress';
-import { DEFAULT_BATCH_SIZE, lengthSortedBatches } from './batch';
+import { abortReason, callSignal, CancelledError } from '../progress';
 import type {
   CallOptions,
   InspectOptions,
@@ -36,9 +35,9 @@ export interface WorkerClientOptions {
   readonly workerPath?: string;
   readonly resourceLimits?: ResourceLimits;
   /**
-   * After a cancel, how long the worker may go on with the cancelled batch before it is retired and
-   * replaced. Default: whichever is sooner, the batch's end or a fresh worker's load (graceFor);
-   * Infinity: never replace, wait for the batch to end; 0: replace at once.
+   * After a cancel, how long to wait for the worker to answer 'cancelled' (it does between two onnxruntime
+   * runs, which the Ranker keeps short: RankerOptions.maxRunFlops) before falling back to replacing it by a
+   * loaded spare. Default DEFAULT_CANCEL_GRACE_MS; Infinity: never replace; 0: fall back at once.
    */
   readonly cancelGraceMs?: number;
   /**
@@ -62,6 +61,8 @@ interface Spare {
   readonly worker: Worker;
   readonly ready: Promise<ModelInfo>;
   loaded: boolean;
+  /** Whether it was asked to load the gradient model too (once the user has run an attribution). */
+  gradients: boolean;
   idleTimer?: ReturnType<typeof setTimeout>;
 }
 
@@ -77,22 +78,19 @@ interface Pending {
   readonly request: WorkerRequest;
   /** The worker that has the request; undefined while it waits for a fresh worker. */
   sentTo: Worker | undefined;
-  /** When the request was sent or last reported progress (a batch ended), in performance.now() ms. */
-  lastActivityAt: number;
-  /** Score calls: padded tokens of each batch in the order the worker runs them, and how many are done. */
-  readonly batchTokens?: readonly number[];
-  batchesDone: number;
   resolve(result: WorkerResult): void;
   reject(error: Error): void;
   onProgress?: (done: number, total: number) => void;
 }
 
 /**
- * How long a cancelled request may keep the worker busy before the worker is replaced. onnxruntime-node
- * runs a batch synchronously on the worker's thread, so a cancel is seen only between batches, and one
- * BERT-base batch on two cores takes seconds (bench/cancel.ts).
+ * How long a cancelled request may keep the worker from answering 'cancelled' before a loaded spare takes
+ * over. onnxruntime-node runs each call synchronously on the worker's thread, so the worker reads the
+ * cancel only when the call in progress returns; the Ranker sizes its calls to about 0.1-0.2 s
+ * (RankerOptions.maxRunFlops), so this is reached only by a call that cannot be cut: one long pair of a
+ * large model, a session being created.
  */
-export const DEFAULT_CANCEL_GRACE_MS = 250;
+export const DEFAULT_CANCEL_GRACE_MS = 500;
 
 /**
  * dispose() waits at most this long for workers to finish the onnxruntime call they are in and exit. A
@@ -120,13 +118,14 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * worker dies (native crash, out of memory), pending calls fail with an error and the next call starts a
  * fresh worker and reloads the model.
  *
- * Cancelling (signal or timeoutMs) rejects the call at once and asks the worker to stop at its next
- * batch. If the worker has not stopped within cancelGraceMs, it is retired (it releases its model and
- * ends itself as soon as its current onnxruntime call returns) and a fresh one starts loading the model
- * immediately; calls queued behind the cancelled one are sent to the fresh worker. So a cancelled
- * 10,000-pair batch never delays the next one-pair call by more than a model load. With a warm spare
- * (WorkerClientOptions.spareIdleMs, on by default), started beside every long call, the replacement has
- * the model loaded already and the next call is answered without any load.
+ * Cancelling (signal or timeoutMs) rejects the call at once and tells the worker, which answers
+ * 'cancelled' as soon as its current onnxruntime call returns and serves the next request with its model
+ * still loaded (the Ranker keeps each call short: RankerOptions.maxRunFlops). Only if that answer has
+ * not come within cancelGraceMs (a call that cannot be cut) does a loaded warm spare take over: the busy
+ * worker is retired (it releases its model and ends itself once its call returns) and calls queued behind
+ * the cancelled one go to the spare. If the spare is still loading, whichever comes first serves the
+ * next call: the busy worker's answer or the spare's load. Spares (WorkerClientOptions.spareIdleMs, on by
+ * default) start beside every long call; without one, a fresh worker starts loading at the fallback.
  */
 export class RankerWorkerClient implements Scorer {
   private worker: Worker | undefined;
@@ -134,8 +133,11 @@ export class RankerWorkerClient implements Scorer {
   /** Requests waiting for an answer; every change is reported to onBusyChange listeners. */
   private readonly pending = new ObservedMap<number, Pending>(() => this.busyChanged());
   private readonly busyListeners = new Set<(pending: number) => void>();
-  /** Cancelled requests the worker may still be running, with the timer that replaces the worker. */
-  private readonly cancelling = new Map<number, ReturnType<typeof setTimeout>>();
+  /**
+   * Cancelled requests the worker has not answered 'cancelled' yet, with the timer that falls back to a
+   * spare (undefined once it has fired).
+   */
+  private readonly cancelling = new Map<number, ReturnType<typeof setTimeout> | undefined>();
   /** Replaced workers finishing their current batch before they exit. */
   private readonly retiring = new Map<Worker, Promise<void>>();
   private nextId = 1;
@@ -146,10 +148,8 @@ export class RankerWorkerClient implements Scorer {
   private longCalls = 0;
   /** How often a worker was replaced because a cancelled request kept it busy (for tests and benchmarks). */
   forcedRestarts = 0;
-  /** How long the last successful model load took, and the last score batch (for graceFor). */
-  private lastLoadMs: number | undefined;
-  /** Milliseconds per padded token of the last score batch. */
-  private msPerToken: number | undefined;
+  /** The gradient batch size of the last attribute call, once there was one (spares preload it). */
+  private gradientsUsed: { readonly batchSize?: number } | undefined;
 
   private constructor(
     private readonly dir: string,
@@ -196,9 +196,7 @@ export class RankerWorkerClient implements Scorer {
     if (pairs.length > 1) this.ensureSpare();
     await this.started();
     const request = { type: 'score' as const, pairs: pairs.map(plainPair), options: rest };
-    const batchSize = rest.batchSize ?? this.options.batchSize ?? DEFAULT_BATCH_SIZE;
-    const costs = paddedBatchTokens(pairs, batchSize);
-    const call = () => this.call(request, 'scoring', { signal, timeoutMs }, onProgress, costs);
+    const call = () => this.call(request, 'scoring', { signal, timeoutMs }, onProgress);
     return (await (pairs.length > 1 ? this.long(call) : call())) as ScoreResult[];
   }
 
@@ -278,6 +276,7 @@ export class RankerWorkerClient implements Scorer {
   ): Promise<AttributionResult> {
     const { signal, timeoutMs, onProgress, ...rest } = options;
     signal?.throwIfAborted();
+    this.gradientsUsed = { batchSize: rest.batchSize };
     this.ensureSpare();
     await this.started();
     const request = {
@@ -313,7 +312,7 @@ export class RankerWorkerClient implements Scorer {
       if (pending.request.type === 'load') continue;
       this.pending.delete(id);
       pending.reject(reason);
-      if (pending.sentTo !== undefined && pending.sentTo === this.worker) this.stopInWorker(id, pending);
+      if (pending.sentTo !== undefined && pending.sentTo === this.worker) this.stopInWorker(id);
     }
   }
 
@@ -329,7 +328,7 @@ export class RankerWorkerClient implements Scorer {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    for (const timer of this.cancelling.values()) clearTimeout(timer);
+    for (const timer of this.cancelling.values()) if (timer) clearTimeout(timer);
     this.cancelling.clear();
     const error = new Error('this RankerWorkerClient has been disposed');
     for (const pending of this.pending.values()) pending.reject(error);
@@ -380,10 +379,8 @@ export class RankerWorkerClient implements Scorer {
     }
     const worker = this.spawnWorker();
     this.worker = worker;
-    const loadStarted = performance.now();
     const ready = this.call({ type: 'load', dir: this.dir, options: this.options }, 'loading the model').then(
       (info) => {
-        this.lastLoadMs = performance.now() - loadStarted;
         this.lastInfo = info as ModelInfo;
         return this.lastInfo;
       },
@@ -444,12 +441,14 @@ export class RankerWorkerClient implements Scorer {
     );
   }
 
-  private ensureSpare(): void {
+  /** Starts a spare beside a long call (unless spareIdleMs is 0), or as a fallback replacement (`needed`). */
+  private ensureSpare(needed = false): void {
     const idleMs = this.workerOptions.spareIdleMs ?? DEFAULT_SPARE_IDLE_MS;
-    if (this.disposed || idleMs <= 0) return;
+    if (this.disposed || (idleMs <= 0 && !needed)) return;
     if (this.spare) {
       if (this.spare.idleTimer) clearTimeout(this.spare.idleTimer);
       this.spare.idleTimer = undefined;
+      this.warmSpareGradients(this.spare);
       return;
     }
     const worker = this.spawnWorker();
@@ -459,14 +458,15 @@ export class RankerWorkerClient implements Scorer {
         if (message.id !== id || message.type === 'progress') return;
         worker.off('message', onMessage);
         if (message.type === 'result') resolve(message.result as ModelInfo);
-        else reject(new Error(message.error.message));
+        else if (message.type === 'error') reject(new Error(message.error.message));
+        else reject(new CancelledError('loading the spare'));
       };
       worker.on('message', onMessage);
       worker.once('exit', (code) =>
         reject(new Error(`ranker worker stopped (worker exited with code ${code})`)),
       );
     });
-    const spare: Spare = { worker, ready, loaded: false };
+    const spare: Spare = { worker, ready, loaded: false, gradients: false };
     this.spare = spare;
     // A spare that dies before it is promoted is dropped like any crashed worker; the next long call starts another.
     worker.once('exit', () => {
@@ -481,6 +481,28 @@ export class RankerWorkerClient implements Scorer {
       },
     );
     worker.postMessage({ id, type: 'load', dir: this.dir, options: this.options } satisfies WorkerRequest);
+    this.warmSpareGradients(spare);
+  }
+
+  /**
+   * Once the user has run an attribution, a spare loads the gradient model too (after its ranker), so the
+   * first attribution after a cancel pays no load; users who never attribute never pay its memory.
+   */
+  private warmSpareGradients(spare: Spare): void {
+    const used = this.gradientsUsed;
+    if (!used || spare.gradients) return;
+    spare.gradients = true;
+    spare.ready.then(
+      () => {
+        if (this.spare !== spare) return; // promoted or dropped meanwhile: the worker loads it on demand
+        spare.worker.postMessage({
+          id: this.nextId++,
+          type: 'warm-gradients',
+          batchSize: used.batchSize,
+        } satisfies WorkerRequest);
+      },
+      () => undefined,
+    );
   }
 
   private armSpareIdleTimer(): void {
@@ -506,7 +528,6 @@ export class RankerWorkerClient implements Scorer {
     what: string,
     options: CallOptions = {},
     onProgress?: (done: number, total: number) => void,
-    batchTokens?: readonly number[],
   ): Promise<WorkerResult> {
     const worker = this.worker;
     if (!worker) return Promise.reject(new Error('ranker worker is not running'));
@@ -520,14 +541,11 @@ export class RankerWorkerClient implements Scorer {
         this.pending.delete(id);
         dispose();
         reject(abortReason(signal, what));
-        if (pending.sentTo !== undefined && pending.sentTo === this.worker) this.stopInWorker(id, pending);
+        if (pending.sentTo !== undefined && pending.sentTo === this.worker) this.stopInWorker(id);
       };
       this.pending.set(id, {
         request: full,
         sentTo: worker,
-        lastActivityAt: performance.now(),
-        batchTokens,
-        batchesDone: 0,
         resolve: (r) => (dispose(), signal?.removeEventListener('abort', onAbort), resolve(r)),
         reject: (e) => (dispose(), signal?.removeEventListener('abort', onAbort), reject(e)),
         onProgress,
@@ -538,35 +556,48 @@ export class RankerWorkerClient implements Scorer {
     });
   }
 
-  /** Asks the worker to drop request `id`; replaces the worker if it is still busy with it after the grace. */
-  private stopInWorker(id: number, pending: Pending): void {
+  /**
+   * Asks the worker to drop request `id`. If it has not answered 'cancelled' within cancelGraceMs (it is
+   * inside an onnxruntime call that cannot be cut), falls back to the spare (fallBack).
+   */
+  private stopInWorker(id: number): void {
     const worker = this.worker;
     if (!worker) return;
     worker.postMessage({ id: this.nextId++, type: 'cancel', target: id } satisfies WorkerRequest);
-    const grace = this.workerOptions.cancelGraceMs ?? this.graceFor(pending);
-    if (!Number.isFinite(grace)) return;
+    const grace = this.workerOptions.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS;
+    if (!Number.isFinite(grace)) {
+      this.cancelling.set(id, undefined);
+      return;
+    }
     const timer = setTimeout(() => {
-      this.cancelling.delete(id);
-      this.replaceWorker(worker);
+      if (this.cancelling.has(id)) this.cancelling.set(id, undefined);
+      this.fallBack(worker);
     }, grace);
     timer.unref();
     this.cancelling.set(id, timer);
   }
 
   /**
-   * Whichever frees the worker sooner (bench/cancel.ts): when the batch in progress will end before a fresh
-   * worker could load the model, wait for it; otherwise replace the worker now. The batch's time is its
-   * padded token count times the time per token of the last score batch; without that (inspect,
-   * attribute, no batch timed yet) the default grace applies.
+   * The worker is still inside a call after a cancel: a loaded spare takes over now; a loading one (or a
+   * fresh one, started now if there is none) takes over when it has loaded, unless the worker has
+   * answered every cancel by then and serves the next call itself.
    */
-  private graceFor(pending: Pending): number {
-    const tokens = pending.batchTokens?.[pending.batchesDone];
-    if (this.msPerToken === undefined || this.lastLoadMs === undefined || tokens === undefined) {
-      return DEFAULT_CANCEL_GRACE_MS;
+  private fallBack(worker: Worker): void {
+    if (this.worker !== worker || this.disposed || this.cancelling.size === 0) return;
+    this.ensureSpare(true);
+    const spare = this.spare;
+    if (!spare) return;
+    if (spare.loaded) {
+      this.replaceWorker(worker);
+      return;
     }
-    const remaining = this.msPerToken * tokens - (performance.now() - pending.lastActivityAt);
-    const replacing = this.spare?.loaded ? DEFAULT_CANCEL_GRACE_MS : this.lastLoadMs;
-    return remaining <= replacing ? Math.max(0, remaining) + DEFAULT_CANCEL_GRACE_MS : 0;
+    spare.ready.then(
+      () => {
+        if (this.worker === worker && this.cancelling.size > 0) this.replaceWorker(worker);
+        else this.armSpareIdleTimer();
+      },
+      () => undefined,
+    );
   }
 
   /**
@@ -577,7 +608,7 @@ export class RankerWorkerClient implements Scorer {
   private replaceWorker(worker: Worker): void {
     if (this.worker !== worker || this.disposed) return;
     this.forcedRestarts++;
-    for (const timer of this.cancelling.values()) clearTimeout(timer);
+    for (const timer of this.cancelling.values()) if (timer) clearTimeout(timer);
     this.cancelling.clear();
     this.worker = undefined;
     this.ready = undefined;
@@ -596,7 +627,6 @@ export class RankerWorkerClient implements Scorer {
           if (pending.request.type === 'load' || this.pending.get(pending.request.id) !== pending) continue;
           if (!fresh || this.worker !== fresh) continue;
           pending.sentTo = fresh;
-          pending.lastActivityAt = performance.now();
           fresh.postMessage(pending.request);
         }
       },
@@ -611,11 +641,11 @@ export class RankerWorkerClient implements Scorer {
   }
 
   private receive(message: WorkerResponse): void {
-    const stopping = this.cancelling.get(message.id);
-    if (stopping !== undefined) {
+    if (this.cancelling.has(message.id)) {
       // The cancelled request has stopped (its final answer is ignored): the worker is free again.
       if (message.type !== 'progress') {
-        clearTimeout(stopping);
+        const timer = this.cancelling.get(message.id);
+        if (timer) clearTimeout(timer);
         this.cancelling.delete(message.id);
       }
       return;
@@ -623,15 +653,13 @@ export class RankerWorkerClient implements Scorer {
     const pending = this.pending.get(message.id);
     if (!pending) return;
     if (message.type === 'progress') {
-      const now = performance.now();
-      const tokens = pending.batchTokens?.[pending.batchesDone++];
-      if (tokens) this.msPerToken = (now - pending.lastActivityAt) / tokens;
-      pending.lastActivityAt = now;
       pending.onProgress?.(message.done, message.total);
       return;
     }
     this.pending.delete(message.id);
     if (message.type === 'result') pending.resolve(message.result);
+    else if (message.type === 'cancelled')
+      pending.reject(new CancelledError('the request to the ranker worker'));
     else {
       const error = new Error(message.error.message);
       error.name = message.error.name;
@@ -643,7 +671,7 @@ export class RankerWorkerClient implements Scorer {
     if (this.worker !== worker) return;
     this.worker = undefined;
     this.ready = undefined;
-    for (const timer of this.cancelling.values()) clearTimeout(timer);
+    for (const timer of this.cancelling.values()) if (timer) clearTimeout(timer);
     this.cancelling.clear();
     const error = new Error(`ranker worker stopped (${reason}); the next call starts a fresh worker`);
     for (const pending of this.pending.values()) pending.reject(error);
@@ -684,20 +712,6 @@ function unpackAttribution(packed: PackedAttribution): AttributionResult {
       attributions: Array.from(packed.attributions.subarray(i * width, (i + 1) * width)),
     })),
   };
-}
-
-/** Padded tokens (pairs x longest pair) of each batch, in the order Ranker.score runs them. */
-function paddedBatchTokens(pairs: readonly PairInput[], batchSize: number): number[] {
-  const lengths = pairs.map((p) => {
-    const mask = p.attentionMask;
-    if (!mask) return p.inputIds.length;
-    let length = 0;
-    for (let i = 0; i < mask.length; i++) if (mask[i]) length = i + 1;
-    return length;
-  });
-  return lengthSortedBatches(lengths, batchSize).map(
-    (batch) => batch.length * Math.max(...batch.map((i) => lengths[i])),
-  );
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -5,7 +5,9 @@ import { InProcessAnalysisModel } from '../analysis/inProcessModel';
 import { attribute } from '../analysis/integratedGradients';
 import { runAnalysisRequest } from '../analysis/runRequest';
 import { BertGradientModel } from '../bert/attribution';
+import { readBertConfig } from '../model/config';
 import { loadTokenizer } from '../text';
+import { DEFAULT_MAX_RUN_FLOPS, pairsPerRun } from './batch';
 import { Ranker } from './ranker';
 import type { RankerOptions } from './types';
 import type { PackedAttribution, WorkerRequest, WorkerResponse } from './worker-protocol';
@@ -16,8 +18,16 @@ if (!port) throw new Error('worker-entry must run in a worker thread (use Ranker
 let ranker: Ranker | undefined;
 let loadedFrom: { readonly dir: string; readonly options: RankerOptions } | undefined;
 /** The gradient model for attributions, loaded on first use (it costs as much memory as the ranker). */
-let gradients: { model: Promise<BertGradientModel>; padId: number; batchSize?: number } | undefined;
+let gradients: { model: Promise<BertGradientModel>; padId: number; batchSize: number } | undefined;
+/** Requests that a 'cancel' can stop, and the promises of their runs (an unload waits for them). */
 const cancellers = new Map<number, AbortController>();
+const running = new Set<Promise<unknown>>();
+
+/** A stopped request's outcome: it was answered 'cancelled' already, so nothing more is posted for it. */
+const STOPPED = Symbol('stopped');
+
+/** A typical pair length, for sizing gradient batches (the gradient model's batch size is fixed at its load). */
+const TYPICAL_PAIR_TOKENS = 128;
 
 function reply(message: WorkerResponse, transfer: ArrayBuffer[] = []): void {
   try {
@@ -28,17 +38,28 @@ function reply(message: WorkerResponse, transfer: ArrayBuffer[] = []): void {
   }
 }
 
+/**
+ * Points per gradient-model run when the caller gives none: at most 16, and few enough that one run (a
+ * layer's vector-Jacobian product costs about three forward layers) of a typical pair stays within
+ * maxRunFlops, so a cancel is read soon; at BERT-base size that is one point.
+ */
+function defaultGradientBatchSize(dir: string, options: RankerOptions): number {
+  const maxRunFlops = options.maxRunFlops ?? DEFAULT_MAX_RUN_FLOPS;
+  return Math.min(16, pairsPerRun(readBertConfig(dir), TYPICAL_PAIR_TOKENS, 3, maxRunFlops));
+}
+
 async function disposeGradients(): Promise<void> {
   const old = gradients;
   gradients = undefined;
   await old?.model.then((m) => m.dispose()).catch(() => undefined);
 }
 
-async function gradientModel(batchSize?: number): Promise<{ model: BertGradientModel; padId: number }> {
+async function gradientModel(requested?: number): Promise<{ model: BertGradientModel; padId: number }> {
   if (!loadedFrom) throw new Error('no model loaded in the ranker worker');
+  const { dir, options } = loadedFrom;
+  const batchSize = requested ?? defaultGradientBatchSize(dir, options);
   if (gradients && gradients.batchSize !== batchSize) await disposeGradients();
   if (!gradients) {
-    const { dir, options } = loadedFrom;
     const padId = loadTokenizer(dir).padId;
     if (padId === undefined)
       throw new Error(`${dir}: the vocabulary has no [PAD] token (IG baselines need it)`);
@@ -55,21 +76,51 @@ async function gradientModel(batchSize?: number): Promise<{ model: BertGradientM
   return { model: await gradients.model, padId: gradients.padId };
 }
 
-/** Runs one request whose signal a 'cancel' (or 'retire') aborts while it runs; progress goes back by its id. */
+/**
+ * Runs one request that a 'cancel' (or an unload) can stop; progress goes back by its id. A stopped request
+ * was answered 'cancelled' already: its late result or error is dropped (STOPPED).
+ */
 async function cancellable<T>(
   id: number,
   run: (signal: AbortSignal, onProgress: (done: number, total: number) => void) => Promise<T>,
 ): Promise<T> {
   const controller = new AbortController();
   cancellers.set(id, controller);
+  const progress = (done: number, total: number) => {
+    if (!controller.signal.aborted) reply({ id, type: 'progress', done, total });
+  };
+  const outcome = run(controller.signal, progress);
+  running.add(outcome);
+  let result: T;
   try {
-    return await run(controller.signal, (done, total) => reply({ id, type: 'progress', done, total }));
+    result = await outcome;
+  } catch (error) {
+    throw controller.signal.aborted ? STOPPED : error;
   } finally {
+    running.delete(outcome);
     cancellers.delete(id);
   }
+  if (controller.signal.aborted) throw STOPPED;
+  return result;
 }
 
+/**
+ * Answers request `id` 'cancelled' now and aborts its signal. This is read between two onnxruntime runs,
+ * so the worker is free for the next request at once; the stopped call ends at its next batch (its
+ * remaining runs, at most a batch's, interleave with the next request's).
+ */
+function stop(id: number): void {
+  const controller = cancellers.get(id);
+  if (!controller) return;
+  cancellers.delete(id);
+  controller.abort(new Error('cancelled'));
+  reply({ id, type: 'cancelled' });
+}
+
+/** Stops every request, waits until none is inside onnxruntime any more, and releases the models. */
 async function unload(): Promise<void> {
+  for (const id of [...cancellers.keys()]) stop(id);
+  await Promise.allSettled([...running]);
   await ranker?.dispose();
   await disposeGradients();
   ranker = undefined;
@@ -126,7 +177,9 @@ async function handle(request: WorkerRequest): Promise<void> {
       return;
     }
     case 'inspect': {
-      const result = await loaded().inspect(request.pair, request.options);
+      const result = await cancellable(request.id, (signal) =>
+        loaded().inspect(request.pair, { ...request.options, signal }),
+      );
       reply({ id: request.id, type: 'result', result }, [
         result.attentions.buffer as ArrayBuffer,
         result.hiddenStates.buffer as ArrayBuffer,
@@ -156,14 +209,17 @@ async function handle(request: WorkerRequest): Promise<void> {
       return;
     }
     case 'cancel':
-      cancellers.get(request.target)?.abort(new Error('cancelled'));
+      stop(request.target);
+      return;
+    case 'warm-gradients':
+      await gradientModel(request.batchSize);
+      reply({ id: request.id, type: 'result', result: null });
       return;
     case 'dispose':
       await unload();
       reply({ id: request.id, type: 'result', result: null });
       return;
     case 'retire':
-      for (const controller of cancellers.values()) controller.abort(new Error('cancelled'));
       await unload();
       // Ends this worker thread only; nothing of onnxruntime is running on it at this point.
       process.exit(0);
@@ -175,6 +231,7 @@ async function handle(request: WorkerRequest): Promise<void> {
 
 port.on('message', (request: WorkerRequest) => {
   handle(request).catch((e: unknown) => {
+    if (e === STOPPED) return;
     const error = e instanceof Error ? e : new Error(String(e));
     reply({ id: request.id, type: 'error', error: { name: error.name, message: error.message } });
   });

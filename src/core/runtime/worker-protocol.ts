@@ -78,8 +78,16 @@ export type WorkerRequest =
    * their cache, map and finish all run here; progress in pairs; the result file comes back.
    */
   | { readonly id: number; readonly type: 'run-analysis'; readonly request: AnalysisRunRequest }
-  /** Stops request `target` at its next batch boundary. */
+  /**
+   * Stops request `target`: the worker answers it with 'cancelled' as soon as it reads this message (between
+   * two onnxruntime runs) and serves the next requests; the stopped call ends at its next batch.
+   */
   | { readonly id: number; readonly type: 'cancel'; readonly target: number }
+  /**
+   * Loads the gradient model (for attribute) now, as a later attribute call with this batch size would: sent
+   * to a warm spare once the user has run an attribution, so the first one after a cancel pays no load.
+   */
+  | { readonly id: number; readonly type: 'warm-gradients'; readonly batchSize?: number }
   | { readonly id: number; readonly type: 'dispose' }
   /**
    * Cancel everything, release the model and end the thread. Sent to a worker that is being replaced; it
@@ -106,4 +114,6 @@ export type WorkerResponse =
       readonly type: 'error';
       readonly error: { readonly name: string; readonly message: string };
     }
-  | { readonly id: number; readonly type: 'progress'; readonly done: number; readonly total: number };
+  | { readonly id: number; readonly type: 'progress'; readonly done: number; readonly total: number }
+  /** Request `id` was stopped (by 'cancel', or by an unload) and will not be answered otherwise. */
+  | { readonly id: number; readonly type: 'cancelled' };

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { tempDir, writeRandomCheckpoint } from '../../support/checkpoints';
 import { syntheticPair } from '../../support/model-fixtures';
 import { Ranker } from '../../../src/core/runtime/ranker';
-import { lengthSortedBatches } from '../../../src/core/runtime/batch';
+import { layerFlopsPerToken, lengthSortedBatches, pairsPerRun } from '../../../src/core/runtime/batch';
 import { compileMasks } from '../../../src/core/runtime/masks';
 import { openBertCheckpoint } from '../../../src/core/model/checkpoint';
 
@@ -146,9 +146,53 @@ describe('Ranker', () => {
   });
 });
 
+describe('Ranker with maxRunFlops', () => {
+  it('cuts batches so each onnxruntime run stays in the budget, with the same scores and progress per run', async () => {
+    const flopsOfOnePair =
+      2 * 2 * layerFlopsPerToken({ numLayers: 2, hiddenSize: 16, intermediateSize: 64 }, 12);
+    const small = await Ranker.load(path.join(dir, 'model'), {
+      threads: 1,
+      cacheDir: path.join(dir, 'cache'),
+      batchSize: 3,
+      maxRunFlops: flopsOfOnePair * 1.5,
+    });
+    try {
+      const progress: number[] = [];
+      const cut = await small.score(pairs, { onProgress: (done) => progress.push(done) });
+      // Pairs of 6-18 tokens: one per run at the longest lengths, more once they are short enough.
+      assert.ok(progress.length > Math.ceil(pairs.length / 3), `runs: ${progress.join(',')}`);
+      assert.equal(progress[0], 1);
+      const whole = await ranker.score(pairs);
+      cut.forEach((r, i) => assert.ok(Math.abs(r.score - whole[i].score) < 1e-5, `pair ${i}`));
+    } finally {
+      await small.dispose();
+    }
+    await assert.rejects(
+      Ranker.load(path.join(dir, 'model'), { maxRunFlops: 0 }),
+      /maxRunFlops 0 must be positive/,
+    );
+  });
+});
+
 describe('batch and mask helpers', () => {
   it('lengthSortedBatches groups similar lengths, longest first', () => {
     assert.deepEqual(lengthSortedBatches([5, 9, 1, 9, 3], 2), [[1, 3], [0, 4], [2]]);
+  });
+
+  it('lengthSortedBatches cuts batches to what one run may take at their longest length', () => {
+    // At most 20 padded tokens per run; a pair longer than that still runs, alone.
+    const fits = (seqLength: number) => Math.floor(20 / seqLength);
+    assert.deepEqual(lengthSortedBatches([5, 30, 4, 9, 3, 2], 4, fits), [[1], [3, 0], [2, 4, 5]]);
+  });
+
+  it('pairsPerRun keeps one run of a BERT-base pair, and of a batch of small-model pairs, in the budget', () => {
+    const base = { numLayers: 12, hiddenSize: 768, intermediateSize: 3072 };
+    // Independent count for BERT-base at 128 tokens: per token and layer 4h^2 + 2hf + 2nh multiply-adds.
+    const perToken = 2 * (4 * 768 * 768 + 2 * 768 * 3072 + 2 * 128 * 768);
+    assert.equal(layerFlopsPerToken(base, 128), perToken);
+    assert.equal(pairsPerRun(base, 128, 12, 4e9), 1, 'a 128-token BERT-base pair exceeds 4 GFLOP alone');
+    assert.equal(pairsPerRun(base, 16, 12, 4e9), Math.floor(4e9 / (16 * 12 * layerFlopsPerToken(base, 16))));
+    assert.equal(pairsPerRun(base, 16, 12, Infinity), Infinity);
   });
 
   it('compileMasks groups positions by selector membership across the batch', () => {
