@@ -1,5 +1,6 @@
 import { ATTENTION_KINDS } from '../runtime/attentionKinds';
 import type { Analysis, AnalysisContext, Chunk, RunDescription } from './analysis';
+import { encodeChunkPairs } from './chunkCandidates';
 
 const [CLS, SEP_MIDDLE, SEP_FINAL, QUERY, DOCUMENT, PERIOD] = ATTENTION_KINDS.map((_, i) => i);
 const ALL = ATTENTION_KINDS.map((_, i) => i);
@@ -107,7 +108,7 @@ export function attentionAnalysis(): Analysis<Record<string, never>, AttentionPa
 async function summarise(chunk: Chunk, context: AnalysisContext): Promise<AttentionPartial> {
   const { numLayers: L, numHeads: H } = context.scorer.info;
   const K = ATTENTION_KINDS.length;
-  const pairs = chunk.items.flatMap((item) => item.candidates.map((c) => context.encode(item.text, c.text)));
+  const pairs = encodeChunkPairs(chunk, context);
   const results = await context.scorer.attentionSums(pairs, {
     batchSize: context.batchSize,
     signal: context.signal,

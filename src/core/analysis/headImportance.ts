@@ -1,6 +1,6 @@
 import type { HeadMaskSpec } from '../runtime/types';
 import type { Analysis, AnalysisContext, Chunk, RunDescription } from './analysis';
-import { reciprocalRank } from './ranking';
+import { encodeChunkPairs, reciprocalRanksByQuery } from './chunkCandidates';
 
 export interface HeadImportancePartial {
   /** Per query: reciprocal rank unmasked (index 0), then with head (l, h) masked at 1 + l * H + h. */
@@ -41,7 +41,7 @@ export function headImportanceAnalysis(): Analysis<
 
 async function maskHeads(chunk: Chunk, context: AnalysisContext): Promise<HeadImportancePartial> {
   const { numLayers: L, numHeads: H } = context.scorer.info;
-  const pairs = chunk.items.flatMap((item) => item.candidates.map((c) => context.encode(item.text, c.text)));
+  const pairs = encodeChunkPairs(chunk, context);
   const settings: (HeadMaskSpec[] | undefined)[] = [undefined];
   for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) settings.push([{ layer: l, heads: [h] }]);
   const scores: number[][] = [];
@@ -54,17 +54,9 @@ async function maskHeads(chunk: Chunk, context: AnalysisContext): Promise<HeadIm
     });
     scores.push(results.map((r) => r.score));
   }
-  const reciprocalRanks: number[][] = [];
-  let start = 0;
-  for (const item of chunk.items) {
-    const end = start + item.candidates.length;
-    const pids = item.candidates.map((c) => c.pid);
-    const grades = item.candidates.map((c) => c.grade);
-    reciprocalRanks.push(
-      scores.map((s) => reciprocalRank(pids, s.slice(start, end), grades, context.minRelevance)),
-    );
-    start = end;
-  }
+  // [setting][query], turned into the partial's [query][setting].
+  const ranks = scores.map((s) => reciprocalRanksByQuery(chunk, s, context.minRelevance));
+  const reciprocalRanks = chunk.items.map((_, q) => ranks.map((rr) => rr[q]));
   const scoreChangeSums = scores.map((s) => {
     let sum = 0;
     s.forEach((v, i) => (sum += v - scores[0][i]));

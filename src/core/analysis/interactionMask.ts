@@ -1,6 +1,6 @@
 import type { MaskSpec } from '../runtime/types';
 import type { Analysis, AnalysisContext, Chunk, RunDescription } from './analysis';
-import { reciprocalRank } from './ranking';
+import { encodeChunkPairs, reciprocalRanksByQuery } from './chunkCandidates';
 
 export type MaskKind = MaskSpec['kind'];
 
@@ -86,7 +86,7 @@ async function maskInteractions(
   context: AnalysisContext,
   kind: MaskKind,
 ): Promise<InteractionPartial> {
-  const pairs = chunk.items.flatMap((item) => item.candidates.map((c) => context.encode(item.text, c.text)));
+  const pairs = encodeChunkPairs(chunk, context);
   const byDirection: number[][][] = [];
   for (const [d, direction] of DIRECTIONS.entries()) {
     // Depth 0 (no mask) is scored once, with the first direction.
@@ -101,19 +101,11 @@ async function maskInteractions(
     });
     byDirection.push(d === 0 ? scores : [byDirection[0][0], ...scores]);
   }
-  const reciprocalRanks: number[][][] = [];
-  let start = 0;
-  for (const item of chunk.items) {
-    const end = start + item.candidates.length;
-    const pids = item.candidates.map((c) => c.pid);
-    const grades = item.candidates.map((c) => c.grade);
-    reciprocalRanks.push(
-      byDirection.map((depths) =>
-        depths.map((s) => reciprocalRank(pids, s.slice(start, end), grades, context.minRelevance)),
-      ),
-    );
-    start = end;
-  }
+  // [direction][depth][query], turned into the partial's [query][direction][depth].
+  const ranks = byDirection.map((depths) =>
+    depths.map((s) => reciprocalRanksByQuery(chunk, s, context.minRelevance)),
+  );
+  const reciprocalRanks = chunk.items.map((_, q) => ranks.map((depths) => depths.map((rr) => rr[q])));
   return { reciprocalRanks };
 }
 

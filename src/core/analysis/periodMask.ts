@@ -2,6 +2,7 @@ import type { MaskSpec, PairInput } from '../runtime/types';
 import type { EncodedPair } from '../text/types';
 import type { Analysis, AnalysisContext, Chunk, RunDescription } from './analysis';
 import { reciprocalRank } from './ranking';
+import { encodeChunkPairs } from './chunkCandidates';
 
 /** The three ways of taking periods away (Zhan et al., Table 1); periods are the passage's "." tokens. */
 export const PERIOD_SETTINGS = ['comma', 'token-mask', 'attention-mask'] as const;
@@ -78,7 +79,7 @@ async function maskChunk(chunk: Chunk, context: AnalysisContext): Promise<Period
   if (commaId === undefined)
     throw new Error('the model vocabulary has no "," token (needed to replace periods)');
   const minRelevance = context.minRelevance;
-  const pairs = chunk.items.flatMap((item) => item.candidates.map((c) => context.encode(item.text, c.text)));
+  const pairs = encodeChunkPairs(chunk, context);
   const modified: number[] = [];
   let at = 0;
   for (const item of chunk.items) {

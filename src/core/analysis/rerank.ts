@@ -3,6 +3,7 @@ import type { RankedCandidate, Run } from '../data/runs';
 import { evaluateRun } from '../eval/metrics';
 import type { Analysis, Chunk, AnalysisContext, RunDescription } from './analysis';
 import { rankByScore } from './ranking';
+import { encodeChunkPairs } from './chunkCandidates';
 
 export interface RerankSettings {
   /**
@@ -74,7 +75,7 @@ export function rerankAnalysis(
 }
 
 async function scoreChunk(chunk: Chunk, context: AnalysisContext): Promise<RerankPartial> {
-  const pairs = chunk.items.flatMap((item) => item.candidates.map((c) => context.encode(item.text, c.text)));
+  const pairs = encodeChunkPairs(chunk, context);
   const scored = await context.scorer.score(pairs, {
     batchSize: context.batchSize,
     signal: context.signal,

@@ -1,0 +1,30 @@
+// A chunk's candidates as one flat list, query by query in candidate order: how the analyses that score every
+// candidate encode them, and how they read a query's ranking back out of the flat scores.
+import type { EncodedPair } from '../text/types';
+import type { AnalysisContext, Chunk } from './analysis';
+import { reciprocalRank } from './ranking';
+
+/** Every candidate of the chunk encoded with its query, query by query. */
+export function encodeChunkPairs(chunk: Chunk, context: AnalysisContext): EncodedPair[] {
+  return chunk.items.flatMap((item) => item.candidates.map((c) => context.encode(item.text, c.text)));
+}
+
+/**
+ * Each query's reciprocal rank (its MRR@10 term) under `scores`, one score per candidate in the order of
+ * encodeChunkPairs.
+ */
+export function reciprocalRanksByQuery(
+  chunk: Chunk,
+  scores: readonly number[],
+  minRelevance: number,
+): number[] {
+  let start = 0;
+  return chunk.items.map((item) => {
+    const end = start + item.candidates.length;
+    const pids = item.candidates.map((c) => c.pid);
+    const grades = item.candidates.map((c) => c.grade);
+    const rr = reciprocalRank(pids, scores.slice(start, end), grades, minRelevance);
+    start = end;
+    return rr;
+  });
+}
