@@ -19,8 +19,12 @@ export function mulberry32(seed: number): () => number {
  * recipe, in Python) reproduce the same order from this description.
  */
 export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
+  return shuffleWith(items, mulberry32(seed));
+}
+
+/** seededShuffle's Fisher-Yates with a generator the caller goes on using (a copy; the input is left alone). */
+export function shuffleWith<T>(items: readonly T[], random: () => number): T[] {
   const out = [...items];
-  const random = mulberry32(seed);
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [out[i], out[j]] = [out[j], out[i]];

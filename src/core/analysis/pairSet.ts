@@ -6,7 +6,7 @@ import { readQrels, type Qrels } from '../data/qrels';
 import { readQueries } from '../data/queries';
 import { readRun, type Run } from '../data/runs';
 import type { TaskOptions } from '../progress';
-import { mulberry32 } from '../random';
+import { seededShuffle } from '../random';
 
 /**
  * Which pairs an analysis looks at. 'candidates': each query's run candidates (top `depth`), labelled from the
@@ -170,12 +170,10 @@ function candidatesOf(
 /** `size` items drawn without replacement by a seeded shuffle, returned in their original order. */
 export function sampleInOrder<T>(items: readonly T[], size: number | undefined, seed: number): T[] {
   if (size === undefined || size >= items.length) return [...items];
-  const next = mulberry32(seed);
-  const order = items.map((_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
+  const order = seededShuffle(
+    items.map((_, i) => i),
+    seed,
+  );
   return order
     .slice(0, size)
     .sort((a, b) => a - b)

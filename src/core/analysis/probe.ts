@@ -1,4 +1,4 @@
-import { mulberry32 } from '../random';
+import { mulberry32, shuffleWith } from '../random';
 
 /**
  * Zhan et al.'s probing classifier (probing/modeling.py), in plain TypeScript: for every token of a group,
@@ -239,7 +239,7 @@ export function trainProbe(
   const epochLosses: number[] = [];
   let step = 0;
   for (let epoch = 0; epoch < o.epochs; epoch++) {
-    const order = shuffle(usable, random);
+    const order = shuffleWith(usable, random);
     let epochLoss = 0;
     for (let start = 0; start < order.length; start += o.batchSize) {
       o.signal?.throwIfAborted();
@@ -254,15 +254,6 @@ export function trainProbe(
     epochLosses.push(epochLoss / Math.max(1, order.length));
   }
   return { probe, epochLosses };
-}
-
-function shuffle(values: readonly number[], random: () => number): number[] {
-  const out = [...values];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
 }
 
 function clipGradientNorm(gradients: ProbeParameters, maxNorm: number): void {

@@ -1,4 +1,4 @@
-import { mulberry32 } from '../random';
+import { seededShuffle } from '../random';
 import { trainProbe, PROBE_DEFAULTS, type ProbeData, type ProbeTrainingOptions } from './probe';
 import { PROBE_GROUPS, probePositions, type ProbeGroup } from './tokenGroups';
 import type { QueryCandidates } from './layerAttribution';
@@ -311,9 +311,9 @@ export function trainAndEvaluateProbes(
   const evalQueries = evaluation.map((i) => features.pairs[i].qid);
   const evalLabels = evaluation.map((i) => features.pairs[i].label);
   const shuffledLabels = resolved.shuffleLabels
-    ? shuffledCopy(
+    ? seededShuffle(
         train.map((i) => features.pairs[i].label),
-        resolved.seed,
+        resolved.seed ^ 0x5eed,
       )
     : undefined;
   const total = features.layers * PROBE_GROUPS.length;
@@ -356,14 +356,4 @@ function countEmpty(data: ProbeData): number {
   let n = 0;
   for (let e = 0; e < data.labels.length; e++) if (data.offsets[e + 1] === data.offsets[e]) n++;
   return n;
-}
-
-function shuffledCopy(labels: readonly number[], seed: number): number[] {
-  const random = mulberry32(seed ^ 0x5eed);
-  const out = [...labels];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
 }

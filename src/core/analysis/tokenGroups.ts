@@ -1,4 +1,4 @@
-import { mulberry32 } from '../random';
+import { mulberry32, shuffleWith } from '../random';
 import type { EncodedToken } from '../text/types';
 
 /**
@@ -37,16 +37,6 @@ const STOP_WORD_TOKENS = 15;
 
 export type ProbePositions = Readonly<Record<ProbeGroup, readonly number[]>>;
 
-/** Fisher-Yates with a seeded generator, so a pair's sampled positions are the same on every run. */
-function shuffled(values: readonly number[], random: () => number): number[] {
-  const out = [...values];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
-
 /**
  * Positions of every probing group in one pair (real tokens only, no padding). `seed` fixes the random
  * samples; callers derive it from the pair (e.g. its index), so results do not depend on chunking.
@@ -73,8 +63,8 @@ export function probePositions(
     }
   }
   const random = mulberry32(seed);
-  const randomDoc = shuffled(passage, random).slice(0, RANDOM_DOC_TOKENS);
-  const stopWordDoc = shuffled(
+  const randomDoc = shuffleWith(passage, random).slice(0, RANDOM_DOC_TOKENS);
+  const stopWordDoc = shuffleWith(
     passage.filter((i) => stopWords.has(tokens[i].text)),
     random,
   ).slice(0, STOP_WORD_TOKENS);
