@@ -2,15 +2,15 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { TEST_MAX_LENGTH, testRunnerOptions } from '../../support/analysisRuns';
 import { tempDir, type CheckpointSpec, type WrittenCheckpoint } from '../../support/checkpoints';
 import { referenceForward } from '../../support/model-fixtures';
 import { writeTinyModelAndDataset } from '../../support/tinyDataset';
-import { describeModel } from '../../../src/core/analysis/analysis';
 import type { AttentionResult } from '../../../src/core/analysis/attention';
 import { createAnalysisContext } from '../../../src/core/analysis/context';
 import { loadPairSet, type PairSet } from '../../../src/core/analysis/pairSet';
 import { createAnalysis } from '../../../src/core/analysis/registry';
-import { modelKey, runAnalysis } from '../../../src/core/analysis/runner';
+import { runAnalysis } from '../../../src/core/analysis/runner';
 import { Ranker } from '../../../src/core/runtime/ranker';
 import type { Scorer } from '../../../src/core/runtime/types';
 import { RankerWorkerClient } from '../../../src/core/runtime/worker-client';
@@ -39,13 +39,8 @@ async function run(scorer: Scorer, dir: string): Promise<AttentionResult> {
   const outcome = await runAnalysis(
     createAnalysis('attention'),
     pairSet,
-    createAnalysisContext(scorer, modelDir, 64),
-    {
-      dir: path.join(root, dir),
-      model: describeModel(ranker.info, 'tiny'),
-      modelKey: modelKey(ranker.info, 64),
-      chunkPairs: 4,
-    },
+    createAnalysisContext(scorer, modelDir, TEST_MAX_LENGTH),
+    testRunnerOptions(ranker.info, path.join(root, dir), { chunkPairs: 4 }),
   );
   return outcome.result?.result as unknown as AttentionResult;
 }
@@ -78,7 +73,7 @@ describe('attention distribution (Figure 1)', () => {
     let pairs = 0;
     for (const item of pairSet.items) {
       for (const c of item.candidates) {
-        const pair = encodePair(tokenizer, item.text, c.text, { maxLength: 64 });
+        const pair = encodePair(tokenizer, item.text, c.text, { maxLength: TEST_MAX_LENGTH });
         const roles: Role[] = pair.tokens.map((t) =>
           t.kind === 'sep'
             ? t.segment === 0

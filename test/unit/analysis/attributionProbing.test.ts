@@ -2,10 +2,10 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { TEST_MAX_LENGTH, testRunnerOptions } from '../../support/analysisRuns';
 import { tempDir, type CheckpointSpec, type WrittenCheckpoint } from '../../support/checkpoints';
 import { referenceForward } from '../../support/model-fixtures';
 import { writeTinyModelAndDataset, type TinyDatasetFiles } from '../../support/tinyDataset';
-import { describeModel } from '../../../src/core/analysis/analysis';
 import { createAnalysisContext } from '../../../src/core/analysis/context';
 import { InProcessAnalysisModel } from '../../../src/core/analysis/inProcessModel';
 import type { AttributionAnalysisResult } from '../../../src/core/analysis/layerAttribution';
@@ -13,7 +13,7 @@ import { loadPairSet, type PairSet } from '../../../src/core/analysis/pairSet';
 import { extractProbingFeatures, type ProbingResult } from '../../../src/core/analysis/probing';
 import { concatPairSets } from '../../../src/core/analysis/probingAnalysis';
 import { createAnalysis } from '../../../src/core/analysis/registry';
-import { mergeShards, modelKey, runAnalysis, type RunnerOptions } from '../../../src/core/analysis/runner';
+import { mergeShards, runAnalysis, type RunnerOptions } from '../../../src/core/analysis/runner';
 import { ZHAN_STOP_WORDS } from '../../../src/core/analysis/stopWords';
 import { PROBE_GROUPS, probePositions } from '../../../src/core/analysis/tokenGroups';
 import { loadPairEncoder } from '../../../src/core/runtime/text';
@@ -45,14 +45,9 @@ after(async () => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-const encode = () => loadPairEncoder(modelDir, { maxLength: 64 });
-const options = (dir: string, extra: Partial<RunnerOptions> = {}): RunnerOptions => ({
-  dir,
-  model: describeModel(model.info, 'tiny'),
-  modelKey: modelKey(model.info, 64),
-  chunkPairs: 10,
-  ...extra,
-});
+const encode = () => loadPairEncoder(modelDir, { maxLength: TEST_MAX_LENGTH });
+const options = (dir: string, extra: Partial<RunnerOptions> = {}) =>
+  testRunnerOptions(model.info, dir, { chunkPairs: 10, ...extra });
 const read = (file: string) => fs.readFileSync(file, 'utf8');
 
 async function singleAndSharded(name: string, settings: Record<string, unknown>, set: PairSet) {
@@ -60,7 +55,7 @@ async function singleAndSharded(name: string, settings: Record<string, unknown>,
   const outcome = await runAnalysis(
     createAnalysis(name, settings as never),
     set,
-    createAnalysisContext(model, modelDir, 64),
+    createAnalysisContext(model, modelDir, TEST_MAX_LENGTH),
     options(single),
   );
   const sharded = path.join(root, `${name}-sharded`);
@@ -68,7 +63,7 @@ async function singleAndSharded(name: string, settings: Record<string, unknown>,
     await runAnalysis(
       createAnalysis(name, settings as never),
       set,
-      createAnalysisContext(model, modelDir, 64),
+      createAnalysisContext(model, modelDir, TEST_MAX_LENGTH),
       options(sharded, { shard: { index: k, count: 2 } }),
     );
   }
@@ -146,7 +141,7 @@ describe('attribution analysis (Figure 2)', () => {
     await assert.rejects(
       analysis.map(
         { index: 0, items: pairSet.items.slice(0, 1) },
-        { ...createAnalysisContext(scorer, modelDir, 64), minRelevance: 1 },
+        { ...createAnalysisContext(scorer, modelDir, TEST_MAX_LENGTH), minRelevance: 1 },
       ),
       /needs a model that computes Integrated Gradients/,
     );
@@ -203,22 +198,16 @@ describe('probing analysis (Figure 3)', () => {
     const train = await loadPairSet({ ...files, selection: 'candidates', sample: 4, seed: 3 });
     const trainQids = new Set(train.items.map((i) => i.qid));
     const heldOutQids = pairSet.items.map((i) => i.qid).filter((q) => !trainQids.has(q));
-    const heldOutQueries = path.join(root, 'heldout-queries.tsv');
-    fs.writeFileSync(
-      heldOutQueries,
-      read(files.queries)
+    /** Writes the lines of `file` whose first field (up to `separator`) is a held-out qid to root/`name`. */
+    const heldOutLines = (file: string, separator: string, name: string) => {
+      const lines = read(file)
         .split('\n')
-        .filter((l) => heldOutQids.includes(l.split('\t')[0]))
-        .join('\n') + '\n',
-    );
-    const heldOutQrels = path.join(root, 'heldout-qrels.txt');
-    fs.writeFileSync(
-      heldOutQrels,
-      read(files.qrels)
-        .split('\n')
-        .filter((l) => heldOutQids.includes(l.split(' ')[0]))
-        .join('\n') + '\n',
-    );
+        .filter((l) => heldOutQids.includes(l.split(separator)[0]));
+      fs.writeFileSync(path.join(root, name), lines.join('\n') + '\n');
+      return path.join(root, name);
+    };
+    const heldOutQueries = heldOutLines(files.queries, '\t', 'heldout-queries.tsv');
+    const heldOutQrels = heldOutLines(files.qrels, ' ', 'heldout-qrels.txt');
     const heldOut = await loadPairSet({
       ...files,
       queries: heldOutQueries,
@@ -257,7 +246,7 @@ describe('analyses in the ranker worker', () => {
         settings: { selection: { kind: 'rank', topK: 3 } },
         data: { ...files, depth: 5 },
         dir: path.join(root, 'worker-run'),
-        maxLength: 64,
+        maxLength: TEST_MAX_LENGTH,
         chunkPairs: 10,
       };
       const progress: number[] = [];

@@ -4,10 +4,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ReferenceMasks } from '../../reference/bert64';
 import { referenceMrr10 } from '../../reference/mrr10';
+import { TEST_MAX_LENGTH, testRunnerOptions } from '../../support/analysisRuns';
 import { tempDir, type CheckpointSpec, type WrittenCheckpoint } from '../../support/checkpoints';
 import { referenceForward } from '../../support/model-fixtures';
 import { writeTinyModelAndDataset } from '../../support/tinyDataset';
-import { describeModel } from '../../../src/core/analysis/analysis';
 import { createAnalysisContext } from '../../../src/core/analysis/context';
 import {
   interactionMasks,
@@ -16,7 +16,7 @@ import {
 } from '../../../src/core/analysis/interactionMask';
 import { loadPairSet, type PairSet } from '../../../src/core/analysis/pairSet';
 import { createAnalysis } from '../../../src/core/analysis/registry';
-import { modelKey, runAnalysis } from '../../../src/core/analysis/runner';
+import { runAnalysis } from '../../../src/core/analysis/runner';
 import { Ranker } from '../../../src/core/runtime/ranker';
 import { RankerWorkerClient } from '../../../src/core/runtime/worker-client';
 import { encodePair, loadTokenizer } from '../../../src/core/text';
@@ -38,7 +38,7 @@ before(async () => {
   pairSet = await loadPairSet({ ...tiny.files, selection: 'candidates', minRelevance: 1 });
   const tokenizer = loadTokenizer(modelDir);
   pairs = pairSet.items.map((item) =>
-    item.candidates.map((c) => encodePair(tokenizer, item.text, c.text, { maxLength: 64 })),
+    item.candidates.map((c) => encodePair(tokenizer, item.text, c.text, { maxLength: TEST_MAX_LENGTH })),
   );
 });
 after(async () => {
@@ -137,13 +137,8 @@ describe('interaction masking (Figure 4)', () => {
     const outcome = await runAnalysis(
       createAnalysis('interaction-mask'),
       pairSet,
-      createAnalysisContext(ranker, modelDir, 64),
-      {
-        dir: path.join(root, 'run'),
-        model: describeModel(ranker.info, 'tiny'),
-        modelKey: modelKey(ranker.info, 64),
-        chunkPairs: 10,
-      },
+      createAnalysisContext(ranker, modelDir, TEST_MAX_LENGTH),
+      testRunnerOptions(ranker.info, path.join(root, 'run'), { chunkPairs: 10 }),
     );
     const result = outcome.result?.result as unknown as InteractionResult;
     const mrrWith = (masksOf: (pair: EncodedPair) => ReferenceMasks) =>

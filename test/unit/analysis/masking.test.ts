@@ -5,16 +5,16 @@ import * as path from 'node:path';
 import type { ReferenceMasks } from '../../reference/bert64';
 import { referenceMrr10 } from '../../reference/mrr10';
 import { BERT_VOCAB } from '../../support/paths';
+import { TEST_MAX_LENGTH, testRunnerOptions } from '../../support/analysisRuns';
 import { tempDir, type CheckpointSpec, type WrittenCheckpoint } from '../../support/checkpoints';
 import { referenceForward } from '../../support/model-fixtures';
 import { writeTinyModelAndDataset } from '../../support/tinyDataset';
-import { describeModel } from '../../../src/core/analysis/analysis';
 import { createAnalysisContext } from '../../../src/core/analysis/context';
 import type { HeadImportanceResult } from '../../../src/core/analysis/headImportance';
 import { loadPairSet, type PairSet } from '../../../src/core/analysis/pairSet';
 import { periodsToCommas, type PeriodMaskResult } from '../../../src/core/analysis/periodMask';
 import { createAnalysis } from '../../../src/core/analysis/registry';
-import { modelKey, runAnalysis } from '../../../src/core/analysis/runner';
+import { runAnalysis } from '../../../src/core/analysis/runner';
 import { Ranker } from '../../../src/core/runtime/ranker';
 import { encodePair, loadTokenizer } from '../../../src/core/text';
 import type { EncodedPair } from '../../../src/core/text/types';
@@ -42,12 +42,8 @@ async function run(name: string) {
   const outcome = await runAnalysis(
     createAnalysis(name),
     pairSet,
-    createAnalysisContext(ranker, modelDir, 64),
-    {
-      dir: path.join(root, name),
-      model: describeModel(ranker.info, 'tiny'),
-      modelKey: modelKey(ranker.info, 64),
-    },
+    createAnalysisContext(ranker, modelDir, TEST_MAX_LENGTH),
+    testRunnerOptions(ranker.info, path.join(root, name)),
   );
   return outcome.result?.result;
 }
@@ -68,7 +64,7 @@ describe('period masking (Table 1)', () => {
         pids: item.candidates.map((c) => c.pid),
         grades: item.candidates.map((c) => c.grade),
         scores: item.candidates.map((c) => {
-          const pair = encodePair(tokenizer, item.text, c.text, { maxLength: 64 });
+          const pair = encodePair(tokenizer, item.text, c.text, { maxLength: TEST_MAX_LENGTH });
           return c.grade >= 1 ? modify(pair) : reference(pair);
         }),
       }));
@@ -112,7 +108,7 @@ describe('head importance', () => {
     const result = (await run('head-importance')) as unknown as HeadImportanceResult;
     const tokenizer = loadTokenizer(modelDir);
     const pairs = pairSet.items.map((item) =>
-      item.candidates.map((c) => encodePair(tokenizer, item.text, c.text, { maxLength: 64 })),
+      item.candidates.map((c) => encodePair(tokenizer, item.text, c.text, { maxLength: TEST_MAX_LENGTH })),
     );
     const listsWith = (masks: ReferenceMasks) =>
       pairSet.items.map((item, q) => ({

@@ -2,10 +2,10 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { TEST_MAX_LENGTH, testRunnerOptions } from '../../support/analysisRuns';
 import { tempDir, type CheckpointSpec, type WrittenCheckpoint } from '../../support/checkpoints';
 import { referenceForward } from '../../support/model-fixtures';
 import { writeTinyModelAndDataset, type TinyDatasetFiles } from '../../support/tinyDataset';
-import { describeModel } from '../../../src/core/analysis/analysis';
 import { createAnalysisContext } from '../../../src/core/analysis/context';
 import type { Scorer } from '../../../src/core/runtime/types';
 import { loadPairSet, type PairSet } from '../../../src/core/analysis/pairSet';
@@ -14,7 +14,6 @@ import type { RerankResult } from '../../../src/core/analysis/rerank';
 import {
   chunkItems,
   mergeShards,
-  modelKey,
   parseShard,
   partialPath,
   runAnalysis,
@@ -45,15 +44,10 @@ after(async () => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-const encode = () => loadPairEncoder(modelDir, { maxLength: 64 });
-const context = (scorer: Scorer) => createAnalysisContext(scorer, modelDir, 64);
-const runnerOptions = (dir: string, extra: Partial<RunnerOptions> = {}): RunnerOptions => ({
-  dir,
-  model: describeModel(ranker.info, 'tiny'),
-  modelKey: modelKey(ranker.info, 64),
-  chunkPairs: 10,
-  ...extra,
-});
+const encode = () => loadPairEncoder(modelDir, { maxLength: TEST_MAX_LENGTH });
+const context = (scorer: Scorer) => createAnalysisContext(scorer, modelDir, TEST_MAX_LENGTH);
+const runnerOptions = (dir: string, extra: Partial<RunnerOptions> = {}) =>
+  testRunnerOptions(ranker.info, dir, { chunkPairs: 10, ...extra });
 const rerank = () => createAnalysis('rerank', { fusionWeight: 0.5 });
 const read = (file: string) => fs.readFileSync(file, 'utf8');
 
