@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ClusterError } from './clusterError';
-import { SQUEUE_FORMAT, parseSacct, parseSqueue, type SlurmJobRecord } from './slurmState';
+import { SQUEUE_FORMAT, outputLines, parseSacct, parseSqueue, type SlurmJobRecord } from './slurmState';
 
 const COMMAND_TIMEOUT_MS = 60_000;
 
@@ -44,7 +44,7 @@ export class SlurmCommands {
   /** Names of the partitions the cluster has. */
   async partitions(): Promise<string[]> {
     const out = await this.checked('sinfo', ['-h', '-o', '%R']);
-    return [...new Set(out.split('\n').map((l) => l.trim()))].filter((l) => l.length > 0);
+    return [...new Set(outputLines(out))];
   }
 
   /** The generic resources (`gpu:a100:4(S:0-1)`, ...) the nodes of a partition offer. */

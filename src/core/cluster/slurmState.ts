@@ -17,33 +17,33 @@ export type JobPhase = 'pending' | 'running' | 'completed' | 'failed';
 /** The fields squeue prints, one job per line: id, state, reason, name, batch script. */
 export const SQUEUE_FORMAT = '%i|%T|%r|%j|%o';
 
-export function parseSqueue(text: string): SlurmJobRecord[] {
+/** The lines a Slurm command printed, trimmed, without empty ones. */
+export function outputLines(text: string): string[] {
   return text
     .split('\n')
     .map((line) => line.trim())
-    .filter((line) => line.length > 0)
-    .map((line) => {
-      const [id, state, reason, name, script] = line.split('|');
-      return {
-        id,
-        state: state ?? '',
-        reason: reason === 'None' || reason === undefined ? '' : reason,
-        ...(name ? { name } : {}),
-        ...(script ? { script } : {}),
-      };
-    });
+    .filter((line) => line.length > 0);
+}
+
+export function parseSqueue(text: string): SlurmJobRecord[] {
+  return outputLines(text).map((line) => {
+    const [id, state, reason, name, script] = line.split('|');
+    return {
+      id,
+      state: state ?? '',
+      reason: reason === 'None' || reason === undefined ? '' : reason,
+      ...(name ? { name } : {}),
+      ...(script ? { script } : {}),
+    };
+  });
 }
 
 /** The fields `sacct -n -P -X -o JobID,State` prints; a state can read `CANCELLED by 1000`. */
 export function parseSacct(text: string): SlurmJobRecord[] {
-  return text
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line.length > 0)
-    .map((line) => {
-      const [id, state] = line.split('|');
-      return { id, state: (state ?? '').split(' ')[0], reason: '' };
-    });
+  return outputLines(text).map((line) => {
+    const [id, state] = line.split('|');
+    return { id, state: (state ?? '').split(' ')[0], reason: '' };
+  });
 }
 
 const PENDING = new Set(['PENDING', 'CONFIGURING', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED', 'RESIZING']);

@@ -58,16 +58,19 @@ async function waitUntil(
     const status = await clusterRunStatus(dir, slurm);
     if (done(status)) return status;
     if (Date.now() > deadline) {
-      const logs = fs
-        .readdirSync(path.join(dir, 'slurm', 'logs'))
-        .map((f) => `--- ${f}\n${fs.readFileSync(path.join(dir, 'slurm', 'logs', f), 'utf8')}`)
-        .join('\n');
       assert.fail(
-        `${what}: not within 180 s\n${JSON.stringify(status, null, 1)}\n${logs}\n${cluster.logs()}`,
+        `${what}: not within 180 s\n${JSON.stringify(status, null, 1)}\n${jobLogs(dir)}\n${cluster.logs()}`,
       );
     }
     await new Promise((r) => setTimeout(r, 300));
   }
+}
+
+/** Waits for the merge job to end and checks that it merged. */
+async function waitForMerge(dir: string): Promise<ClusterRunStatus> {
+  const status = await waitUntil(dir, (s) => s.result !== undefined || s.merge.phase === 'failed', 'merge');
+  assert.equal(status.merge.phase, 'done', jobLogs(dir));
+  return status;
 }
 
 /** What the jobs printed, for a failing assertion's message. */
@@ -132,12 +135,7 @@ describe(
       assert.match(script, /^#SBATCH --cpus-per-task=1$/m);
       assert.match(script, /--shard "\$SLURM_ARRAY_TASK_ID\/4"$/m);
 
-      const status = await waitUntil(
-        dir,
-        (s) => s.result !== undefined || s.merge.phase === 'failed',
-        'merge',
-      );
-      assert.equal(status.merge.phase, 'done', jobLogs(dir));
+      const status = await waitForMerge(dir);
       assert.deepEqual(
         status.shards.map((s) => [s.shard, s.jobId, s.phase]),
         [1, 2, 3, 4].map((k) => [k, `${ids[1]}_${k}`, 'done']),
@@ -206,12 +204,7 @@ describe(
       const resumed = ranklens(['resume', dir]);
       assert.equal(resumed.code, 0, resumed.err);
       assert.match(resumed.out, /resubmitted shards 2 as array job \d+, merge job \d+/);
-      const status = await waitUntil(
-        dir,
-        (s) => s.result !== undefined || s.merge.phase === 'failed',
-        'merge',
-      );
-      assert.equal(status.merge.phase, 'done', jobLogs(dir));
+      const status = await waitForMerge(dir);
       assert.notEqual(status.shards[1].jobId, victim);
       assert.ok(
         fs
