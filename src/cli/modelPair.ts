@@ -58,6 +58,11 @@ export async function runOnMaskedPair(
   });
 }
 
+/** The pair's JSON and the masks it was scored under, as score --json and inspect print them. */
+export function maskedPairJson({ pair, options }: MaskedPair) {
+  return { ...pairJson(pair), masks: options.masks, head_masks: options.headMasks };
+}
+
 export function pairJson(pair: EncodedPair) {
   return {
     tokens: pair.tokens.map((t) => ({

@@ -1,6 +1,6 @@
 import type { InspectResult } from '../../core/runtime/types';
 import { MASK_USAGE } from '../maskFlags';
-import { pairJson, runOnMaskedPair } from '../modelPair';
+import { maskedPairJson, runOnMaskedPair } from '../modelPair';
 
 export const usage = `ranklens inspect --model DIR --query TEXT --passage TEXT [--max-length N] [--threads N] [--cache-dir DIR]
         [MASK OPTIONS]
@@ -32,14 +32,8 @@ export function inspectJson(result: InspectResult) {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  return runOnMaskedPair('inspect', argv, async ({ ranker, pair, options }) => {
-    const result = await ranker.inspect(pair, options);
-    const body = {
-      ...pairJson(pair),
-      masks: options.masks,
-      head_masks: options.headMasks,
-      ...inspectJson(result),
-    };
-    process.stdout.write(JSON.stringify(body) + '\n');
+  return runOnMaskedPair('inspect', argv, async (masked) => {
+    const result = await masked.ranker.inspect(masked.pair, masked.options);
+    process.stdout.write(JSON.stringify({ ...maskedPairJson(masked), ...inspectJson(result) }) + '\n');
   });
 }

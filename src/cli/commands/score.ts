@@ -1,5 +1,5 @@
 import { MASK_USAGE } from '../maskFlags';
-import { pairJson, runOnMaskedPair } from '../modelPair';
+import { maskedPairJson, runOnMaskedPair } from '../modelPair';
 
 export const usage = `ranklens score --model DIR --query TEXT --passage TEXT [--json] [--max-length N] [--threads N] [--cache-dir DIR]
         [MASK OPTIONS]
@@ -11,13 +11,12 @@ export const usage = `ranklens score --model DIR --query TEXT --passage TEXT [--
 ${MASK_USAGE}`;
 
 export async function run(argv: string[]): Promise<number> {
-  return runOnMaskedPair('score', argv, async ({ ranker, pair, args, options }) => {
+  return runOnMaskedPair('score', argv, async (masked) => {
+    const { ranker, pair, args, options } = masked;
     const [result] = await ranker.score([pair], options);
     if (args.options.has('json')) {
       const body = {
-        ...pairJson(pair),
-        masks: options.masks,
-        head_masks: options.headMasks,
+        ...maskedPairJson(masked),
         logits: result.logits,
         score: result.score,
         sigmoid: result.sigmoid,

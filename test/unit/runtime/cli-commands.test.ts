@@ -53,6 +53,7 @@ describe('ranklens score', () => {
     const body = JSON.parse(json.out);
     assert.equal(body.score, expected.score);
     assert.deepEqual(body.logits, expected.logits);
+    assert.deepEqual([body.masks, body.head_masks], [[], []]);
     assert.deepEqual(body.input_ids, Array.from(pair.inputIds));
     assert.equal(body.input_ids[0], 101);
     assert.equal(body.tokens[1].text, 'what');
@@ -119,6 +120,9 @@ describe('ranklens inspect', () => {
       }),
     );
     const body = JSON.parse((await capture(() => inspectCommand.run([...common(), '--masks', file]))).out);
+    // The JSON names the masks it was computed under.
+    assert.deepEqual(body.masks, [{ kind: 'token', layers: [1], from: 'all', to: ['cls'] }]);
+    assert.deepEqual(body.head_masks, [{ layer: 0, heads: [1] }]);
     const rowSum = (row: number[]) => row.reduce((a, b) => a + b, 0);
     assert.equal(body.attentions[1][1][3][0], 0);
     assert.ok(Math.abs(rowSum(body.attentions[1][1][3]) - 1) < 1e-5);
