@@ -1,4 +1,4 @@
-// Helpers shared by the model/bert/runtime tests: reference lookups over generated checkpoints.
+// Helpers shared by the tests that check a model against the float64 reference (model, bert, runtime, analysis).
 import {
   bertForward64,
   type ReferenceConfig,

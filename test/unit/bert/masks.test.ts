@@ -2,14 +2,14 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { bertForward64, type ReferenceMasks } from '../../reference/bert64';
+import type { ReferenceMasks } from '../../reference/bert64';
 import {
   tempDir,
   writeRandomCheckpoint,
   type CheckpointSpec,
   type WrittenCheckpoint,
 } from '../../support/checkpoints';
-import { maxAbsDiff, referenceConfig, referenceLookup, syntheticPair } from '../../support/model-fixtures';
+import { maxAbsDiff, referenceForward, syntheticPair } from '../../support/model-fixtures';
 import { Ranker } from '../../../src/core/runtime/ranker';
 import { bertModelBytes } from '../../../src/core/bert/cache';
 import { openBertCheckpoint } from '../../../src/core/model/checkpoint';
@@ -52,15 +52,7 @@ const rowSum = (r: InspectResult, l: number, h: number, i: number) => {
   for (let j = 0; j < r.seqLength; j++) s += at(r, l, h, i, j);
   return s;
 };
-const reference = (masks: ReferenceMasks) =>
-  bertForward64(
-    referenceConfig(spec),
-    referenceLookup(written),
-    pair.inputIds,
-    pair.tokenTypeIds,
-    pair.attentionMask,
-    masks,
-  );
+const reference = (masks: ReferenceMasks) => referenceForward(spec, written, pair, masks);
 
 function assertMatchesReference(r: InspectResult, masks: ReferenceMasks) {
   const ref = reference(masks);

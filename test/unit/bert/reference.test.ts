@@ -1,9 +1,8 @@
 import { after, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { bertForward64 } from '../../reference/bert64';
 import { tempDir, writeRandomCheckpoint, type CheckpointSpec } from '../../support/checkpoints';
-import { maxAbsDiff, referenceConfig, referenceLookup, syntheticPair } from '../../support/model-fixtures';
+import { maxAbsDiff, referenceForward, syntheticPair } from '../../support/model-fixtures';
 import { Ranker } from '../../../src/core/runtime/ranker';
 
 const SHAPES: CheckpointSpec[] = [
@@ -39,15 +38,7 @@ describe('ONNX BERT agrees with the float64 reference', () => {
       try {
         const pairs = [syntheticPair(3, 9, 50, 1), syntheticPair(2, 4, 50, 2), syntheticPair(5, 20, 50, 3)];
         const scored = await ranker.score(pairs, { batchSize: 2 });
-        const ref = pairs.map((p) =>
-          bertForward64(
-            referenceConfig(spec),
-            referenceLookup(written),
-            p.inputIds,
-            p.tokenTypeIds,
-            p.attentionMask,
-          ),
-        );
+        const ref = pairs.map((p) => referenceForward(spec, written, p));
         for (let i = 0; i < pairs.length; i++) {
           assert.ok(
             maxAbsDiff(scored[i].logits, ref[i].logits) <= 1e-4,
