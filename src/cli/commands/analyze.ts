@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { describeModel, type AnyAnalysis, type Json } from '../../core/analysis/analysis';
 import { createAnalysisContext } from '../../core/analysis/context';
@@ -20,6 +19,7 @@ import { parseDevice } from '../../core/device';
 import { runAnalysisRequestFile } from '../analyzeRequest';
 import { SLURM_USAGE, takeSlurmOptions } from '../slurmOptions';
 import { submitAnalyzeToSlurm } from '../slurmSubmit';
+import { bundledModelDir } from '../shippedFolders';
 import {
   UsageError,
   cacheDirOf,
@@ -301,15 +301,6 @@ const CLI: Readonly<Record<string, AnalysisCli>> = {
     },
   },
 };
-
-/** The bundled model, found from the CLI bundle (out/cli.js) or from the sources (src/cli/commands). */
-export function bundledModelDir(): string {
-  for (const up of ['..', path.join('..', '..', '..')]) {
-    const dir = path.resolve(__dirname, up, 'models', 'ranklens-mini');
-    if (existsSync(path.join(dir, 'config.json'))) return dir;
-  }
-  throw new UsageError('the bundled model models/ranklens-mini was not found: pass --model DIR');
-}
 
 export async function run(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -14,7 +14,7 @@ import {
 import { DEFAULT_MAX_LENGTH } from '../../core/text/pair';
 import { UsageError, cacheDirOf, optionalNumber, optionalText, parseArgs, positiveInt } from '../args';
 import { checkOutputFile, writeOutputFile } from '../io';
-import { bundledModelDir } from './analyze';
+import { bundledModelDir, bundledWorkspace } from '../shippedFolders';
 
 export const usage = `ranklens report [--out report.html] [--work-dir DIR] [--model DIR] [--workspace DIR]
         [--scale X] [--only a,b] [--probe-learning-rate LR] [--max-length N] [--threads N] [--seed S]
@@ -33,14 +33,6 @@ function reportBundle(): string {
     if (existsSync(file)) return readFileSync(file, 'utf8');
   }
   throw new UsageError('out/webview/report-standalone.js was not found: run `npm run build` first');
-}
-
-function bundledWorkspace(): string {
-  for (const up of ['..', path.join('..', '..', '..')]) {
-    const dir = path.resolve(__dirname, up, 'sample-workspace');
-    if (existsSync(path.join(dir, 'queries.dev600-heldout.tsv'))) return dir;
-  }
-  throw new UsageError('the sample workspace was not found: pass --workspace DIR');
 }
 
 function scaled(sizes: ReportSizes, scale: number): ReportSizes {
