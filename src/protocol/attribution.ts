@@ -66,6 +66,12 @@ export const attributionRendered = v.object({
   /** The heatmap's axis label colour, as drawn (follows the theme). */
   axisLabelColor: v.string,
   layer: v.integer,
+  /** Whether the heatmap's rows share one colour scale or each layer has its own (the default). */
+  heatScale: v.literal('per-layer', 'shared'),
+  /** Per heatmap row (layer order): cells whose drawn colour visibly differs from the background. */
+  heatmapColouredCells: v.array(v.integer),
+  /** Per heatmap row: its largest |attribution| (the end of its own scale). */
+  heatmapRowMax: v.numbers,
 });
 
 /** The Integrated Gradients panel of one pair. */
@@ -86,6 +92,11 @@ export const attributionProtocol = defineProtocol({
     exportPng: { params: v.empty, result: v.object({ file: v.string }) },
     /** Selects a layer (as the selector would) and answers once it is drawn. */
     selectLayer: { params: v.object({ layer: v.integer }), result: attributionRendered },
+    /** Sets the heatmap's colour scale as its checkbox would, answering once drawn. */
+    setHeatScale: {
+      params: v.object({ scale: v.literal('per-layer', 'shared') }),
+      result: attributionRendered,
+    },
   },
 });
 export type AttributionProtocol = typeof attributionProtocol;

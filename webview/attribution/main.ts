@@ -229,9 +229,19 @@ class AttributionApp extends LitElement {
   `;
 
   private view: AttributionView | undefined;
-  private state = savedState({ layer: -1, baseline: '' as Baseline | '', oneScale: false });
+  private state = savedState({
+    layer: -1,
+    baseline: '' as Baseline | '',
+    oneScale: false,
+    /** The heatmap's rows on one colour scale; by default each layer has its own (low layers are small). */
+    sharedHeatScale: false,
+  });
   private chart: echarts.ECharts | undefined;
   private chartKey = '';
+  /** The heatmap's cells as drawn: [token, row, value on the row's scale, attribution]. */
+  private heatCells: [number, number, number, number][] = [];
+  /** Largest |attribution| of each heatmap row (layer order). */
+  private heatRowMax: number[] = [];
   private readonly channel = connect(attributionProtocol, {
     notifications: {
       show: (view) => {
@@ -252,6 +262,12 @@ class AttributionApp extends LitElement {
     },
     requests: {
       exportPng: () => this.savePng(),
+      setHeatScale: async ({ scale }) => {
+        this.state.sharedHeatScale = scale === 'shared';
+        this.saveAndUpdate();
+        await this.updateComplete;
+        return this.report();
+      },
       selectLayer: async ({ layer }) => {
         if (!this.layers().includes(layer)) throw new Error(`layer ${layer} is not in this result`);
         this.select({ layer });
@@ -438,6 +454,24 @@ class AttributionApp extends LitElement {
         ></vscode-checkbox>
       </div>
       <h3>Layers × tokens (${this.baseline}); click a row to select its layer</h3>
+      <div class="legend">
+        <span class="note-inline" id="heat-scale-label"
+          >${
+            this.state.sharedHeatScale
+              ? 'One colour scale for all layers: rows compare with each other.'
+              : 'Each layer (row) on its own colour scale, ± its largest |attribution| (shown beside the layer): attributions in the top layers are often several times those of the low layers, and one scale would leave the low layers blank.'
+          }</span
+        >
+        <vscode-checkbox
+          id="heat-shared"
+          label="one colour scale for all layers"
+          ?checked=${this.state.sharedHeatScale}
+          @change=${(e: Event) => {
+            this.state.sharedHeatScale = (e.target as HTMLInputElement).checked;
+            this.saveAndUpdate();
+          }}
+        ></vscode-checkbox>
+      </div>
       <div class="heatmap-scroll"><div id="heatmap"></div></div>
       <h3>Top 10 passage tokens by |attribution|</h3>
       <table id="top">
@@ -527,7 +561,8 @@ class AttributionApp extends LitElement {
     const layers = this.layers();
     const { tokens } = v.result;
     const colors = chartColors();
-    const key = `${this.baseline} ${this.layer} ${colors.foreground} ${colors.background}`;
+    const shared = this.state.sharedHeatScale;
+    const key = `${this.baseline} ${this.layer} ${shared} ${colors.foreground} ${colors.background}`;
     if (!this.chart) {
       el.style.width = `${Math.max(el.parentElement?.clientWidth ?? 600, 90 + tokens.length * 16)}px`;
       el.style.height = `${110 + layers.length * 30}px`;
@@ -543,18 +578,23 @@ class AttributionApp extends LitElement {
     const entries = layers.map((k) =>
       v.result.layers.find((e) => e.layer === k && e.baseline === this.baseline),
     );
-    const data: [number, number, number][] = [];
-    entries.forEach((e, row) => e?.attributions.forEach((value, column) => data.push([column, row, value])));
-    const limit = Math.max(1e-12, ...data.map((d) => Math.abs(d[2])));
+    // Cells carry [token, row, value on the row's ±1 scale, attribution].
+    const rowLimits = entries.map((e) => Math.max(0, ...(e?.attributions ?? []).map(Math.abs)));
+    const sharedLimit = Math.max(1e-12, ...rowLimits);
+    const data: [number, number, number, number][] = [];
+    entries.forEach((e, row) => {
+      const limit = shared ? sharedLimit : rowLimits[row] || 1;
+      e?.attributions.forEach((value, column) => data.push([column, row, value / limit, value]));
+    });
     const text = colors.foreground;
     this.chart.setOption(
       {
         backgroundColor: 'transparent',
-        tooltip: textTooltip(colors, (p: { value: [number, number, number] }) => [
+        tooltip: textTooltip(colors, (p: { value: [number, number, number, number] }) => [
           `${tokens[p.value[0]].text} (position ${p.value[0]})`,
-          `${layerLabel(layers[p.value[1]], v.numLayers)}: ${formatValue(p.value[2], 6)}`,
+          `${layerLabel(layers[p.value[1]], v.numLayers)}: ${formatValue(p.value[3], 6)}`,
         ]),
-        grid: { left: 70, right: 90, top: 10, bottom: 80 },
+        grid: { left: shared ? 70 : 130, right: 100, top: 10, bottom: 80 },
         xAxis: {
           type: 'category',
           data: tokens.map((t) => t.text),
@@ -564,19 +604,25 @@ class AttributionApp extends LitElement {
         },
         yAxis: {
           type: 'category',
-          data: layers.map((k) => (k === this.layer ? `▶ layer ${k}` : `layer ${k}`)),
+          data: layers.map(
+            (k, row) =>
+              `${k === this.layer ? '▶ ' : ''}layer ${k}${shared ? '' : ` ±${rowLimits[row] > 0 ? formatValue(rowLimits[row], 2) : '0'}`}`,
+          ),
           axisLabel: { color: text },
           axisLine: { lineStyle: { color: colors.muted } },
         },
         visualMap: {
-          min: -limit,
-          max: limit,
-          calculable: true,
+          min: -1,
+          max: 1,
+          dimension: 2,
+          calculable: false,
+          text: shared
+            ? [`+${formatValue(sharedLimit, 3)}`, formatValue(-sharedLimit, 3)]
+            : ["+ row's max", "− row's max"],
           orient: 'vertical',
           right: 0,
           top: 'center',
           itemHeight: Math.max(60, layers.length * 30 - 30),
-          precision: 4,
           textStyle: { color: text },
           inRange: { color: scaleStops(colors.background) },
         },
@@ -591,8 +637,35 @@ class AttributionApp extends LitElement {
       },
       true,
     );
+    this.heatCells = data;
+    this.heatRowMax = rowLimits;
     this.channel.timing('attribution heatmap', performance.now() - started);
     this.channel.endpoint.notify('rendered', this.report());
+  }
+
+  /**
+   * Per heatmap row (layer order), how many cells are visibly coloured as drawn: the canvas pixel at the
+   * cell's centre differs from the theme background (the scale's 0) by more than a faint tint.
+   */
+  private colouredCellsPerRow(): number[] {
+    const chart = this.chart;
+    if (!chart) return [];
+    const background = chartColors().background;
+    // The chart as painted now (echarts itself paints on the next animation frame).
+    const ctx = chart.renderToCanvas({ pixelRatio: 1, backgroundColor: background }).getContext('2d');
+    const probe = document.createElement('canvas').getContext('2d');
+    if (!ctx || !probe) return [];
+    probe.fillStyle = background;
+    probe.fillRect(0, 0, 1, 1);
+    const zero = probe.getImageData(0, 0, 1, 1).data;
+    const rows: number[] = new Array<number>(this.layers().length).fill(0);
+    for (const [column, row] of this.heatCells) {
+      const [x, y] = chart.convertToPixel({ xAxisIndex: 0, yAxisIndex: 0 }, [column, row]);
+      const pixel = ctx.getImageData(Math.round(x), Math.round(y), 1, 1).data;
+      const difference = Math.max(...[0, 1, 2].map((c) => Math.abs(pixel[c] - zero[c])));
+      if (difference > 24) rows[row]++;
+    }
+    return rows;
   }
 
   private report() {
@@ -608,6 +681,9 @@ class AttributionApp extends LitElement {
       theme: themeClass(),
       axisLabelColor: option?.xAxis?.[0]?.axisLabel?.color ?? '',
       layer: this.layer,
+      heatScale: this.state.sharedHeatScale ? ('shared' as const) : ('per-layer' as const),
+      heatmapColouredCells: this.colouredCellsPerRow(),
+      heatmapRowMax: this.heatRowMax,
     };
   }
 }
