@@ -186,7 +186,7 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
     ),
   );
   const inspectPair = guarded((args?: unknown) =>
-    inspectPairCommand(models, controller, active, context.extensionUri, log, args),
+    inspectPairCommand(models, controller, active, context.extensionUri, log, editorState, args),
   );
   const scorePair = guarded(async (args?: ScorePairArgs | DatasetNode) => {
     // Called with ids or texts (tests, other commands): the value. Picked interactively or from a

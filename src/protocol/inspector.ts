@@ -1,4 +1,4 @@
-import { attributionResult } from './attribution';
+import { attributionResult, baseline } from './attribution';
 import { attentionTensor, viewToken } from './attention';
 import { defineProtocol } from './endpoint';
 import * as v from './validate';
@@ -97,6 +97,8 @@ export const attributionState = v.object({
 });
 export type AttributionState = v.Infer<typeof attributionState>;
 
+export const attributionView = v.object({ layer: v.integer, baseline });
+
 /** What the inspector reports about what it shows (tests and screenshots wait on it). */
 export const inspectorSnapshot = v.object({
   scoreText: v.string,
@@ -107,6 +109,10 @@ export const inspectorSnapshot = v.object({
   tokens: v.integer,
   visiblyColored: v.integer,
   whatIfs: v.array(v.object({ label: v.string, score: v.number, rank: v.optional(v.integer) })),
+  /** Tokens picked for a what-if, and the what-if the controls would apply now. */
+  picked: v.integer,
+  maskKind: v.string,
+  maskTo: v.string,
   /** The what-if (1-based table row) whose attention map is drawn beside the original, if any. */
   mapShown: v.optional(v.integer),
   theme: v.string,
@@ -120,6 +126,11 @@ export const inspectorProtocol = defineProtocol({
     pair: inspectedPair,
     rank: rankInfo,
     attribution: attributionState,
+    /**
+     * The layer and baseline the editor's attribution decorations and hovers use (RankLens: Choose
+     * Attribution Layer…): the slider and baseline switch follow it.
+     */
+    attributionView: attributionView,
     /** The what-ifs of this pair so far, oldest first (kept by the host, so they survive a reload). */
     whatIfs: v.object({ items: v.array(whatIfResult) }),
   },
@@ -129,6 +140,8 @@ export const inspectorProtocol = defineProtocol({
     clearWhatIfs: v.empty,
     cancelAttribution: v.empty,
     showPassage: v.empty,
+    /** The user moved the layer slider or switched the baseline: the editor's decorations follow. */
+    attributionView: attributionView,
   },
   hostRequests: {
     whatIf: { params: whatIfSpec, result: whatIfResult },

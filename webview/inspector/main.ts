@@ -156,6 +156,12 @@ class InspectorApp extends LitElement {
       width: 220px;
       accent-color: var(--vscode-button-background);
     }
+    input[type='range']:focus-visible,
+    a:focus-visible,
+    tr:focus-visible {
+      outline: 1px solid var(--vscode-focusBorder);
+      outline-offset: 2px;
+    }
     .legend {
       display: flex;
       flex-wrap: wrap;
@@ -279,10 +285,17 @@ class InspectorApp extends LitElement {
         }
         if (this.state.layer < 0 || this.state.layer > pair.numLayers)
           this.state.layer = Math.max(1, Math.floor(pair.numLayers / 2));
+        // The editor's decorations show the slider's layer (the host forwards it).
+        if (changed) this.channel.endpoint.notify('attributionView', this.attributionView());
         if (this.state.maskLayers < 1 || this.state.maskLayers > pair.numLayers)
           this.state.maskLayers = pair.numLayers;
         this.state.mapLayer = Math.min(this.state.mapLayer, pair.numLayers - 1);
         this.requestUpdate();
+      },
+      attributionView: ({ layer, baseline }) => {
+        if (layer === this.state.layer && baseline === this.state.baseline) return;
+        const numLayers = this.pair?.numLayers ?? layer;
+        this.setState({ layer: Math.min(layer, numLayers), baseline });
       },
       rank: (rank) => {
         this.rank = rank;
@@ -303,7 +316,7 @@ class InspectorApp extends LitElement {
         return this.snapshot();
       },
       setLayer: async ({ layer }) => {
-        this.setState({ layer });
+        this.setView({ layer });
         await this.updateComplete;
         return this.snapshot();
       },
@@ -330,6 +343,16 @@ class InspectorApp extends LitElement {
     Object.assign(this.state, change);
     saveState(this.state);
     this.requestUpdate();
+  }
+
+  private attributionView(): { layer: number; baseline: Baseline } {
+    return { layer: this.state.layer, baseline: this.state.baseline };
+  }
+
+  /** The user's layer or baseline: shown here, and said to the host for the editor's decorations. */
+  private setView(change: { layer?: number; baseline?: Baseline }): void {
+    this.setState(change);
+    this.channel.endpoint.notify('attributionView', this.attributionView());
   }
 
   private async until(done: () => boolean): Promise<void> {
@@ -509,14 +532,14 @@ class InspectorApp extends LitElement {
             step="1"
             .value=${String(this.state.layer)}
             aria-label="Attribution layer"
-            @input=${(e: Event) => this.setState({ layer: Number((e.target as HTMLInputElement).value) })}
+            @input=${(e: Event) => this.setView({ layer: Number((e.target as HTMLInputElement).value) })}
         /></label>
         <label
           >Baseline x′
           <vscode-single-select
             id="baseline"
             .value=${this.state.baseline}
-            @change=${(e: Event) => this.setState({ baseline: (e.target as HTMLSelectElement).value as Baseline })}
+            @change=${(e: Event) => this.setView({ baseline: (e.target as HTMLSelectElement).value as Baseline })}
           >
             <vscode-option value="empty-document" ?selected=${this.state.baseline === 'empty-document'}
               >empty document (passage → [PAD])</vscode-option
@@ -592,7 +615,10 @@ class InspectorApp extends LitElement {
           @change=${(e: Event) => this.setState({ oneScale: (e.target as HTMLInputElement).checked })}
         ></vscode-checkbox>
       </div>
-      <div class="hint">Click tokens (or Tab to them and press Enter) to pick them for a what-if below.</div>
+      <div class="hint">
+        Click tokens to pick them for a what-if below (keyboard: Tab into a text, arrow keys move, Enter
+        picks).
+      </div>
     `;
   }
 
@@ -648,6 +674,7 @@ class InspectorApp extends LitElement {
           >Apply</vscode-button
         >
         <vscode-button
+          id="apply-commas"
           secondary
           ?disabled=${this.pending}
           @click=${() => void this.apply({ replacePeriods: true })}
@@ -816,6 +843,9 @@ class InspectorApp extends LitElement {
       tokens: spans,
       visiblyColored: coloured,
       whatIfs: this.whatIfs.map((w) => ({ label: w.label, score: w.score, rank: w.rank?.rank })),
+      picked: this.picked.size,
+      maskKind: this.state.kind,
+      maskTo: this.state.to,
       mapShown:
         this.chosenMap && this.whatIfs[this.chosenWhatIf]?.id === this.chosenMap.id
           ? this.chosenWhatIf + 1

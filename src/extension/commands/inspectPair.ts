@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { ActivePairState } from '../activePair';
 import type { DatasetController } from '../datasetController';
 import type { ActivePairController } from '../inspector/activePair';
 import { PairSession } from '../inspector/pairSession';
@@ -33,6 +34,7 @@ export async function inspectPairCommand(
   active: ActivePairController,
   extensionUri: vscode.Uri,
   log: vscode.OutputChannel,
+  editorState: ActivePairState,
   args?: unknown,
 ): Promise<InspectPairOutcome | undefined> {
   const given = pairArgsFrom(args);
@@ -42,6 +44,6 @@ export async function inspectPairCommand(
   if (!pair) return undefined;
   const model = await models.model();
   const session = new PairSession(model, datasets.dataset, pair);
-  const inspector = await InspectorPanel.show(extensionUri, session, active, log);
+  const inspector = await InspectorPanel.show(extensionUri, session, active, log, editorState);
   return { session, inspector };
 }

@@ -8,6 +8,7 @@ import {
   type WhatIfResult,
   type WhatIfSpec,
 } from '../../protocol/inspector';
+import type { ActivePairState, AttributionView } from '../activePair';
 import type { ActivePairController } from '../inspector/activePair';
 import { attentionTensor, viewTokens, type PairSession } from '../inspector/pairSession';
 import { WhatIfMaps } from '../inspector/whatIfMaps';
@@ -30,17 +31,37 @@ export class InspectorPanel {
   /** The what-ifs' attention maps, within a byte budget (each is L·H·n² floats). */
   readonly maps = new WhatIfMaps((id) => this.recomputeMap(id));
   private attribution: AbortController | undefined;
+  /** The layer and baseline the slider shows, as last said by either side. */
+  private view: AttributionView;
 
   private constructor(
     readonly panel: vscode.WebviewPanel,
     readonly host: WebviewHost<InspectorProtocol>,
-  ) {}
+    private readonly editorState: ActivePairState,
+  ) {
+    this.view = editorState.current.view;
+    // From the editor to the slider (RankLens: Choose Attribution Layer…). A newly opened inspector keeps
+    // its own layer and says it when it shows a pair, so the editor follows it (fromView).
+    const following = editorState.onDidChange(({ view }) => {
+      if (view.layer === this.view.layer && view.baseline === this.view.baseline) return;
+      this.view = view;
+      host.show('attributionView', view);
+    });
+    panel.onDidDispose(() => following.dispose());
+  }
+
+  /** The user moved the slider or switched the baseline: the editor's decorations and hovers follow. */
+  private fromView(view: AttributionView): void {
+    this.view = view;
+    this.editorState.setView(view);
+  }
 
   static async show(
     extensionUri: vscode.Uri,
     session: PairSession,
     active: ActivePairController,
     log: vscode.OutputChannel,
+    editorState: ActivePairState,
   ): Promise<InspectorPanel> {
     let inspector = InspectorPanel.current;
     if (!inspector) {
@@ -59,6 +80,8 @@ export class InspectorPanel {
               ref.panel?.attribution?.abort(new CancelledError('Integrated Gradients')),
             undoWhatIf: () => ref.panel?.setWhatIfs(ref.panel.whatIfs.slice(0, -1)),
             clearWhatIfs: () => ref.panel?.setWhatIfs([]),
+            // The slider and the editor's decorations show one layer: moving either moves the other.
+            attributionView: (view) => ref.panel?.fromView(view),
             showPassage: () => {
               const pid = ref.panel?.session?.pair.pid;
               if (pid) void vscode.window.showTextDocument(PassageDocuments.uriFor(pid), { preview: true });
@@ -86,7 +109,7 @@ export class InspectorPanel {
           },
         },
       });
-      const created = new InspectorPanel(panel, host);
+      const created = new InspectorPanel(panel, host, editorState);
       ref.panel = created;
       inspector = created;
       InspectorPanel.current = inspector;
