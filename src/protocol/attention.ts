@@ -54,6 +54,15 @@ export const attentionRendered = v.object({
   head: v.integer,
   tokens: v.integer,
   thumbnails: v.integer,
+  /** Head view: which attention is drawn (all, query → doc, doc → query). */
+  direction: v.literal('all', 'query-to-doc', 'doc-to-query'),
+  /** The token hovered or focused in the head view, and what the readout says about it. */
+  focusedToken: v.optional(v.object({ side: v.literal('left', 'right'), position: v.integer })),
+  readout: v.string,
+  /** The dataset mean drawn beside the pair's summary: its source file, if one was found. */
+  datasetMean: v.optional(v.string),
+  /** Query/passage of the pair shown (the explorer follows the active pair). */
+  label: v.string,
   theme: v.string,
   ms: v.number,
 });

@@ -189,6 +189,11 @@ async function scoreFirstPairFromPalette(page) {
 
 /** Waits until some open webview (Score Pair also opens the inspector, so there can be several) shows `selector`. */
 async function waitInAnyWebview(page, selector, ms) {
+  await webviewFrame(page, selector, ms);
+}
+
+/** The inner frame of the webview whose document has `selector` (playwright's CSS reaches into open shadow roots). */
+async function webviewFrame(page, selector, ms) {
   const until = Date.now() + ms;
   for (;;) {
     const count = await page.locator('iframe.webview').count();
@@ -200,11 +205,73 @@ async function waitInAnyWebview(page, selector, ms) {
           .count()
           .catch(() => 0)) > 0
       )
-        return;
+        return frame;
     }
     if (Date.now() > until) throw new Error(`no webview shows ${selector}`);
     await page.waitForTimeout(500);
   }
+}
+
+/** The focused element inside a webview document (through shadow roots) and how its focus is drawn. */
+function focusedElement() {
+  // Runs in the webview (playwright evaluate): the browser's globals.
+  const { document, getComputedStyle } = globalThis;
+  let element = document.activeElement;
+  while (element?.shadowRoot?.activeElement) element = element.shadowRoot.activeElement;
+  if (!element || element === document.body) return null;
+  const style = getComputedStyle(element);
+  return {
+    tag: element.tagName.toLowerCase(),
+    id: element.id,
+    className: typeof element.className === 'string' ? element.className : '',
+    text: (element.textContent ?? '').trim().slice(0, 40),
+    outlineStyle: style.outlineStyle,
+    outlineWidth: style.outlineWidth,
+    outlineColor: style.outlineColor,
+    focusBorder: getComputedStyle(document.documentElement).getPropertyValue('--vscode-focusBorder').trim(),
+  };
+}
+
+/**
+ * Keyboard only, in a webview the test has focused (through VS Code): Tab (or Shift+Tab, `back`) until the
+ * element `tabTo` has focus, then press `keys` one by one. Answers how many Tabs it took and the focused
+ * element (with its outline) before the keys.
+ */
+async function pressKeys(page, { webview, tabTo, back = false, keys = [], maxTabs = 80, treeRows }) {
+  if (treeRows) return selectTreeRows(page, treeRows);
+  const frame = await webviewFrame(page, webview ?? tabTo, 20_000);
+  let tabs = 0;
+  if (tabTo) {
+    const target = frame.locator(tabTo).first();
+    while (!(await target.evaluate((el) => el.matches(':focus, :focus-within')))) {
+      if (tabs >= maxTabs) {
+        const at = await frame.locator('body').evaluate(focusedElement);
+        throw new Error(`${tabTo} not focused after ${tabs} Tab presses (focus on ${JSON.stringify(at)})`);
+      }
+      await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+      tabs++;
+    }
+  }
+  const focus = await frame.locator('body').evaluate(focusedElement);
+  for (const key of keys) {
+    await page.keyboard.press(key);
+    await page.waitForTimeout(60);
+  }
+  return { tabs, focus };
+}
+
+/**
+ * Selects a row of a side-bar tree as a user would: clicks each row of the path in turn (by its text),
+ * expanding the collapsed ones on the way, and the last one to select it.
+ */
+async function selectTreeRows(page, rows) {
+  for (const [i, text] of rows.entries()) {
+    const row = page.locator(`.part.sidebar .monaco-list-row:has-text(${JSON.stringify(text)})`).first();
+    await row.waitFor({ timeout: 30_000 });
+    if (i === rows.length - 1 || (await row.getAttribute('aria-expanded')) === 'false') await row.click();
+    await page.waitForTimeout(300);
+  }
+  return { tabs: 0, focus: null };
 }
 
 /** Drags the sash between the side bar and the editor so the side bar is `width` pixels wide. */
@@ -237,6 +304,13 @@ async function tests() {
               String(args[0]),
             )
           : null;
+      // Keyboard input into a webview (test/integration/keyboard.ts); the answer goes into <name>.keys.json.
+      const keys = args.length === 1 ? /^RANKLENS_KEYS ([\w.-]+) (\{.*\})$/.exec(String(args[0])) : null;
+      if (keys) {
+        const answer = await pressKeys(page, JSON.parse(keys[2])).catch((e) => ({ error: e.message }));
+        writeFileSync(join(screenshotDir, `${keys[1]}.keys.json`), JSON.stringify(answer));
+        return;
+      }
       if (shot) {
         if (shot[2])
           await resizeSidebar(page, Number(shot[2])).catch((e) => log('sidebar resize', e.message));

@@ -22,7 +22,7 @@ async function api(): Promise<RankLensApi> {
 }
 
 /** The inspector's report once `accept` holds (polling its snapshot request). */
-async function inspectorWhere(
+export async function inspectorWhere(
   outcome: InspectPairOutcome,
   accept: (s: InspectorSnapshot) => boolean,
   what: string,
@@ -37,7 +37,7 @@ async function inspectorWhere(
   }
 }
 
-async function explorerHost(rl: RankLensApi): Promise<WebviewHost<AttentionProtocol>> {
+export async function explorerHost(rl: RankLensApi): Promise<WebviewHost<AttentionProtocol>> {
   await vscode.commands.executeCommand('ranklens.showAttention');
   for (let i = 0; i < 200; i++) {
     const host = rl.attentionView();
@@ -48,7 +48,7 @@ async function explorerHost(rl: RankLensApi): Promise<WebviewHost<AttentionProto
 }
 
 /** A DL19 query with a judged passage that the BM25 run ranks, from the sample workspace. */
-function pairFromSample(rl: RankLensApi): { qid: string; pid: string } {
+export function pairFromSample(rl: RankLensApi): { qid: string; pid: string } {
   const d = rl.dataset();
   assert.ok(d, 'the sample dataset is open');
   const run = d.runs.find((r) => path.basename(r.file) === 'run.dl19.bm25.tsv') ?? d.runs[0];

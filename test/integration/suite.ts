@@ -12,6 +12,7 @@ import { analysisTests } from './analysisTests';
 import { inspectorTests } from './inspectorTests';
 import { webviewTests } from './webviewTests';
 import { editorTests } from './editorTests';
+import { keyboardTests } from './keyboardTests';
 
 const EXTENSION_ID = 'ranklens.ranklens';
 
@@ -347,9 +348,18 @@ const tests: IntegrationTest[] = [
 ];
 
 export async function run(): Promise<void> {
-  // RANKLENS_TEST_FILTER=<substring of a test name> runs only those tests (while developing one).
-  const only = process.env.RANKLENS_TEST_FILTER;
-  const all = [...tests, ...webviewTests, ...inspectorTests, ...editorTests, ...analysisTests];
-  const { failed } = await runTests(only ? all.filter((t) => t.name.includes(only)) : all);
+  // RANKLENS_TEST_FILTER=<substring of a test name>[|<another>…] runs only those tests (while developing).
+  const only = process.env.RANKLENS_TEST_FILTER?.split('|');
+  const all = [
+    ...tests,
+    ...webviewTests,
+    ...inspectorTests,
+    ...keyboardTests,
+    ...editorTests,
+    ...analysisTests,
+  ];
+  const { failed } = await runTests(
+    only ? all.filter((t) => only.some((part) => t.name.includes(part))) : all,
+  );
   if (failed > 0) throw new Error(`${failed} integration test(s) failed`);
 }

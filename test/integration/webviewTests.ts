@@ -8,6 +8,7 @@ import type { NotificationBody, Protocol } from '../../src/protocol/endpoint';
 import type { WebviewHost } from '../../src/extension/webviews/webviewHost';
 import type { AttributionProtocol } from '../../src/protocol/attribution';
 import { withTimeout, type IntegrationTest } from './harness';
+import { canPressKeys, pressKeys } from './keyboard';
 import { THEMES, screenshot, setTheme } from './screenshots';
 
 const EXTENSION_ID = 'ranklens.ranklens';
@@ -71,6 +72,35 @@ export const webviewTests: IntegrationTest[] = [
         first.visiblyColored >= first.coloredSpans / 3,
         `only ${first.visiblyColored} of ${first.coloredSpans} spans visibly coloured`,
       );
+      // The layers x tokens heatmap: each layer (row) on its own colour scale by default, so every layer with
+      // attributions is visibly coloured as drawn — the lowest included; on one scale for all layers the
+      // row with the smallest attributions pales beside the largest.
+      assert.equal(first.heatScale, 'per-layer');
+      const ownScale = first.heatmapColouredCells;
+      assert.ok(ownScale[0] >= 5, `layer 0 row: only ${ownScale[0]} cells visibly coloured on its own scale`);
+      first.heatmapRowMax.forEach((max, row) =>
+        assert.ok(max === 0 || ownScale[row] >= 1, `row ${row} (max ${max}) drawn blank on its own scale`),
+      );
+      const shared = await ig.request('setHeatScale', { scale: 'shared' });
+      const rows = first.heatmapRowMax.map((max, row) => ({ max, row })).filter((r) => r.max > 0);
+      const smallest = rows.reduce((a, b) => (b.max < a.max ? b : a));
+      const largest = Math.max(...rows.map((r) => r.max));
+      console.log(
+        `IG heatmap rows (max |a| ${first.heatmapRowMax.map((m) => m.toPrecision(2)).join(', ')}): coloured cells per layer ${ownScale.join('/')}, on one scale ${shared.heatmapColouredCells.join('/')}`,
+      );
+      if (smallest.max < largest / 4)
+        assert.ok(
+          shared.heatmapColouredCells[smallest.row] < ownScale[smallest.row],
+          `row ${smallest.row} on one scale: ${shared.heatmapColouredCells[smallest.row]} coloured cells, on its own ${ownScale[smallest.row]}`,
+        );
+      await screenshot('attribution-heatmap-one-scale');
+      if (canPressKeys()) {
+        // Keyboard only: Tab to the checkbox, Space: back to a scale per layer.
+        attribution.panel.panel.reveal(vscode.ViewColumn.One, false);
+        await vscode.commands.executeCommand('workbench.action.focusActiveEditorGroup');
+        await pressKeys('ig-heat-scale', { tabTo: '#heat-shared', keys: [' '] });
+        await renderedWhere(ig, (r) => r.heatScale === 'per-layer', 'per-layer scale by key');
+      } else await ig.request('setHeatScale', { scale: 'per-layer' });
       // Layer L: the classifier reads only [CLS], so no text token is coloured.
       const top = await withTimeout(ig.request('selectLayer', { layer: L }), 30_000, 'select layer L');
       assert.equal(top.layer, L);
@@ -107,6 +137,18 @@ export const webviewTests: IntegrationTest[] = [
         if (theme.slug === 'light') await screenshot('readme-attribution', { clip: 'editor' });
       }
       assert.notEqual(axisColors.get('light'), axisColors.get('dark'), 'the heatmap labels follow the theme');
+      if (canPressKeys()) {
+        // Keyboard only: Shift+Tab back to the layer selector, open it, next layer, Enter.
+        await setTheme(THEMES[0]);
+        attribution.panel.panel.reveal(vscode.ViewColumn.One, false);
+        await vscode.commands.executeCommand('workbench.action.focusActiveEditorGroup');
+        await pressKeys('ig-layer', {
+          tabTo: '#layer',
+          back: true,
+          keys: ['ArrowDown', 'ArrowDown', 'Enter'],
+        });
+        await renderedWhere(ig, (r) => r.layer === L, 'IG layer chosen by keys');
+      }
       for (const host of [evaluation.panel.host, ig] as WebviewHost<Protocol>[])
         assert.deepEqual(host.cspViolations, [], 'Content-Security-Policy violations');
       await setTheme(THEMES[0]);

@@ -22,6 +22,7 @@ import {
 import { connect, savedState, saveState } from '../shared/channel';
 import { textTooltip } from '../shared/charts';
 import { cssom } from '../shared/cssom';
+import { moveFocusInGroup } from '../shared/roving';
 import { chartColors, onThemeChange, themeClass, themeColor } from '../shared/theme';
 
 echarts.use([LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
@@ -108,7 +109,7 @@ class AttentionApp extends LitElement {
       width: 7.5em;
     }
     .controls #direction {
-      width: 9.5em;
+      width: 13em;
     }
     #thumbs {
       width: 100%;
@@ -393,13 +394,15 @@ class AttentionApp extends LitElement {
   private headView(p: AttentionPair): TemplateResult {
     const t = p.attention;
     const { rows, cols } = directionPositions(p.tokens, this.state.direction);
+    // Each column is one Tab stop; the arrow keys move through its tokens (focus shows a token's links).
     const side = (positions: number[], where: 'left' | 'right') =>
-      positions.map((i) => {
+      positions.map((i, k) => {
         const tok = p.tokens[i];
         return html`<div
           class=${tokenClass(tok)}
           data-position=${i}
-          tabindex="0"
+          tabindex=${k === 0 ? '0' : '-1'}
+          @keydown=${(e: KeyboardEvent) => moveFocusInGroup(e, '.tok')}
           title="${tok.text} (position ${i}, ${tok.kind})"
           @mouseenter=${() => this.hover(where, i)}
           @focus=${() => this.hover(where, i)}
@@ -443,10 +446,10 @@ class AttentionApp extends LitElement {
           >
             <vscode-option value="all" ?selected=${this.state.direction === 'all'}>all</vscode-option>
             <vscode-option value="query-to-doc" ?selected=${this.state.direction === 'query-to-doc'}
-              >query → doc</vscode-option
+              >query attends to passage</vscode-option
             >
             <vscode-option value="doc-to-query" ?selected=${this.state.direction === 'doc-to-query'}
-              >doc → query</vscode-option
+              >passage attends to query</vscode-option
             >
           </vscode-single-select></label
         >
@@ -500,7 +503,7 @@ class AttentionApp extends LitElement {
   private readout(p: AttentionPair): TemplateResult | string {
     const h = this.hovered;
     if (!h)
-      return `Lines: each token’s ${TOP_LINKS} strongest links, darker = stronger relative to its strongest. Hover or focus a token: left shows where all its attention goes, right where a token’s attention comes from.`;
+      return `Lines: each token’s ${TOP_LINKS} strongest links, darker = stronger relative to its strongest. Hover a token, or Tab into a column and move with ↑/↓: left shows where all its attention goes, right where a token’s attention comes from.`;
     const block = this.block(p);
     const n = p.attention.seqLength;
     const { rows, cols } = directionPositions(p.tokens, this.state.direction);
@@ -807,6 +810,11 @@ class AttentionApp extends LitElement {
       head: this.state.head,
       tokens: this.renderRoot.querySelectorAll('.col .tok').length,
       thumbnails: this.state.mode === 'model' && t ? t.numLayers * t.numHeads : 0,
+      direction: this.state.direction,
+      focusedToken: this.hovered,
+      readout: this.renderRoot.querySelector('#readout')?.textContent?.trim() ?? '',
+      datasetMean: this.pair?.datasetMean?.source,
+      label: this.pair?.label ?? '',
       theme: themeClass(),
       ms: this.lastMs,
     };

@@ -2,6 +2,7 @@ import { html, nothing, type TemplateResult } from 'lit';
 import type { TokenKind } from '../../src/core/text/types';
 import { formatValue, spanBackground } from '../attribution/colors';
 import { cssom } from './cssom';
+import { moveFocusInGroup } from './roving';
 
 /** What a coloured text needs to know about a token (AttributedToken and EncodedToken both fit). */
 export interface TextToken {
@@ -28,7 +29,10 @@ export function scaleLimit(tokens: readonly TextToken[], values: ArrayLike<numbe
 export interface ColouredTextOptions {
   /** Positions drawn as selected (e.g. picked for a mask). */
   readonly selected?: ReadonlySet<number>;
-  /** Makes tokens buttons: click or Enter/Space toggles them. */
+  /**
+   * Makes tokens buttons: click or Enter/Space toggles them. The text is one Tab stop; the arrow keys,
+   * Home and End move from token to token.
+   */
   readonly onToggle?: (position: number) => void;
 }
 
@@ -47,6 +51,7 @@ export function colouredText(
 ): { spans: TemplateResult[]; end: number } {
   const parts: TemplateResult[] = [];
   let at = 0;
+  let first = true;
   tokens.forEach((t, i) => {
     if (t.segment !== segment || !isTextToken(t) || t.start < at) return;
     if (t.start > at) parts.push(html`${text.slice(at, t.start)}`);
@@ -61,7 +66,7 @@ export function colouredText(
         title="${t.text} (position ${i}): ${formatValue(v, 6)}"
         role=${toggle ? 'button' : nothing}
         aria-pressed=${toggle ? String(selected) : nothing}
-        tabindex=${toggle ? '0' : nothing}
+        tabindex=${toggle ? (first ? '0' : '-1') : nothing}
         @click=${toggle ? () => toggle(i) : nothing}
         @keydown=${
           toggle
@@ -69,7 +74,7 @@ export function colouredText(
                 if (e.key === 'Enter' || e.key === ' ') {
                   e.preventDefault();
                   toggle(i);
-                }
+                } else moveFocusInGroup(e, '.tok');
               }
             : nothing
         }
@@ -77,6 +82,7 @@ export function colouredText(
       >`,
     );
     at = t.end;
+    first = false;
   });
   return { spans: parts, end: at };
 }
