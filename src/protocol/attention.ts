@@ -86,6 +86,7 @@ export const attentionProtocol = defineProtocol({
         layer: v.optional(v.integer),
         head: v.optional(v.integer),
         lineMode: v.optional(v.literal('lines', 'heatmap')),
+        direction: v.optional(v.literal('all', 'query-to-doc', 'doc-to-query')),
       }),
       result: attentionRendered,
     },

@@ -161,7 +161,7 @@ export const keyboardTests: IntegrationTest[] = [
       );
       assert.notEqual(next.readout, readout.readout);
       await screenshot('keyboard-explorer', { sidebarWidth: 480 });
-      await explorer.request('showMode', { mode: 'head', layer: 0, head: 0 });
+      await explorer.request('showMode', { mode: 'head', layer: 0, head: 0, direction: 'all' });
     },
   },
   {
@@ -230,7 +230,12 @@ export const keyboardTests: IntegrationTest[] = [
         const active = rl.activePair();
         assert.equal(active?.session.pair.pid, pid);
         const n = active.session.encoded.tokens.length;
-        const head = await explorer.request('showMode', { mode: 'head', layer: 0, head: 0 });
+        const head = await explorer.request('showMode', {
+          mode: 'head',
+          layer: 0,
+          head: 0,
+          direction: 'all',
+        });
         assert.equal(head.tokens, 2 * n, `pid ${pid}: both token columns of its ${n} tokens`);
         assert.ok(shown.label.includes(`qid ${qid}`));
       }

@@ -253,14 +253,14 @@ class AttentionApp extends LitElement {
       },
     },
     requests: {
-      showMode: ({ mode, layer, head, lineMode }) =>
+      showMode: ({ mode, layer, head, lineMode, direction }) =>
         new Promise((resolve, reject) => {
           if (!this.pair) {
             reject(new Error('no pair in the attention explorer yet'));
             return;
           }
           this.waiting.push(resolve);
-          this.select({ mode, layer, head, lineMode });
+          this.select({ mode, layer, head, lineMode, direction });
         }),
     },
   });
