@@ -261,15 +261,35 @@ async function pressKeys(page, { webview, tabTo, back = false, keys = [], maxTab
 }
 
 /**
- * Selects a row of a side-bar tree as a user would: clicks each row of the path in turn (by its text),
- * expanding the collapsed ones on the way, and the last one to select it.
+ * Selects a row of the focused side-bar tree with the keyboard: Home, then ↓ to each row of the path in turn
+ * (by its text; the list scrolls along), → to expand the collapsed ones on the way, Enter on the last.
  */
 async function selectTreeRows(page, rows) {
+  const focused = page.locator('.part.sidebar .monaco-list-row.focused');
+  // The test focused the tree through VS Code; wait until the keyboard is really there.
+  await page.waitForFunction(
+    () => globalThis.document.activeElement?.closest('.part.sidebar .monaco-list') != null,
+    undefined,
+    { timeout: 10_000 },
+  );
+  await page.keyboard.press('Home');
   for (const [i, text] of rows.entries()) {
-    const row = page.locator(`.part.sidebar .monaco-list-row:has-text(${JSON.stringify(text)})`).first();
-    await row.waitFor({ timeout: 30_000 });
-    if (i === rows.length - 1 || (await row.getAttribute('aria-expanded')) === 'false') await row.click();
-    await page.waitForTimeout(300);
+    for (
+      let steps = 0;
+      !((await focused.textContent({ timeout: 5000 }).catch(() => '')) ?? '').includes(text);
+      steps++
+    ) {
+      if (steps === 400) {
+        await page.screenshot({ path: join(screenshotDir, 'tree-rows-failure.png') }).catch(() => undefined);
+        throw new Error(`no tree row shows "${text}" (after ${rows.slice(0, i).join(' > ') || 'the top'})`);
+      }
+      await page.keyboard.press('ArrowDown');
+    }
+    if (i === rows.length - 1) await page.keyboard.press('Enter');
+    else if ((await focused.getAttribute('aria-expanded')) === 'false') {
+      await page.keyboard.press('ArrowRight');
+      await page.waitForTimeout(400);
+    }
   }
   return { tabs: 0, focus: null };
 }

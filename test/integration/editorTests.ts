@@ -91,6 +91,11 @@ export const editorTests: IntegrationTest[] = [
       const document = await vscode.workspace.openTextDocument(files.run);
       await vscode.window.showTextDocument(document);
       const [qid, , pid] = document.lineAt(0).text.split(/\s+/);
+      // The hovers' IG layer is the editor's active one (the inspector's slider moves it too).
+      await vscode.commands.executeCommand('ranklens.chooseAttributionLayer', {
+        layer: 0,
+        baseline: 'empty-document',
+      });
 
       const first = await withTimeout(hoverAt(document, 0), 120_000, 'first hover');
       assert.match(first, new RegExp(`qid .*${qid}`));

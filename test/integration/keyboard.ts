@@ -11,7 +11,10 @@ export interface KeyPresses {
   /** Then these keys, one by one (playwright names: 'Enter', 'ArrowDown', ' '). */
   readonly keys?: readonly string[];
   readonly maxTabs?: number;
-  /** Instead of keys: click these side-bar tree rows in turn (by text), expanding on the way, selecting the last. */
+  /**
+   * Instead: in the focused side-bar tree, walk with the keyboard to these rows in turn (by text), expanding
+   * them on the way, and press Enter on the last (selects it).
+   */
   readonly treeRows?: readonly string[];
 }
 

@@ -201,7 +201,7 @@ export const keyboardTests: IntegrationTest[] = [
         console.log('  (no e2e driver to click the Dataset view: selection test not run)');
         return;
       }
-      // Two passage rows of one query, selected by clicking them in the Dataset view.
+      // Two passage rows of one query, selected in the Dataset view with the keyboard.
       const tree = rl.datasetTree;
       const label = (item: vscode.TreeItem) =>
         (typeof item.label === 'string' ? item.label : item.label?.label) ?? '';
@@ -217,9 +217,10 @@ export const keyboardTests: IntegrationTest[] = [
       const passages = (await tree.getChildren(judged)).slice(0, 2);
       const pids = passages.map((n) => /^(\d+)/.exec(label(tree.getTreeItem(n)))?.[1] ?? '');
       const treePath = ['Queries (', 'DL19 (', qid, label(tree.getTreeItem(judged))];
-      await vscode.commands.executeCommand('ranklens.dataset.focus');
       const explorer = await explorerHost(rl);
       for (const pid of pids) {
+        await vscode.commands.executeCommand('ranklens.dataset.focus');
+        await vscode.commands.executeCommand('workbench.action.focusSideBar');
         await pressKeys(`dataset-select-${pid}`, { treeRows: [...treePath, pid] });
         const shown = await renderedWhere(
           explorer,
