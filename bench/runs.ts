@@ -41,7 +41,7 @@ function generate(file: string): void {
 }
 
 async function main() {
-  const dir = tempDir('ranklens-bench-runs-');
+  const dir = tempDir('bench-runs');
   const file = path.join(dir, `run.${format}`);
   try {
     const child = spawnSync(

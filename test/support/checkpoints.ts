@@ -1,7 +1,6 @@
 // Writes small random Hugging Face BertForSequenceClassification checkpoints (config.json +
 // model.safetensors, optionally sharded) for tests and benchmarks.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { mulberry32 } from '../../src/core/random';
 
@@ -111,9 +110,8 @@ export function writeSafetensors(file: string, tensors: [string, StoredTensor][]
   }
 }
 
-export function tempDir(label: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `ranklens-${label}-`));
-}
+// Many tests take tempDir from here, beside writeRandomCheckpoint.
+export { tempDir } from './tempFiles';
 
 /** bert-base-uncased's shape with small random weights, for benchmarks (only speed and memory mean anything). */
 export const BERT_BASE_SHAPE: CheckpointSpec = {

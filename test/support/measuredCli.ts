@@ -20,7 +20,7 @@ export interface CliRun {
  * and measures its wall time and peak memory.
  */
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
-  const usageFile = path.join(tempDir('ranklens-usage-'), 'usage.json');
+  const usageFile = path.join(tempDir('usage'), 'usage.json');
   const started = process.hrtime.bigint();
   const child = spawn(
     process.execPath,

@@ -2,8 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
-export function tempDir(prefix = 'ranklens-test-'): string {
-  return mkdtempSync(path.join(tmpdir(), prefix));
+/** A fresh folder named ranklens-`label`-XXXXXX in the system's temporary folder. */
+export function tempDir(label = 'test'): string {
+  return mkdtempSync(path.join(tmpdir(), `ranklens-${label}-`));
 }
 
 /** Writes a file in a fresh temporary folder and returns its path. */

@@ -40,7 +40,7 @@ async function expectRefusal(c: Refusal): Promise<CliRun> {
 
 /** A user folder holding copies of real MS MARCO files (105 dev queries, BM25 run and qrels). */
 function userFolder(): { dir: string; run: string; qrels: string } {
-  const dir = tempDir('ranklens-user-');
+  const dir = tempDir('user');
   const run = path.join(dir, 'run.dev.small.tsv');
   const qrels = path.join(dir, 'qrels.dev.small.tsv');
   fs.copyFileSync(sharedFile('msmarco', 'pygaggle_dev105', 'run.dev.small.tsv'), run);
@@ -161,7 +161,7 @@ describe('ranklens CLI output', () => {
       '--passage',
       'Paris is the capital and most populous city of France. It lies on the Seine.',
       '--cache-dir',
-      tempDir('ranklens-cache-'),
+      tempDir('cache'),
     ]);
     assert.equal(r.code, 0, r.err);
     assert.ok(r.out.length > 2 * 65536, `${r.out.length} bytes`);
@@ -176,7 +176,7 @@ describe('ranklens CLI output', () => {
 
 /** A small random BertForSequenceClassification with the real BERT vocabulary, in a user folder. */
 function userModel(spec: Partial<CheckpointSpec> = {}): { dir: string; model: string } {
-  const dir = tempDir('ranklens-user-');
+  const dir = tempDir('user');
   const model = path.join(dir, 'model');
   writeRandomCheckpoint(model, {
     layers: 2,
@@ -236,7 +236,7 @@ describe('ranklens score refuses a checkpoint that cannot be right, with one lin
   }
 
   it('a NaN weight in the middle, which never poisons the cache another checkpoint uses', async () => {
-    const cache = tempDir('ranklens-cache-');
+    const cache = tempDir('cache');
     const good = userModel();
     const first = await runCli(score(good.model, cache));
     assert.equal(first.code, 0, first.err);
@@ -363,7 +363,7 @@ describe('ranklens score refuses a checkpoint that cannot be right, with one lin
   });
 
   it('a symbolic link loop as --model', async () => {
-    const dir = tempDir('ranklens-user-');
+    const dir = tempDir('user');
     const [a, b] = [path.join(dir, 'a'), path.join(dir, 'b')];
     fs.symlinkSync(b, a);
     fs.symlinkSync(a, b);
