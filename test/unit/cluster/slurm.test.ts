@@ -48,6 +48,19 @@ const analysisArgs = () => [
   path.join(root, 'graphs'),
 ];
 
+/** `ranklens analyze rerank … --out DIR --slurm --shards N` with more Slurm options. */
+const submit = (dir: string, shards: number, ...slurmOptions: string[]) =>
+  ranklens([
+    'analyze',
+    ...analysisArgs(),
+    '--out',
+    dir,
+    '--slurm',
+    '--shards',
+    String(shards),
+    ...slurmOptions,
+  ]);
+
 async function waitUntil(
   dir: string,
   done: (status: ClusterRunStatus) => boolean,
@@ -125,7 +138,7 @@ describe(
 
     it('runs an analysis as a 4-shard array job plus merge job, bit-identical to one process', async () => {
       const dir = path.join(root, 'four');
-      const submitted = ranklens(['analyze', ...analysisArgs(), '--out', dir, '--slurm', '--shards', '4']);
+      const submitted = submit(dir, 4);
       assert.equal(submitted.code, 0, submitted.err);
       const ids = /array job (\d+) \(tasks 1-4\), merge job (\d+)/.exec(submitted.out);
       assert.ok(ids, submitted.out);
@@ -156,7 +169,7 @@ describe(
         new RegExp(`result: ${path.join(dir, 'result.json')} \\(rerank, 8 queries, 48 pairs\\)`),
       );
 
-      const again = ranklens(['analyze', ...analysisArgs(), '--out', dir, '--slurm', '--shards', '4']);
+      const again = submit(dir, 4);
       assert.equal(again.code, 1);
       assert.match(again.err, /already holds a Slurm run/);
     });
@@ -166,17 +179,7 @@ describe(
       const gate = path.join(root, 'gate');
       // Shard 2 waits on the gate, so it is surely running when it is killed (setup lines run in the merge job too).
       const hold = `[ "\${SLURM_ARRAY_TASK_ID:-}" != 2 ] || [ -e ${gate} ] || sleep 600`;
-      const submitted = ranklens([
-        'analyze',
-        ...analysisArgs(),
-        '--out',
-        dir,
-        '--slurm',
-        '--shards',
-        '4',
-        '--setup',
-        hold,
-      ]);
+      const submitted = submit(dir, 4, '--setup', hold);
       assert.equal(submitted.code, 0, submitted.err);
       const running = await waitUntil(dir, (s) => s.shards[1].phase === 'running', 'shard 2 running');
       const victim = running.shards[1].jobId;
@@ -217,17 +220,7 @@ describe(
     it('refuses a partition that does not exist before submitting anything', () => {
       const dir = path.join(root, 'bad-partition');
       const before = jobCount();
-      const r = ranklens([
-        'analyze',
-        ...analysisArgs(),
-        '--out',
-        dir,
-        '--slurm',
-        '--shards',
-        '2',
-        '--partition',
-        'gpu-a100',
-      ]);
+      const r = submit(dir, 2, '--partition', 'gpu-a100');
       assert.equal(r.code, 1);
       assert.equal(
         r.err,

@@ -128,51 +128,17 @@ describe('ranklens inspect', () => {
     assert.ok(Math.abs(rowSum(body.attentions[1][1][3]) - 1) < 1e-5);
     assert.equal(rowSum(body.attentions[0][1][3]), 0);
     fs.writeFileSync(file, JSON.stringify([{ kind: 'both', layers: [1], from: 'all', to: 'all' }]));
+    const tokenMask = (layers: string, from: string) => [
+      ...common(),
+      ...['--mask-kind', 'token', '--layers', layers, '--from', from, '--to', 'all'],
+    ];
     await assert.rejects(
       inspectCommand.run([...common(), '--masks', file]),
       /masks\[0\] must be \{"kind": "token"\|"attention"/,
     );
-    await assert.rejects(
-      inspectCommand.run([
-        ...common(),
-        '--mask-kind',
-        'token',
-        '--layers',
-        '3-1',
-        '--from',
-        'all',
-        '--to',
-        'all',
-      ]),
-      /runs backwards/,
-    );
-    await assert.rejects(
-      inspectCommand.run([
-        ...common(),
-        '--mask-kind',
-        'token',
-        '--layers',
-        '1',
-        '--from',
-        'words',
-        '--to',
-        'all',
-      ]),
-      /unknown token selector "words"/,
-    );
-    const outOfRange = await capture(() =>
-      inspectCommand.run([
-        ...common(),
-        '--mask-kind',
-        'token',
-        '--layers',
-        '5',
-        '--from',
-        'all',
-        '--to',
-        'all',
-      ]),
-    );
+    await assert.rejects(inspectCommand.run(tokenMask('3-1', 'all')), /runs backwards/);
+    await assert.rejects(inspectCommand.run(tokenMask('1', 'words')), /unknown token selector "words"/);
+    const outOfRange = await capture(() => inspectCommand.run(tokenMask('5', 'all')));
     assert.equal(outOfRange.code, 1);
     assert.match(outOfRange.err, /mask layer 5 is out of range: the model has layers 0-1/);
   });
