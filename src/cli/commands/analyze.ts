@@ -100,6 +100,14 @@ async function heldOutPairSet(args: ParsedArgs, spec: PairSetSpec): Promise<Pair
   });
 }
 
+/** The settings the options gave, in this order; those not given are left out (the analysis' defaults apply). */
+function givenSettings(settings: Record<string, Json | undefined>): Record<string, Json> {
+  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as Record<
+    string,
+    Json
+  >;
+}
+
 function fixed(values: readonly number[], digits = 3): string {
   return values.map((v) => v.toFixed(digits).padStart(digits + 4)).join('');
 }
@@ -108,20 +116,22 @@ const CLI: Readonly<Record<string, AnalysisCli>> = {
   attribution: {
     values: ['tolerance', 'top-k', 'threshold', 'pairs-per-query', 'max-points'],
     settings: (args) => {
-      const settings: Record<string, Json> = {};
       const tolerance = optionalNumber(args, 'tolerance');
-      if (tolerance !== undefined) settings.tolerance = tolerance;
       const topK = positiveInt(args, 'top-k');
       const threshold = optionalNumber(args, 'threshold');
       if (topK !== undefined && threshold !== undefined)
         throw new UsageError('give --top-k (rank selection) or --threshold (score selection), not both');
-      if (topK !== undefined) settings.selection = { kind: 'rank', topK };
-      if (threshold !== undefined) settings.selection = { kind: 'probability', threshold };
-      const perQuery = positiveInt(args, 'pairs-per-query');
-      if (perQuery !== undefined) settings.pairsPerQuery = perQuery;
-      const maxPoints = positiveInt(args, 'max-points');
-      if (maxPoints !== undefined) settings.maxPoints = maxPoints;
-      return settings;
+      return givenSettings({
+        tolerance,
+        selection:
+          topK !== undefined
+            ? { kind: 'rank', topK }
+            : threshold !== undefined
+              ? { kind: 'probability', threshold }
+              : undefined,
+        pairsPerQuery: positiveInt(args, 'pairs-per-query'),
+        maxPoints: positiveInt(args, 'max-points'),
+      });
     },
     summary: (file) => {
       const r = file.result as unknown as AttributionAnalysisResult;
@@ -153,19 +163,16 @@ const CLI: Readonly<Record<string, AnalysisCli>> = {
     ],
     flags: ['shuffle-labels'],
     settings: (args) => {
-      const settings: Record<string, Json> = {};
       const pooling = optionalText(args, 'pooling');
       if (pooling !== undefined && pooling !== 'states' && pooling !== 'logits')
         throw new UsageError('--pooling must be states or logits');
-      if (pooling) settings.pooling = pooling;
-      const epochs = positiveInt(args, 'epochs');
-      if (epochs !== undefined) settings.epochs = epochs;
-      const lr = optionalNumber(args, 'learning-rate');
-      if (lr !== undefined) settings.learningRate = lr;
-      const seed = nonNegativeInt(args, 'probe-seed');
-      if (seed !== undefined) settings.seed = seed;
-      if (args.options.has('shuffle-labels')) settings.shuffleLabels = true;
-      return settings;
+      return givenSettings({
+        pooling,
+        epochs: positiveInt(args, 'epochs'),
+        learningRate: optionalNumber(args, 'learning-rate'),
+        seed: nonNegativeInt(args, 'probe-seed'),
+        shuffleLabels: args.options.has('shuffle-labels') ? true : undefined,
+      });
     },
     prepare: async (args, spec, settings) => {
       const train = await loadPairSet(spec);
@@ -191,9 +198,7 @@ const CLI: Readonly<Record<string, AnalysisCli>> = {
       const w = optionalNumber(args, 'fusion-weight');
       if (w !== undefined && !(w >= 0 && w <= 1))
         throw new UsageError('--fusion-weight must be within [0, 1]');
-      const settings: Record<string, Json> = {};
-      if (w !== undefined) settings.fusionWeight = w;
-      return settings;
+      return givenSettings({ fusionWeight: w });
     },
     summary: (file) => {
       const r = file.result as unknown as RerankResult;
@@ -262,12 +267,10 @@ const CLI: Readonly<Record<string, AnalysisCli>> = {
   'interaction-mask': {
     values: ['mask-kind'],
     settings: (args) => {
-      const kind = args.options.get('mask-kind');
+      const kind = optionalText(args, 'mask-kind');
       if (kind !== undefined && kind !== 'attention' && kind !== 'token')
         throw new UsageError('--mask-kind must be attention (the paper) or token');
-      const settings: Record<string, Json> = {};
-      if (typeof kind === 'string') settings.kind = kind;
-      return settings;
+      return givenSettings({ kind });
     },
     summary: (file) => {
       const r = file.result as unknown as InteractionResult;

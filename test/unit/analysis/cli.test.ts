@@ -73,6 +73,18 @@ describe('ranklens analyze / merge', () => {
     );
     assert.equal(badShard.code, 2);
     assert.match(badShard.err, /1 <= k <= N/);
+    for (const [argv, message] of [
+      [['attribution', '--top-k', '2', '--threshold', '0.5'], /--top-k .* or --threshold .*, not both/],
+      [['attribution', '--max-points', '0'], /--max-points must be a positive integer/],
+      [['probing', '--pooling', 'max'], /--pooling must be states or logits/],
+      [['probing', '--probe-seed', '-1'], /--probe-seed must be a non-negative integer/],
+      [['rerank', '--fusion-weight', '2'], /--fusion-weight must be within \[0, 1\]/],
+      [['interaction-mask', '--mask-kind', 'both'], /--mask-kind must be attention \(the paper\) or token/],
+    ] as const) {
+      const refused = await captureOutput(() => main(['analyze', ...argv, ...dataArgs(), '--out', root]));
+      assert.equal(refused.code, 2, argv.join(' '));
+      assert.match(refused.err, message);
+    }
     const merge = await captureOutput(() => main(['merge', path.join(root, 'nothing')]));
     assert.equal(merge.code, 1);
     assert.match(merge.err, /nothing.partials: no partials folder/);
