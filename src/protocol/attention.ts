@@ -1,15 +1,9 @@
 import { defineProtocol } from './endpoint';
-import { tokenKind } from './attribution';
+import { attributedToken } from './attribution';
 import * as v from './validate';
 
-/** A token as the webviews draw it (EncodedToken without the id). */
-export const viewToken = v.object({
-  text: v.string,
-  kind: tokenKind,
-  segment: v.literal(0, 1),
-  start: v.integer,
-  end: v.integer,
-});
+/** A token as the webviews draw it (EncodedToken without the id): the same fields as an attributed token. */
+export const viewToken = attributedToken;
 export type ViewToken = v.Infer<typeof viewToken>;
 
 /**

@@ -36,9 +36,12 @@ export const attributionResult: v.Validator<AttributionResult> = v.object({
   layers: v.array(layerAttribution),
 });
 
-/** What the attribution panel shows: the result, the original texts its token offsets point into, and where it was saved. */
-export const attributionView = v.object({
-  result: attributionResult,
+/**
+ * A query/passage pair as the panels name it: the texts (token offsets point into them), the ids when it
+ * comes from the open dataset, and the model's checkpoint folder name and layer count. Spread into the
+ * messages that show a pair.
+ */
+export const pairFields = {
   query: v.string,
   passage: v.string,
   qid: v.optional(v.string),
@@ -46,6 +49,12 @@ export const attributionView = v.object({
   /** Checkpoint folder name, for the heading. */
   model: v.string,
   numLayers: v.integer,
+};
+
+/** What the attribution panel shows: the result, the original texts its token offsets point into, and where it was saved. */
+export const attributionView = v.object({
+  result: attributionResult,
+  ...pairFields,
   savedTo: v.string,
 });
 export type AttributionView = v.Infer<typeof attributionView>;

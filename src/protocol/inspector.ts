@@ -1,4 +1,4 @@
-import { attributionResult, baseline } from './attribution';
+import { attributionResult, baseline, pairFields } from './attribution';
 import { attentionTensor, viewToken } from './attention';
 import { defineProtocol } from './endpoint';
 import * as v from './validate';
@@ -59,12 +59,7 @@ export const whatIfResult = v.object({
 export type WhatIfResult = v.Infer<typeof whatIfResult>;
 
 export const inspectedPair = v.object({
-  query: v.string,
-  passage: v.string,
-  qid: v.optional(v.string),
-  pid: v.optional(v.string),
-  model: v.string,
-  numLayers: v.integer,
+  ...pairFields,
   numHeads: v.integer,
   numLabels: v.literal(1, 2),
   tokens: v.array(viewToken),

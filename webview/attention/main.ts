@@ -1,4 +1,4 @@
-import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
+import { css, html, nothing, type TemplateResult } from 'lit';
 import * as echarts from 'echarts/core';
 import { LineChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
@@ -19,11 +19,12 @@ import {
   type Rgb,
   type ShareKind,
 } from '../shared/attentionCanvas';
-import { connect, savedState, saveState } from '../shared/channel';
+import { RankLensApp, panelStyles } from '../shared/app';
+import { connect } from '../shared/channel';
 import { textTooltip } from '../shared/charts';
 import { cssom } from '../shared/cssom';
 import { moveFocusInGroup } from '../shared/roving';
-import { chartColors, onThemeChange, themeClass, themeColor } from '../shared/theme';
+import { chartColors, themeClass, themeColor } from '../shared/theme';
 
 echarts.use([LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
@@ -47,187 +48,173 @@ function tokenClass(t: ViewToken): string {
   return `tok ${t.segment === 0 ? 'q' : 'd'}`;
 }
 
-class AttentionApp extends LitElement {
-  static override styles = css`
-    :host {
-      display: block;
-      padding: 6px 10px 16px;
-      color: var(--vscode-foreground);
-      font-family: var(--vscode-font-family);
-      font-size: var(--vscode-font-size);
-    }
-    .label {
-      font-weight: 600;
-      margin-bottom: 2px;
-      word-break: break-word;
-    }
-    .sub,
-    .hint {
-      opacity: 0.8;
-      font-size: 0.92em;
-    }
-    .modes {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 4px;
-      margin: 8px 0;
-    }
-    .modes button,
-    .chip {
-      font: inherit;
-      color: var(--vscode-foreground);
-      background: var(--vscode-button-secondaryBackground, transparent);
-      border: 1px solid var(--vscode-button-border, var(--vscode-contrastBorder, transparent));
-      border-radius: 3px;
-      padding: 2px 10px;
-      cursor: pointer;
-    }
-    .modes button[aria-pressed='true'] {
-      color: var(--vscode-button-foreground);
-      background: var(--vscode-button-background);
-    }
-    button:focus-visible,
-    canvas:focus-visible,
-    .tok:focus-visible {
-      outline: 1px solid var(--vscode-focusBorder);
-      outline-offset: 1px;
-    }
-    .controls {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 6px 10px;
-      align-items: end;
-      margin-bottom: 6px;
-    }
-    .controls label {
-      display: flex;
-      flex-direction: column;
-      gap: 2px;
-      font-size: 0.92em;
-    }
-    .controls vscode-single-select {
-      width: 7.5em;
-    }
-    .controls #direction {
-      width: 13em;
-    }
-    #thumbs {
-      width: 100%;
-      image-rendering: pixelated;
-      cursor: pointer;
-    }
-    .axis {
-      display: flex;
-      justify-content: space-between;
-      font-size: 0.85em;
-      opacity: 0.8;
-    }
-    .lines {
-      display: grid;
-      /* Tokens keep their full width (readable at the editor font size); the lines take what is left. */
-      grid-template-columns: max-content minmax(36px, 1fr) max-content;
-      font-family: var(--vscode-editor-font-family);
-      font-size: var(--vscode-editor-font-size);
-    }
-    .col {
-      display: flex;
-      flex-direction: column;
-    }
-    .col.right {
-      align-items: flex-start;
-    }
-    .col.left {
-      align-items: flex-end;
-    }
-    .tok {
-      height: 1.5em;
-      line-height: 1.5em;
-      padding: 0 4px;
-      white-space: nowrap;
-      border-radius: 2px;
-      cursor: default;
-    }
-    .tok.special {
-      font-weight: 700;
-      color: var(--vscode-charts-orange, var(--vscode-foreground));
-    }
-    .tok.period {
-      font-weight: 700;
-      color: var(--vscode-charts-purple, var(--vscode-foreground));
-      text-decoration: underline;
-    }
-    #lines {
-      width: 100%;
-    }
-    .heat {
-      display: grid;
-      grid-template-columns: 8px 1fr;
-      grid-template-rows: 8px auto;
-      gap: 2px;
-    }
-    .heat canvas {
-      width: 100%;
-      height: 100%;
-      image-rendering: pixelated;
-    }
-    #heat {
-      aspect-ratio: var(--aspect, 1);
-    }
-    .readout {
-      min-height: 2.6em;
-      font-size: 0.92em;
-      margin: 4px 0;
-    }
-    .legend-marks {
-      display: flex;
-      gap: 10px;
-      flex-wrap: wrap;
-      font-size: 0.85em;
-      margin: 4px 0;
-    }
-    .mark {
-      display: inline-block;
-      width: 10px;
-      height: 10px;
-      border-radius: 2px;
-      margin-right: 4px;
-      vertical-align: -1px;
-    }
-    #summary {
-      width: 100%;
-      height: 300px;
-    }
-    table {
-      border-collapse: collapse;
-      font-variant-numeric: tabular-nums;
-      font-size: 0.9em;
-    }
-    th,
-    td {
-      padding: 1px 8px 1px 0;
-      text-align: right;
-    }
-    th:first-child,
-    td:first-child {
-      text-align: left;
-    }
-    .busy {
-      opacity: 0.8;
-      font-style: italic;
-    }
-  `;
+const DEFAULT_STATE = {
+  mode: 'model' as Mode,
+  layer: 0,
+  head: 0,
+  lineMode: 'lines',
+  direction: 'all' as Direction,
+};
+
+class AttentionApp extends RankLensApp<typeof DEFAULT_STATE> {
+  static override styles = [
+    panelStyles,
+    css`
+      :host {
+        padding: 6px 10px 16px;
+      }
+      .label {
+        font-weight: 600;
+        margin-bottom: 2px;
+        word-break: break-word;
+      }
+      .sub {
+        font-size: 0.92em;
+      }
+      .modes {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 4px;
+        margin: 8px 0;
+      }
+      .modes button,
+      .chip {
+        font: inherit;
+        color: var(--vscode-foreground);
+        background: var(--vscode-button-secondaryBackground, transparent);
+        border: 1px solid var(--vscode-button-border, var(--vscode-contrastBorder, transparent));
+        border-radius: 3px;
+        padding: 2px 10px;
+        cursor: pointer;
+      }
+      .modes button[aria-pressed='true'] {
+        color: var(--vscode-button-foreground);
+        background: var(--vscode-button-background);
+      }
+      .controls {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 6px 10px;
+        align-items: end;
+        margin-bottom: 6px;
+      }
+      .controls label {
+        display: flex;
+        flex-direction: column;
+        gap: 2px;
+        font-size: 0.92em;
+      }
+      .controls vscode-single-select {
+        width: 7.5em;
+      }
+      .controls #direction {
+        width: 13em;
+      }
+      #thumbs {
+        width: 100%;
+        image-rendering: pixelated;
+        cursor: pointer;
+      }
+      .axis {
+        display: flex;
+        justify-content: space-between;
+        font-size: 0.85em;
+        opacity: 0.8;
+      }
+      .lines {
+        display: grid;
+        /* Tokens keep their full width (readable at the editor font size); the lines take what is left. */
+        grid-template-columns: max-content minmax(36px, 1fr) max-content;
+        font-family: var(--vscode-editor-font-family);
+        font-size: var(--vscode-editor-font-size);
+      }
+      .col {
+        display: flex;
+        flex-direction: column;
+      }
+      .col.right {
+        align-items: flex-start;
+      }
+      .col.left {
+        align-items: flex-end;
+      }
+      .tok {
+        height: 1.5em;
+        line-height: 1.5em;
+        padding: 0 4px;
+        white-space: nowrap;
+        border-radius: 2px;
+        cursor: default;
+      }
+      .tok.special {
+        font-weight: 700;
+        color: var(--vscode-charts-orange, var(--vscode-foreground));
+      }
+      .tok.period {
+        font-weight: 700;
+        color: var(--vscode-charts-purple, var(--vscode-foreground));
+        text-decoration: underline;
+      }
+      #lines {
+        width: 100%;
+      }
+      .heat {
+        display: grid;
+        grid-template-columns: 8px 1fr;
+        grid-template-rows: 8px auto;
+        gap: 2px;
+      }
+      .heat canvas {
+        width: 100%;
+        height: 100%;
+        image-rendering: pixelated;
+      }
+      #heat {
+        aspect-ratio: var(--aspect, 1);
+      }
+      .readout {
+        min-height: 2.6em;
+        font-size: 0.92em;
+        margin: 4px 0;
+      }
+      .legend-marks {
+        display: flex;
+        gap: 10px;
+        flex-wrap: wrap;
+        font-size: 0.85em;
+        margin: 4px 0;
+      }
+      .mark {
+        display: inline-block;
+        width: 10px;
+        height: 10px;
+        border-radius: 2px;
+        margin-right: 4px;
+        vertical-align: -1px;
+      }
+      #summary {
+        width: 100%;
+        height: 300px;
+      }
+      table {
+        font-size: 0.9em;
+      }
+      th,
+      td {
+        padding: 1px 8px 1px 0;
+        text-align: right;
+      }
+      th:first-child,
+      td:first-child {
+        text-align: left;
+      }
+    `,
+  ];
 
   private pair: AttentionPair | undefined;
   /** Per-layer shares of the current pair, computed once per pair (a pass over the whole tensor). */
   private shares: Record<ShareKind, number[]> | undefined;
   private status = { message: '', busy: false };
-  private state = savedState({
-    mode: 'model' as Mode,
-    layer: 0,
-    head: 0,
-    lineMode: 'lines',
-    direction: 'all' as Direction,
-  });
   private hovered: { side: 'left' | 'right'; position: number } | undefined;
   /** Whether token rows carry a hover highlight to clear. */
   private highlighted = false;
@@ -236,7 +223,7 @@ class AttentionApp extends LitElement {
   private readonly waiting: ((r: ReturnType<AttentionApp['report']>) => void)[] = [];
   private lastMs = 0;
 
-  private readonly channel = connect(attentionProtocol, {
+  protected readonly channel = connect(attentionProtocol, {
     notifications: {
       pair: (pair) => {
         this.drawStarted = performance.now();
@@ -265,12 +252,17 @@ class AttentionApp extends LitElement {
     },
   });
 
+  constructor() {
+    super(DEFAULT_STATE);
+  }
+
+  protected override themeChanged(): void {
+    this.drawStarted = performance.now();
+    super.themeChanged();
+  }
+
   override connectedCallback(): void {
     super.connectedCallback();
-    onThemeChange(() => {
-      this.drawStarted = performance.now();
-      this.requestUpdate();
-    });
     // Canvases are sized to the view when drawn: redraw when the side bar is resized.
     let width = 0;
     new ResizeObserver(() => {
@@ -278,7 +270,6 @@ class AttentionApp extends LitElement {
       width = this.clientWidth;
       this.requestUpdate();
     }).observe(this);
-    this.channel.ready();
   }
 
   private select(change: {
@@ -295,8 +286,7 @@ class AttentionApp extends LitElement {
     if (change.lineMode) this.state.lineMode = change.lineMode;
     if (change.direction) this.state.direction = change.direction;
     this.hovered = undefined;
-    saveState(this.state);
-    this.requestUpdate();
+    this.setState({});
   }
 
   override render() {

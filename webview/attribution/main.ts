@@ -1,4 +1,4 @@
-import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
+import { css, html, nothing, type TemplateResult } from 'lit';
 import * as echarts from 'echarts/core';
 import { HeatmapChart } from 'echarts/charts';
 import { GridComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
@@ -13,14 +13,16 @@ import {
   absoluteMass,
   colouredText,
   isTextToken as isText,
+  scaleLegend,
   scaleLimit,
   visiblyColoured,
   zeroByConstruction,
 } from '../shared/attributionText';
-import { connect, savedState, saveState } from '../shared/channel';
+import { RankLensApp, attributionTextStyles, panelStyles } from '../shared/app';
+import { connect } from '../shared/channel';
 import { cssom } from '../shared/cssom';
 import { textTooltip } from '../shared/charts';
-import { chartColors, onThemeChange, themeClass } from '../shared/theme';
+import { chartColors, themeClass } from '../shared/theme';
 import { formatValue, scaleStops, spanBackground } from './colors';
 
 echarts.use([HeatmapChart, GridComponent, TooltipComponent, VisualMapComponent, CanvasRenderer]);
@@ -36,213 +38,108 @@ function layerLabel(layer: number, numLayers: number): string {
   return `Layer ${layer}`;
 }
 
-class AttributionApp extends LitElement {
-  static override styles = css`
-    :host {
-      display: block;
-      padding: 12px 16px 24px;
-      color: var(--vscode-foreground);
-      font-family: var(--vscode-font-family);
-      font-size: var(--vscode-font-size);
-    }
-    h2 {
-      font-weight: 600;
-      font-size: 1.25em;
-      margin: 0 0 2px;
-    }
-    h3 {
-      font-weight: 600;
-      font-size: 1em;
-      margin: 18px 0 6px;
-    }
-    .sub {
-      opacity: 0.75;
-      margin-bottom: 10px;
-    }
-    .controls {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 16px;
-      align-items: end;
-      margin: 8px 0 12px;
-    }
-    .controls label {
-      display: flex;
-      flex-direction: column;
-      gap: 4px;
-    }
-    .controls vscode-single-select {
-      min-width: 240px;
-    }
-    #baseline {
-      min-width: 360px;
-    }
-    .actions {
-      margin-left: auto;
-      display: flex;
-      gap: 8px;
-    }
-    .metrics {
-      display: grid;
-      grid-template-columns: repeat(auto-fill, minmax(130px, 1fr));
-      gap: 8px;
-      margin: 8px 0;
-    }
-    .metric {
-      border: 1px solid var(--vscode-panel-border, rgba(128, 128, 128, 0.35));
-      border-radius: 4px;
-      padding: 6px 8px;
-    }
-    .metric .value {
-      font-size: 1.35em;
-      font-variant-numeric: tabular-nums;
-    }
-    .metric .name {
-      opacity: 0.75;
-      font-size: 0.9em;
-    }
-    .warning {
-      border-left: 4px solid var(--vscode-editorWarning-foreground, #cca700);
-      background: var(--vscode-inputValidation-warningBackground, rgba(204, 167, 0, 0.15));
-      padding: 6px 10px;
-      margin: 8px 0;
-    }
-    .ok {
-      opacity: 0.75;
-      margin: 4px 0 8px;
-    }
-    .texts {
-      display: grid;
-      grid-template-columns: 5.5em 1fr;
-      gap: 6px 12px;
-      line-height: 1.9;
-    }
-    .texts .role {
-      opacity: 0.75;
-      text-align: right;
-    }
-    .text {
-      font-size: 1.05em;
-      border: 1px solid var(--vscode-panel-border, rgba(128, 128, 128, 0.35));
-      border-radius: 4px;
-      padding: 4px 8px;
-      white-space: pre-wrap;
-    }
-    .tok {
-      border-radius: 3px;
-      padding: 1px 0;
-      box-decoration-break: clone;
-    }
-    .cut {
-      opacity: 0.45;
-      font-style: italic;
-    }
-    .specials {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 6px;
-      margin-top: 6px;
-      font-family: var(--vscode-editor-font-family);
-      font-size: 0.9em;
-    }
-    .specials span {
-      border: 1px solid var(--vscode-panel-border, rgba(128, 128, 128, 0.35));
-      border-radius: 3px;
-      padding: 0 6px;
-    }
-    .legend {
-      display: flex;
-      flex-wrap: wrap;
-      align-items: center;
-      gap: 8px 18px;
-      margin: 10px 0 0;
-      font-size: 0.9em;
-    }
-    .scale {
-      display: inline-flex;
-      align-items: center;
-      gap: 6px;
-    }
-    .scale-name {
-      font-weight: 600;
-    }
-    .bar {
-      display: inline-block;
-      width: 160px;
-      height: 12px;
-      border-radius: 3px;
-      border: 1px solid var(--vscode-panel-border, rgba(128, 128, 128, 0.35));
-    }
-    .note-inline {
-      opacity: 0.8;
-    }
-    .note {
-      border-left: 4px solid var(--vscode-textLink-foreground, #3794ff);
-      background: var(--vscode-textBlockQuote-background, rgba(128, 128, 128, 0.1));
-      padding: 6px 10px;
-      margin: 6px 0;
-    }
-    .explain {
-      opacity: 0.8;
-      font-size: 0.9em;
-      max-width: 60em;
-    }
-    .heatmap-scroll {
-      overflow-x: auto;
-    }
-    #heatmap {
-      min-width: 100%;
-    }
-    table {
-      border-collapse: collapse;
-      font-variant-numeric: tabular-nums;
-    }
-    th,
-    td {
-      text-align: left;
-      padding: 2px 12px 2px 0;
-    }
-    th {
-      font-weight: 600;
-      border-bottom: 1px solid var(--vscode-panel-border, rgba(128, 128, 128, 0.35));
-    }
-    td.num {
-      text-align: right;
-    }
-    .swatch {
-      display: inline-block;
-      width: 0.9em;
-      height: 0.9em;
-      border-radius: 2px;
-      vertical-align: -0.1em;
-      margin-right: 6px;
-      border: 1px solid var(--vscode-panel-border, rgba(128, 128, 128, 0.35));
-    }
-    .saved {
-      margin-top: 14px;
-      opacity: 0.8;
-      word-break: break-all;
-    }
-    code {
-      font-family: var(--vscode-editor-font-family);
-    }
-  `;
+const DEFAULT_STATE = {
+  layer: -1,
+  baseline: '' as Baseline | '',
+  oneScale: false,
+  /** The heatmap's rows on one colour scale; by default each layer has its own (low layers are small). */
+  sharedHeatScale: false,
+};
+
+class AttributionApp extends RankLensApp<typeof DEFAULT_STATE> {
+  static override styles = [
+    panelStyles,
+    attributionTextStyles,
+    css`
+      .sub {
+        margin-bottom: 10px;
+      }
+      .controls {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 16px;
+        align-items: end;
+        margin: 8px 0 12px;
+      }
+      .controls label {
+        display: flex;
+        flex-direction: column;
+        gap: 4px;
+      }
+      .controls vscode-single-select {
+        min-width: 240px;
+      }
+      #baseline {
+        min-width: 360px;
+      }
+      .actions {
+        margin-left: auto;
+        display: flex;
+        gap: 8px;
+      }
+      .cards {
+        grid-template-columns: repeat(auto-fill, minmax(130px, 1fr));
+      }
+      .ok {
+        opacity: 0.75;
+        margin: 4px 0 8px;
+      }
+      .cut {
+        opacity: 0.45;
+        font-style: italic;
+      }
+      .specials {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 6px;
+        margin-top: 6px;
+        font-family: var(--vscode-editor-font-family);
+        font-size: 0.9em;
+      }
+      .specials span {
+        border: 1px solid var(--vscode-panel-border, rgba(128, 128, 128, 0.35));
+        border-radius: 3px;
+        padding: 0 6px;
+      }
+      .note-inline {
+        opacity: 0.8;
+      }
+      .explain {
+        opacity: 0.8;
+        font-size: 0.9em;
+        max-width: 60em;
+      }
+      .heatmap-scroll {
+        overflow-x: auto;
+      }
+      #heatmap {
+        min-width: 100%;
+      }
+      .swatch {
+        display: inline-block;
+        width: 0.9em;
+        height: 0.9em;
+        border-radius: 2px;
+        vertical-align: -0.1em;
+        margin-right: 6px;
+        border: 1px solid var(--vscode-panel-border, rgba(128, 128, 128, 0.35));
+      }
+      .saved {
+        margin-top: 14px;
+        opacity: 0.8;
+        word-break: break-all;
+      }
+    `,
+  ];
 
   private view: AttributionView | undefined;
-  private state = savedState({
-    layer: -1,
-    baseline: '' as Baseline | '',
-    oneScale: false,
-    /** The heatmap's rows on one colour scale; by default each layer has its own (low layers are small). */
-    sharedHeatScale: false,
-  });
   private chart: echarts.ECharts | undefined;
   private chartKey = '';
   /** The heatmap's cells as drawn: [token, row, value on the row's scale, attribution]. */
   private heatCells: [number, number, number, number][] = [];
   /** Largest |attribution| of each heatmap row (layer order). */
   private heatRowMax: number[] = [];
-  private readonly channel = connect(attributionProtocol, {
+  protected readonly channel = connect(attributionProtocol, {
     notifications: {
       show: (view) => {
         this.view = view;
@@ -263,8 +160,7 @@ class AttributionApp extends LitElement {
     requests: {
       exportPng: () => this.savePng(),
       setHeatScale: async ({ scale }) => {
-        this.state.sharedHeatScale = scale === 'shared';
-        this.saveAndUpdate();
+        this.setState({ sharedHeatScale: scale === 'shared' });
         await this.updateComplete;
         return this.report();
       },
@@ -277,13 +173,13 @@ class AttributionApp extends LitElement {
     },
   });
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    onThemeChange(() => {
-      this.chartKey = '';
-      this.requestUpdate();
-    });
-    this.channel.ready();
+  constructor() {
+    super(DEFAULT_STATE);
+  }
+
+  protected override themeChanged(): void {
+    this.chartKey = '';
+    super.themeChanged();
   }
 
   private get layer(): number {
@@ -439,18 +335,15 @@ class AttributionApp extends LitElement {
       <div class="legend">
         ${
           this.state.oneScale
-            ? this.scale('query and passage', both)
-            : html`${this.scale('query', queryLimit)}${this.scale('passage', passageLimit)}`
+            ? scaleLegend('query and passage', both)
+            : html`${scaleLegend('query', queryLimit)}${scaleLegend('passage', passageLimit)}`
         }
         <span class="note-inline">blue lowers the score, red raises it; white/background = 0</span>
         <vscode-checkbox
           id="one-scale"
           label="one scale for both texts (compare their magnitudes)"
           ?checked=${this.state.oneScale}
-          @change=${(e: Event) => {
-            this.state.oneScale = (e.target as HTMLInputElement).checked;
-            this.saveAndUpdate();
-          }}
+          @change=${(e: Event) => this.setState({ oneScale: (e.target as HTMLInputElement).checked })}
         ></vscode-checkbox>
       </div>
       <h3>Layers × tokens (${this.baseline}); click a row to select its layer</h3>
@@ -466,10 +359,7 @@ class AttributionApp extends LitElement {
           id="heat-shared"
           label="one colour scale for all layers"
           ?checked=${this.state.sharedHeatScale}
-          @change=${(e: Event) => {
-            this.state.sharedHeatScale = (e.target as HTMLInputElement).checked;
-            this.saveAndUpdate();
-          }}
+          @change=${(e: Event) => this.setState({ sharedHeatScale: (e.target as HTMLInputElement).checked })}
         ></vscode-checkbox>
       </div>
       <div class="heatmap-scroll"><div id="heatmap"></div></div>
@@ -512,16 +402,6 @@ class AttributionApp extends LitElement {
     `;
   }
 
-  /** A labelled legend: which text the scale is for, and its ends. */
-  private scale(name: string, limit: number): TemplateResult {
-    const stops = scaleStops(chartColors().background);
-    return html`<span class="scale"
-      ><span class="scale-name">${name}:</span> <span>${limit > 0 ? formatValue(-limit, 3) : '0'}</span>
-      <span class="bar" ${cssom({ background: `linear-gradient(to right, ${stops.join(', ')})` })}></span>
-      <span>${limit > 0 ? `+${formatValue(limit, 3)}` : '0 (all zero)'}</span></span
-    >`;
-  }
-
   private metrics(e: LayerAttribution): TemplateResult {
     const cards: [string, string][] = [
       ['F(x)', formatValue(e.scoreInput, 5)],
@@ -531,10 +411,10 @@ class AttributionApp extends LitElement {
       ['completeness error', `${(100 * e.completenessError).toFixed(3)}%`],
       ['points used', String(e.points)],
     ];
-    return html`<div class="metrics" id="metrics">
+    return html`<div class="cards" id="metrics">
       ${cards.map(
         ([name, value]) =>
-          html`<div class="metric">
+          html`<div class="card">
             <div class="value">${value}</div>
             <div class="name">${name}</div>
           </div>`,
@@ -545,12 +425,7 @@ class AttributionApp extends LitElement {
   private select(change: { layer?: number; baseline?: Baseline }): void {
     if (change.layer !== undefined && Number.isFinite(change.layer)) this.state.layer = change.layer;
     if (change.baseline !== undefined) this.state.baseline = change.baseline;
-    this.saveAndUpdate();
-  }
-
-  private saveAndUpdate(): void {
-    saveState(this.state);
-    this.requestUpdate();
+    this.setState({});
   }
 
   override updated(): void {

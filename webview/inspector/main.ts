@@ -1,4 +1,4 @@
-import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
+import { css, html, nothing, type TemplateResult } from 'lit';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
@@ -18,14 +18,16 @@ import { drawHeatmap, headOffset, layerMean, toRgb } from '../shared/attentionCa
 import {
   colouredText,
   isTextToken,
+  scaleLegend,
   scaleLimit,
   visiblyColoured,
   zeroByConstruction,
 } from '../shared/attributionText';
-import { connect, savedState, saveState } from '../shared/channel';
+import { RankLensApp, attributionTextStyles, panelStyles } from '../shared/app';
+import { connect } from '../shared/channel';
 import { cssom } from '../shared/cssom';
-import { chartColors, onThemeChange, themeClass } from '../shared/theme';
-import { formatValue, scaleStops, spanBackground } from '../attribution/colors';
+import { chartColors, themeClass } from '../shared/theme';
+import { formatValue, spanBackground } from '../attribution/colors';
 
 type Group = MaskTarget['group'];
 const GROUPS: [Group, string][] = [
@@ -48,205 +50,108 @@ function target(group: Group, picked: ReadonlySet<number>): MaskTarget {
   return group === 'picked' ? { group, positions: [...picked].sort((a, b) => a - b) } : { group };
 }
 
-class InspectorApp extends LitElement {
-  static override styles = css`
-    :host {
-      display: block;
-      padding: 12px 16px 24px;
-      color: var(--vscode-foreground);
-      font-family: var(--vscode-font-family);
-      font-size: var(--vscode-font-size);
-    }
-    h2 {
-      font-size: 1.25em;
-      font-weight: 600;
-      margin: 0 0 2px;
-    }
-    h3 {
-      font-size: 1em;
-      font-weight: 600;
-      margin: 18px 0 6px;
-    }
-    .sub,
-    .hint {
-      opacity: 0.8;
-    }
-    .hint {
-      font-size: 0.92em;
-    }
-    .cards {
-      display: grid;
-      grid-template-columns: repeat(auto-fill, minmax(170px, 1fr));
-      gap: 8px;
-      margin: 10px 0;
-    }
-    .card {
-      border: 1px solid var(--vscode-panel-border, rgba(128, 128, 128, 0.35));
-      border-radius: 4px;
-      padding: 6px 10px;
-    }
-    .card .value {
-      font-size: 1.45em;
-      font-variant-numeric: tabular-nums;
-    }
-    .card .name {
-      opacity: 0.8;
-      font-size: 0.9em;
-    }
-    .texts {
-      display: grid;
-      grid-template-columns: 5.5em 1fr;
-      gap: 6px 12px;
-      line-height: 1.9;
-    }
-    .role {
-      opacity: 0.8;
-      text-align: right;
-    }
-    .text {
-      font-family: var(--vscode-editor-font-family);
-      font-size: var(--vscode-editor-font-size);
-      border: 1px solid var(--vscode-panel-border, rgba(128, 128, 128, 0.35));
-      border-radius: 4px;
-      padding: 4px 8px;
-      white-space: pre-wrap;
-    }
-    .tok {
-      border-radius: 3px;
-      padding: 1px 0;
-      box-decoration-break: clone;
-      cursor: pointer;
-    }
-    .tok.selected,
-    .chip.selected {
-      outline: 2px solid var(--vscode-focusBorder);
-      outline-offset: 0;
-    }
-    .tok:focus-visible,
-    .chip:focus-visible {
-      outline: 2px dashed var(--vscode-focusBorder);
-    }
-    .chips {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 6px;
-      margin-top: 6px;
-      font-family: var(--vscode-editor-font-family);
-      font-size: 0.92em;
-    }
-    .chip {
-      border: 1px solid var(--vscode-panel-border, rgba(128, 128, 128, 0.35));
-      border-radius: 3px;
-      padding: 0 6px;
-      cursor: pointer;
-    }
-    .controls {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 10px 16px;
-      align-items: end;
-      margin: 8px 0;
-    }
-    .controls label {
-      display: flex;
-      flex-direction: column;
-      gap: 3px;
-    }
-    input[type='range'] {
-      width: 220px;
-      accent-color: var(--vscode-button-background);
-    }
-    input[type='range']:focus-visible,
-    a:focus-visible,
-    tr:focus-visible {
-      outline: 1px solid var(--vscode-focusBorder);
-      outline-offset: 2px;
-    }
-    .legend {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 6px 18px;
-      align-items: center;
-      font-size: 0.9em;
-      margin: 6px 0;
-    }
-    .scale {
-      display: inline-flex;
-      gap: 6px;
-      align-items: center;
-    }
-    .bar {
-      display: inline-block;
-      width: 140px;
-      height: 12px;
-      border-radius: 3px;
-      border: 1px solid var(--vscode-panel-border, rgba(128, 128, 128, 0.35));
-    }
-    .note {
-      border-left: 4px solid var(--vscode-textLink-foreground, #3794ff);
-      background: var(--vscode-textBlockQuote-background, rgba(128, 128, 128, 0.1));
-      padding: 6px 10px;
-      margin: 6px 0;
-    }
-    .warning {
-      border-left: 4px solid var(--vscode-editorWarning-foreground, #cca700);
-      padding: 6px 10px;
-      margin: 6px 0;
-    }
-    .builder {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 8px 12px;
-      align-items: end;
-      border: 1px solid var(--vscode-panel-border, rgba(128, 128, 128, 0.35));
-      border-radius: 4px;
-      padding: 8px 10px;
-    }
-    .builder label {
-      display: flex;
-      flex-direction: column;
-      gap: 3px;
-    }
-    table {
-      border-collapse: collapse;
-      font-variant-numeric: tabular-nums;
-      margin-top: 8px;
-    }
-    th,
-    td {
-      text-align: left;
-      padding: 3px 12px 3px 0;
-    }
-    th {
-      font-weight: 600;
-      border-bottom: 1px solid var(--vscode-panel-border, rgba(128, 128, 128, 0.35));
-    }
-    td.num {
-      text-align: right;
-    }
-    tr.chosen td {
-      background: var(--vscode-list-inactiveSelectionBackground, rgba(128, 128, 128, 0.2));
-    }
-    .maps {
-      display: grid;
-      grid-template-columns: repeat(auto-fit, minmax(220px, 1fr));
-      gap: 12px;
-      max-width: 760px;
-    }
-    .maps canvas {
-      width: 100%;
-      aspect-ratio: 1;
-      image-rendering: pixelated;
-      border: 1px solid var(--vscode-panel-border, rgba(128, 128, 128, 0.35));
-    }
-    .busy {
-      font-style: italic;
-      opacity: 0.85;
-    }
-    .error {
-      color: var(--vscode-errorForeground);
-    }
-  `;
+const DEFAULT_STATE = {
+  layer: -1,
+  baseline: 'empty-document' as Baseline,
+  oneScale: false,
+  kind: 'token' as 'token' | 'attention',
+  from: 'all' as Group,
+  to: 'periods' as Group,
+  maskLayers: 0,
+  replacePeriods: false,
+  mapLayer: 0,
+  mapHead: -1,
+};
+type InspectorState = typeof DEFAULT_STATE;
+
+class InspectorApp extends RankLensApp<InspectorState> {
+  static override styles = [
+    panelStyles,
+    attributionTextStyles,
+    css`
+      .cards {
+        grid-template-columns: repeat(auto-fill, minmax(170px, 1fr));
+        margin: 10px 0;
+      }
+      .tok {
+        cursor: pointer;
+      }
+      .tok.selected,
+      .chip.selected {
+        outline: 2px solid var(--vscode-focusBorder);
+        outline-offset: 0;
+      }
+      .tok:focus-visible,
+      .chip:focus-visible {
+        outline: 2px dashed var(--vscode-focusBorder);
+      }
+      .chips {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 6px;
+        margin-top: 6px;
+        font-family: var(--vscode-editor-font-family);
+        font-size: 0.92em;
+      }
+      .chip {
+        border: 1px solid var(--vscode-panel-border, rgba(128, 128, 128, 0.35));
+        border-radius: 3px;
+        padding: 0 6px;
+        cursor: pointer;
+      }
+      .controls {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 10px 16px;
+        align-items: end;
+        margin: 8px 0;
+      }
+      .controls label {
+        display: flex;
+        flex-direction: column;
+        gap: 3px;
+      }
+      input[type='range'] {
+        width: 220px;
+        accent-color: var(--vscode-button-background);
+      }
+      input[type='range']:focus-visible {
+        outline-offset: 2px;
+      }
+      .builder {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 8px 12px;
+        align-items: end;
+        border: 1px solid var(--vscode-panel-border, rgba(128, 128, 128, 0.35));
+        border-radius: 4px;
+        padding: 8px 10px;
+      }
+      .builder label {
+        display: flex;
+        flex-direction: column;
+        gap: 3px;
+      }
+      table {
+        margin-top: 8px;
+      }
+      tr.chosen td {
+        background: var(--vscode-list-inactiveSelectionBackground, rgba(128, 128, 128, 0.2));
+      }
+      .maps {
+        display: grid;
+        grid-template-columns: repeat(auto-fit, minmax(220px, 1fr));
+        gap: 12px;
+        max-width: 760px;
+      }
+      .maps canvas {
+        width: 100%;
+        aspect-ratio: 1;
+        image-rendering: pixelated;
+        border: 1px solid var(--vscode-panel-border, rgba(128, 128, 128, 0.35));
+      }
+    `,
+  ];
 
   private pair: InspectedPair | undefined;
   private rank: RankInfo = { status: 'none' };
@@ -259,20 +164,8 @@ class InspectorApp extends LitElement {
   private chosenWhatIf = -1;
   /** The attention map of the chosen what-if only (the host keeps or recomputes the others'). */
   private chosenMap: { id: number; attention: AttentionTensor } | undefined;
-  private state = savedState({
-    layer: -1,
-    baseline: 'empty-document' as Baseline,
-    oneScale: false,
-    kind: 'token' as 'token' | 'attention',
-    from: 'all' as Group,
-    to: 'periods' as Group,
-    maskLayers: 0,
-    replacePeriods: false,
-    mapLayer: 0,
-    mapHead: -1,
-  });
 
-  private readonly channel = connect(inspectorProtocol, {
+  protected readonly channel = connect(inspectorProtocol, {
     notifications: {
       pair: (pair) => {
         const changed = this.pair?.query !== pair.query || this.pair?.passage !== pair.passage;
@@ -333,16 +226,8 @@ class InspectorApp extends LitElement {
     },
   });
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    onThemeChange(() => this.requestUpdate());
-    this.channel.ready();
-  }
-
-  private setState(change: Partial<typeof this.state>): void {
-    Object.assign(this.state, change);
-    saveState(this.state);
-    this.requestUpdate();
+  constructor() {
+    super(DEFAULT_STATE);
   }
 
   private attributionView(): { layer: number; baseline: Baseline } {
@@ -502,13 +387,6 @@ class InspectorApp extends LitElement {
       selected: this.picked,
       onToggle,
     });
-    const stops = scaleStops(chartColors().background);
-    const scale = (name: string, limit: number) =>
-      html`<span class="scale"
-        ><b>${name}:</b> ${limit > 0 ? formatValue(-limit, 3) : '0'}
-        <span class="bar" ${cssom({ background: `linear-gradient(to right, ${stops.join(', ')})` })}></span>
-        ${limit > 0 ? `+${formatValue(limit, 3)}` : '0 (all zero)'}</span
-      >`;
     const notes = entry
       ? (['query', 'passage'] as const).flatMap((side) =>
           scaleLimit(p.tokens, values, side === 'query' ? 0 : 1) === 0
@@ -608,7 +486,7 @@ class InspectorApp extends LitElement {
         )}
       </div>
       <div class="legend">
-        ${this.state.oneScale ? scale('query and passage', both) : html`${scale('query', queryLimit)}${scale('passage', passageLimit)}`}
+        ${this.state.oneScale ? scaleLegend('query and passage', both) : html`${scaleLegend('query', queryLimit)}${scaleLegend('passage', passageLimit)}`}
         <vscode-checkbox
           label="one scale for both texts"
           ?checked=${this.state.oneScale}

@@ -1,7 +1,8 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import type { TokenKind } from '../../src/core/text/types';
-import { formatValue, spanBackground } from '../attribution/colors';
+import { formatValue, scaleStops, spanBackground } from '../attribution/colors';
 import { cssom } from './cssom';
+import { chartColors } from './theme';
 import { moveFocusInGroup } from './roving';
 
 /** What a coloured text needs to know about a token (AttributedToken and EncodedToken both fit). */
@@ -122,4 +123,14 @@ export function absoluteMass(values: ArrayLike<number>): number {
   let sum = 0;
   for (let i = 0; i < values.length; i++) sum += Math.abs(values[i]);
   return sum;
+}
+
+/** A labelled colour-scale legend: which text it is for, and its ends (±limit). */
+export function scaleLegend(name: string, limit: number): TemplateResult {
+  const stops = scaleStops(chartColors().background);
+  return html`<span class="scale"
+    ><span class="scale-name">${name}:</span> <span>${limit > 0 ? formatValue(-limit, 3) : '0'}</span>
+    <span class="bar" ${cssom({ background: `linear-gradient(to right, ${stops.join(', ')})` })}></span>
+    <span>${limit > 0 ? `+${formatValue(limit, 3)}` : '0 (all zero)'}</span></span
+  >`;
 }
