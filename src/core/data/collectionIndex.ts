@@ -70,7 +70,7 @@ export class CollectionIndex {
 
   static async open(file: string, options: CollectionIndexOptions = {}): Promise<CollectionIndex> {
     const absolute = path.resolve(file);
-    const fingerprint = await fingerprintOf(absolute);
+    const fingerprint = await headTailFingerprintOf(absolute);
     const cacheFile = options.indexDir ? indexFileFor(options.indexDir, absolute) : undefined;
     if (cacheFile) {
       const cached = await readIndexFile(cacheFile, absolute, fingerprint);
@@ -306,7 +306,8 @@ function binarySearch<T>(sorted: ArrayLike<T>, key: T, compare: (a: T, b: T) => 
   return -1;
 }
 
-async function fingerprintOf(file: string): Promise<FileFingerprint> {
+/** FileFingerprint of a collection file: size, mtime and a sha1 of its first and last 64 KiB (no full read). */
+async function headTailFingerprintOf(file: string): Promise<FileFingerprint> {
   let info;
   try {
     info = await stat(file);
