@@ -1,4 +1,5 @@
 import type { BertGradientModel } from '../bert/attribution';
+import { integrateAdaptively } from './adaptiveQuadrature';
 import { gaussLegendre } from './gaussLegendre';
 import { isPassageToken, isQueryToken } from '../text/pair';
 import type { EncodedPair, EncodedToken, Segment, TokenKind } from '../text/types';
@@ -13,13 +14,14 @@ import type { EncodedPair, EncodedToken, Segment, TokenKind } from '../text/type
  * the [PAD] positions ARE attended: x and x' must go through the same function F (the mask is part of F),
  * otherwise completeness, sum(attributions) = F(x) - F(x'), could not hold.
  *
- * Integration (default): Gauss–Legendre with `initialPoints` nodes (6), whose sum is checked against
- * completeness, |sum - (F(x) - F(x'))| / |F(x) - F(x')| <= tolerance; a failed pass is redone with twice
- * the nodes until it passes or the next pass would exceed maxPoints evaluations. F(x) and F(x') are the
- * scores of the pair and of the baseline, the same at every layer, so they come from one forward pass
- * instead of two gradient evaluations per integral. All paths of one layer (both baselines) share runs.
- * The composite trapezoid (rule 'trapezoid': `initialIntervals` intervals, halved until the tolerance is
- * met) stays available as the plain reference the PyTorch cross-check integrates with.
+ * Integration (default, rule 'adaptive'): composite Simpson panels bisected where the path turns, until
+ * the panels' own completeness gaps sum to within the tolerance (adaptiveQuadrature.ts); the whole path's
+ * completeness error, |sum - (F(x) - F(x'))| / |F(x) - F(x')|, is then within it too. Rule
+ * 'gauss-legendre': `initialPoints` nodes (6), redone with twice the nodes while completeness fails; its
+ * end scores F(x), F(x') (the same at every layer) come from one forward pass. The composite trapezoid
+ * (rule 'trapezoid': `initialIntervals` intervals, halved until the tolerance is met) stays available as the
+ * plain reference the PyTorch cross-check integrates with. All paths of one layer (both baselines) share
+ * onnxruntime runs.
  */
 export type Baseline = 'empty-query' | 'empty-document';
 export const BASELINES: readonly Baseline[] = ['empty-query', 'empty-document'];
@@ -27,9 +29,11 @@ export const BASELINES: readonly Baseline[] = ['empty-query', 'empty-document'];
 export interface IntegrationOptions {
   /** Completeness error to reach (default 0.05, the paper's 5%). */
   readonly tolerance?: number;
-  /** Quadrature (default 'gauss-legendre'). */
-  readonly rule?: 'gauss-legendre' | 'trapezoid';
-  /** Gauss–Legendre nodes of the first pass (default 6). */
+  /** Quadrature (default 'adaptive'). */
+  readonly rule?: 'adaptive' | 'gauss-legendre' | 'trapezoid';
+  /** Simpson panels of the first pass (default 2, i.e. 5 points; rule 'adaptive' only). */
+  readonly initialPanels?: number;
+  /** Gauss–Legendre nodes of the first pass (default 6; rule 'gauss-legendre' only). */
   readonly initialPoints?: number;
   /** Trapezoid intervals of the first pass (default 32; rule 'trapezoid' only). */
   readonly initialIntervals?: number;
@@ -140,9 +144,11 @@ export async function integrateLayerPaths(
   options: IntegrationOptions = {},
 ): Promise<LayerIntegral[]> {
   const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
-  const rule = options.rule ?? 'gauss-legendre';
+  const rule = options.rule ?? 'adaptive';
   const maxPoints = options.maxPoints ?? DEFAULT_MAX_POINTS;
   if (!(tolerance > 0)) throw new Error(`tolerance ${tolerance} must be positive`);
+  if (rule === 'adaptive')
+    return integrateAdaptiveRule(model, layer, paths, { ...options, tolerance, maxPoints });
   const first =
     rule === 'trapezoid'
       ? (options.initialIntervals ?? DEFAULT_INITIAL_INTERVALS)
@@ -203,15 +209,7 @@ export async function integrateLayerPaths(
   };
 
   const results: (LayerIntegral | undefined)[] = paths.map(() => undefined);
-  const zero = (scoreInput: number, scoreBaseline: number): LayerIntegral => ({
-    attributions: new Array<number>(seq).fill(0),
-    scoreInput,
-    scoreBaseline,
-    sum: 0,
-    completenessError: 0,
-    points: 0,
-    converged: true,
-  });
+  const zero = (scoreInput: number, scoreBaseline: number) => zeroIntegral(seq, scoreInput, scoreBaseline);
 
   if (rule === 'trapezoid') {
     // Composite trapezoid from `first` intervals, halving every interval (midpoints only) on failure.
@@ -298,6 +296,100 @@ export async function integrateLayerPaths(
   return results as LayerIntegral[];
 }
 
+/** Rule 'adaptive': every sampled point gives its score and each position's directional-derivative terms. */
+async function integrateAdaptiveRule(
+  model: BertGradientModel,
+  layer: number,
+  paths: readonly LayerPath[],
+  options: IntegrationOptions & { readonly tolerance: number; readonly maxPoints: number },
+): Promise<LayerIntegral[]> {
+  if (paths.length === 0) return [];
+  const h = model.config.hiddenSize;
+  const size = paths[0].input.length;
+  const seq = size / h;
+  const differences = paths.map((p) => Float32Array.from(p.input, (v, i) => v - p.baseline[i]));
+  const results: (LayerIntegral | undefined)[] = paths.map(() => undefined);
+  // x = x': exactly zero attributions; its score still costs one forward unless the caller has it.
+  const same = paths.flatMap((_, i) => (differences[i].every((d) => d === 0) ? [i] : []));
+  for (const i of same) {
+    const score = paths[i].scores?.input ?? (await model.scores(layer, paths[i].input, 1, options.signal))[0];
+    results[i] = zeroIntegral(seq, score, score);
+  }
+  const open = paths.flatMap((_, i) => (results[i] ? [] : [i]));
+  const integrals = await integrateAdaptively(
+    open.length,
+    async (requests) => {
+      const samples = [];
+      for (let start = 0; start < requests.length; start += model.batchSize) {
+        const chunk = requests.slice(start, start + model.batchSize);
+        const states = new Float32Array(chunk.length * size);
+        chunk.forEach(({ path, alpha }, p) => {
+          const { baseline } = paths[open[path]];
+          const difference = differences[open[path]];
+          const offset = p * size;
+          for (let i = 0; i < size; i++) states[offset + i] = baseline[i] + alpha * difference[i];
+        });
+        const out = await model.scoresAndGradients(layer, states, chunk.length, options.signal);
+        for (const [p, { path }] of chunk.entries()) {
+          const difference = differences[open[path]];
+          const projections = new Float64Array(seq);
+          const offset = p * size;
+          for (let t = 0; t < seq; t++) {
+            let s = 0;
+            for (let k = t * h; k < (t + 1) * h; k++) s += difference[k] * out.gradients[offset + k];
+            projections[t] = s;
+          }
+          samples.push({ score: out.scores[p], projections });
+        }
+      }
+      return samples;
+    },
+    {
+      tolerance: options.tolerance,
+      maxPoints: options.maxPoints,
+      initialPanels: options.initialPanels,
+      signal: options.signal,
+      denominator: (path, start, end) => {
+        const given = paths[open[path]].scores;
+        return completenessDenominator(given?.input ?? end, given?.baseline ?? start);
+      },
+    },
+  );
+  integrals.forEach((integral, j) => {
+    const path = open[j];
+    // The reported ends are the caller's F(x), F(x') when it has them (the same numbers at every layer).
+    const given = paths[path].scores;
+    results[path] = finish(
+      Array.from(integral.attributions),
+      given?.input ?? integral.endScore,
+      given?.baseline ?? integral.startScore,
+      integral.points,
+      options.tolerance,
+    );
+  });
+  return results as LayerIntegral[];
+}
+
+function zeroIntegral(seq: number, scoreInput: number, scoreBaseline: number): LayerIntegral {
+  return {
+    attributions: new Array<number>(seq).fill(0),
+    scoreInput,
+    scoreBaseline,
+    sum: 0,
+    completenessError: 0,
+    points: 0,
+    converged: true,
+  };
+}
+
+/** max(|F(x) - F(x')|, the noise floor): see COMPLETENESS_FLOOR. */
+function completenessDenominator(scoreInput: number, scoreBaseline: number): number {
+  return Math.max(
+    Math.abs(scoreInput - scoreBaseline),
+    COMPLETENESS_FLOOR * Math.max(1, Math.abs(scoreInput), Math.abs(scoreBaseline)),
+  );
+}
+
 function finish(
   attributions: number[],
   scoreInput: number,
@@ -306,10 +398,7 @@ function finish(
   tolerance: number,
 ): LayerIntegral {
   const delta = scoreInput - scoreBaseline;
-  const denominator = Math.max(
-    Math.abs(delta),
-    COMPLETENESS_FLOOR * Math.max(1, Math.abs(scoreInput), Math.abs(scoreBaseline)),
-  );
+  const denominator = completenessDenominator(scoreInput, scoreBaseline);
   const sum = attributions.reduce((a, b) => a + b, 0);
   const completenessError = Math.abs(sum - delta) / denominator;
   return {

@@ -2,6 +2,8 @@ import * as ort from 'onnxruntime-node';
 import { createSessionOn } from '../device';
 import { cpuSessionOptions, type CpuSessionSettings } from '../runtime/sessionOptions';
 import { openBertCheckpoint, type BertCheckpoint } from '../model/checkpoint';
+import type { Dim } from '../graph/onnx';
+import { splitAtSeed } from '../graph/split';
 import type { BertConfig } from '../model/config';
 import {
   ATTRIBUTION_IO,
@@ -15,6 +17,11 @@ import {
 export interface GradientModelOptions extends CpuSessionSettings {
   /** Interpolation points per onnxruntime run (default 16): bounds activation memory. */
   readonly batchSize?: number;
+  /**
+   * Most bytes of stored forward values (residuals) one gradient run may hold for its backward pass
+   * (default 768 MiB); runs take fewer points than batchSize where a point's residuals would exceed it.
+   */
+  readonly residualBudgetBytes?: number;
 }
 
 /** Scores and d score / d hidden state at the injection layer, for `count` points of one pair. */
@@ -25,6 +32,7 @@ export interface ScoresAndGradients {
 }
 
 const DEFAULT_BATCH_SIZE = 16;
+const DEFAULT_RESIDUAL_BUDGET = 768 * 2 ** 20;
 const PRODUCER = 'ranklens-attribution';
 
 /**
@@ -40,11 +48,17 @@ export class BertGradientModel {
     readonly config: BertConfig,
     private readonly embeddings: ort.InferenceSession,
     private readonly layer: ort.InferenceSession,
-    private readonly layerVjp: ort.InferenceSession,
+    /** The layer's forward, also returning the values its backward reads (graph/split.ts). */
+    private readonly layerForward: ort.InferenceSession,
+    /** The layer's VJP from those stored values: no forward recomputed. */
+    private readonly layerBackward: ort.InferenceSession,
     private readonly head: ort.InferenceSession,
     private readonly layerWeights: readonly Record<string, ort.Tensor>[],
     /** Points per onnxruntime run. */
     readonly batchSize: number,
+    private readonly residualBudget: number,
+    /** Shapes of the residuals that grow with the batch ('batch' and 'seq' symbolic). */
+    private readonly residualShapes: readonly (readonly Dim[])[],
   ) {}
 
   static async load(
@@ -58,11 +72,15 @@ export class BertGradientModel {
     const sessionOptions = cpuSessionOptions(options);
     const create = (bytes: Uint8Array) =>
       createSessionOn(options.device ?? 'cpu', () => ort.InferenceSession.create(bytes, sessionOptions));
+    const residualBudget = options.residualBudgetBytes ?? DEFAULT_RESIDUAL_BUDGET;
+    if (!(residualBudget > 0)) throw new Error(`residual budget ${residualBudget} must be positive`);
     const { config } = opened;
+    const vjp = splitAtSeed(buildLayerGraph(config, true), ATTRIBUTION_IO.gradOut);
     const sessions = await Promise.all([
       create(buildEmbeddingGraph(opened).encode(PRODUCER).toBytes()),
       create(buildLayerGraph(config, false).encode(PRODUCER).toBytes()),
-      create(buildLayerGraph(config, true).encode(PRODUCER).toBytes()),
+      create(vjp.forward.encode(PRODUCER).toBytes()),
+      create(vjp.backward.encode(PRODUCER).toBytes()),
       create(buildHeadGraph(opened).encode(PRODUCER).toBytes()),
     ]);
     const layerWeights = opened.weights.layers.map((w) => {
@@ -74,7 +92,17 @@ export class BertGradientModel {
         ]),
       );
     });
-    return new BertGradientModel(config, ...sessions, layerWeights, batchSize);
+    const residualShapes = vjp.forward.outputs
+      .filter((o) => o.name !== ATTRIBUTION_IO.hiddenOut && o.shape.includes('batch'))
+      .map((o) => o.shape);
+    return new BertGradientModel(
+      config,
+      ...sessions,
+      layerWeights,
+      batchSize,
+      residualBudget,
+      residualShapes,
+    );
   }
 
   get numLayers(): number {
@@ -136,32 +164,49 @@ export class BertGradientModel {
     const scores = new Float32Array(count);
     const gradients = new Float32Array(points.length);
     const pointSize = seq * h;
-    for (let start = 0; start < count; start += this.batchSize) {
+    const backwardInputs = new Set(this.layerBackward.inputNames);
+    for (let start = 0; start < count;) {
       signal?.throwIfAborted();
-      const n = Math.min(this.batchSize, count - start);
+      const n = Math.min(this.pointsPerRun(seq, L - layer), count - start);
       const mask = allOnes(n, seq);
-      // Forward from layer k, keeping each layer's input for its VJP.
-      const inputs: Float32Array[] = [points.slice(start * pointSize, (start + n) * pointSize)];
-      for (let j = layer; j < L; j++)
-        inputs.push(await this.runLayer(j, inputs[inputs.length - 1], n, seq, mask));
+      // Forward from layer k, keeping what each layer's backward reads.
+      const stored: ort.InferenceSession.OnnxValueMapType[] = [];
+      let x: Float32Array = points.slice(start * pointSize, (start + n) * pointSize);
+      for (let j = layer; j < L; j++) {
+        const out = await this.layerForward.run({
+          ...this.layerWeights[j],
+          [ATTRIBUTION_IO.hidden]: new ort.Tensor('float32', x, [n, seq, h]),
+          [ATTRIBUTION_IO.attentionMask]: mask,
+        });
+        stored.push(out);
+        x = out[ATTRIBUTION_IO.hiddenOut].data as Float32Array;
+      }
       const top = await this.head.run({
-        [ATTRIBUTION_IO.hidden]: new ort.Tensor('float32', inputs[inputs.length - 1], [n, seq, h]),
+        [ATTRIBUTION_IO.hidden]: new ort.Tensor('float32', x, [n, seq, h]),
       });
       scores.set(top[ATTRIBUTION_IO.score].data as Float32Array, start);
       let gradient = top[ATTRIBUTION_IO.gradIn].data as Float32Array;
       for (let j = L - 1; j >= layer; j--) {
-        const out = await this.layerVjp.run(
-          {
-            ...this.layerWeights[j],
-            [ATTRIBUTION_IO.hidden]: new ort.Tensor('float32', inputs[j - layer], [n, seq, h]),
-            [ATTRIBUTION_IO.attentionMask]: mask,
-            [ATTRIBUTION_IO.gradOut]: new ort.Tensor('float32', gradient, [n, seq, h]),
-          },
-          [ATTRIBUTION_IO.gradIn],
-        );
+        const feeds: Record<string, ort.Tensor> = {
+          [ATTRIBUTION_IO.gradOut]: new ort.Tensor('float32', gradient, [n, seq, h]),
+        };
+        for (const [name, value] of Object.entries({ ...this.layerWeights[j], ...stored[j - layer] }))
+          if (backwardInputs.has(name)) feeds[name] = value;
+        if (backwardInputs.has(ATTRIBUTION_IO.hidden))
+          feeds[ATTRIBUTION_IO.hidden] = new ort.Tensor(
+            'float32',
+            j === layer
+              ? points.subarray(start * pointSize, (start + n) * pointSize)
+              : (stored[j - layer - 1][ATTRIBUTION_IO.hiddenOut].data as Float32Array),
+            [n, seq, h],
+          );
+        if (backwardInputs.has(ATTRIBUTION_IO.attentionMask)) feeds[ATTRIBUTION_IO.attentionMask] = mask;
+        const out = await this.layerBackward.run(feeds, [ATTRIBUTION_IO.gradIn]);
+        stored.pop();
         gradient = out[ATTRIBUTION_IO.gradIn].data as Float32Array;
       }
       gradients.set(gradient, start * pointSize);
+      start += n;
     }
     return { scores, gradients };
   }
@@ -204,7 +249,23 @@ export class BertGradientModel {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    for (const s of [this.embeddings, this.layer, this.layerVjp, this.head]) await s.release();
+    for (const s of [this.embeddings, this.layer, this.layerForward, this.layerBackward, this.head])
+      await s.release();
+  }
+
+  /**
+   * Points per gradient run: batchSize, fewer where the residuals one point stores through `depth` layers
+   * would pass the budget. A function of the shapes only, so a pair is always batched the same way (the
+   * analyses' sharded and single runs must give the same bits).
+   */
+  private pointsPerRun(seq: number, depth: number): number {
+    const elements = this.residualShapes.reduce(
+      (sum, shape) =>
+        sum + shape.reduce<number>((p, d) => p * (d === 'seq' ? seq : typeof d === 'number' ? d : 1), 1),
+      0,
+    );
+    const perPoint = 4 * elements * Math.max(1, depth);
+    return Math.max(1, Math.min(this.batchSize, Math.floor(this.residualBudget / perPoint)));
   }
 
   private async runLayer(
