@@ -66,7 +66,9 @@ export function attributionAnalysis(
   });
   return {
     name: 'attribution',
-    version: 1,
+    // 2: adaptive Simpson quadrature instead of Gauss–Legendre (other points, other numbers): partials and
+    // cached results of version 1 are not mixed with these.
+    version: 2,
     // Rank-based selection needs every candidate of the query scored.
     selection: 'candidates',
     settings,
