@@ -61,8 +61,11 @@ interface Spare {
   readonly worker: Worker;
   readonly ready: Promise<ModelInfo>;
   loaded: boolean;
-  /** Whether it was asked to load the gradient model too (once the user has run an attribution). */
-  gradients: boolean;
+  /**
+   * Set once it was asked to load the gradient model too (after the user has run an attribution): settles
+   * when that load has ended (or was skipped because the spare was promoted first).
+   */
+  gradients?: Promise<void>;
   idleTimer?: ReturnType<typeof setTimeout>;
 }
 
@@ -441,6 +444,14 @@ export class RankerWorkerClient implements Scorer {
     );
   }
 
+  /** Resolves when the current spare has loaded its model and, if it was asked to, the gradient model. */
+  async whenSpareWarm(): Promise<boolean> {
+    const spare = this.spare;
+    if (!(await this.whenSpareReady())) return false;
+    await spare?.gradients;
+    return this.spare === spare;
+  }
+
   /** Starts a spare beside a long call (unless spareIdleMs is 0), or as a fallback replacement (`needed`). */
   private ensureSpare(needed = false): void {
     const idleMs = this.workerOptions.spareIdleMs ?? DEFAULT_SPARE_IDLE_MS;
@@ -466,7 +477,7 @@ export class RankerWorkerClient implements Scorer {
         reject(new Error(`ranker worker stopped (worker exited with code ${code})`)),
       );
     });
-    const spare: Spare = { worker, ready, loaded: false, gradients: false };
+    const spare: Spare = { worker, ready, loaded: false };
     this.spare = spare;
     // A spare that dies before it is promoted is dropped like any crashed worker; the next long call starts another.
     worker.once('exit', () => {
@@ -491,16 +502,25 @@ export class RankerWorkerClient implements Scorer {
   private warmSpareGradients(spare: Spare): void {
     const used = this.gradientsUsed;
     if (!used || spare.gradients) return;
-    spare.gradients = true;
-    spare.ready.then(
-      () => {
-        if (this.spare !== spare) return; // promoted or dropped meanwhile: the worker loads it on demand
-        spare.worker.postMessage({
-          id: this.nextId++,
-          type: 'warm-gradients',
-          batchSize: used.batchSize,
-        } satisfies WorkerRequest);
-      },
+    spare.gradients = spare.ready.then(
+      () =>
+        new Promise<void>((resolve) => {
+          // Promoted or dropped meanwhile: the worker loads it on its first attribution, as any worker does.
+          if (this.spare !== spare) return resolve();
+          const id = this.nextId++;
+          const onMessage = (message: WorkerResponse) => {
+            if (message.id !== id) return;
+            spare.worker.off('message', onMessage);
+            resolve();
+          };
+          spare.worker.on('message', onMessage);
+          spare.worker.once('exit', () => resolve());
+          spare.worker.postMessage({
+            id,
+            type: 'warm-gradients',
+            batchSize: used.batchSize,
+          } satisfies WorkerRequest);
+        }),
       () => undefined,
     );
   }

@@ -191,6 +191,10 @@ describe('cancelling a worker call', () => {
     // maxRunFlops Infinity: the whole batch is one call, as one long pair of a big model would be.
     const uncut = await RankerWorkerClient.load(modelDir, { ...options(), maxRunFlops: Infinity });
     try {
+      // An attribution first: from then on spares load the gradient model too.
+      const pair = loadPairEncoder(modelDir)('w1 w2', 'w3 w4 w5 w6 w7');
+      const small = { layers: [SPEC.layers], baselines: ['empty-document' as const] };
+      const reference = await uncut.attribute(pair, small);
       const count = longCount;
       const estimatedBatch = count * perLongPair;
       const controller = new AbortController();
@@ -200,7 +204,7 @@ describe('cancelling a worker call', () => {
       );
       big.catch(() => undefined);
       // The long call started a warm spare; a user cancels after seconds, by which time it has loaded.
-      assert.equal(await uncut.whenSpareReady(), true, 'a warm spare loaded beside the long call');
+      assert.equal(await uncut.whenSpareWarm(), true, 'a warm spare loaded beside the long call');
       const t = process.hrtime.bigint();
       controller.abort();
       await assert.rejects(big, CancelledError);
@@ -209,6 +213,7 @@ describe('cancelling a worker call', () => {
       const answeredAfter = await nextCallAnswered(uncut, t, estimatedBatch / 2);
       assert.equal(uncut.forcedRestarts, 1, 'the busy worker was replaced');
       assert.equal(uncut.spareSwaps, 1, 'by the warm spare');
+      assert.deepEqual(await uncut.attribute(pair, small), reference, 'the promoted spare attributes alike');
       process.stderr.write(
         `# cancel latency (uncut call, spare): next one-pair call answered ${answeredAfter.toFixed(2)} s after ` +
           `the cancel (cancelled batch: ${count} pairs of 511 tokens in one call, ~${estimatedBatch.toFixed(1)} s; ` +
