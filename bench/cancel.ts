@@ -1,12 +1,13 @@
-// How long a one-pair call waits after cancelling a large batch in the worker, for the two ways of freeing
-// the worker: waiting for the next batch boundary (cancelGraceMs Infinity; smaller batches shorten the
-// wait), retiring the busy worker and loading the model in a fresh one (spareIdleMs 0), or retiring it and
-// promoting the warm spare the long call started (the default; cancelled either before the spare has
-// loaded, or after; RSS grows by the spare's copy of the model). Also the cost of
-// the graph cache's checks: hashing the checkpoint the first time, remembered afterwards, and verifying a
-// cached graph. Run: node --import tsx bench/cancel.ts
+// How long a one-pair call waits after a cancel. The Ranker cuts its batches into onnxruntime calls of about
+// maxRunFlops, and the worker answers a cancel between two calls, keeping its model ("cut"); a call that
+// cannot be cut ("uncut": maxRunFlops Infinity, as one long pair of a big model would be) is left to the
+// warm spare, which takes over once it has loaded (or at once if it has). Cases: a cancel while the spare is
+// still loading, once it has loaded, two cancels 300 ms apart, a cancelled attribution, the first
+// attribution after a swap with and without the spare's preloaded gradient model; the spare's memory with
+// and without the gradient model; what cutting costs in throughput. Also the cost of the graph cache's
+// checks. Run: node --import tsx bench/cancel.ts
 // Env: BENCH_MODEL (existing checkpoint folder; default a generated BERT-base shape), BENCH_PAIRS (64),
-// BENCH_SEQ (256), BENCH_THREADS (2), BENCH_CANCEL_AFTER_MS (200), BENCH_ONLY (substring of the run labels).
+// BENCH_SEQ (256), BENCH_THREADS (2), BENCH_CANCEL_AFTER_MS (200), BENCH_ONLY (substring of the case labels).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -14,96 +15,256 @@ import { tempDir, writeRandomCheckpoint, BERT_BASE_SHAPE } from '../test/support
 import { syntheticPair } from '../test/support/model-fixtures';
 import { ensureBertGraphFile, hashMemoDirOf } from '../src/core/bert/cache';
 import { openBertCheckpoint } from '../src/core/model/checkpoint';
+import { loadPairEncoder } from '../src/core/runtime/text';
+import type { RankerOptions } from '../src/core/runtime/types';
 import { RankerWorkerClient, type WorkerClientOptions } from '../src/core/runtime/worker-client';
+import type { AttributionPair } from '../src/core/runtime/worker-protocol';
 
 const pairsCount = Number(process.env.BENCH_PAIRS ?? 64);
 const seq = Number(process.env.BENCH_SEQ ?? 256);
 const threads = Number(process.env.BENCH_THREADS ?? 2);
 const cancelAfter = Number(process.env.BENCH_CANCEL_AFTER_MS ?? 200);
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 
-async function measure(
-  modelDir: string,
-  cacheDir: string,
-  label: string,
-  batchSize: number,
-  workerOptions: WorkerClientOptions,
-  cancelWhenSpareReady = false,
-): Promise<void> {
-  const vocab = JSON.parse(fs.readFileSync(path.join(modelDir, 'config.json'), 'utf8')).vocab_size as number;
-  const long = syntheticPair(20, seq - 23, vocab, 1);
-  const short = syntheticPair(5, 30, vocab, 2);
+interface Setup {
+  readonly modelDir: string;
+  readonly cacheDir: string;
+  readonly workerPath?: string;
+  readonly long: ReturnType<typeof syntheticPair>;
+  readonly short: ReturnType<typeof syntheticPair>;
+  /** An encoded pair of about 100 tokens for attributions. */
+  readonly igPair: AttributionPair;
+}
+
+/** What a case does before its cancel, and which call it cancels. */
+interface Case {
+  readonly label: string;
+  readonly uncut?: boolean;
+  /** Runs the call(s) to cancel; returns after the last cancel (the next one-pair call is timed from it). */
+  cancel(client: RankerWorkerClient, setup: Setup): Promise<string>;
+}
+
+/** Starts a long score call; the returned function cancels it and waits for its rejection. */
+function longScore(client: RankerWorkerClient, setup: Setup): () => Promise<void> {
+  const controller = new AbortController();
+  const call = client.score(
+    Array.from({ length: pairsCount }, () => setup.long),
+    { signal: controller.signal, batchSize: 16 },
+  );
+  call.catch(() => undefined);
+  return async () => {
+    controller.abort();
+    await call.catch(() => undefined);
+  };
+}
+
+const CASES: Case[] = [
+  {
+    label: `cut, cancel after ${cancelAfter} ms (spare loading)`,
+    async cancel(client, setup) {
+      const stop = longScore(client, setup);
+      await sleep(cancelAfter);
+      const state = client.spareState;
+      await stop();
+      return `spare ${state} at the cancel`;
+    },
+  },
+  {
+    label: 'cut, cancel once the spare has loaded',
+    async cancel(client, setup) {
+      const stop = longScore(client, setup);
+      await client.whenSpareReady();
+      await stop();
+      return `spare ${client.spareState}`;
+    },
+  },
+  {
+    label: `cut, two cancels 300 ms apart`,
+    async cancel(client, setup) {
+      const first = longScore(client, setup);
+      await sleep(cancelAfter);
+      await first();
+      const second = longScore(client, setup);
+      await sleep(300);
+      const state = client.spareState;
+      await second();
+      return `spare ${state} at the second cancel`;
+    },
+  },
+  {
+    label: `uncut, cancel after ${cancelAfter} ms (spare loading)`,
+    uncut: true,
+    async cancel(client, setup) {
+      const stop = longScore(client, setup);
+      await sleep(cancelAfter);
+      const state = client.spareState;
+      await stop();
+      return `spare ${state} at the cancel`;
+    },
+  },
+  {
+    label: 'uncut, cancel once the spare has loaded',
+    uncut: true,
+    async cancel(client, setup) {
+      const stop = longScore(client, setup);
+      await client.whenSpareReady();
+      await stop();
+      return `spare ${client.spareState}`;
+    },
+  },
+  {
+    label: `cut, attribution cancelled after ${cancelAfter} ms`,
+    async cancel(client, setup) {
+      // The gradient model loaded first: this cancels the integration, not the load.
+      await client.attribute(setup.igPair, { layers: [0], baselines: ['empty-document'] });
+      const controller = new AbortController();
+      const call = client.attribute(setup.igPair, { signal: controller.signal });
+      call.catch(() => undefined);
+      await sleep(cancelAfter);
+      controller.abort();
+      await call.catch(() => undefined);
+      return 'IG of one pair, all layers, both baselines';
+    },
+  },
+  {
+    label: `cut, first attribution cancelled after ${cancelAfter} ms`,
+    async cancel(client, setup) {
+      const controller = new AbortController();
+      const call = client.attribute(setup.igPair, { signal: controller.signal });
+      call.catch(() => undefined);
+      await sleep(cancelAfter);
+      controller.abort();
+      await call.catch(() => undefined);
+      return 'cancelled while the worker loads the gradient model';
+    },
+  },
+];
+
+async function measure(setup: Setup, c: Case, workerOptions: WorkerClientOptions): Promise<void> {
+  const options: RankerOptions = {
+    threads,
+    cacheDir: setup.cacheDir,
+    ...(c.uncut ? { maxRunFlops: Infinity } : {}),
+  };
   let t0 = performance.now();
-  const client = await RankerWorkerClient.load(modelDir, { threads, cacheDir, batchSize }, workerOptions);
+  const client = await RankerWorkerClient.load(setup.modelDir, options, workerOptions);
   const loadMs = performance.now() - t0;
   try {
-    await client.score([long]); // times a batch, as a real session would have before its first cancel
     t0 = performance.now();
-    await client.score([short]);
+    await client.score([setup.long]);
+    const longMs = performance.now() - t0;
+    t0 = performance.now();
+    await client.score([setup.short]);
     const shortMs = performance.now() - t0;
-    const controller = new AbortController();
-    const rssBefore = process.memoryUsage().rss;
-    const big = client.score(
-      Array.from({ length: pairsCount }, () => long),
-      { signal: controller.signal },
-    );
-    big.catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, cancelAfter));
-    let spareNote = '';
-    if (cancelWhenSpareReady) {
-      const s0 = performance.now();
-      const ready = await client.whenSpareReady();
-      const grown = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
-      spareNote = `; spare ${ready ? 'ready' : 'MISSING'} ${sec(performance.now() - s0 + cancelAfter)} after the call, RSS +${grown.toFixed(0)} MB`;
-    }
+    const note = await c.cancel(client, setup);
     const t = performance.now();
-    controller.abort();
-    await big.catch(() => undefined);
-    const rejected = performance.now() - t;
-    await client.score([short]);
+    await client.score([setup.short]);
     const answered = performance.now() - t;
     console.log(
-      `${label.padEnd(44)} load ${sec(loadMs)}, one short pair ${sec(shortMs)}; cancel rejected in ${sec(rejected)}, ` +
-        `next one-pair call answered after ${sec(answered)} (worker replaced ${client.forcedRestarts}x, ` +
-        `by the spare ${client.spareSwaps}x${spareNote})`,
+      `${c.label.padEnd(46)} next one-pair call answered ${sec(answered)} after the cancel ` +
+        `(load ${sec(loadMs)}, one ${seq}-token pair ${sec(longMs)}, one short pair ${sec(shortMs)}; ` +
+        `worker replaced ${client.forcedRestarts}x; ${note})`,
     );
   } finally {
-    const t = performance.now();
     await client.dispose();
-    console.log(
-      `${''.padEnd(44)} dispose (waits for a retired worker's batch): ${sec(performance.now() - t)}`,
-    );
   }
 }
 
 /**
- * The spare's own memory: RSS once it has loaded beside an idle active worker, minus RSS before (a
- * two-pair call of short pairs starts it, so activations add little).
+ * The first attribution after a swap to the spare: with the spare's gradient model preloaded (the user had
+ * attributed before) and without (the promoted spare loads it on this call).
  */
-async function spareMemory(modelDir: string, cacheDir: string, workerOptions: WorkerClientOptions) {
-  const vocab = JSON.parse(fs.readFileSync(path.join(modelDir, 'config.json'), 'utf8')).vocab_size as number;
-  const short = syntheticPair(5, 30, vocab, 2);
-  // Without a spare first: RSS rarely shrinks after a dispose, so the other order would hide the spare.
-  const reference = await RankerWorkerClient.load(
-    modelDir,
-    { threads, cacheDir },
-    { ...workerOptions, spareIdleMs: 0 },
-  );
-  await reference.score([short, short], { batchSize: 2 });
-  const without = process.memoryUsage().rss;
-  await reference.dispose();
-  const client = await RankerWorkerClient.load(modelDir, { threads, cacheDir }, workerOptions);
+async function firstAttributionAfterSwap(setup: Setup, preload: boolean, workerOptions: WorkerClientOptions) {
+  const options: RankerOptions = { threads, cacheDir: setup.cacheDir, maxRunFlops: Infinity };
+  // Grace 0: the cancel hands over to the spare at once (it is loaded), as for a call that cannot be cut.
+  const client = await RankerWorkerClient.load(setup.modelDir, options, {
+    ...workerOptions,
+    cancelGraceMs: 0,
+  });
+  const small = { layers: [0], baselines: ['empty-document' as const] };
   try {
-    await client.score([short, short], { batchSize: 2 });
-    await client.whenSpareReady();
-    const withSpare = process.memoryUsage().rss;
+    let t0 = performance.now();
+    if (preload) await client.attribute(setup.igPair, small);
+    const inFresh = performance.now() - t0;
+    const stop = longScore(client, setup);
+    await client.whenSpareWarm();
+    await stop();
+    t0 = performance.now();
+    await client.attribute(setup.igPair, small);
+    const after = performance.now() - t0;
+    t0 = performance.now();
+    await client.attribute(setup.igPair, small);
+    const again = performance.now() - t0;
     console.log(
-      `spare memory: RSS ${(without / 2 ** 20).toFixed(0)} MB without a spare, ${(withSpare / 2 ** 20).toFixed(0)} MB ` +
-        `with a loaded one (same calls, after): +${((withSpare - without) / 2 ** 20).toFixed(0)} MB`,
+      `first attribution after a swap, ${preload ? 'gradients preloaded' : 'no preload        '}: ${sec(after)} ` +
+        `(the same attribution once loaded: ${sec(again)}${preload ? `; first in a fresh worker: ${sec(inFresh)}` : ''}; ` +
+        `replaced ${client.forcedRestarts}x)`,
     );
   } finally {
     await client.dispose();
   }
+}
+
+/**
+ * The spare's own memory: RSS once it has loaded beside an idle active worker, minus RSS without one (same
+ * calls); then the same for a user who attributes (active worker and spare with the gradient model).
+ */
+async function spareMemory(setup: Setup, workerOptions: WorkerClientOptions, attributes: boolean) {
+  const small = { layers: [0], baselines: ['empty-document' as const] };
+  const calls = async (client: RankerWorkerClient) => {
+    if (attributes) await client.attribute(setup.igPair, small);
+    await client.score([setup.short, setup.short], { batchSize: 2 });
+  };
+  // Without a spare first: RSS rarely shrinks after a dispose, so the other order would hide the spare.
+  const options = { threads, cacheDir: setup.cacheDir };
+  const reference = await RankerWorkerClient.load(setup.modelDir, options, {
+    ...workerOptions,
+    spareIdleMs: 0,
+  });
+  await calls(reference);
+  const without = process.memoryUsage().rss;
+  await reference.dispose();
+  const client = await RankerWorkerClient.load(setup.modelDir, options, workerOptions);
+  try {
+    await calls(client);
+    await client.whenSpareWarm();
+    const withSpare = process.memoryUsage().rss;
+    console.log(
+      `spare memory${attributes ? ' (user attributes: gradient model in both)' : ''}: RSS ${mb(without)} without a ` +
+        `spare, ${mb(withSpare)} with a loaded one: +${mb(withSpare - without)}`,
+    );
+  } finally {
+    await client.dispose();
+  }
+}
+
+/** What cutting batches to maxRunFlops costs: the same pairs scored cut and as batches of 16. */
+async function throughput(setup: Setup, workerOptions: WorkerClientOptions) {
+  const pairs = Array.from({ length: Math.min(pairsCount, 32) }, () => setup.long);
+  const line: string[] = [];
+  for (const uncut of [false, true]) {
+    const options: RankerOptions = {
+      threads,
+      cacheDir: setup.cacheDir,
+      ...(uncut ? { maxRunFlops: Infinity } : {}),
+    };
+    const client = await RankerWorkerClient.load(setup.modelDir, options, {
+      ...workerOptions,
+      spareIdleMs: 0,
+    });
+    try {
+      await client.score([setup.long]);
+      let runs = 0;
+      const t0 = performance.now();
+      await client.score(pairs, { batchSize: 16, onProgress: () => runs++ });
+      line.push(`${uncut ? 'batches of 16' : 'cut'} ${sec(performance.now() - t0)} in ${runs} runs`);
+    } finally {
+      await client.dispose();
+    }
+  }
+  console.log(`throughput, ${pairs.length} pairs of ${seq} tokens: ${line.join(', ')}`);
 }
 
 async function main() {
@@ -144,28 +305,52 @@ async function main() {
     const bundled = path.join(__dirname, '..', 'out', 'ranker-worker.js');
     const workerPath = fs.existsSync(bundled) ? bundled : undefined;
     console.log(`worker: ${workerPath ?? 'from source (run npm run build for the bundled one)'}`);
-    const noSpare = { spareIdleMs: 0 };
-    const runs: [string, number, WorkerClientOptions, boolean?][] = [
-      ['wait for batch boundary, batch 16', 16, { cancelGraceMs: Infinity, ...noSpare }],
-      ['wait for batch boundary, batch 1', 1, { cancelGraceMs: Infinity, ...noSpare }],
-      ['always retire + fresh worker, batch 16', 16, { cancelGraceMs: 0, ...noSpare }],
-      ['adaptive, no spare, batch 16', 16, noSpare],
-      ['adaptive, no spare, batch 1', 1, noSpare],
-      ['spare (default), batch 16, cancel at once', 16, {}],
-      ['spare (default), batch 16, cancel when ready', 16, {}, true],
-    ];
+    const vocab = JSON.parse(fs.readFileSync(path.join(modelDir, 'config.json'), 'utf8'))
+      .vocab_size as number;
+    const words = Array.from({ length: 90 }, (_, i) => `w${(i * 7) % 500}`).join(' ');
+    const setup: Setup = {
+      modelDir,
+      cacheDir,
+      workerPath,
+      long: syntheticPair(20, seq - 23, vocab, 1),
+      short: syntheticPair(5, 30, vocab, 2),
+      igPair: given
+        ? loadPairEncoder(modelDir)('what is a cross encoder', realPassage)
+        : loadPairEncoder(modelDir)('w1 w2 w3', words),
+    };
+    const workerOptions = { workerPath };
     const only = process.env.BENCH_ONLY;
-    if (!only || 'spare memory'.includes(only)) await spareMemory(modelDir, cacheDir, { workerPath });
-    for (const [label, batchSize, options, whenReady] of runs) {
-      if (only && !label.includes(only)) continue;
-      await measure(modelDir, cacheDir, label, batchSize, { ...options, workerPath }, whenReady);
+    const wanted = (label: string) => !only || label.includes(only);
+    for (const c of CASES) if (wanted(c.label)) await measure(setup, c, workerOptions);
+    if (wanted('first attribution')) {
+      await firstAttributionAfterSwap(setup, false, workerOptions);
+      await firstAttributionAfterSwap(setup, true, workerOptions);
     }
+    if (wanted('spare memory')) {
+      await spareMemory(setup, workerOptions, false);
+      await spareMemory(setup, workerOptions, true);
+    }
+    if (wanted('throughput')) await throughput(setup, workerOptions);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
 }
 
-if (process.argv[2] === '--generate') writeRandomCheckpoint(process.argv[3], BERT_BASE_SHAPE);
+const realPassage =
+  'A cross-encoder reads the query and the passage together, so every layer can attend across both; ' +
+  'it is slower than a bi-encoder but ranks better, which is why it re-ranks a short candidate list.';
+
+/** A BERT-base-shaped checkpoint with a vocabulary of [PAD], the special tokens and words w0, w1, ... */
+function generate(dir: string): void {
+  writeRandomCheckpoint(dir, BERT_BASE_SHAPE);
+  const words = Array.from({ length: (BERT_BASE_SHAPE.vocab ?? 0) - 5 }, (_, i) => `w${i}`);
+  fs.writeFileSync(
+    path.join(dir, 'vocab.txt'),
+    ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...words].join('\n') + '\n',
+  );
+}
+
+if (process.argv[2] === '--generate') generate(process.argv[3]);
 else
   main().catch((e: unknown) => {
     console.error(e);

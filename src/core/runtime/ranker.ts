@@ -107,6 +107,7 @@ export class Ranker implements Scorer {
     const results: ScoreResult[] = new Array(prepared.length);
     let done = 0;
     for (const batch of this.batches(prepared, batchSize, this.info.numLayers)) {
+      if (done > 0) await nextTurn();
       if (signal?.aborted) throw abortReason(signal, 'scoring');
       const out = await session.run(
         this.feeds(
@@ -143,6 +144,7 @@ export class Ranker implements Scorer {
     const results: AttentionSums[] = new Array(pairs.length);
     let done = 0;
     for (const batch of this.batches(prepared, batchSize, L)) {
+      if (done > 0) await nextTurn();
       options.signal?.throwIfAborted();
       const members = batch.map((i) => prepared[i]);
       const n = Math.max(...members.map((p) => p.inputIds.length));
@@ -324,6 +326,12 @@ export class Ranker implements Scorer {
     return session;
   }
 }
+
+/**
+ * Lets the event loop read its messages before the next onnxruntime call: a cancel that arrived during the
+ * previous call (which blocked the thread) aborts the signal first, so no further call starts after it.
+ */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Also used by the benchmark to time graph variants directly. */
 export async function createSession(
