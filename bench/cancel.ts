@@ -183,7 +183,7 @@ async function firstAttributionAfterSwap(setup: Setup, preload: boolean, workerO
     ...workerOptions,
     cancelGraceMs: 0,
   });
-  const small = { layers: [0], baselines: ['empty-document' as const] };
+  const small = topLayerOnly(client);
   try {
     let t0 = performance.now();
     if (preload) await client.attribute(setup.igPair, small);
@@ -208,36 +208,52 @@ async function firstAttributionAfterSwap(setup: Setup, preload: boolean, workerO
 }
 
 /**
- * The spare's own memory: RSS once it has loaded beside an idle active worker, minus RSS without one (same
- * calls); then the same for a user who attributes (active worker and spare with the gradient model).
+ * Process RSS (the workers are threads of it) once a client has scored two short pairs (starting a spare
+ * unless `spare` is false, and waiting for it), after one attribution first if `attributes`. Run in a child
+ * process per variant: RSS rarely shrinks after a dispose, so variants measured one after another in one
+ * process would hide each other.
  */
-async function spareMemory(setup: Setup, workerOptions: WorkerClientOptions, attributes: boolean) {
-  const small = { layers: [0], baselines: ['empty-document' as const] };
-  const calls = async (client: RankerWorkerClient) => {
-    if (attributes) await client.attribute(setup.igPair, small);
-    await client.score([setup.short, setup.short], { batchSize: 2 });
-  };
-  // Without a spare first: RSS rarely shrinks after a dispose, so the other order would hide the spare.
-  const options = { threads, cacheDir: setup.cacheDir };
-  const reference = await RankerWorkerClient.load(setup.modelDir, options, {
-    ...workerOptions,
-    spareIdleMs: 0,
-  });
-  await calls(reference);
-  const without = process.memoryUsage().rss;
-  await reference.dispose();
-  const client = await RankerWorkerClient.load(setup.modelDir, options, workerOptions);
+async function memoryChild(setup: Setup, spare: boolean, attributes: boolean): Promise<void> {
+  const client = await RankerWorkerClient.load(
+    setup.modelDir,
+    { threads, cacheDir: setup.cacheDir },
+    { workerPath: setup.workerPath, spareIdleMs: spare ? undefined : 0 },
+  );
   try {
-    await calls(client);
+    if (attributes) await client.attribute(setup.igPair, topLayerOnly(client));
+    await client.score([setup.short, setup.short], { batchSize: 2 });
     await client.whenSpareWarm();
-    const withSpare = process.memoryUsage().rss;
-    console.log(
-      `spare memory${attributes ? ' (user attributes: gradient model in both)' : ''}: RSS ${mb(without)} without a ` +
-        `spare, ${mb(withSpare)} with a loaded one: +${mb(withSpare - without)}`,
-    );
+    console.log(JSON.stringify({ rss: process.memoryUsage().rss, spare: client.spareState }));
   } finally {
     await client.dispose();
   }
+}
+
+/** The spare's own memory, for a user who never attributes and for one who does (gradient models too). */
+function spareMemory(setup: Setup, real: boolean) {
+  const rss = (spare: boolean, attributes: boolean): number => {
+    const args = [setup.modelDir, setup.cacheDir, setup.workerPath ?? '', real, spare, attributes].map(
+      String,
+    );
+    const child = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--memory', ...args], {
+      encoding: 'utf8',
+    });
+    if (child.status !== 0) throw new Error(`memory child failed: ${child.stderr}`);
+    return (JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as { rss: number }).rss;
+  };
+  for (const attributes of [false, true]) {
+    const without = rss(false, attributes);
+    const withSpare = rss(true, attributes);
+    console.log(
+      `spare memory${attributes ? ' (user attributes: gradient model in both workers)' : ' (scoring only)'}: RSS ` +
+        `${mb(without)} without a spare, ${mb(withSpare)} with a loaded one: +${mb(withSpare - without)}`,
+    );
+  }
+}
+
+/** A quick attribution whose time is mostly the gradient model's load when that is not loaded yet. */
+function topLayerOnly(client: RankerWorkerClient) {
+  return { layers: [client.info.numLayers], baselines: ['empty-document' as const] };
 }
 
 /** What cutting batches to maxRunFlops costs: the same pairs scored cut and as batches of 16. */
@@ -305,19 +321,7 @@ async function main() {
     const bundled = path.join(__dirname, '..', 'out', 'ranker-worker.js');
     const workerPath = fs.existsSync(bundled) ? bundled : undefined;
     console.log(`worker: ${workerPath ?? 'from source (run npm run build for the bundled one)'}`);
-    const vocab = JSON.parse(fs.readFileSync(path.join(modelDir, 'config.json'), 'utf8'))
-      .vocab_size as number;
-    const words = Array.from({ length: 90 }, (_, i) => `w${(i * 7) % 500}`).join(' ');
-    const setup: Setup = {
-      modelDir,
-      cacheDir,
-      workerPath,
-      long: syntheticPair(20, seq - 23, vocab, 1),
-      short: syntheticPair(5, 30, vocab, 2),
-      igPair: given
-        ? loadPairEncoder(modelDir)('what is a cross encoder', realPassage)
-        : loadPairEncoder(modelDir)('w1 w2 w3', words),
-    };
+    const setup = makeSetup(modelDir, cacheDir, workerPath, given !== undefined);
     const workerOptions = { workerPath };
     const only = process.env.BENCH_ONLY;
     const wanted = (label: string) => !only || label.includes(only);
@@ -326,10 +330,7 @@ async function main() {
       await firstAttributionAfterSwap(setup, false, workerOptions);
       await firstAttributionAfterSwap(setup, true, workerOptions);
     }
-    if (wanted('spare memory')) {
-      await spareMemory(setup, workerOptions, false);
-      await spareMemory(setup, workerOptions, true);
-    }
+    if (wanted('spare memory')) spareMemory(setup, given !== undefined);
     if (wanted('throughput')) await throughput(setup, workerOptions);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
@@ -350,8 +351,29 @@ function generate(dir: string): void {
   );
 }
 
+function makeSetup(modelDir: string, cacheDir: string, workerPath: string | undefined, real: boolean): Setup {
+  const vocab = JSON.parse(fs.readFileSync(path.join(modelDir, 'config.json'), 'utf8')).vocab_size as number;
+  const words = Array.from({ length: 90 }, (_, i) => `w${(i * 7) % 500}`).join(' ');
+  const encode = loadPairEncoder(modelDir);
+  return {
+    modelDir,
+    cacheDir,
+    workerPath,
+    long: syntheticPair(20, seq - 23, vocab, 1),
+    short: syntheticPair(5, 30, vocab, 2),
+    igPair: real ? encode('what is a cross encoder', realPassage) : encode('w1 w2 w3', words),
+  };
+}
+
 if (process.argv[2] === '--generate') generate(process.argv[3]);
-else
+else if (process.argv[2] === '--memory') {
+  const [modelDir, cacheDir, workerPath, real, spare, attributes] = process.argv.slice(3);
+  const setup = makeSetup(modelDir, cacheDir, workerPath || undefined, real === 'true');
+  memoryChild(setup, spare === 'true', attributes === 'true').catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
+} else
   main().catch((e: unknown) => {
     console.error(e);
     process.exit(1);

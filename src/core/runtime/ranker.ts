@@ -107,7 +107,7 @@ export class Ranker implements Scorer {
     const results: ScoreResult[] = new Array(prepared.length);
     let done = 0;
     for (const batch of this.batches(prepared, batchSize, this.info.numLayers)) {
-      if (done > 0) await nextTurn();
+      await nextTurn();
       if (signal?.aborted) throw abortReason(signal, 'scoring');
       const out = await session.run(
         this.feeds(
@@ -144,7 +144,7 @@ export class Ranker implements Scorer {
     const results: AttentionSums[] = new Array(pairs.length);
     let done = 0;
     for (const batch of this.batches(prepared, batchSize, L)) {
-      if (done > 0) await nextTurn();
+      await nextTurn();
       options.signal?.throwIfAborted();
       const members = batch.map((i) => prepared[i]);
       const n = Math.max(...members.map((p) => p.inputIds.length));
@@ -202,6 +202,7 @@ export class Ranker implements Scorer {
     let done = 0;
     // The layer model runs one layer per onnxruntime call.
     for (const batch of this.batches(prepared, batchSize, 1)) {
+      await nextTurn();
       options.signal?.throwIfAborted();
       const members = batch.map((i) => prepared[i]);
       const padded = padBatch(members);
@@ -236,6 +237,7 @@ export class Ranker implements Scorer {
     let out: ort.InferenceSession.ReturnType;
     try {
       const session = await this.session('inspect', call.signal);
+      await nextTurn();
       if (call.signal?.aborted) throw abortReason(call.signal, 'inspecting');
       out = await session.run(this.feeds([prepared], options));
     } finally {
@@ -328,8 +330,9 @@ export class Ranker implements Scorer {
 }
 
 /**
- * Lets the event loop read its messages before the next onnxruntime call: a cancel that arrived during the
- * previous call (which blocked the thread) aborts the signal first, so no further call starts after it.
+ * Lets the event loop read its messages before each onnxruntime call: a cancel that arrived during the
+ * previous call (which blocked the thread), or together with this request, aborts the signal first, so no
+ * call starts after it.
  */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 

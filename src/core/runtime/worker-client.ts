@@ -93,7 +93,7 @@ interface Pending {
  * (RankerOptions.maxRunFlops), so this is reached only by a call that cannot be cut: one long pair of a
  * large model, a session being created.
  */
-export const DEFAULT_CANCEL_GRACE_MS = 500;
+export const DEFAULT_CANCEL_GRACE_MS = 300;
 
 /**
  * dispose() waits at most this long for workers to finish the onnxruntime call they are in and exit. A
