@@ -256,6 +256,35 @@ function topLayerOnly(client: RankerWorkerClient) {
   return { layers: [client.info.numLayers], baselines: ['empty-document' as const] };
 }
 
+/**
+ * The gradient batch trades attribution speed for cancel latency (a cancel is read between two runs, each a
+ * layer of up to batchSize points): the default (16) against one point per run, the size that keeps one
+ * BERT-base run within maxRunFlops. One attribution at layer 0 (all layers' gradients), one baseline.
+ */
+async function gradientBatches(setup: Setup, workerOptions: WorkerClientOptions) {
+  const client = await RankerWorkerClient.load(
+    setup.modelDir,
+    { threads, cacheDir: setup.cacheDir },
+    { ...workerOptions, spareIdleMs: 0 },
+  );
+  const line: string[] = [];
+  try {
+    for (const batchSize of [undefined, 1]) {
+      const options = { layers: [0], baselines: ['empty-document' as const], batchSize };
+      await client.attribute(setup.igPair, options); // loads the gradient model with this batch size
+      const t0 = performance.now();
+      const result = await client.attribute(setup.igPair, options);
+      const points = result.layers.reduce((n, e) => n + e.points, 0);
+      line.push(`${batchSize ?? 'default'} ${sec(performance.now() - t0)} (${points} points)`);
+    }
+  } finally {
+    await client.dispose();
+  }
+  console.log(
+    `attribution of a ${setup.igPair.inputIds.length}-token pair by gradient batch: ${line.join(', ')}`,
+  );
+}
+
 /** What cutting batches to maxRunFlops costs: the same pairs scored cut and as batches of 16. */
 async function throughput(setup: Setup, workerOptions: WorkerClientOptions) {
   const pairs = Array.from({ length: Math.min(pairsCount, 32) }, () => setup.long);
@@ -332,6 +361,7 @@ async function main() {
     }
     if (wanted('spare memory')) spareMemory(setup, given !== undefined);
     if (wanted('throughput')) await throughput(setup, workerOptions);
+    if (wanted('gradient batch')) await gradientBatches(setup, workerOptions);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

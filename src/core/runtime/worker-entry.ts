@@ -5,9 +5,7 @@ import { InProcessAnalysisModel } from '../analysis/inProcessModel';
 import { attribute } from '../analysis/integratedGradients';
 import { runAnalysisRequest } from '../analysis/runRequest';
 import { BertGradientModel } from '../bert/attribution';
-import { readBertConfig } from '../model/config';
 import { loadTokenizer } from '../text';
-import { DEFAULT_MAX_RUN_FLOPS, pairsPerRun } from './batch';
 import { Ranker } from './ranker';
 import type { RankerOptions } from './types';
 import type { PackedAttribution, WorkerRequest, WorkerResponse } from './worker-protocol';
@@ -18,16 +16,13 @@ if (!port) throw new Error('worker-entry must run in a worker thread (use Ranker
 let ranker: Ranker | undefined;
 let loadedFrom: { readonly dir: string; readonly options: RankerOptions } | undefined;
 /** The gradient model for attributions, loaded on first use (it costs as much memory as the ranker). */
-let gradients: { model: Promise<BertGradientModel>; padId: number; batchSize: number } | undefined;
+let gradients: { model: Promise<BertGradientModel>; padId: number; batchSize?: number } | undefined;
 /** Requests that a 'cancel' can stop, and the promises of their runs (an unload waits for them). */
 const cancellers = new Map<number, AbortController>();
 const running = new Set<Promise<unknown>>();
 
 /** A stopped request's outcome: it was answered 'cancelled' already, so nothing more is posted for it. */
 const STOPPED = Symbol('stopped');
-
-/** A typical pair length, for sizing gradient batches (the gradient model's batch size is fixed at its load). */
-const TYPICAL_PAIR_TOKENS = 128;
 
 function reply(message: WorkerResponse, transfer: ArrayBuffer[] = []): void {
   try {
@@ -38,26 +33,15 @@ function reply(message: WorkerResponse, transfer: ArrayBuffer[] = []): void {
   }
 }
 
-/**
- * Points per gradient-model run when the caller gives none: at most 16, and few enough that one run (a
- * layer's vector-Jacobian product costs about three forward layers) of a typical pair stays within
- * maxRunFlops, so a cancel is read soon; at BERT-base size that is one point.
- */
-function defaultGradientBatchSize(dir: string, options: RankerOptions): number {
-  const maxRunFlops = options.maxRunFlops ?? DEFAULT_MAX_RUN_FLOPS;
-  return Math.min(16, pairsPerRun(readBertConfig(dir), TYPICAL_PAIR_TOKENS, 3, maxRunFlops));
-}
-
 async function disposeGradients(): Promise<void> {
   const old = gradients;
   gradients = undefined;
   await old?.model.then((m) => m.dispose()).catch(() => undefined);
 }
 
-async function gradientModel(requested?: number): Promise<{ model: BertGradientModel; padId: number }> {
+async function gradientModel(batchSize?: number): Promise<{ model: BertGradientModel; padId: number }> {
   if (!loadedFrom) throw new Error('no model loaded in the ranker worker');
   const { dir, options } = loadedFrom;
-  const batchSize = requested ?? defaultGradientBatchSize(dir, options);
   if (gradients && gradients.batchSize !== batchSize) await disposeGradients();
   if (!gradients) {
     const padId = loadTokenizer(dir).padId;

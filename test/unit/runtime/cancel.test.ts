@@ -42,8 +42,17 @@ let longCount: number;
 
 const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
 const options = () => ({ threads: 1, cacheDir: path.join(dir, 'cache') });
+/**
+ * Clients whose worker must answer cancels itself: the fallback to the spare waits 5 s instead of 0.3 s, so a
+ * run slowed by a busy machine cannot make a test see a replacement it does not expect (the latency is
+ * asserted separately, and the fallback has its own test).
+ */
+const PATIENT = { cancelGraceMs: 5000 };
 /** Generous: the requirement is 1 s; the bound leaves room for a machine shared by other jobs. */
 const GENEROUS_SECONDS = 5;
+
+/** Waits half a one-pair run, so that a cancel after the first progress report comes in the middle of a run. */
+const midRun = () => new Promise((resolve) => setTimeout(resolve, (perLongPair * 1000) / 2));
 
 /** Resolves at the call's first progress report (it is running in the worker) and returns its signal. */
 function started<T>(run: (signal: AbortSignal, onProgress: () => void) => Promise<T>) {
@@ -67,7 +76,7 @@ before(async () => {
   );
   direct = await Ranker.load(modelDir, options());
   const t = process.hrtime.bigint();
-  client = await RankerWorkerClient.load(modelDir, options());
+  client = await RankerWorkerClient.load(modelDir, options(), PATIENT);
   loadSeconds = seconds(t);
   const t1 = process.hrtime.bigint();
   await client.score([LONG]);
@@ -101,6 +110,7 @@ describe('cancelling a worker call', () => {
       ),
     );
     await big.firstProgress;
+    await midRun();
     const t = process.hrtime.bigint();
     big.controller.abort();
     await assert.rejects(big.call, CancelledError);
@@ -118,7 +128,7 @@ describe('cancelling a worker call', () => {
   });
 
   it('frees the worker without waiting for a warm spare that is still loading', async () => {
-    const fresh = await RankerWorkerClient.load(modelDir, options());
+    const fresh = await RankerWorkerClient.load(modelDir, options(), PATIENT);
     try {
       // The first long call starts the spare; the cancel comes long before it could have loaded.
       const big = started((signal, onProgress) =>
@@ -128,6 +138,7 @@ describe('cancelling a worker call', () => {
         ),
       );
       await big.firstProgress;
+      await midRun();
       assert.equal(fresh.spareState, 'loading');
       const t = process.hrtime.bigint();
       big.controller.abort();
@@ -153,6 +164,7 @@ describe('cancelling a worker call', () => {
       ),
     );
     await first.firstProgress;
+    await midRun();
     const t0 = process.hrtime.bigint();
     first.controller.abort();
     const second = started((signal, onProgress) =>
@@ -172,7 +184,6 @@ describe('cancelling a worker call', () => {
   });
 
   it('cancels an attribution: the next one-pair call, and the next attribution, are answered right', async () => {
-    const restarts = client.forcedRestarts;
     const passage = Array.from({ length: 110 }, (_, i) => `w${(i * 7) % 900}`).join(' ');
     const pair = loadPairEncoder(modelDir)('w1 w2 w3', passage);
     const small = { layers: [SPEC.layers], baselines: ['empty-document' as const] };
@@ -182,8 +193,9 @@ describe('cancelling a worker call', () => {
     const t = process.hrtime.bigint();
     full.controller.abort();
     await assert.rejects(full.call, CancelledError);
+    // Served by the worker, which reads the cancel between two gradient runs (layers of up to 16 points),
+    // or, if one of those runs outlasts the grace, by the spare the attribution started.
     await nextCallAnswered(client, t, GENEROUS_SECONDS);
-    assert.equal(client.forcedRestarts, restarts, 'the worker answered the cancel between gradient runs');
     assert.deepEqual(await client.attribute(pair, small), reference);
   });
 
