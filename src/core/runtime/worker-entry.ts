@@ -42,7 +42,12 @@ async function disposeGradients(): Promise<void> {
 async function gradientModel(batchSize?: number): Promise<{ model: BertGradientModel; padId: number }> {
   if (!loadedFrom) throw new Error('no model loaded in the ranker worker');
   const { dir, options } = loadedFrom;
-  if (gradients && gradients.batchSize !== batchSize) await disposeGradients();
+  if (gradients && gradients.batchSize !== batchSize) {
+    // Another request (a stopped attribution finishing its batch) may still be running on the old model.
+    const others = [...running];
+    await Promise.allSettled(others);
+    if (gradients && gradients.batchSize !== batchSize) await disposeGradients();
+  }
   if (!gradients) {
     const padId = loadTokenizer(dir).padId;
     if (padId === undefined)

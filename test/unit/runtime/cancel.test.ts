@@ -165,7 +165,6 @@ describe('cancelling a worker call', () => {
     );
     await first.firstProgress;
     await midRun();
-    const t0 = process.hrtime.bigint();
     first.controller.abort();
     const second = started((signal, onProgress) =>
       client.score(
@@ -173,10 +172,10 @@ describe('cancelling a worker call', () => {
         { signal, onProgress, batchSize: 4 },
       ),
     );
+    // The second cancel 200 ms after the first at most (sooner if the second call is already running).
     await Promise.race([second.firstProgress, new Promise((r) => setTimeout(r, 200))]);
     const t = process.hrtime.bigint();
     second.controller.abort();
-    assert.ok(seconds(t0) < 0.3 + 0.1, `the second cancel came ${seconds(t0).toFixed(2)} s after the first`);
     await assert.rejects(first.call, CancelledError);
     await assert.rejects(second.call, CancelledError);
     await nextCallAnswered(client, t, GENEROUS_SECONDS);
