@@ -257,8 +257,8 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
   register('ranklens.inspectPair', inspectPair);
   register('ranklens.showAttention', () => vscode.commands.executeCommand(`${ATTENTION_VIEW_ID}.focus`));
   const analyze = (command: string) =>
-    guarded((args?: AnalyzeArgs) =>
-      analyzeCommand(
+    guarded(async (args?: AnalyzeArgs) => {
+      const outcome = await analyzeCommand(
         command,
         models,
         controller,
@@ -267,8 +267,10 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
         log,
         args,
         slurm,
-      ),
-    );
+      );
+      if (outcome) explorer.analysisSaved();
+      return outcome;
+    });
   for (const command of Object.keys(ANALYSIS_COMMANDS)) register(command, analyze(command));
   registerNotYetAvailable(
     context,

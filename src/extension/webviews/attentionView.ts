@@ -40,6 +40,11 @@ export class AttentionExplorer implements vscode.Disposable {
     );
   }
 
+  /** An analysis finished: the summary shows a new dataset mean without the pair being selected again. */
+  analysisSaved(): void {
+    this.showActive();
+  }
+
   /** Puts the active pair (or a hint) into the view, if VS Code has created it. */
   private showActive(): void {
     const host = this.provider.current;
