@@ -283,6 +283,10 @@ async function selectTreeRows(page, rows) {
         await page.screenshot({ path: join(screenshotDir, 'tree-rows-failure.png') }).catch(() => undefined);
         throw new Error(`no tree row shows "${text}" (after ${rows.slice(0, i).join(' > ') || 'the top'})`);
       }
+      const inTree = await page.evaluate(
+        () => globalThis.document.activeElement?.closest('.part.sidebar .monaco-list') != null,
+      );
+      if (!inTree) throw new Error(`the keyboard focus left the tree while looking for "${text}"`);
       await page.keyboard.press('ArrowDown');
     }
     if (i === rows.length - 1) await page.keyboard.press('Enter');

@@ -222,6 +222,12 @@ export const keyboardTests: IntegrationTest[] = [
           undefined,
           'no attention analysis has been run in this workspace yet',
         );
+        // Enter also opened the passage (its header needs a score): wait for its editor, which takes the
+        // keyboard focus, before walking the tree again.
+        for (let i = 0; i < 300; i++) {
+          if (vscode.window.activeTextEditor?.document.uri.path === `/${pid}.rlpassage`) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
       }
       // Then the attention analysis of a few DL19 queries, as the palette runs it: once its result.json is
       // written under .ranklens/analyses, the summary draws its dataset mean beside the pair's shares.
