@@ -130,15 +130,15 @@ describe('cancelling a worker call', () => {
   it('frees the worker without waiting for a warm spare that is still loading', async () => {
     const fresh = await RankerWorkerClient.load(modelDir, options(), PATIENT);
     try {
-      // The first long call starts the spare; the cancel comes long before it could have loaded.
+      // The first long call starts the spare; the cancel comes 50 ms later, inside the call's first run and
+      // long before a new worker thread could even have started loading.
       const big = started((signal, onProgress) =>
         fresh.score(
           Array.from({ length: longCount }, () => LONG),
           { signal, onProgress },
         ),
       );
-      await big.firstProgress;
-      await midRun();
+      await new Promise((resolve) => setTimeout(resolve, 50));
       assert.equal(fresh.spareState, 'loading');
       const t = process.hrtime.bigint();
       big.controller.abort();
