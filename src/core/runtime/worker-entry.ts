@@ -78,7 +78,8 @@ async function cancellable<T>(
   const progress = (done: number, total: number) => {
     if (!controller.signal.aborted) reply({ id, type: 'progress', done, total });
   };
-  const outcome = run(controller.signal, progress);
+  // Called through an async function, so that a synchronous throw (no model loaded) is a rejection too.
+  const outcome = (async () => run(controller.signal, progress))();
   running.add(outcome);
   let result: T;
   try {
