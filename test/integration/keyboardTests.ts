@@ -89,11 +89,14 @@ export const keyboardTests: IntegrationTest[] = [
       assertFocusDrawn(token, 'passage token');
       const picked = await inspectorWhere(outcome, (s) => s.picked === 1, 'token picked by key');
       assert.equal(picked.maskTo, 'picked', 'picking a token makes it the mask target');
+      // The mask kind: open the select, next option (attention mask: 0 after softmax), Enter.
+      await pressKeys('inspector-mask-kind', { tabTo: '#kind', keys: ['ArrowDown', 'ArrowDown', 'Enter'] });
+      await inspectorWhere(outcome, (s) => s.maskKind === 'attention', 'mask kind by keys');
       await pressKeys('inspector-apply', { tabTo: '#apply', keys: ['Enter'], maxTabs: 30 });
       const applied = await inspectorWhere(outcome, (s) => s.whatIfs.length === 1, 'what-if by key', 120_000);
       const original = Number(ready.scoreText);
       assert.notEqual(applied.whatIfs[0].score, original, 'masking the picked token changed the score');
-      assert.match(applied.whatIfs[0].label, /picked/);
+      assert.match(applied.whatIfs[0].label, /^attention mask .*picked/);
       assert.ok(applied.whatIfs[0].rank !== undefined && applied.whatIfs[0].rank >= 1, 'a new rank is shown');
       await pressKeys('inspector-commas', { tabTo: '#apply-commas', keys: ['Enter'] });
       const two = await inspectorWhere(
