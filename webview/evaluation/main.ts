@@ -1,4 +1,4 @@
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
 import * as echarts from 'echarts/core';
 import { BarChart } from 'echarts/charts';
 import { GridComponent, TooltipComponent, TitleComponent } from 'echarts/components';
@@ -12,9 +12,10 @@ import '@vscode-elements/elements/dist/vscode-table-row/index.js';
 import '@vscode-elements/elements/dist/vscode-table-cell/index.js';
 import type { EvaluationResult } from '../../src/core/eval/metrics';
 import { evaluationProtocol } from '../../src/protocol/evaluation';
+import { RankLensApp, panelStyles } from '../shared/app';
 import { connect } from '../shared/channel';
 import { textTooltip } from '../shared/charts';
-import { chartColors, onThemeChange } from '../shared/theme';
+import { chartColors } from '../shared/theme';
 
 echarts.use([BarChart, GridComponent, TooltipComponent, TitleComponent, CanvasRenderer]);
 
@@ -57,67 +58,67 @@ function splitCounts(result: EvaluationResult, splits: Readonly<Record<string, s
   return [...counts].map(([split, n]) => `${split}: ${n}`).join(', ');
 }
 
-class EvaluationView extends LitElement {
-  static override styles = css`
-    :host {
-      display: block;
-      padding: 12px 16px;
-      color: var(--vscode-foreground);
-      font-family: var(--vscode-font-family);
-    }
-    h2 {
-      font-weight: 600;
-      font-size: 1.2em;
-      margin: 0 0 4px;
-    }
-    .files {
-      opacity: 0.8;
-      margin-bottom: 12px;
-      word-break: break-all;
-    }
-    .metrics {
-      display: grid;
-      grid-template-columns: repeat(auto-fill, minmax(140px, 1fr));
-      gap: 8px;
-      margin: 12px 0;
-    }
-    .metric {
-      border: 1px solid var(--vscode-panel-border, #444);
-      border-radius: 4px;
-      padding: 8px;
-    }
-    .metric .value {
-      font-size: 1.6em;
-      font-variant-numeric: tabular-nums;
-    }
-    .metric .name {
-      opacity: 0.8;
-    }
-    #chart {
-      width: 100%;
-      height: 260px;
-    }
-    vscode-table {
-      max-height: 360px;
-    }
-    .splits {
-      margin: 8px 0;
-      opacity: 0.9;
-    }
-    .saved {
-      margin: 8px 0;
-      display: flex;
-      gap: 8px;
-      align-items: center;
-    }
-  `;
+class EvaluationView extends RankLensApp<Record<string, never>> {
+  static override styles = [
+    panelStyles,
+    css`
+      :host {
+        padding: 12px 16px;
+      }
+      h2 {
+        font-weight: 600;
+        font-size: 1.2em;
+        margin: 0 0 4px;
+      }
+      .files {
+        opacity: 0.8;
+        margin-bottom: 12px;
+        word-break: break-all;
+      }
+      .metrics {
+        display: grid;
+        grid-template-columns: repeat(auto-fill, minmax(140px, 1fr));
+        gap: 8px;
+        margin: 12px 0;
+      }
+      .metric {
+        border: 1px solid var(--vscode-panel-border, #444);
+        border-radius: 4px;
+        padding: 8px;
+      }
+      .metric .value {
+        font-size: 1.6em;
+        font-variant-numeric: tabular-nums;
+      }
+      .metric .name {
+        opacity: 0.8;
+      }
+      #chart {
+        width: 100%;
+        height: 260px;
+      }
+      vscode-table {
+        max-height: 360px;
+      }
+      .splits {
+        margin: 8px 0;
+        opacity: 0.9;
+      }
+      .saved {
+        margin: 8px 0;
+        display: flex;
+        gap: 8px;
+        align-items: center;
+      }
+    `,
+  ];
 
   private result: EvaluationResult | undefined;
   private savedTo = '';
   private splits: Readonly<Record<string, string>> = {};
   private chart: echarts.ECharts | undefined;
   private drawnKey = '';
-  private readonly channel = connect(evaluationProtocol, {
+  protected readonly channel = connect(evaluationProtocol, {
     notifications: {
       show: ({ result, savedTo, splits }) => {
         this.result = result;
@@ -130,14 +131,14 @@ class EvaluationView extends LitElement {
     requests: {},
   });
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    // Charts take their colours from the theme when drawn: redraw when the user switches theme.
-    onThemeChange(() => {
-      this.drawnKey = '';
-      this.requestUpdate();
-    });
-    this.channel.ready();
+  constructor() {
+    super({});
+  }
+
+  /** Charts take their colours from the theme when drawn: redraw when the user switches theme. */
+  protected override themeChanged(): void {
+    this.drawnKey = '';
+    super.themeChanged();
   }
 
   override render() {
