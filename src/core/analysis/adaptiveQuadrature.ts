@@ -5,8 +5,8 @@
  * directional derivative (x - x') . dF/dx at that point; a token's attribution is the integral of p_t. Every
  * evaluation gives both F and p, so each Simpson panel [a, b] carries its own exact check: the integral of F'
  * over the panel must equal F(b) - F(a). The gap, |S(a, b) - (F(b) - F(a))|, is the panel's completeness
- * error; the sum of the panels' gaps bounds the whole path's. Panels are bisected, largest gap first, until
- * the sum is within the tolerance. Real BERT paths are flat for most of [0, 1] and turn sharply somewhere
+ * error; their signed sum is the whole path's. Panels are bisected, largest gap first, until the path's
+ * error is within the tolerance (or, with stop 'bounded', the sum of the panels' |gaps|). Real BERT paths are flat for most of [0, 1] and turn sharply somewhere
  * (a softmax switching); a fixed rule spends its points everywhere, this spends them at the turn, and every
  * point, end points included, is kept when a panel is split.
  */
@@ -36,6 +36,12 @@ export interface AdaptiveOptions {
   readonly initialPanels?: number;
   /** Most evaluations per path. */
   readonly maxPoints: number;
+  /**
+   * When a path is done: 'whole-path' (default), once its completeness error is within the tolerance, the
+   * check every rule is held to; 'bounded', once the sum of the panels' |gaps| is, which no cancellation
+   * between panels can pass early (~12% more points on real pairs).
+   */
+  readonly stop?: 'whole-path' | 'bounded';
   readonly signal?: AbortSignal;
 }
 
@@ -49,7 +55,9 @@ export interface AdaptiveIntegral {
   readonly points: number;
   /** Panels in the final rule. */
   readonly panels: number;
-  /** Sum of the panels' completeness gaps over the denominator: an upper bound of the path's error. */
+  /** The path's completeness error: |sum of the panels' signed gaps| over the denominator. */
+  readonly error: number;
+  /** Sum of the panels' |gaps| over the denominator: an upper bound of `error`. */
   readonly boundedError: number;
 }
 
@@ -100,13 +108,14 @@ export async function integrateAdaptively(
     if (!s) throw new Error(`no sample at ${alpha} on path ${path}`);
     return s;
   };
+  /** The panel's completeness gap, signed: Simpson's integral of F' minus F(b) - F(a). */
   const gap = (path: number, { a, b }: Panel): number => {
     const [fa, fm, fb] = [at(path, a), at(path, (a + b) / 2), at(path, b)];
     const derivative = (s: PathSample) => s.projections.reduce((x, y) => x + y, 0);
     const simpson = ((b - a) / 6) * (derivative(fa) + 4 * derivative(fm) + derivative(fb));
-    return Math.abs(simpson - (fb.score - fa.score));
+    return simpson - (fb.score - fa.score);
   };
-  const finish = (path: number, boundedError: number): AdaptiveIntegral => {
+  const finish = (path: number, error: number, boundedError: number): AdaptiveIntegral => {
     const length = at(path, 0).projections.length;
     const attributions = new Float64Array(length);
     for (const { a, b } of panels[path]) {
@@ -120,6 +129,7 @@ export async function integrateAdaptively(
       endScore: at(path, 1).score,
       points: samples[path].size,
       panels: panels[path].length,
+      error,
       boundedError,
     };
   };
@@ -128,8 +138,10 @@ export async function integrateAdaptively(
     const requests: SampleRequest[] = [];
     for (let path = 0; path < paths; path++) {
       if (done[path]) continue;
-      const gaps = panels[path].map((p) => gap(path, p));
+      const signed = panels[path].map((p) => gap(path, p));
+      const gaps = signed.map(Math.abs);
       const total = gaps.reduce((x, y) => x + y, 0);
+      const error = Math.abs(signed.reduce((x, y) => x + y, 0));
       const budget = options.tolerance * denominators[path];
       // Split the largest gaps until what is left unsplit is within half the budget (a split panel's gap
       // shrinks ~16x for a smooth integrand, so the next pass usually lands inside the budget).
@@ -145,8 +157,9 @@ export async function integrateAdaptively(
         left -= g;
       }
       const room = Math.floor((options.maxPoints - samples[path].size) / 2);
-      if (total <= budget || split.size === 0 || room < 1) {
-        done[path] = finish(path, total / denominators[path]);
+      const stop = options.stop === 'bounded' ? total <= budget : error <= budget;
+      if (stop || split.size === 0 || room < 1) {
+        done[path] = finish(path, error / denominators[path], total / denominators[path]);
         continue;
       }
       const chosen = [...split].slice(0, room);

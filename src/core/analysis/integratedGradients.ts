@@ -316,33 +316,47 @@ async function integrateAdaptiveRule(
     results[i] = zeroIntegral(seq, score, score);
   }
   const open = paths.flatMap((_, i) => (results[i] ? [] : [i]));
+  // Paths whose pair state is the same array (the pair against each baseline) share their alpha = 1 point.
+  const inputGroup = paths.map((p, i) => paths.findIndex((q, j) => j <= i && sameMemory(q.input, p.input)));
   const integrals = await integrateAdaptively(
     open.length,
     async (requests) => {
-      const samples = [];
-      for (let start = 0; start < requests.length; start += model.batchSize) {
-        const chunk = requests.slice(start, start + model.batchSize);
+      // alpha = 0 and 1 are the baseline's and the pair's own states, exactly; the pair's state is the
+      // same for every baseline, so its gradient is computed once per pass and shared.
+      const keys = requests.map(({ path, alpha }) =>
+        alpha === 1 ? `input ${inputGroup[open[path]]}` : `${path} ${alpha}`,
+      );
+      const unique = [...new Map(requests.map((r, i) => [keys[i], r])).entries()];
+      const gradientOf = new Map<string, { score: number; gradient: Float32Array }>();
+      for (let start = 0; start < unique.length; start += model.batchSize) {
+        const chunk = unique.slice(start, start + model.batchSize);
         const states = new Float32Array(chunk.length * size);
-        chunk.forEach(({ path, alpha }, p) => {
-          const { baseline } = paths[open[path]];
+        chunk.forEach(([, { path, alpha }], p) => {
+          const { baseline, input } = paths[open[path]];
           const difference = differences[open[path]];
           const offset = p * size;
-          for (let i = 0; i < size; i++) states[offset + i] = baseline[i] + alpha * difference[i];
+          if (alpha === 1) states.set(input, offset);
+          else for (let i = 0; i < size; i++) states[offset + i] = baseline[i] + alpha * difference[i];
         });
         const out = await model.scoresAndGradients(layer, states, chunk.length, options.signal);
-        for (const [p, { path }] of chunk.entries()) {
-          const difference = differences[open[path]];
-          const projections = new Float64Array(seq);
-          const offset = p * size;
-          for (let t = 0; t < seq; t++) {
-            let s = 0;
-            for (let k = t * h; k < (t + 1) * h; k++) s += difference[k] * out.gradients[offset + k];
-            projections[t] = s;
-          }
-          samples.push({ score: out.scores[p], projections });
-        }
+        chunk.forEach(([key], p) =>
+          gradientOf.set(key, {
+            score: out.scores[p],
+            gradient: out.gradients.subarray(p * size, (p + 1) * size),
+          }),
+        );
       }
-      return samples;
+      return requests.map(({ path }, r) => {
+        const { score, gradient } = gradientOf.get(keys[r])!;
+        const difference = differences[open[path]];
+        const projections = new Float64Array(seq);
+        for (let t = 0; t < seq; t++) {
+          let sum = 0;
+          for (let k = t * h; k < (t + 1) * h; k++) sum += difference[k] * gradient[k];
+          projections[t] = sum;
+        }
+        return { score, projections };
+      });
     },
     {
       tolerance: options.tolerance,
@@ -368,6 +382,13 @@ async function integrateAdaptiveRule(
     );
   });
   return results as LayerIntegral[];
+}
+
+/** The same array, or two views of the same memory (the rows attribute() cuts from one buffer). */
+function sameMemory(a: Float32Array, b: Float32Array): boolean {
+  if (a === b) return true;
+  if (a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.length === b.length) return true;
+  return false;
 }
 
 function zeroIntegral(seq: number, scoreInput: number, scoreBaseline: number): LayerIntegral {
@@ -447,22 +468,26 @@ export async function attribute(
 
   const results: LayerAttribution[] = [];
   const total = layers.length * baselines.length;
-  for (const layer of [...layers].sort((a, b) => a - b)) {
-    options.signal?.throwIfAborted();
-    const integrals = await integrateLayerPaths(
-      model,
-      layer,
-      baselines.map((_, b) => ({
-        input: row(layer, 0),
-        baseline: row(layer, b + 1),
-        scores: { input: endScores[0], baseline: endScores[b + 1] },
-      })),
-      options,
-    );
-    integrals.forEach((integral, b) => {
-      results.push({ layer, baseline: baselines[b], ...integral });
-      options.onProgress?.(results.length, total);
-    });
+  try {
+    for (const layer of [...layers].sort((a, b) => a - b)) {
+      options.signal?.throwIfAborted();
+      const integrals = await integrateLayerPaths(
+        model,
+        layer,
+        baselines.map((_, b) => ({
+          input: row(layer, 0),
+          baseline: row(layer, b + 1),
+          scores: { input: endScores[0], baseline: endScores[b + 1] },
+        })),
+        options,
+      );
+      integrals.forEach((integral, b) => {
+        results.push({ layer, baseline: baselines[b], ...integral });
+        options.onProgress?.(results.length, total);
+      });
+    }
+  } finally {
+    model.releaseBuffers();
   }
   const score = endScores[0];
   return {

@@ -92,18 +92,27 @@ export function readLayerWeights(w: BertLayerWeights): Record<LayerWeightName, L
 
 const HIDDEN_DIMS = (h: number) => ['batch', 'seq', h];
 
-/**
- * One HF BertLayer (post-LN, erf GELU), the same equations as buildBertGraph's unmasked path; `masked` adds
- * per-pair [seq, seq] token and attention masks (the two kinds of buildBertGraph's experiment masks).
- */
-export function buildLayerGraph(
-  config: BertConfig,
-  withGradient: boolean,
-  masked = false,
+export interface LayerGraphOptions {
+  /** Adds the VJP: input grad_out (d score / d hidden_out), output grad_in (d score / d hidden). */
+  readonly gradient?: boolean;
+  /** Adds per-pair [seq, seq] token and attention masks (the two kinds of buildBertGraph's experiment masks). */
+  readonly masked?: boolean;
   /** Bakes these weights in as initializers (one graph per layer, weights prepacked by onnxruntime). */
-  fixed?: Record<LayerWeightName, LayerWeightArray>,
-): GraphBuilder {
-  const g = new GraphBuilder(withGradient ? 'bert_layer_vjp' : masked ? 'bert_layer_masked' : 'bert_layer');
+  readonly fixed?: Record<LayerWeightName, LayerWeightArray>;
+  /**
+   * Computes the output at position 0 ([CLS]) only: hidden_out is [batch, 1, hidden]. The last layer's
+   * other positions never reach the score (the head reads [CLS]), so their queries, attention rows and
+   * feed-forward are skipped; keys and values still come from every position.
+   */
+  readonly clsOnly?: boolean;
+}
+
+/** One HF BertLayer (post-LN, erf GELU), the same equations as buildBertGraph's unmasked path. */
+export function buildLayerGraph(config: BertConfig, options: LayerGraphOptions = {}): GraphBuilder {
+  const { gradient: withGradient = false, masked = false, fixed, clsOnly = false } = options;
+  if (masked && clsOnly) throw new Error('a masked layer graph computes every position');
+  const name = masked ? 'bert_layer_masked' : clsOnly ? 'bert_layer_cls' : 'bert_layer';
+  const g = new GraphBuilder(withGradient ? `${name}_vjp` : name);
   const h = config.hiddenSize;
   const heads = config.numHeads;
   const headSize = h / heads;
@@ -149,7 +158,9 @@ export function buildLayerGraph(
   const negative = g.constFloat([-10000], [], 'mask_negative');
   const paddingAdd = g.unsqueeze(g.mul(g.sub(one, g.cast(paddingMask, 'float32')), negative), [1, 2]);
   const splitHeads = (t: Tensor, perm: number[]) => g.transpose(g.reshape(t, [0, 0, heads, headSize]), perm);
-  const q = splitHeads(linear(x, 'query'), [0, 2, 1, 3]);
+  // The rows whose output is computed: all, or [CLS] alone.
+  const rows = clsOnly ? g.slice(x, g.constInt64([0]), g.constInt64([1]), g.constInt64([1])) : x;
+  const q = splitHeads(linear(rows, 'query'), [0, 2, 1, 3]);
   const kT = splitHeads(linear(x, 'key'), [0, 2, 3, 1]);
   const v = splitHeads(linear(x, 'value'), [0, 2, 1, 3]);
   const scaled = g.div(g.matMul(q, kT), g.constFloat([Math.sqrt(headSize)], [], 'sqrt_head_size'));
@@ -163,7 +174,7 @@ export function buildLayerGraph(
   }
   const context = g.matMul(probs, v);
   const merged = g.reshape(g.transpose(context, [0, 2, 1, 3]), [0, 0, h]);
-  const attended = norm(g.addT(linear(merged, 'attention_output'), x), 'attention_norm');
+  const attended = norm(g.addT(linear(merged, 'attention_output'), rows), 'attention_norm');
   const pre = linear(attended, 'intermediate');
   const half = g.constFloat([0.5], [], 'half');
   const gelu = g.mul(
@@ -171,9 +182,10 @@ export function buildLayerGraph(
     g.addT(one, g.erf(g.div(pre, g.constFloat([Math.SQRT2], [], 'sqrt2')))),
   );
   const y = norm(g.addT(linear(gelu, 'output'), attended), 'output_norm');
-  g.output(y, ATTRIBUTION_IO.hiddenOut, 'float32', HIDDEN_DIMS(h));
+  const outDims = clsOnly ? ['batch', 1, h] : HIDDEN_DIMS(h);
+  g.output(y, ATTRIBUTION_IO.hiddenOut, 'float32', outDims);
   if (withGradient) {
-    const seed = g.input(ATTRIBUTION_IO.gradOut, 'float32', HIDDEN_DIMS(h));
+    const seed = g.input(ATTRIBUTION_IO.gradOut, 'float32', outDims);
     const [dx] = grad(g, y, [x], { seed });
     g.output(dx, ATTRIBUTION_IO.gradIn, 'float32', HIDDEN_DIMS(h));
   }

@@ -54,7 +54,7 @@ export class BertLayerModel {
     const layers: ort.InferenceSession[] = [];
     // One at a time, so only one layer's weights are in a protobuf buffer at once.
     for (const w of opened.weights.layers) {
-      const graph = buildLayerGraph(opened.config, false, true, readLayerWeights(w));
+      const graph = buildLayerGraph(opened.config, { masked: true, fixed: readLayerWeights(w) });
       layers.push(await create(graph.encode(PRODUCER).toBytes()));
     }
     const head = await create(buildHeadGraph(opened, false).encode(PRODUCER).toBytes());

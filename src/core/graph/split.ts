@@ -22,6 +22,20 @@ export interface SplitGraphs {
 const BOOL_OUTPUT: ReadonlySet<OpType> = new Set<OpType>(['Equal']);
 const INT64_OUTPUT: ReadonlySet<OpType> = new Set<OpType>(['Shape', 'Size', 'NonZero']);
 
+/**
+ * Layout-only ops. One whose every consumer is in the backward is moved there: storing a transposed copy of
+ * the attention probabilities costs a pass over memory and a second residual, and onnxruntime fuses a
+ * Transpose into the MatMul it feeds only when both are in the same graph.
+ */
+const MOVABLE: ReadonlySet<OpType> = new Set<OpType>([
+  'Transpose',
+  'Reshape',
+  'Squeeze',
+  'Unsqueeze',
+  'Identity',
+  'Shape',
+]);
+
 export function splitAtSeed(g: GraphBuilder, seed: string): SplitGraphs {
   if (!g.inputs.some((i) => i.name === seed)) throw new Error(`graph ${g.graphName} has no input ${seed}`);
   const dependent = new Set<string>([seed]);
@@ -30,6 +44,19 @@ export function splitAtSeed(g: GraphBuilder, seed: string): SplitGraphs {
     if (hit) node.outputs.forEach((name) => dependent.add(name));
     return hit;
   });
+  const consumers = new Map<string, number[]>();
+  g.nodes.forEach((node, i) =>
+    node.inputs.forEach((name) => consumers.set(name, [...(consumers.get(name) ?? []), i])),
+  );
+  const graphOutputs = new Set(g.outputs.map((o) => o.name));
+  // Walking back from the end moves whole chains (Reshape -> Transpose -> backward MatMul).
+  for (let i = g.nodes.length - 1; i >= 0; i--) {
+    const node = g.nodes[i];
+    if (isBackward[i] || !MOVABLE.has(node.op)) continue;
+    const uses = node.outputs.flatMap((name) => consumers.get(name) ?? []);
+    if (uses.length > 0 && uses.every((j) => isBackward[j]) && !node.outputs.some((n) => graphOutputs.has(n)))
+      isBackward[i] = true;
+  }
 
   const dtypes = new Map<string, DType>();
   for (const i of g.inputs) dtypes.set(i.name, i.dtype);

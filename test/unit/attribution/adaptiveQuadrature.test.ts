@@ -39,7 +39,8 @@ describe('adaptive Simpson quadrature', () => {
     );
     const delta = path.score(1) - path.score(0);
     const sum = result.attributions.reduce((a, b) => a + b, 0);
-    assert.ok(result.boundedError <= 0.01, `bounded error ${result.boundedError}`);
+    assert.ok(result.error <= 0.01, `error ${result.error}`);
+    assert.ok(result.error <= result.boundedError + 1e-15);
     assert.ok(Math.abs(sum - delta) <= 0.01 * Math.abs(delta), `completeness ${sum} vs ${delta}`);
     result.attributions.forEach((a, t) =>
       assert.ok(
@@ -54,11 +55,24 @@ describe('adaptive Simpson quadrature', () => {
     assert.ok(near > asked.length / 2, `${near} of ${asked.length} points near the turn`);
   });
 
+  it("stop 'bounded': the panels' |gaps| sum within the tolerance, with at least the whole-path rule's points", async () => {
+    const run = (stop: 'bounded' | 'whole-path') =>
+      integrateAdaptively(1, async (requests) => requests.map((r) => path.sample(r.alpha)), {
+        tolerance: 0.01,
+        maxPoints: 513,
+        denominator,
+        stop,
+      });
+    const [[bounded], [whole]] = await Promise.all([run('bounded'), run('whole-path')]);
+    assert.ok(bounded.boundedError <= 0.01, `${bounded.boundedError}`);
+    assert.ok(bounded.points >= whole.points, `${bounded.points} vs ${whole.points}`);
+  });
+
   it('uses fewer points than uniform Simpson panels need for the same tolerance', async () => {
     const [adaptive] = await integrateAdaptively(
       1,
       async (requests) => requests.map((r) => path.sample(r.alpha)),
-      { tolerance: 0.01, maxPoints: 513, denominator },
+      { tolerance: 0.01, maxPoints: 513, denominator, stop: 'bounded' },
     );
     // Uniform: the fewest 2^k panels whose summed completeness gaps are within the same budget.
     const delta = Math.abs(path.score(1) - path.score(0));
@@ -90,7 +104,7 @@ describe('adaptive Simpson quadrature', () => {
       { tolerance: 1e-9, maxPoints: 513, denominator },
     );
     assert.equal(result.points, 5);
-    assert.ok(result.boundedError < 1e-12);
+    assert.ok(result.boundedError < 1e-12 && result.error < 1e-12);
     result.attributions.forEach((a, t) => assert.ok(Math.abs(a - (c[t] + b[t])) < 1e-12));
   });
 
@@ -107,7 +121,7 @@ describe('adaptive Simpson quadrature', () => {
     );
     for (const r of results) {
       assert.ok(r.points <= 21 && r.points >= 19, `${r.points} points`);
-      assert.ok(r.boundedError > 1e-13);
+      assert.ok(r.boundedError > 1e-13 && r.error <= r.boundedError);
     }
     assert.deepEqual(
       calls[0].map((r) => r.path),

@@ -18,21 +18,26 @@ const random = (n: number, next: () => number, scale = 1) =>
 
 describe('splitAtSeed: a layer VJP as a forward that stores residuals and a backward that reads them', () => {
   it('forward + backward give the fused VJP graph’s output and gradient, and the backward recomputes no forward node', async () => {
-    const fused = buildLayerGraph(CONFIG, true);
+    const fused = buildLayerGraph(CONFIG, { gradient: true });
     const { forward, backward, residuals } = splitAtSeed(
-      buildLayerGraph(CONFIG, true),
+      buildLayerGraph(CONFIG, { gradient: true }),
       ATTRIBUTION_IO.gradOut,
     );
     assert.ok(residuals.length > 0);
-    // Every backward node reads the seed or a value computed from it; none is a forward op over x alone.
+    // Every backward node reads the seed or a value computed from it, except layout-only ops moved there
+    // (a transposed copy of a residual is not stored): no arithmetic of the forward is done twice.
+    const layout = new Set(['Transpose', 'Reshape', 'Squeeze', 'Unsqueeze', 'Identity', 'Shape']);
     const fromSeed = new Set<string>([ATTRIBUTION_IO.gradOut]);
     for (const node of backward.nodes) {
       assert.ok(
-        node.inputs.some((name) => fromSeed.has(name)),
-        `${node.name} (${node.op}) does not depend on the seed`,
+        node.inputs.some((name) => fromSeed.has(name)) || layout.has(node.op),
+        `${node.name} (${node.op}) recomputes a forward value`,
       );
       node.outputs.forEach((name) => fromSeed.add(name));
     }
+    // The attention probabilities ([batch, heads, seq, seq]) are stored once, not also transposed.
+    const square = forward.outputs.filter((o) => o.shape.filter((d) => d === 'seq').length === 2);
+    assert.equal(square.length, 1, square.map((o) => o.name).join(', '));
     assert.equal(forward.nodes.length + backward.nodes.length <= fused.nodes.length, true);
 
     const next = rng(7);
@@ -86,7 +91,7 @@ describe('splitAtSeed: a layer VJP as a forward that stores residuals and a back
 
   it('refuses a seed the graph does not have', () => {
     assert.throws(
-      () => splitAtSeed(buildLayerGraph(CONFIG, false), ATTRIBUTION_IO.gradOut),
+      () => splitAtSeed(buildLayerGraph(CONFIG), ATTRIBUTION_IO.gradOut),
       /has no input grad_out/,
     );
   });
