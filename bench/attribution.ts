@@ -3,7 +3,7 @@
 // score-only forward of the same pair (Ranker.score), and the integration points needed for 5%.
 // Each measurement runs in its own process so peak RSS is its own.
 // Run: node --import tsx bench/attribution.ts [bundled|base ...] (default both)
-// Env: BENCH_THREADS (2), BENCH_SEQ (256), BENCH_BASELINES (both | empty-query | empty-document),
+// Env: BENCH_THREADS (2), BENCH_SPIN (1; 0 = the extension's setting), BENCH_SEQ (256), BENCH_BASELINES (both | empty-query | empty-document),
 // BENCH_PAIR (dev: a dev query with relevant passages | dl19: the extension test's DL19 pair), BENCH_ONE_LAYER (0), BENCH_ALL_LAYERS (all; e.g. "0,6,12" to sample the BERT-base run), BENCH_BATCH (16).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -16,6 +16,8 @@ import { BERT_VOCAB, REPO_ROOT } from '../test/support/paths';
 import { benchPair, dl19Pair } from './benchPair';
 
 const threads = Number(process.env.BENCH_THREADS ?? 2);
+/** BENCH_SPIN=0: pool threads sleep when idle, as in the extension's worker (sessionOptions.ts). */
+const spinning = process.env.BENCH_SPIN !== '0';
 const seq = Number(process.env.BENCH_SEQ ?? 256);
 const batchSize = Number(process.env.BENCH_BATCH ?? 16);
 const baselines: Baseline[] =
@@ -43,7 +45,7 @@ async function measure(what: string, modelDir: string): Promise<Measurement> {
   const tokens = pair.tokens.length;
   let t = performance.now();
   if (what === 'forward') {
-    const ranker = await Ranker.load(modelDir, { threads });
+    const ranker = await Ranker.load(modelDir, { threads, spinning });
     const loadMs = performance.now() - t;
     await ranker.score([pair]);
     const times: number[] = [];
@@ -61,7 +63,7 @@ async function measure(what: string, modelDir: string): Promise<Measurement> {
     cpuTimes.sort((a, b) => a - b);
     return { ms: times[1], cpuMs: cpuTimes[1], loadMs, peakRssKb: process.resourceUsage().maxRSS, tokens };
   }
-  const model = await BertGradientModel.load(modelDir, { threads, batchSize });
+  const model = await BertGradientModel.load(modelDir, { threads, spinning, batchSize });
   const loadMs = performance.now() - t;
   const layers =
     what === 'one' ? [oneLayer] : allLayers === 'all' ? ('all' as const) : allLayers.split(',').map(Number);
@@ -133,7 +135,7 @@ async function main() {
     return;
   }
   const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['bundled', 'base'];
-  console.log(`threads ${threads}, batch ${batchSize} points per run, ${seq} WordPieces`);
+  console.log(`threads ${threads}${spinning ? '' : ' (no spinning)'}, batch ${batchSize} points per run, ${seq} WordPieces`);
   if (chosen.includes('bundled')) report('bundled model', path.join(REPO_ROOT, 'models', 'ranklens-mini'));
   if (chosen.includes('base')) {
     const root = tempDir('bench-ig');

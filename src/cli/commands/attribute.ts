@@ -20,8 +20,8 @@ export const usage = `ranklens attribute --model DIR (--query TEXT | --queries F
   Integrated Gradients of the score at hidden layers (0 = embedding output, L = after the last layer),
   from the pair with its query (empty-query) or passage (empty-document) WordPieces replaced by [PAD].
   Attribution per token = (x - x') . mean gradient over the path, summed over hidden units. The path is
-  integrated with Simpson panels (5 points first), split where the path turns, until the panels' own
-  completeness gaps, and so |sum - (F(x) - F(x'))| / |F(x) - F(x')|, are within the tolerance; each result
+  integrated with Simpson panels (3 points first), split where the path turns, until
+  |sum - (F(x) - F(x'))| / |F(x) - F(x')| is within the tolerance; each result
   reports the error reached and the points used, and a warning names those that did not converge within
   --max-points (default 513).`;
 

@@ -32,7 +32,7 @@ export interface AdaptiveOptions {
   readonly tolerance: number;
   /** The error's denominator for each path, given its sampled end scores F(0) and F(1). */
   readonly denominator: (path: number, start: number, end: number) => number;
-  /** Panels of the first pass (default 2, i.e. 5 points). */
+  /** Panels of the first pass (default 1, i.e. 3 points). */
   readonly initialPanels?: number;
   /** Most evaluations per path. */
   readonly maxPoints: number;
@@ -66,7 +66,7 @@ interface Panel {
   readonly b: number;
 }
 
-const DEFAULT_INITIAL_PANELS = 2;
+const DEFAULT_INITIAL_PANELS = 1;
 /** Panels narrower than this are not split (2^-20: far below where float32 states stop changing). */
 const MIN_WIDTH = 2 ** -20;
 

@@ -31,7 +31,7 @@ export interface IntegrationOptions {
   readonly tolerance?: number;
   /** Quadrature (default 'adaptive'). */
   readonly rule?: 'adaptive' | 'gauss-legendre' | 'trapezoid';
-  /** Simpson panels of the first pass (default 2, i.e. 5 points; rule 'adaptive' only). */
+  /** Simpson panels of the first pass (default 1, i.e. 3 points; rule 'adaptive' only). */
   readonly initialPanels?: number;
   /** Gauss–Legendre nodes of the first pass (default 6; rule 'gauss-legendre' only). */
   readonly initialPoints?: number;
