@@ -135,7 +135,9 @@ async function main() {
     return;
   }
   const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['bundled', 'base'];
-  console.log(`threads ${threads}${spinning ? '' : ' (no spinning)'}, batch ${batchSize} points per run, ${seq} WordPieces`);
+  console.log(
+    `threads ${threads}${spinning ? '' : ' (no spinning)'}, batch ${batchSize} points per run, ${seq} WordPieces`,
+  );
   if (chosen.includes('bundled')) report('bundled model', path.join(REPO_ROOT, 'models', 'ranklens-mini'));
   if (chosen.includes('base')) {
     const root = tempDir('bench-ig');
