@@ -468,26 +468,22 @@ export async function attribute(
 
   const results: LayerAttribution[] = [];
   const total = layers.length * baselines.length;
-  try {
-    for (const layer of [...layers].sort((a, b) => a - b)) {
-      options.signal?.throwIfAborted();
-      const integrals = await integrateLayerPaths(
-        model,
-        layer,
-        baselines.map((_, b) => ({
-          input: row(layer, 0),
-          baseline: row(layer, b + 1),
-          scores: { input: endScores[0], baseline: endScores[b + 1] },
-        })),
-        options,
-      );
-      integrals.forEach((integral, b) => {
-        results.push({ layer, baseline: baselines[b], ...integral });
-        options.onProgress?.(results.length, total);
-      });
-    }
-  } finally {
-    model.releaseBuffers();
+  for (const layer of [...layers].sort((a, b) => a - b)) {
+    options.signal?.throwIfAborted();
+    const integrals = await integrateLayerPaths(
+      model,
+      layer,
+      baselines.map((_, b) => ({
+        input: row(layer, 0),
+        baseline: row(layer, b + 1),
+        scores: { input: endScores[0], baseline: endScores[b + 1] },
+      })),
+      options,
+    );
+    integrals.forEach((integral, b) => {
+      results.push({ layer, baseline: baselines[b], ...integral });
+      options.onProgress?.(results.length, total);
+    });
   }
   const score = endScores[0];
   return {

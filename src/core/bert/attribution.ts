@@ -8,9 +8,11 @@ import type { BertConfig } from '../model/config';
 import {
   ATTRIBUTION_IO,
   LAYER_WEIGHT_NAMES,
+  buildChainGraph,
   buildEmbeddingGraph,
   buildHeadGraph,
   buildLayerGraph,
+  chainWeightName,
   readLayerWeights,
 } from './attributionGraph';
 
@@ -18,8 +20,8 @@ export interface GradientModelOptions extends CpuSessionSettings {
   /** Interpolation points per onnxruntime run (default 16): bounds activation memory. */
   readonly batchSize?: number;
   /**
-   * Most bytes of stored forward values (residuals) one gradient run may hold for its backward pass
-   * (default 256 MiB); runs take fewer points than batchSize where a point's residuals would exceed it.
+   * Most bytes of forward values one gradient run may hold for its backward pass (default 256 MiB); runs
+   * take fewer points than batchSize where a point's values through the chain would exceed it.
    */
   readonly residualBudgetBytes?: number;
 }
@@ -35,54 +37,35 @@ const DEFAULT_BATCH_SIZE = 16;
 const DEFAULT_RESIDUAL_BUDGET = 256 * 2 ** 20;
 const PRODUCER = 'ranklens-attribution';
 
-/** The three sessions of one layer graph: score-only forward, forward storing residuals, backward. */
-interface LayerSessions {
-  readonly forward: ort.InferenceSession;
-  /** The layer's forward, also returning the values its backward reads (graph/split.ts). */
-  readonly saving: ort.InferenceSession;
-  /** The layer's VJP from those stored values: no forward recomputed. */
-  readonly backward: ort.InferenceSession;
-  readonly backwardInputs: ReadonlySet<string>;
-  /** Shapes of the residuals that grow with the batch ('batch' and 'seq' symbolic). */
-  readonly residualShapes: readonly (readonly Dim[])[];
-  /** Every output of `saving` (hidden_out first), to hand onnxruntime buffers to write them into. */
-  readonly savingOutputs: readonly {
-    readonly name: string;
-    readonly dtype: string;
-    readonly shape: readonly Dim[];
-  }[];
-}
-
 /**
  * A BERT cross-encoder that can be entered at any layer: hidden state injected at layer k (0 = embedding
  * output, k = L = after the last layer), score out, and the exact gradient of the score with respect to the
- * injected state (reverse-mode autodiff, src/core/graph/autodiff.ts). See attributionGraph.ts for the
- * session layout. On the way to a score the last layer runs as its [CLS]-only graph: the head reads [CLS]
- * alone, so the last layer's other outputs would be computed for nothing.
+ * injected state (reverse-mode autodiff, src/core/graph/autodiff.ts). Gradients from layer k < L come from
+ * one chain session per k (buildChainGraph: layers k..L-1, the head and their backward in one run); scores
+ * and hidden states from one generic layer session (and its [CLS]-only twin for the last layer on the way to
+ * a score). Layer weights are graph inputs, one set of JS tensors fed to every session.
  */
 export class BertGradientModel {
   private disposed = false;
-  /**
-   * Output buffers of the storing forward, by (graph, chain position, output), reused from run to run:
-   * fresh ones cost onnxruntime an allocation and the kernel its page faults, ~30% of that forward.
-   */
-  private readonly outputBuffers = new Map<string, Float32Array>();
-  private outputBuffersSeq = 0;
-  /** Gradient runs one at a time: they share the output buffers. */
-  private gradientQueue: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly config: BertConfig,
     private readonly embeddings: ort.InferenceSession,
-    /** Every position's output: hidden states, and layers below the last. */
-    private readonly full: LayerSessions,
-    /** The last layer on the way to a score: [CLS]'s output only. */
-    private readonly last: LayerSessions,
+    /** One layer, every position. */
+    private readonly layer: ort.InferenceSession,
+    /** One layer, [CLS]'s output only. */
+    private readonly lastLayer: ort.InferenceSession,
+    /** chains[k]: score and gradient from layer k (k < L). */
+    private readonly chains: readonly ort.InferenceSession[],
     private readonly head: ort.InferenceSession,
     private readonly layerWeights: readonly Record<string, ort.Tensor>[],
+    /** chainWeights[k]: the weight inputs of chains[k]. */
+    private readonly chainWeights: readonly Record<string, ort.Tensor>[],
     /** Points per onnxruntime run. */
     readonly batchSize: number,
     private readonly residualBudget: number,
+    /** Shapes of the forward values one layer's backward reads, 'batch' and 'seq' symbolic. */
+    private readonly residualShapes: readonly (readonly Dim[])[],
   ) {}
 
   static async load(
@@ -94,34 +77,24 @@ export class BertGradientModel {
     if (!Number.isInteger(batchSize) || batchSize < 1)
       throw new Error(`batch size ${batchSize} must be a positive integer`);
     const sessionOptions = cpuSessionOptions(options);
-    const create = (bytes: Uint8Array) =>
-      createSessionOn(options.device ?? 'cpu', () => ort.InferenceSession.create(bytes, sessionOptions));
+    const create = (bytes: Uint8Array, extra: ort.InferenceSession.SessionOptions = {}) =>
+      createSessionOn(options.device ?? 'cpu', () =>
+        ort.InferenceSession.create(bytes, { ...sessionOptions, ...extra }),
+      );
     const residualBudget = options.residualBudgetBytes ?? DEFAULT_RESIDUAL_BUDGET;
     if (!(residualBudget > 0)) throw new Error(`residual budget ${residualBudget} must be positive`);
     const { config } = opened;
-    const layerSessions = async (clsOnly: boolean): Promise<LayerSessions> => {
-      const vjp = splitAtSeed(buildLayerGraph(config, { gradient: true, clsOnly }), ATTRIBUTION_IO.gradOut);
-      const [forward, saving, backward] = await Promise.all([
-        create(buildLayerGraph(config, { clsOnly }).encode(PRODUCER).toBytes()),
-        create(vjp.forward.encode(PRODUCER).toBytes()),
-        create(vjp.backward.encode(PRODUCER).toBytes()),
-      ]);
-      return {
-        forward,
-        saving,
-        backward,
-        backwardInputs: new Set(backward.inputNames),
-        residualShapes: vjp.forward.outputs
-          .filter((o) => o.name !== ATTRIBUTION_IO.hiddenOut && o.shape.includes('batch'))
-          .map((o) => o.shape),
-        savingOutputs: vjp.forward.outputs,
-      };
-    };
-    const [embeddings, full, last, head] = await Promise.all([
+    const L = config.numLayers;
+    const [embeddings, layer, lastLayer, head, ...chains] = await Promise.all([
       create(buildEmbeddingGraph(opened).encode(PRODUCER).toBytes()),
-      layerSessions(false),
-      layerSessions(true),
+      create(buildLayerGraph(config).encode(PRODUCER).toBytes()),
+      create(buildLayerGraph(config, { clsOnly: true }).encode(PRODUCER).toBytes()),
       create(buildHeadGraph(opened).encode(PRODUCER).toBytes()),
+      // No arena per chain: each would keep its own largest run's activations for good (L of them, ~256 MiB
+      // each); freed after every run, memory is back to the weights between runs.
+      ...Array.from({ length: L }, (_, k) =>
+        create(buildChainGraph(opened, k).encode(PRODUCER).toBytes(), { enableCpuMemArena: false }),
+      ),
     ]);
     const layerWeights = opened.weights.layers.map((w) => {
       const arrays = readLayerWeights(w);
@@ -132,15 +105,31 @@ export class BertGradientModel {
         ]),
       );
     });
+    const chainWeights = Array.from({ length: L }, (_, k) =>
+      Object.fromEntries(
+        layerWeights
+          .slice(k)
+          .flatMap((weights, i) =>
+            LAYER_WEIGHT_NAMES.map((name) => [chainWeightName(k + i, name), weights[name]] as const),
+          ),
+      ),
+    );
+    // What a chain holds per layer and point for its backward: the values the layer's VJP reads.
+    const residualShapes = splitAtSeed(buildLayerGraph(config, { gradient: true }), ATTRIBUTION_IO.gradOut)
+      .forward.outputs.filter((o) => o.name !== ATTRIBUTION_IO.hiddenOut && o.shape.includes('batch'))
+      .map((o) => o.shape);
     return new BertGradientModel(
       config,
       embeddings,
-      full,
-      last,
+      layer,
+      lastLayer,
+      chains,
       head,
       layerWeights,
+      chainWeights,
       batchSize,
       residualBudget,
+      residualShapes,
     );
   }
 
@@ -184,20 +173,9 @@ export class BertGradientModel {
 
   /**
    * Injects `count` hidden states ([count, seq, hidden]) at layer k and returns each point's score and
-   * d score / d injected state. Points are run `batchSize` at a time.
+   * d score / d injected state. Points are run up to `batchSize` at a time.
    */
   async scoresAndGradients(
-    layer: number,
-    points: Float32Array,
-    count: number,
-    signal?: AbortSignal,
-  ): Promise<ScoresAndGradients> {
-    const run = this.gradientQueue.then(() => this.runScoresAndGradients(layer, points, count, signal));
-    this.gradientQueue = run.catch(() => undefined);
-    return run;
-  }
-
-  private async runScoresAndGradients(
     layer: number,
     points: Float32Array,
     count: number,
@@ -214,52 +192,24 @@ export class BertGradientModel {
     const scores = new Float32Array(count);
     const gradients = new Float32Array(points.length);
     const pointSize = seq * h;
-    const sessionsOf = (j: number) => (j === L - 1 ? this.last : this.full);
     for (let start = 0; start < count;) {
       signal?.throwIfAborted();
       const n = Math.min(this.pointsPerRun(seq, L - layer), count - start);
-      const mask = allOnes(n, seq);
-      const input = points.subarray(start * pointSize, (start + n) * pointSize);
-      // Forward from layer k, keeping what each layer's backward reads.
-      const stored: ort.InferenceSession.OnnxValueMapType[] = [];
-      let x: Float32Array = input.slice();
-      let rows = seq;
-      for (let j = layer; j < L; j++) {
-        const out = await sessionsOf(j).saving.run(
-          {
-            ...this.layerWeights[j],
-            [ATTRIBUTION_IO.hidden]: new ort.Tensor('float32', x, [n, seq, h]),
-            [ATTRIBUTION_IO.attentionMask]: mask,
-          },
-          this.reusedOutputs(sessionsOf(j), j - layer, n, seq),
-        );
-        stored.push(out);
-        x = out[ATTRIBUTION_IO.hiddenOut].data as Float32Array;
-        rows = x.length / (n * h);
-      }
-      const top = await this.head.run({
-        [ATTRIBUTION_IO.hidden]: new ort.Tensor('float32', x, [n, rows, h]),
-      });
-      scores.set(top[ATTRIBUTION_IO.score].data as Float32Array, start);
-      let gradient = top[ATTRIBUTION_IO.gradIn].data as Float32Array;
-      for (let j = L - 1; j >= layer; j--) {
-        const sessions = sessionsOf(j);
-        const layerInput =
-          j === layer ? input : (stored[j - layer - 1][ATTRIBUTION_IO.hiddenOut].data as Float32Array);
-        const feeds: Record<string, ort.Tensor> = {
-          [ATTRIBUTION_IO.gradOut]: new ort.Tensor('float32', gradient, [n, gradient.length / (n * h), h]),
-        };
-        for (const [name, value] of Object.entries({ ...this.layerWeights[j], ...stored[j - layer] }))
-          if (sessions.backwardInputs.has(name)) feeds[name] = value;
-        if (sessions.backwardInputs.has(ATTRIBUTION_IO.hidden))
-          feeds[ATTRIBUTION_IO.hidden] = new ort.Tensor('float32', layerInput, [n, seq, h]);
-        if (sessions.backwardInputs.has(ATTRIBUTION_IO.attentionMask))
-          feeds[ATTRIBUTION_IO.attentionMask] = mask;
-        const out = await sessions.backward.run(feeds, [ATTRIBUTION_IO.gradIn]);
-        stored.pop();
-        gradient = out[ATTRIBUTION_IO.gradIn].data as Float32Array;
-      }
-      gradients.set(gradient, start * pointSize);
+      const hidden = new ort.Tensor('float32', points.slice(start * pointSize, (start + n) * pointSize), [
+        n,
+        seq,
+        h,
+      ]);
+      const out =
+        layer === L
+          ? await this.head.run({ [ATTRIBUTION_IO.hidden]: hidden })
+          : await this.chains[layer].run({
+              ...this.chainWeights[layer],
+              [ATTRIBUTION_IO.hidden]: hidden,
+              [ATTRIBUTION_IO.attentionMask]: allOnes(n, seq),
+            });
+      scores.set(out[ATTRIBUTION_IO.score].data as Float32Array, start);
+      gradients.set(out[ATTRIBUTION_IO.gradIn].data as Float32Array, start * pointSize);
       start += n;
     }
     return { scores, gradients };
@@ -303,55 +253,17 @@ export class BertGradientModel {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    for (const { forward, saving, backward } of [this.full, this.last])
-      for (const s of [forward, saving, backward]) await s.release();
-    for (const s of [this.embeddings, this.head]) await s.release();
-  }
-
-  /** Drops the reused output buffers (attribute() calls this when it is done with a pair). */
-  releaseBuffers(): void {
-    this.outputBuffers.clear();
+    for (const s of [this.embeddings, this.layer, this.lastLayer, this.head, ...this.chains])
+      await s.release();
   }
 
   /**
-   * Buffers for every output of a storing forward at one chain position; null (onnxruntime allocates) for
-   * outputs whose size is only known when they are computed.
-   */
-  private reusedOutputs(
-    sessions: LayerSessions,
-    position: number,
-    n: number,
-    seq: number,
-  ): Record<string, ort.Tensor | null> {
-    if (seq !== this.outputBuffersSeq) {
-      this.outputBuffers.clear();
-      this.outputBuffersSeq = seq;
-    }
-    const fetches: Record<string, ort.Tensor | null> = {};
-    for (const { name, dtype, shape } of sessions.savingOutputs) {
-      const dims = shape.map((d) =>
-        d === 'batch' ? n : d === 'seq' ? seq : typeof d === 'number' ? d : NaN,
-      );
-      const size = dims.reduce((a, b) => a * b, 1);
-      if (dtype !== 'float32' || !Number.isFinite(size)) {
-        fetches[name] = null;
-        continue;
-      }
-      const key = `${sessions === this.last ? 'last' : 'full'} ${position} ${name}`;
-      let buffer = this.outputBuffers.get(key);
-      if (!buffer || buffer.length < size) this.outputBuffers.set(key, (buffer = new Float32Array(size)));
-      fetches[name] = new ort.Tensor('float32', buffer.subarray(0, size), dims);
-    }
-    return fetches;
-  }
-
-  /**
-   * Points per gradient run: batchSize, fewer where the residuals one point stores through `depth` layers
-   * would pass the budget. A function of the shapes only, so a pair is always batched the same way (the
-   * analyses' sharded and single runs must give the same bits).
+   * Points per gradient run: batchSize, fewer where the forward values one point holds through `depth`
+   * layers for the backward would pass the budget. A function of the shapes only, so a pair is always
+   * batched the same way (the analyses' sharded and single runs must give the same bits).
    */
   private pointsPerRun(seq: number, depth: number): number {
-    const elements = this.full.residualShapes.reduce(
+    const elements = this.residualShapes.reduce(
       (sum, shape) =>
         sum + shape.reduce<number>((p, d) => p * (d === 'seq' ? seq : typeof d === 'number' ? d : 1), 1),
       0,
@@ -369,7 +281,7 @@ export class BertGradientModel {
     /** The [CLS]-only graph: for the last layer on the way to a score. */
     clsOnly = false,
   ): Promise<Float32Array> {
-    const out = await (clsOnly ? this.last : this.full).forward.run({
+    const out = await (clsOnly ? this.lastLayer : this.layer).run({
       ...this.layerWeights[j],
       [ATTRIBUTION_IO.hidden]: new ort.Tensor('float32', x, [batch, seq, this.config.hiddenSize]),
       [ATTRIBUTION_IO.attentionMask]: mask,

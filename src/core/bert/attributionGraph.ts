@@ -4,11 +4,10 @@ import type { BertConfig } from '../model/config';
 import type { BertCheckpoint, BertLayerWeights, WeightRef } from '../model/checkpoint';
 
 /**
- * The graphs behind gradients at any layer. A BERT layer is one generic graph whose weights are graph
- * INPUTS, so one onnxruntime session serves every layer and the weights exist once (in JS memory), not
- * once per layer or per starting layer. The model is run as a chain: embeddings -> layer k..L-1 -> head;
- * the backward runs the layer VJP graph from the head down to layer k (each VJP recomputes its layer's
- * forward, about one extra forward pass in all).
+ * The graphs behind gradients at any layer. Layer weights are graph INPUTS, so the weights exist once (in JS
+ * memory) whatever the number of sessions: one generic layer graph serves every layer's forward, and one
+ * chain graph per starting layer k (layers k..L-1, the head and the backward of all of them in one run)
+ * gives scores and gradients, with every forward value the backward needs kept inside onnxruntime's run.
  */
 export const ATTRIBUTION_IO = {
   inputIds: 'input_ids',
@@ -107,19 +106,11 @@ export interface LayerGraphOptions {
   readonly clsOnly?: boolean;
 }
 
-/** One HF BertLayer (post-LN, erf GELU), the same equations as buildBertGraph's unmasked path. */
-export function buildLayerGraph(config: BertConfig, options: LayerGraphOptions = {}): GraphBuilder {
-  const { gradient: withGradient = false, masked = false, fixed, clsOnly = false } = options;
-  if (masked && clsOnly) throw new Error('a masked layer graph computes every position');
-  const name = masked ? 'bert_layer_masked' : clsOnly ? 'bert_layer_cls' : 'bert_layer';
-  const g = new GraphBuilder(withGradient ? `${name}_vjp` : name);
+/** The shape of each layer weight input. */
+function layerWeightDims(config: BertConfig): Record<LayerWeightName, number[]> {
   const h = config.hiddenSize;
-  const heads = config.numHeads;
-  const headSize = h / heads;
   const inter = config.intermediateSize;
-  const x = g.input(ATTRIBUTION_IO.hidden, 'float32', HIDDEN_DIMS(h));
-  const paddingMask = g.input(ATTRIBUTION_IO.attentionMask, 'int64', ['batch', 'seq']);
-  const dims: Record<LayerWeightName, number[]> = {
+  return {
     'query.weight_t': [h, h],
     'query.bias': [h],
     'key.weight_t': [h, h],
@@ -137,16 +128,45 @@ export function buildLayerGraph(config: BertConfig, options: LayerGraphOptions =
     'output_norm.weight': [h],
     'output_norm.bias': [h],
   };
-  const w = Object.fromEntries(
+}
+
+/** One layer's weights as graph inputs named `${prefix}${name}` (or initializers, when given). */
+function layerWeightTensors(
+  g: GraphBuilder,
+  config: BertConfig,
+  prefix: string,
+  fixed?: Record<LayerWeightName, LayerWeightArray>,
+): Record<LayerWeightName, Tensor> {
+  const dims = layerWeightDims(config);
+  return Object.fromEntries(
     LAYER_WEIGHT_NAMES.map((name) => {
       const given = fixed?.[name];
       const bytes = given && new Uint8Array(given.data.buffer, given.data.byteOffset, given.data.byteLength);
       return [
         name,
-        bytes ? g.initializer(name, 'float32', dims[name], bytes) : g.input(name, 'float32', dims[name]),
+        bytes
+          ? g.initializer(`${prefix}${name}`, 'float32', dims[name], bytes)
+          : g.input(`${prefix}${name}`, 'float32', dims[name]),
       ];
     }),
   ) as Record<LayerWeightName, Tensor>;
+}
+
+/**
+ * Appends one HF BertLayer (post-LN, erf GELU), the same equations as buildBertGraph's unmasked path, to g:
+ * x [batch, seq, hidden] -> [batch, seq, hidden] ([batch, 1, hidden] with clsOnly).
+ */
+function appendLayer(
+  g: GraphBuilder,
+  config: BertConfig,
+  x: Tensor,
+  paddingMask: Tensor,
+  w: Record<LayerWeightName, Tensor>,
+  { masked = false, clsOnly = false }: { readonly masked?: boolean; readonly clsOnly?: boolean },
+): Tensor {
+  const h = config.hiddenSize;
+  const heads = config.numHeads;
+  const headSize = h / heads;
   const linear = (
     t: Tensor,
     label: 'query' | 'key' | 'value' | 'attention_output' | 'intermediate' | 'output',
@@ -181,7 +201,20 @@ export function buildLayerGraph(config: BertConfig, options: LayerGraphOptions =
     g.mul(pre, half),
     g.addT(one, g.erf(g.div(pre, g.constFloat([Math.SQRT2], [], 'sqrt2')))),
   );
-  const y = norm(g.addT(linear(gelu, 'output'), attended), 'output_norm');
+  return norm(g.addT(linear(gelu, 'output'), attended), 'output_norm');
+}
+
+/** One BERT layer as its own graph (weights as inputs named as LAYER_WEIGHT_NAMES, unless `fixed`). */
+export function buildLayerGraph(config: BertConfig, options: LayerGraphOptions = {}): GraphBuilder {
+  const { gradient: withGradient = false, masked = false, fixed, clsOnly = false } = options;
+  if (masked && clsOnly) throw new Error('a masked layer graph computes every position');
+  const name = masked ? 'bert_layer_masked' : clsOnly ? 'bert_layer_cls' : 'bert_layer';
+  const g = new GraphBuilder(withGradient ? `${name}_vjp` : name);
+  const h = config.hiddenSize;
+  const x = g.input(ATTRIBUTION_IO.hidden, 'float32', HIDDEN_DIMS(h));
+  const paddingMask = g.input(ATTRIBUTION_IO.attentionMask, 'int64', ['batch', 'seq']);
+  const w = layerWeightTensors(g, config, '', fixed);
+  const y = appendLayer(g, config, x, paddingMask, w, { masked, clsOnly });
   const outDims = clsOnly ? ['batch', 1, h] : HIDDEN_DIMS(h);
   g.output(y, ATTRIBUTION_IO.hiddenOut, 'float32', outDims);
   if (withGradient) {
@@ -189,6 +222,37 @@ export function buildLayerGraph(config: BertConfig, options: LayerGraphOptions =
     const [dx] = grad(g, y, [x], { seed });
     g.output(dx, ATTRIBUTION_IO.gradIn, 'float32', HIDDEN_DIMS(h));
   }
+  return g;
+}
+
+/** Name of layer j's weight `name` as an input of a chain graph. */
+export const chainWeightName = (j: number, name: LayerWeightName): string => `layer${j}.${name}`;
+
+/**
+ * Hidden state entered at layer k (0 <= k < L) -> score, and d score / d hidden, in one graph: layers k..L-1
+ * (the last for [CLS] only: the head reads nothing else), the head, and the backward of all of them.
+ * onnxruntime keeps every forward value it needs for the backward inside the run and frees it there:
+ * nothing is recomputed and nothing crosses into JS but the score and the gradient. Layer weights are
+ * inputs (chainWeightName), the same JS tensors for every starting layer.
+ */
+export function buildChainGraph(checkpoint: BertCheckpoint, from: number): GraphBuilder {
+  const { config } = checkpoint;
+  const L = config.numLayers;
+  if (!Number.isInteger(from) || from < 0 || from >= L)
+    throw new Error(`a chain starts at a layer 0-${L - 1}, not ${from}`);
+  const g = new GraphBuilder(`bert_chain_from_${from}`);
+  const h = config.hiddenSize;
+  const x = g.input(ATTRIBUTION_IO.hidden, 'float32', HIDDEN_DIMS(h));
+  const paddingMask = g.input(ATTRIBUTION_IO.attentionMask, 'int64', ['batch', 'seq']);
+  let state = x;
+  for (let j = from; j < L; j++)
+    state = appendLayer(g, config, state, paddingMask, layerWeightTensors(g, config, `layer${j}.`), {
+      clsOnly: j === L - 1,
+    });
+  const score = appendHead(g, checkpoint, state);
+  g.output(score, ATTRIBUTION_IO.score, 'float32', ['batch']);
+  const [dx] = grad(g, score, [x]);
+  g.output(dx, ATTRIBUTION_IO.gradIn, 'float32', HIDDEN_DIMS(h));
   return g;
 }
 
@@ -222,19 +286,24 @@ export function buildEmbeddingGraph(checkpoint: BertCheckpoint): GraphBuilder {
   return g;
 }
 
-/** Last hidden state -> score, and (withGradient) d score / d hidden (each batch row is its own point). */
-export function buildHeadGraph(checkpoint: BertCheckpoint, withGradient = true): GraphBuilder {
+/** Appends pooler + classifier + score on the [CLS] row of x; float [batch]. */
+function appendHead(g: GraphBuilder, checkpoint: BertCheckpoint, x: Tensor): Tensor {
   const { config, weights } = checkpoint;
-  const g = new GraphBuilder('bert_head');
-  const x = g.input(ATTRIBUTION_IO.hidden, 'float32', HIDDEN_DIMS(config.hiddenSize));
   const dense = (t: Tensor, w: { weight: WeightRef; bias: WeightRef }, label: string) =>
     g.addT(g.matMul(t, param(g, w.weight, `${label}.weight_t`, true)), param(g, w.bias, `${label}.bias`));
   const first = g.gather(x, g.constInt64([0], [], 'cls_index'), 1);
   const logits = dense(g.tanh(dense(first, weights.pooler, 'pooler')), weights.classifier, 'classifier');
-  const score =
-    config.numLabels === 1
-      ? g.squeeze(logits, [1])
-      : g.gather(g.softmax(logits, -1), g.constInt64([1], [], 'positive_class'), 1);
+  return config.numLabels === 1
+    ? g.squeeze(logits, [1])
+    : g.gather(g.softmax(logits, -1), g.constInt64([1], [], 'positive_class'), 1);
+}
+
+/** Last hidden state -> score, and (withGradient) d score / d hidden (each batch row is its own point). */
+export function buildHeadGraph(checkpoint: BertCheckpoint, withGradient = true): GraphBuilder {
+  const { config } = checkpoint;
+  const g = new GraphBuilder('bert_head');
+  const x = g.input(ATTRIBUTION_IO.hidden, 'float32', HIDDEN_DIMS(config.hiddenSize));
+  const score = appendHead(g, checkpoint, x);
   g.output(score, ATTRIBUTION_IO.score, 'float32', ['batch']);
   if (!withGradient) return g;
   const [dx] = grad(g, score, [x]);
