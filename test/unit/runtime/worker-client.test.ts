@@ -158,7 +158,10 @@ describe('RankerWorkerClient.attribute', () => {
     const counts: number[] = [];
     const unsubscribe = igClient.onBusyChange((n) => counts.push(n));
     try {
-      const running = igClient.attribute(pair);
+      // An IG that cannot converge (tolerance 1e-12: every integral runs to maxPoints) stays in flight long
+      // after the score is posted; a default one on this tiny model can finish before the score is even
+      // posted (requests are posted once the worker has started), and then two are never pending at once.
+      const running = igClient.attribute(pair, { tolerance: 1e-12 });
       const scoring = igClient.score([pair]);
       const deadline = Date.now() + 30_000;
       while (igClient.pendingCount < 2) {
