@@ -20,7 +20,7 @@ export interface GradientModelOptions extends CpuSessionSettings {
   /** Interpolation points per onnxruntime run (default 16): bounds activation memory. */
   readonly batchSize?: number;
   /**
-   * Most bytes of forward values one gradient run may hold for its backward pass (default 64 MiB); runs
+   * Most bytes of forward values one gradient run may hold for its backward pass (default 256 MiB); runs
    * take fewer points than batchSize where a point's values through the chain would exceed it.
    */
   readonly residualBudgetBytes?: number;
@@ -34,7 +34,7 @@ export interface ScoresAndGradients {
 }
 
 const DEFAULT_BATCH_SIZE = 16;
-const DEFAULT_RESIDUAL_BUDGET = 64 * 2 ** 20;
+const DEFAULT_RESIDUAL_BUDGET = 256 * 2 ** 20;
 const PRODUCER = 'ranklens-attribution';
 
 /**
