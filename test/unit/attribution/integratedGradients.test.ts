@@ -63,6 +63,17 @@ function assertComplete(entry: LayerAttribution, tolerance: number) {
   assert.ok(Math.abs(sum - delta) <= tolerance * Math.abs(delta) + 1e-6, `sum ${sum} vs delta ${delta}`);
 }
 
+/** Layer 0's states of a synthetic pair and of its empty-query baseline: the path the rule tests integrate. */
+async function emptyQueryPathAtLayer0(model: BertGradientModel): Promise<[Float32Array, Float32Array]> {
+  const pair = encodedSynthetic(3, 6, 6);
+  const states = await model.hiddenStates(
+    [pair.inputIds, baselineIds(pair.tokens, 'empty-query', 0)],
+    [pair.tokenTypeIds, pair.tokenTypeIds],
+  );
+  const n = states[0].length / 2;
+  return [states[0].slice(0, n), states[0].slice(n)];
+}
+
 const SPEC: CheckpointSpec = {
   layers: 2,
   heads: 2,
@@ -161,13 +172,7 @@ describe('integrated gradients on random checkpoints', () => {
       threads: 1,
     });
     try {
-      const pair = encodedSynthetic(3, 6, 6);
-      const states = await model.hiddenStates(
-        [pair.inputIds, baselineIds(pair.tokens, 'empty-query', 0)],
-        [pair.tokenTypeIds, pair.tokenTypeIds],
-      );
-      const n = states[0].length / 2;
-      const [x, baseline] = [states[0].slice(0, n), states[0].slice(n)];
+      const [x, baseline] = await emptyQueryPathAtLayer0(model);
       const coarse = await integrateLayer(model, 0, x, baseline, {
         rule: 'gauss-legendre',
         tolerance: 1e-12,
@@ -220,13 +225,7 @@ describe('integrated gradients on random checkpoints', () => {
       threads: 1,
     });
     try {
-      const pair = encodedSynthetic(3, 6, 6);
-      const states = await model.hiddenStates(
-        [pair.inputIds, baselineIds(pair.tokens, 'empty-query', 0)],
-        [pair.tokenTypeIds, pair.tokenTypeIds],
-      );
-      const n = states[0].length / 2;
-      const [x, baseline] = [states[0].slice(0, n), states[0].slice(n)];
+      const [x, baseline] = await emptyQueryPathAtLayer0(model);
       const reference = await integrateLayer(model, 0, x, baseline, {
         rule: 'trapezoid',
         initialIntervals: 1024,
@@ -259,13 +258,7 @@ describe('integrated gradients on random checkpoints', () => {
       threads: 1,
     });
     try {
-      const pair = encodedSynthetic(3, 6, 6);
-      const states = await model.hiddenStates(
-        [pair.inputIds, baselineIds(pair.tokens, 'empty-query', 0)],
-        [pair.tokenTypeIds, pair.tokenTypeIds],
-      );
-      const n = states[0].length / 2;
-      const [x, baseline] = [states[0].slice(0, n), states[0].slice(n)];
+      const [x, baseline] = await emptyQueryPathAtLayer0(model);
       const options = { rule: 'trapezoid' as const, tolerance: 1e-9, initialIntervals: 4 };
       const coarse = await integrateLayer(model, 0, x, baseline, { ...options, maxPoints: 5 });
       assert.equal(coarse.points, 5);
