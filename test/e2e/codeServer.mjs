@@ -417,6 +417,10 @@ async function palette() {
     await page.waitForSelector('.statusbar-item:has-text("ranklens-mini")', { timeout: 10_000 });
     log('status bar shows the model');
     await page.screenshot({ path: join(screenshotDir, 'palette-score-pair.png') });
+    // Score Pair also opened the inspector; let it finish (score, rank, IG) as a user would see it before the
+    // next command, so no panel is still rendering while the quick picks below are open.
+    await waitInAnyWebview(page, 'text=/computed in/', 90_000);
+    log('the inspector shows the pair with its attributions');
     // Evaluate the held-out BM25 run: the panel names the split of every query.
     await runCommandFromPalette(page, 'RankLens: Evaluate Run File');
     for (const role of ['run', 'qrels']) {
@@ -424,6 +428,11 @@ async function palette() {
         timeout: 30_000,
       });
       await page.keyboard.type('dev600-heldout');
+      // Enter only once the list shows the file the text picks (an empty or unfiltered list would pick
+      // nothing, or another file).
+      await page.waitForSelector('.quick-input-list .monaco-list-row:has-text("dev600-heldout")', {
+        timeout: 30_000,
+      });
       await page.waitForTimeout(300);
       await page.keyboard.press('Enter');
     }
