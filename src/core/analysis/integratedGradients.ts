@@ -14,9 +14,9 @@ import type { EncodedPair, EncodedToken, Segment, TokenKind } from '../text/type
  * the [PAD] positions ARE attended: x and x' must go through the same function F (the mask is part of F),
  * otherwise completeness, sum(attributions) = F(x) - F(x'), could not hold.
  *
- * Integration (default, rule 'adaptive'): composite Simpson panels bisected where the path turns, until
- * the panels' own completeness gaps sum to within the tolerance (adaptiveQuadrature.ts); the whole path's
- * completeness error, |sum - (F(x) - F(x'))| / |F(x) - F(x')|, is then within it too. Rule
+ * Integration (default, rule 'adaptive'): composite Simpson panels bisected where their own completeness
+ * gap is largest, until the whole path's completeness error, |sum - (F(x) - F(x'))| / |F(x) - F(x')|, is
+ * within the tolerance (adaptiveQuadrature.ts; its stop 'bounded' waits for the sum of |gaps|). Rule
  * 'gauss-legendre': `initialPoints` nodes (6), redone with twice the nodes while completeness fails; its
  * end scores F(x), F(x') (the same at every layer) come from one forward pass. The composite trapezoid
  * (rule 'trapezoid': `initialIntervals` intervals, halved until the tolerance is met) stays available as the
@@ -184,7 +184,7 @@ export async function integrateLayerPaths(
         const { baseline } = paths[path];
         const difference = differences[path];
         const offset = p * size;
-        for (let i = 0; i < size; i++) states[offset + i] = baseline[i] + alpha * difference[i];
+        interpolateInto(states, offset, baseline, difference, alpha);
       });
       const out = await model.scoresAndGradients(layer, states, chunk.length, options.signal);
       chunk.forEach(({ sum, weight }, p) => {
@@ -197,16 +197,8 @@ export async function integrateLayerPaths(
     return scores;
   };
   /** (x - x') . integrated gradient, summed over each position's hidden units. */
-  const attributionsOf = (path: number, integrated: Float64Array): number[] => {
-    const difference = differences[path];
-    const attributions = new Array<number>(seq).fill(0);
-    for (let t = 0; t < seq; t++) {
-      let s = 0;
-      for (let k = t * h; k < (t + 1) * h; k++) s += difference[k] * integrated[k];
-      attributions[t] = s;
-    }
-    return attributions;
-  };
+  const attributionsOf = (path: number, integrated: Float64Array): number[] =>
+    Array.from(perPositionDot(differences[path], integrated, h));
 
   const results: (LayerIntegral | undefined)[] = paths.map(() => undefined);
   const zero = (scoreInput: number, scoreBaseline: number) => zeroIntegral(seq, scoreInput, scoreBaseline);
@@ -336,7 +328,7 @@ async function integrateAdaptiveRule(
           const difference = differences[open[path]];
           const offset = p * size;
           if (alpha === 1) states.set(input, offset);
-          else for (let i = 0; i < size; i++) states[offset + i] = baseline[i] + alpha * difference[i];
+          else interpolateInto(states, offset, baseline, difference, alpha);
         });
         const out = await model.scoresAndGradients(layer, states, chunk.length, options.signal);
         chunk.forEach(([key], p) =>
@@ -348,14 +340,7 @@ async function integrateAdaptiveRule(
       }
       return requests.map(({ path }, r) => {
         const { score, gradient } = gradientOf.get(keys[r])!;
-        const difference = differences[open[path]];
-        const projections = new Float64Array(seq);
-        for (let t = 0; t < seq; t++) {
-          let sum = 0;
-          for (let k = t * h; k < (t + 1) * h; k++) sum += difference[k] * gradient[k];
-          projections[t] = sum;
-        }
-        return { score, projections };
+        return { score, projections: perPositionDot(differences[open[path]], gradient, h) };
       });
     },
     {
@@ -382,6 +367,28 @@ async function integrateAdaptiveRule(
     );
   });
   return results as LayerIntegral[];
+}
+
+/** The state at alpha on the path from `baseline` along `difference`, written into `states` at `offset`. */
+function interpolateInto(
+  states: Float32Array,
+  offset: number,
+  baseline: ArrayLike<number>,
+  difference: ArrayLike<number>,
+  alpha: number,
+): void {
+  for (let i = 0; i < difference.length; i++) states[offset + i] = baseline[i] + alpha * difference[i];
+}
+
+/** Per position of a [seq, hidden] row-major pair of arrays: the dot product over its hidden units. */
+function perPositionDot(a: ArrayLike<number>, b: ArrayLike<number>, hidden: number): Float64Array {
+  const out = new Float64Array(a.length / hidden);
+  for (let t = 0; t < out.length; t++) {
+    let sum = 0;
+    for (let k = t * hidden; k < (t + 1) * hidden; k++) sum += a[k] * b[k];
+    out[t] = sum;
+  }
+  return out;
 }
 
 /** The same array, or two views of the same memory (the rows attribute() cuts from one buffer). */

@@ -181,14 +181,9 @@ export class BertGradientModel {
     count: number,
     signal?: AbortSignal,
   ): Promise<ScoresAndGradients> {
-    this.checkOpen();
+    const seq = this.injectedLength(layer, points, count, 'points');
     const L = this.numLayers;
-    if (!Number.isInteger(layer) || layer < 0 || layer > L)
-      throw new Error(`layer ${layer} is outside 0-${L} (0 = embedding output, ${L} = after the last layer)`);
     const h = this.config.hiddenSize;
-    const seq = points.length / (count * h);
-    if (!Number.isInteger(seq) || seq < 1)
-      throw new Error(`${points.length} values are not ${count} points of [seq, ${h}]`);
     const scores = new Float32Array(count);
     const gradients = new Float32Array(points.length);
     const pointSize = seq * h;
@@ -216,8 +211,8 @@ export class BertGradientModel {
   }
 
   /**
-   * Scores of `count` hidden states ([count, seq, hidden]) injected at layer k: the forward half of
-   * scoresAndGradients, without the layer VJPs.
+   * Scores of `count` hidden states ([count, seq, hidden]) injected at layer k: forward only, through the
+   * generic layer session (the last layer for [CLS] only) and the head.
    */
   async scores(
     layer: number,
@@ -225,14 +220,9 @@ export class BertGradientModel {
     count: number,
     signal?: AbortSignal,
   ): Promise<Float32Array> {
-    this.checkOpen();
+    const seq = this.injectedLength(layer, states, count, 'states');
     const L = this.numLayers;
-    if (!Number.isInteger(layer) || layer < 0 || layer > L)
-      throw new Error(`layer ${layer} is outside 0-${L} (0 = embedding output, ${L} = after the last layer)`);
     const h = this.config.hiddenSize;
-    const seq = states.length / (count * h);
-    if (!Number.isInteger(seq) || seq < 1)
-      throw new Error(`${states.length} values are not ${count} states of [seq, ${h}]`);
     const scores = new Float32Array(count);
     const stateSize = seq * h;
     for (let start = 0; start < count; start += this.batchSize) {
@@ -287,6 +277,19 @@ export class BertGradientModel {
       [ATTRIBUTION_IO.attentionMask]: mask,
     });
     return out[ATTRIBUTION_IO.hiddenOut].data as Float32Array;
+  }
+
+  /** Checks a layer and `count` injected [seq, hidden] states before a run; returns seq. */
+  private injectedLength(layer: number, values: Float32Array, count: number, what: string): number {
+    this.checkOpen();
+    const L = this.numLayers;
+    if (!Number.isInteger(layer) || layer < 0 || layer > L)
+      throw new Error(`layer ${layer} is outside 0-${L} (0 = embedding output, ${L} = after the last layer)`);
+    const h = this.config.hiddenSize;
+    const seq = values.length / (count * h);
+    if (!Number.isInteger(seq) || seq < 1)
+      throw new Error(`${values.length} values are not ${count} ${what} of [seq, ${h}]`);
+    return seq;
   }
 
   private checkOpen(): void {
