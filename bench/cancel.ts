@@ -60,25 +60,31 @@ function longScore(client: RankerWorkerClient, setup: Setup): () => Promise<void
   };
 }
 
+/** A long score cancelled `cancelAfter` ms in (the spare is most likely still loading). */
+async function cancelAfterDelay(client: RankerWorkerClient, setup: Setup): Promise<string> {
+  const stop = longScore(client, setup);
+  await sleep(cancelAfter);
+  const state = client.spareState;
+  await stop();
+  return `spare ${state} at the cancel`;
+}
+
+/** A long score cancelled once the spare has loaded. */
+async function cancelOnceSpareLoaded(client: RankerWorkerClient, setup: Setup): Promise<string> {
+  const stop = longScore(client, setup);
+  await client.whenSpareReady();
+  await stop();
+  return `spare ${client.spareState}`;
+}
+
 const CASES: Case[] = [
   {
     label: `cut, cancel after ${cancelAfter} ms (spare loading)`,
-    async cancel(client, setup) {
-      const stop = longScore(client, setup);
-      await sleep(cancelAfter);
-      const state = client.spareState;
-      await stop();
-      return `spare ${state} at the cancel`;
-    },
+    cancel: cancelAfterDelay,
   },
   {
     label: 'cut, cancel once the spare has loaded',
-    async cancel(client, setup) {
-      const stop = longScore(client, setup);
-      await client.whenSpareReady();
-      await stop();
-      return `spare ${client.spareState}`;
-    },
+    cancel: cancelOnceSpareLoaded,
   },
   {
     label: `cut, two cancels 300 ms apart`,
@@ -96,23 +102,12 @@ const CASES: Case[] = [
   {
     label: `uncut, cancel after ${cancelAfter} ms (spare loading)`,
     uncut: true,
-    async cancel(client, setup) {
-      const stop = longScore(client, setup);
-      await sleep(cancelAfter);
-      const state = client.spareState;
-      await stop();
-      return `spare ${state} at the cancel`;
-    },
+    cancel: cancelAfterDelay,
   },
   {
     label: 'uncut, cancel once the spare has loaded',
     uncut: true,
-    async cancel(client, setup) {
-      const stop = longScore(client, setup);
-      await client.whenSpareReady();
-      await stop();
-      return `spare ${client.spareState}`;
-    },
+    cancel: cancelOnceSpareLoaded,
   },
   {
     label: `cut, attribution cancelled after ${cancelAfter} ms`,
