@@ -286,6 +286,10 @@ export function grad(
 
   const grads = new Map<string, Tensor>();
   const accumulate = (name: string, gradient: Tensor) => {
+    // A gradient has the shape of its variable. Telling the tracker so keeps dims known through the
+    // backward pass, so unbroadcast decides its axes statically (the run-time fallback copies whole tensors).
+    const variable = shapes.get(name);
+    if (variable) shapes.assume(gradient.name, variable);
     const previous = grads.get(name);
     grads.set(name, previous ? g.addT(previous, gradient) : gradient);
   };

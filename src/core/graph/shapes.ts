@@ -27,6 +27,12 @@ export function broadcastShapes(a: StaticShape, b: StaticShape): StaticDim[] {
   return out;
 }
 
+function moreSpecific(a: StaticDim, b: StaticDim): StaticDim {
+  if (typeof a === 'number' || b === null) return a;
+  if (typeof b === 'number' || a === null) return b;
+  return a;
+}
+
 function product(dims: readonly StaticDim[]): number | null {
   let p = 1;
   for (const d of dims) {
@@ -54,6 +60,18 @@ export class ShapeTracker {
   get(name: string): StaticShape | undefined {
     this.update();
     return this.shapes.get(name);
+  }
+
+  /**
+   * Records what is known of a tensor's shape from outside inference (a gradient has its variable's shape),
+   * keeping whichever of the two is more specific in each dim: a size over a symbol over unknown.
+   */
+  assume(name: string, shape: StaticShape): void {
+    this.update();
+    const inferred = this.shapes.get(name);
+    if (inferred && inferred.length !== shape.length)
+      throw new Error(`shape of "${name}": rank ${inferred.length} inferred, ${shape.length} assumed`);
+    this.shapes.set(name, inferred ? inferred.map((d, i) => moreSpecific(d, shape[i])) : shape.slice());
   }
 
   private update(): void {
@@ -171,8 +189,21 @@ function inferNode(
     case 'Slice': {
       if (!x) return undefined;
       const axes = constants.get(node.inputs[3]);
-      const sliced = axes ? new Set(axes.map((a) => normalizeAxis(a, x.length))) : undefined;
-      return x.map((d, i) => (sliced && !sliced.has(i) ? d : null));
+      const sliced = axes?.map((a) => normalizeAxis(a, x.length));
+      const [starts, ends] = [constants.get(node.inputs[1]), constants.get(node.inputs[2])];
+      const unitSteps = !node.inputs[4] || constants.get(node.inputs[4])?.every((step) => step === 1);
+      return x.map((d, i) => {
+        if (sliced && !sliced.includes(i)) return d;
+        const k = sliced ? sliced.indexOf(i) : i;
+        const [start, end] = [starts?.[k], ends?.[k]];
+        if (!unitSteps || start === undefined || end === undefined) return null;
+        if (typeof d === 'number') {
+          const clamp = (v: number) => Math.min(d, Math.max(0, v < 0 ? v + d : v));
+          return Math.max(0, clamp(end) - clamp(start));
+        }
+        // The first row of a symbolic dim (every symbolic dim is at least 1 long when a graph runs).
+        return start === 0 && end === 1 ? 1 : null;
+      });
     }
     case 'Expand': {
       const length = ins[1]?.[0];
