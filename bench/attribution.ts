@@ -4,6 +4,7 @@
 // Each measurement runs in its own process so peak RSS is its own.
 // Run: node --import tsx bench/attribution.ts [bundled|base ...] (default both)
 // Env: BENCH_THREADS (2), BENCH_SPIN (1; 0 = the extension's setting), BENCH_SEQ (256), BENCH_BASELINES (both | empty-query | empty-document),
+// BENCH_BAKED_MB (the gradient model's bakedWeightBytes, in MiB; 0 = every chain reads weight inputs),
 // BENCH_PAIR (dev: a dev query with relevant passages | dl19: the extension test's DL19 pair), BENCH_ONE_LAYER (0), BENCH_ALL_LAYERS (all; e.g. "0,6,12" to sample the BERT-base run), BENCH_BATCH (16).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -63,7 +64,12 @@ async function measure(what: string, modelDir: string): Promise<Measurement> {
     cpuTimes.sort((a, b) => a - b);
     return { ms: times[1], cpuMs: cpuTimes[1], loadMs, peakRssKb: process.resourceUsage().maxRSS, tokens };
   }
-  const model = await BertGradientModel.load(modelDir, { threads, spinning, batchSize });
+  const model = await BertGradientModel.load(modelDir, {
+    threads,
+    spinning,
+    batchSize,
+    ...(process.env.BENCH_BAKED_MB ? { bakedWeightBytes: Number(process.env.BENCH_BAKED_MB) * 2 ** 20 } : {}),
+  });
   const loadMs = performance.now() - t;
   const layers =
     what === 'one' ? [oneLayer] : allLayers === 'all' ? ('all' as const) : allLayers.split(',').map(Number);

@@ -5,7 +5,8 @@ import type { BertCheckpoint, BertLayerWeights, WeightRef } from '../model/check
 
 /**
  * The graphs behind gradients at any layer. Layer weights are graph INPUTS, so the weights exist once (in JS
- * memory) whatever the number of sessions: one generic layer graph serves every layer's forward, and one
+ * memory) whatever the number of sessions (chains may bake them in instead, where copies are affordable):
+ * one generic layer graph serves every layer's forward, and one
  * chain graph per starting layer k (layers k..L-1, the head and the backward of all of them in one run)
  * gives scores and gradients, with every forward value the backward needs kept inside onnxruntime's run.
  */
@@ -99,6 +100,11 @@ export interface LayerGraphOptions {
   /** Bakes these weights in as initializers (one graph per layer, weights prepacked by onnxruntime). */
   readonly fixed?: Record<LayerWeightName, LayerWeightArray>;
   /**
+   * Without the padding mask input (default with): for batches of one unpadded length, as every point of one
+   * pair's integrals is. Saves an add over every [heads, seq, seq] score tensor, and its backward.
+   */
+  readonly padded?: boolean;
+  /**
    * Computes the output at position 0 ([CLS]) only: hidden_out is [batch, 1, hidden]. The last layer's
    * other positions never reach the score (the head reads [CLS]), so their queries, attention rows and
    * feed-forward are skipped; keys and values still come from every position.
@@ -160,7 +166,8 @@ function appendLayer(
   g: GraphBuilder,
   config: BertConfig,
   x: Tensor,
-  paddingMask: Tensor,
+  /** int64 [batch, seq] (1 = real token), or undefined where no position is padding. */
+  paddingMask: Tensor | undefined,
   w: Record<LayerWeightName, Tensor>,
   { masked = false, clsOnly = false }: { readonly masked?: boolean; readonly clsOnly?: boolean },
 ): Tensor {
@@ -175,8 +182,9 @@ function appendLayer(
     g.layerNorm(t, w[`${label}.weight`], w[`${label}.bias`], config.layerNormEps);
 
   const one = g.constFloat([1], [], 'one');
-  const negative = g.constFloat([-10000], [], 'mask_negative');
-  const paddingAdd = g.unsqueeze(g.mul(g.sub(one, g.cast(paddingMask, 'float32')), negative), [1, 2]);
+  const negative = () => g.constFloat([-10000], [], 'mask_negative');
+  const paddingAdd =
+    paddingMask && g.unsqueeze(g.mul(g.sub(one, g.cast(paddingMask, 'float32')), negative()), [1, 2]);
   const splitHeads = (t: Tensor, perm: number[]) => g.transpose(g.reshape(t, [0, 0, heads, headSize]), perm);
   // The rows whose output is computed: all, or [CLS] alone.
   const rows = clsOnly ? g.slice(x, g.constInt64([0]), g.constInt64([1]), g.constInt64([1])) : x;
@@ -187,10 +195,11 @@ function appendLayer(
   let probs: Tensor;
   if (masked) {
     const pairs = (name: string) => g.unsqueeze(g.input(name, 'float32', ['batch', 'seq', 'seq']), [1]);
-    const additive = g.addT(paddingAdd, g.mul(pairs(ATTRIBUTION_IO.tokenPairs), negative));
+    const removed = g.mul(pairs(ATTRIBUTION_IO.tokenPairs), negative());
+    const additive = paddingAdd ? g.addT(paddingAdd, removed) : removed;
     probs = g.mul(g.softmax(g.addT(scaled, additive), -1), g.sub(one, pairs(ATTRIBUTION_IO.attentionPairs)));
   } else {
-    probs = g.softmax(g.addT(scaled, paddingAdd), -1);
+    probs = g.softmax(paddingAdd ? g.addT(scaled, paddingAdd) : scaled, -1);
   }
   const context = g.matMul(probs, v);
   const merged = g.reshape(g.transpose(context, [0, 2, 1, 3]), [0, 0, h]);
@@ -206,13 +215,13 @@ function appendLayer(
 
 /** One BERT layer as its own graph (weights as inputs named as LAYER_WEIGHT_NAMES, unless `fixed`). */
 export function buildLayerGraph(config: BertConfig, options: LayerGraphOptions = {}): GraphBuilder {
-  const { gradient: withGradient = false, masked = false, fixed, clsOnly = false } = options;
+  const { gradient: withGradient = false, masked = false, fixed, clsOnly = false, padded = true } = options;
   if (masked && clsOnly) throw new Error('a masked layer graph computes every position');
   const name = masked ? 'bert_layer_masked' : clsOnly ? 'bert_layer_cls' : 'bert_layer';
   const g = new GraphBuilder(withGradient ? `${name}_vjp` : name);
   const h = config.hiddenSize;
   const x = g.input(ATTRIBUTION_IO.hidden, 'float32', HIDDEN_DIMS(h));
-  const paddingMask = g.input(ATTRIBUTION_IO.attentionMask, 'int64', ['batch', 'seq']);
+  const paddingMask = padded ? g.input(ATTRIBUTION_IO.attentionMask, 'int64', ['batch', 'seq']) : undefined;
   const w = layerWeightTensors(g, config, '', fixed);
   const y = appendLayer(g, config, x, paddingMask, w, { masked, clsOnly });
   const outDims = clsOnly ? ['batch', 1, h] : HIDDEN_DIMS(h);
@@ -228,14 +237,28 @@ export function buildLayerGraph(config: BertConfig, options: LayerGraphOptions =
 /** Name of layer j's weight `name` as an input of a chain graph. */
 export const chainWeightName = (j: number, name: LayerWeightName): string => `layer${j}.${name}`;
 
+export interface ChainGraphOptions {
+  /**
+   * Bakes layer j's weights in as initializers where fixed[j] is given (onnxruntime then prepacks them and
+   * folds their transposes); layers without are graph inputs named chainWeightName(j, name).
+   */
+  readonly fixed?: readonly (Record<LayerWeightName, LayerWeightArray> | undefined)[];
+  /** With the padding mask input (default); see LayerGraphOptions.padded. */
+  readonly padded?: boolean;
+}
+
 /**
  * Hidden state entered at layer k (0 <= k < L) -> score, and d score / d hidden, in one graph: layers k..L-1
  * (the last for [CLS] only: the head reads nothing else), the head, and the backward of all of them.
  * onnxruntime keeps every forward value it needs for the backward inside the run and frees it there:
  * nothing is recomputed and nothing crosses into JS but the score and the gradient. Layer weights are
- * inputs (chainWeightName), the same JS tensors for every starting layer.
+ * inputs (chainWeightName), the same JS tensors for every starting layer, unless `fixed`.
  */
-export function buildChainGraph(checkpoint: BertCheckpoint, from: number): GraphBuilder {
+export function buildChainGraph(
+  checkpoint: BertCheckpoint,
+  from: number,
+  { fixed, padded = true }: ChainGraphOptions = {},
+): GraphBuilder {
   const { config } = checkpoint;
   const L = config.numLayers;
   if (!Number.isInteger(from) || from < 0 || from >= L)
@@ -243,12 +266,12 @@ export function buildChainGraph(checkpoint: BertCheckpoint, from: number): Graph
   const g = new GraphBuilder(`bert_chain_from_${from}`);
   const h = config.hiddenSize;
   const x = g.input(ATTRIBUTION_IO.hidden, 'float32', HIDDEN_DIMS(h));
-  const paddingMask = g.input(ATTRIBUTION_IO.attentionMask, 'int64', ['batch', 'seq']);
+  const paddingMask = padded ? g.input(ATTRIBUTION_IO.attentionMask, 'int64', ['batch', 'seq']) : undefined;
   let state = x;
-  for (let j = from; j < L; j++)
-    state = appendLayer(g, config, state, paddingMask, layerWeightTensors(g, config, `layer${j}.`), {
-      clsOnly: j === L - 1,
-    });
+  for (let j = from; j < L; j++) {
+    const weights = layerWeightTensors(g, config, `layer${j}.`, fixed?.[j]);
+    state = appendLayer(g, config, state, paddingMask, weights, { clsOnly: j === L - 1 });
+  }
   const score = appendHead(g, checkpoint, state);
   g.output(score, ATTRIBUTION_IO.score, 'float32', ['batch']);
   const [dx] = grad(g, score, [x]);

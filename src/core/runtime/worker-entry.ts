@@ -15,8 +15,12 @@ if (!port) throw new Error('worker-entry must run in a worker thread (use Ranker
 
 let ranker: Ranker | undefined;
 let loadedFrom: { readonly dir: string; readonly options: RankerOptions } | undefined;
-/** The gradient model for attributions, loaded on first use (it costs as much memory as the ranker). */
-let gradients: { model: Promise<BertGradientModel>; padId: number; batchSize?: number } | undefined;
+/**
+ * The gradient model for attributions, loaded on first use (it costs as much memory as the ranker). `stop`
+ * aborts the load of the request that started it (undefined for a warm-up, which nothing cancels).
+ */
+let gradients:
+  { model: Promise<BertGradientModel>; padId: number; batchSize?: number; stop?: AbortSignal } | undefined;
 /** Requests that a 'cancel' can stop, and the promises of their runs (an unload waits for them). */
 const cancellers = new Map<number, AbortController>();
 const running = new Set<Promise<unknown>>();
@@ -39,30 +43,47 @@ async function disposeGradients(): Promise<void> {
   await old?.model.then((m) => m.dispose()).catch(() => undefined);
 }
 
-async function gradientModel(batchSize?: number): Promise<{ model: BertGradientModel; padId: number }> {
-  if (!loadedFrom) throw new Error('no model loaded in the ranker worker');
-  const { dir, options } = loadedFrom;
-  if (gradients && gradients.batchSize !== batchSize) {
-    // Another request (a stopped attribution finishing its batch) may still be running on the old model.
-    const others = [...running];
-    await Promise.allSettled(others);
-    if (gradients && gradients.batchSize !== batchSize) await disposeGradients();
+/**
+ * The gradient model, loading it if needed. A load started here stops when `signal` aborts (a cancelled
+ * attribution leaves nothing behind); a request that was waiting on another request's stopped load starts
+ * its own.
+ */
+async function gradientModel(
+  batchSize?: number,
+  signal?: AbortSignal,
+): Promise<{ model: BertGradientModel; padId: number }> {
+  for (;;) {
+    if (!loadedFrom) throw new Error('no model loaded in the ranker worker');
+    const { dir, options } = loadedFrom;
+    if (gradients && gradients.batchSize !== batchSize) {
+      // Another request (a stopped attribution finishing its batch) may still be running on the old model.
+      const others = [...running];
+      await Promise.allSettled(others);
+      if (gradients && gradients.batchSize !== batchSize) await disposeGradients();
+    }
+    if (!gradients) {
+      const padId = loadTokenizer(dir).padId;
+      if (padId === undefined)
+        throw new Error(`${dir}: the vocabulary has no [PAD] token (IG baselines need it)`);
+      const model = BertGradientModel.load(dir, {
+        threads: options.threads,
+        spinning: options.spinning,
+        batchSize,
+        signal,
+      });
+      gradients = { model, padId, batchSize, stop: signal };
+      model.catch(() => {
+        if (gradients?.model === model) gradients = undefined;
+      });
+    }
+    const current = gradients;
+    try {
+      return { model: await current.model, padId: current.padId };
+    } catch (error) {
+      const stoppedByAnother = current.stop?.aborted && current.stop !== signal && !signal?.aborted;
+      if (!stoppedByAnother) throw error;
+    }
   }
-  if (!gradients) {
-    const padId = loadTokenizer(dir).padId;
-    if (padId === undefined)
-      throw new Error(`${dir}: the vocabulary has no [PAD] token (IG baselines need it)`);
-    const model = BertGradientModel.load(dir, {
-      threads: options.threads,
-      spinning: options.spinning,
-      batchSize,
-    });
-    gradients = { model, padId, batchSize };
-    model.catch(() => {
-      if (gradients?.model === model) gradients = undefined;
-    });
-  }
-  return { model: await gradients.model, padId: gradients.padId };
 }
 
 /**
@@ -156,12 +177,12 @@ async function handle(request: WorkerRequest): Promise<void> {
       return;
     }
     case 'run-analysis': {
-      const model = InProcessAnalysisModel.wrap(loaded(), () => gradientModel());
       const result = await cancellable(request.id, (signal, onProgress) =>
-        runAnalysisRequest(request.request, model, {
-          signal,
-          onProgress: (r) => onProgress(r.done, r.total ?? 0),
-        }),
+        runAnalysisRequest(
+          request.request,
+          InProcessAnalysisModel.wrap(loaded(), () => gradientModel(undefined, signal)),
+          { signal, onProgress: (r) => onProgress(r.done, r.total ?? 0) },
+        ),
       );
       reply({ id: request.id, type: 'result', result });
       return;
@@ -180,7 +201,7 @@ async function handle(request: WorkerRequest): Promise<void> {
       const { batchSize, ...options } = request.options;
       const { pair } = request;
       const result = await cancellable(request.id, async (signal, onProgress) => {
-        const { model, padId } = await gradientModel(batchSize);
+        const { model, padId } = await gradientModel(batchSize, signal);
         return attribute(
           model,
           { ...pair, queryTruncated: false, passageTruncated: false, passageTokenCount: 0 },

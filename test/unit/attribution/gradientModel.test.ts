@@ -1,7 +1,7 @@
 import { after, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { BertGradientModel } from '../../../src/core/bert/attribution';
+import { BertGradientModel, type GradientModelOptions } from '../../../src/core/bert/attribution';
 import { bertForward64 } from '../../reference/bert64';
 import { tempDir, writeRandomCheckpoint, type CheckpointSpec } from '../../support/checkpoints';
 import { referenceConfig, referenceLookup, syntheticPair } from '../../support/model-fixtures';
@@ -62,9 +62,13 @@ describe('BertGradientModel forward', () => {
  * (one batch of perturbed points). Gradients here are small (|FD| ~ 0.03-0.5) so the bound is relative:
  * 1e-2 * max |FD|. Float32 noise in the FD is ~6e-8 * |score| / 1e-2 ~ 1e-5 (measured errors 5e-6 - 2e-5).
  */
-async function expectGradientMatchesFiniteDifferences(spec: CheckpointSpec, layer: number) {
+async function expectGradientMatchesFiniteDifferences(
+  spec: CheckpointSpec,
+  layer: number,
+  options: GradientModelOptions = {},
+) {
   const { dir } = checkpoint(spec);
-  const model = await BertGradientModel.load(dir, { threads: 1, batchSize: 64 });
+  const model = await BertGradientModel.load(dir, { threads: 1, batchSize: 64, ...options });
   try {
     const pair = syntheticPair(2, 3, 50, 9);
     const states = await model.hiddenStates([pair.inputIds], [pair.tokenTypeIds]);
@@ -104,4 +108,37 @@ describe('BertGradientModel gradient against finite differences', () => {
     expectGradientMatchesFiniteDifferences(SINGLE, SINGLE.layers));
   it('k = 1 of 3, two labels (softmax score)', () => expectGradientMatchesFiniteDifferences(TWO_LABELS, 1));
   it('k = 0 of 3, two labels', () => expectGradientMatchesFiniteDifferences(TWO_LABELS, 0));
+  it('k = 1 of 3, two labels, chains reading their weights as inputs (a model too big to bake them in)', () =>
+    expectGradientMatchesFiniteDifferences(TWO_LABELS, 1, { bakedWeightBytes: 0 }));
+});
+
+describe('BertGradientModel chains with weights baked in or read as inputs', () => {
+  it('give the same scores and gradients at every layer', async () => {
+    const { dir } = checkpoint(TWO_LABELS);
+    const baked = await BertGradientModel.load(dir, { threads: 1 });
+    const inputs = await BertGradientModel.load(dir, { threads: 1, bakedWeightBytes: 0 });
+    try {
+      const pair = syntheticPair(2, 5, 50, 11);
+      const states = await baked.hiddenStates([pair.inputIds], [pair.tokenTypeIds]);
+      for (let layer = 0; layer <= TWO_LABELS.layers; layer++) {
+        const a = await baked.scoresAndGradients(layer, states[layer], 1);
+        const b = await inputs.scoresAndGradients(layer, states[layer], 1);
+        assert.ok(
+          Math.abs(a.scores[0] - b.scores[0]) <= 1e-6,
+          `layer ${layer}: ${a.scores[0]} vs ${b.scores[0]}`,
+        );
+        const scale = a.gradients.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        assert.ok(scale > 0, `layer ${layer}: the gradient is not all zero`);
+        a.gradients.forEach((v, i) =>
+          assert.ok(
+            Math.abs(v - b.gradients[i]) <= 1e-5 * scale,
+            `layer ${layer}, element ${i}: ${v} vs ${b.gradients[i]}`,
+          ),
+        );
+      }
+    } finally {
+      await baked.dispose();
+      await inputs.dispose();
+    }
+  });
 });

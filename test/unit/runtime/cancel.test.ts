@@ -198,6 +198,51 @@ describe('cancelling a worker call', () => {
     assert.deepEqual(await client.attribute(pair, small), reference);
   });
 
+  it('cancels an attribution while its gradient model is still loading: the worker answers within one session opening', async () => {
+    const passage = Array.from({ length: 60 }, (_, i) => `w${(i * 11) % 900}`).join(' ');
+    const pair = loadPairEncoder(modelDir)('w4 w5', passage);
+    const small = { layers: [SPEC.layers], baselines: ['empty-document' as const] };
+    // How long the gradient model takes to load: a first attribution in a fresh worker, less a second one.
+    const timing = await RankerWorkerClient.load(modelDir, options(), PATIENT);
+    let loadTook: number;
+    try {
+      let t = process.hrtime.bigint();
+      await timing.attribute(pair, small);
+      const first = seconds(t);
+      t = process.hrtime.bigint();
+      await timing.attribute(pair, small);
+      loadTook = first - seconds(t);
+    } finally {
+      await timing.dispose();
+    }
+    const fresh = await RankerWorkerClient.load(modelDir, options(), PATIENT);
+    try {
+      const controller = new AbortController();
+      const call = fresh.attribute(pair, { signal: controller.signal });
+      call.catch(() => undefined);
+      // Into the load: it opens L + 4 sessions, one after another.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(20, (loadTook * 1000) / 5)));
+      const t = process.hrtime.bigint();
+      controller.abort();
+      await assert.rejects(call, CancelledError);
+      const answeredAfter = await nextCallAnswered(fresh, t, GENEROUS_SECONDS);
+      assert.equal(fresh.forcedRestarts, 0, 'the worker answered the cancel itself');
+      // Before, the worker read the cancel only once every session was open.
+      assert.ok(
+        answeredAfter < loadTook / 2,
+        `answered ${answeredAfter.toFixed(2)} s after the cancel; the load takes ${loadTook.toFixed(2)} s`,
+      );
+      // The stopped load left nothing half-made: the next attribution loads afresh and agrees.
+      assert.deepEqual(await fresh.attribute(pair, small), await client.attribute(pair, small));
+      process.stderr.write(
+        `# cancel latency (during the first gradient-model load of ${loadTook.toFixed(2)} s): next one-pair ` +
+          `call answered ${answeredAfter.toFixed(2)} s after the cancel\n`,
+      );
+    } finally {
+      await fresh.dispose();
+    }
+  });
+
   it('falls back to the warm spare when one onnxruntime call cannot be cut', async () => {
     // maxRunFlops Infinity: the whole batch is one call, as one long pair of a big model would be.
     const uncut = await RankerWorkerClient.load(modelDir, { ...options(), maxRunFlops: Infinity });
