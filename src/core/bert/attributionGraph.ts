@@ -159,7 +159,7 @@ function layerWeightTensors(
 }
 
 /**
- * Appends one HF BertLayer (post-LN, erf GELU), the same equations as buildBertGraph's unmasked path, to g:
+ * Appends one HF BertLayer (post-LN, erf GELU as onnxruntime's fused Gelu), the same equations as buildBertGraph's unmasked path, to g:
  * x [batch, seq, hidden] -> [batch, seq, hidden] ([batch, 1, hidden] with clsOnly).
  */
 function appendLayer(
@@ -181,10 +181,11 @@ function appendLayer(
   const norm = (t: Tensor, label: 'attention_norm' | 'output_norm') =>
     g.layerNorm(t, w[`${label}.weight`], w[`${label}.bias`], config.layerNormEps);
 
-  const one = g.constFloat([1], [], 'one');
+  // Made where used: an initializer no node reads makes onnxruntime print a warning per session.
+  const one = () => g.constFloat([1], [], 'one');
   const negative = () => g.constFloat([-10000], [], 'mask_negative');
   const paddingAdd =
-    paddingMask && g.unsqueeze(g.mul(g.sub(one, g.cast(paddingMask, 'float32')), negative()), [1, 2]);
+    paddingMask && g.unsqueeze(g.mul(g.sub(one(), g.cast(paddingMask, 'float32')), negative()), [1, 2]);
   const splitHeads = (t: Tensor, perm: number[]) => g.transpose(g.reshape(t, [0, 0, heads, headSize]), perm);
   // The rows whose output is computed: all, or [CLS] alone.
   const rows = clsOnly ? g.slice(x, g.constInt64([0]), g.constInt64([1]), g.constInt64([1])) : x;
@@ -197,7 +198,10 @@ function appendLayer(
     const pairs = (name: string) => g.unsqueeze(g.input(name, 'float32', ['batch', 'seq', 'seq']), [1]);
     const removed = g.mul(pairs(ATTRIBUTION_IO.tokenPairs), negative());
     const additive = paddingAdd ? g.addT(paddingAdd, removed) : removed;
-    probs = g.mul(g.softmax(g.addT(scaled, additive), -1), g.sub(one, pairs(ATTRIBUTION_IO.attentionPairs)));
+    probs = g.mul(
+      g.softmax(g.addT(scaled, additive), -1),
+      g.sub(one(), pairs(ATTRIBUTION_IO.attentionPairs)),
+    );
   } else {
     probs = g.softmax(paddingAdd ? g.addT(scaled, paddingAdd) : scaled, -1);
   }
@@ -205,11 +209,7 @@ function appendLayer(
   const merged = g.reshape(g.transpose(context, [0, 2, 1, 3]), [0, 0, h]);
   const attended = norm(g.addT(linear(merged, 'attention_output'), rows), 'attention_norm');
   const pre = linear(attended, 'intermediate');
-  const half = g.constFloat([0.5], [], 'half');
-  const gelu = g.mul(
-    g.mul(pre, half),
-    g.addT(one, g.erf(g.div(pre, g.constFloat([Math.SQRT2], [], 'sqrt2')))),
-  );
+  const gelu = g.gelu(pre);
   return norm(g.addT(linear(gelu, 'output'), attended), 'output_norm');
 }
 

@@ -80,6 +80,16 @@ const RULES: Partial<Record<OpType, Rule>> = {
   Erf: ({ g, gy, inputs: [x], scalar }) => [
     g.mul(g.mul(gy, scalar(2 / Math.sqrt(Math.PI))), g.node('Exp', [g.node('Neg', [g.mul(x, x)], {})], {})),
   ],
+  // d gelu(x)/dx = Phi(x) + x phi(x) = (1 + erf(x / sqrt 2)) / 2 + x exp(-x^2 / 2) / sqrt(2 pi)
+  Gelu: ({ g, gy, inputs: [x], scalar }) => {
+    const twiceCdf = g.addT(g.erf(g.mul(x, scalar(Math.SQRT1_2))), scalar(1));
+    const density = g.node('Exp', [g.mul(g.mul(x, x), scalar(-0.5))], {});
+    const slope = g.addT(
+      g.mul(twiceCdf, scalar(0.5)),
+      g.mul(g.mul(x, density), scalar(1 / Math.sqrt(2 * Math.PI))),
+    );
+    return [g.mul(gy, slope)];
+  },
   Tanh: ({ g, gy, output, scalar }) => [g.mul(gy, g.sub(scalar(1), g.mul(output, output)))],
   Sigmoid: ({ g, gy, output, scalar }) => [g.mul(gy, g.mul(output, g.sub(scalar(1), output)))],
   // dx = y * (gy - sum(gy * y)) along the softmax axis

@@ -64,8 +64,16 @@ export interface OpAttributes {
   Size: Record<string, never>;
   /** Output int64 [rank, count]: indices of the non-zero elements. */
   NonZero: Record<string, never>;
+  /**
+   * onnxruntime's com.microsoft Gelu, the exact (erf) form x * Phi(x): one fused pass where the five ops of
+   * its formula would each read and write the whole [batch, seq, intermediate] tensor.
+   */
+  Gelu: Record<string, never>;
 }
 export type OpType = keyof OpAttributes;
+
+/** Ops outside the default ONNX domain, with theirs. */
+export const OP_DOMAINS: Partial<Record<OpType, string>> = { Gelu: 'com.microsoft' };
 
 export interface GraphNode<K extends OpType = OpType> {
   readonly op: K;
@@ -158,6 +166,9 @@ export class GraphBuilder {
   erf(x: Tensor, name?: string): Tensor {
     return this.add('Erf', [x], {}, name);
   }
+  gelu(x: Tensor, name?: string): Tensor {
+    return this.add('Gelu', [x], {}, name);
+  }
   tanh(x: Tensor, name?: string): Tensor {
     return this.add('Tanh', [x], {}, name);
   }
@@ -213,6 +224,7 @@ export class GraphBuilder {
     const nodes: EncodedNode[] = this.nodes.map((node) => ({
       name: node.name,
       opType: node.op,
+      domain: OP_DOMAINS[node.op],
       inputs: node.inputs,
       outputs: node.outputs,
       attributes: Object.fromEntries(

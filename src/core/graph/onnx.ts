@@ -29,6 +29,8 @@ export type AttributeValue =
 export interface EncodedNode {
   readonly name: string;
   readonly opType: string;
+  /** Operator set domain; the default ONNX one when undefined. */
+  readonly domain?: string;
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
   readonly attributes: Readonly<Record<string, AttributeValue>>;
@@ -65,6 +67,7 @@ function encodeNode(node: EncodedNode): ProtoWriter {
   for (const output of node.outputs) w.string(2, output);
   w.string(3, node.name).string(4, node.opType);
   for (const [name, attr] of Object.entries(node.attributes)) w.message(5, encodeAttribute(name, attr));
+  if (node.domain) w.string(7, node.domain);
   return w;
 }
 
@@ -101,5 +104,9 @@ export function encodeModel(model: ModelDescription): ProtoWriter {
   const opset = new ProtoWriter().string(1, '').int64(2, model.opsetVersion);
   const w = new ProtoWriter().int64(1, IR_VERSION).string(2, model.producer);
   if (model.docString) w.string(6, model.docString);
-  return w.message(7, graph).message(8, opset);
+  w.message(7, graph).message(8, opset);
+  // Every other domain a node uses, at version 1 (onnxruntime's contrib ops).
+  const domains = new Set(model.nodes.flatMap((n) => (n.domain ? [n.domain] : [])));
+  for (const domain of domains) w.message(8, new ProtoWriter().string(1, domain).int64(2, 1));
+  return w;
 }

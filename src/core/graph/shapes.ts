@@ -119,6 +119,7 @@ function inferNode(
       return [...batch, a[a.length - 2], b[b.length - 1]];
     }
     case 'Erf':
+    case 'Gelu':
     case 'Tanh':
     case 'Sigmoid':
     case 'Softmax':

@@ -35,6 +35,7 @@ const unary = (op: (g: GraphBuilder, x: Tensor) => Tensor, range?: [number, numb
 describe('VJP rules against central finite differences', () => {
   for (const [name, build, range] of [
     ['Erf', (g, x) => g.erf(x)],
+    ['Gelu (onnxruntime com.microsoft, erf form)', (g, x) => g.gelu(x), [-3, 3]],
     ['Tanh', (g, x) => g.tanh(x)],
     ['Sigmoid', (g, x) => g.sigmoid(x)],
     ['Exp', (g, x) => g.node('Exp', [x], {})],
