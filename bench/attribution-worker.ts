@@ -3,14 +3,16 @@
 // runs it (the built out/ranker-worker.js, a Ranker loaded beside the gradient model), cold and warm, with
 // onnxruntime's spinning thread pool and without. Run it while the machine is busy (an editor, a browser)
 // to see what the extension sees. Run `npm run build` first.
-// Run: node --import tsx bench/attribution-worker.ts   Env: BENCH_SEQ (256), BENCH_REPEAT (2)
+// Also through a client without warm spares, since a spare loading beside a long call shares the cores.
+// Run: node --import tsx bench/attribution-worker.ts   Env: BENCH_SEQ (256), BENCH_REPEAT (2),
+// BENCH_PAIR (dev | dl19: the extension test's DL19 pair)
 import * as path from 'node:path';
 import { attribute } from '../src/core/analysis/integratedGradients';
 import { BertGradientModel } from '../src/core/bert/attribution';
 import { RankerWorkerClient } from '../src/core/runtime/worker-client';
 import { loadTokenizer } from '../src/core/text';
 import { REPO_ROOT } from '../test/support/paths';
-import { benchPair } from './benchPair';
+import { benchPair, dl19Pair } from './benchPair';
 
 const seq = Number(process.env.BENCH_SEQ ?? 256);
 const repeat = Number(process.env.BENCH_REPEAT ?? 2);
@@ -25,7 +27,7 @@ async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
 }
 
 async function main() {
-  const pair = benchPair(modelDir, seq);
+  const pair = process.env.BENCH_PAIR === 'dl19' ? dl19Pair(modelDir, seq) : benchPair(modelDir, seq);
   const padId = loadTokenizer(modelDir).padId ?? 0;
   console.log(`ranklens-mini, ${pair.tokens.length} WordPieces, all layers, both baselines`);
   const configurations = [
@@ -43,13 +45,18 @@ async function main() {
     console.log(
       `${label}\n  in-process (as the CLI): load ${seconds(loadMs)}, runs ${runs.map(seconds).join(', ')}`,
     );
-    const client = await RankerWorkerClient.load(modelDir, options, { workerPath });
-    const worker: number[] = [];
-    for (let i = 0; i <= repeat; i++) worker.push((await timed(() => client.attribute(pair)))[0]);
-    await client.dispose();
-    console.log(
-      `  worker (as the extension): first call (loads the gradient model) ${seconds(worker[0])}, then ${worker.slice(1).map(seconds).join(', ')}`,
-    );
+    for (const spares of [true, false]) {
+      const client = await RankerWorkerClient.load(modelDir, options, {
+        workerPath,
+        ...(spares ? {} : { spareIdleMs: 0 }),
+      });
+      const worker: number[] = [];
+      for (let i = 0; i <= repeat; i++) worker.push((await timed(() => client.attribute(pair)))[0]);
+      await client.dispose();
+      console.log(
+        `  worker (as the extension${spares ? '' : ', without warm spares'}): first call (loads the gradient model) ${seconds(worker[0])}, then ${worker.slice(1).map(seconds).join(', ')}`,
+      );
+    }
   }
 }
 
