@@ -13,6 +13,7 @@ import {
   buildEmbeddingGraph,
   buildHeadGraph,
   buildLayerGraph,
+  chainGradientName,
   chainWeightName,
   readLayerWeights,
 } from './attributionGraph';
@@ -224,11 +225,39 @@ export class BertGradientModel {
     count: number,
     signal?: AbortSignal,
   ): Promise<ScoresAndGradients> {
+    const { scores, gradients } = await this.runGradients(layer, points, count, false, signal);
+    return { scores, gradients: gradients[0] };
+  }
+
+  /**
+   * For `count` layer-0 states ([count, seq, hidden]; a pair and its baselines): each one's score and the
+   * gradient at the input of every layer 0..L-1 of the states the model computes from it, in one pass of
+   * the layer-0 chain. They are what every layer's integral needs at its ends (alpha = 0 and 1), where a
+   * path is exactly the pair's or a baseline's own state. gradients[k] is [count, seq, hidden].
+   */
+  async gradientsAtEveryLayer(
+    states: Float32Array,
+    count: number,
+    signal?: AbortSignal,
+  ): Promise<{ readonly scores: Float32Array; readonly gradients: readonly Float32Array[] }> {
+    return this.runGradients(0, states, count, true, signal);
+  }
+
+  private async runGradients(
+    layer: number,
+    points: Float32Array,
+    count: number,
+    everyLayer: boolean,
+    signal?: AbortSignal,
+  ): Promise<{ scores: Float32Array; gradients: Float32Array[] }> {
     const seq = this.injectedLength(layer, points, count, 'points');
     const L = this.numLayers;
     const h = this.config.hiddenSize;
     const scores = new Float32Array(count);
-    const gradients = new Float32Array(points.length);
+    // The gradient at the injection layer, then (everyLayer) at each later layer's input.
+    const outputs = [ATTRIBUTION_IO.gradIn as string];
+    if (everyLayer) for (let j = layer + 1; j < L; j++) outputs.push(chainGradientName(j));
+    const gradients = outputs.map(() => new Float32Array(points.length));
     const pointSize = seq * h;
     for (let start = 0; start < count;) {
       signal?.throwIfAborted();
@@ -238,12 +267,16 @@ export class BertGradientModel {
         seq,
         h,
       ]);
+      const fetches = [ATTRIBUTION_IO.score, ...outputs];
       const out =
         layer === L
           ? await this.head.run({ [ATTRIBUTION_IO.hidden]: hidden })
-          : await this.chains[layer].run({ ...this.chainWeights[layer], [ATTRIBUTION_IO.hidden]: hidden });
+          : await this.chains[layer].run(
+              { ...this.chainWeights[layer], [ATTRIBUTION_IO.hidden]: hidden },
+              fetches,
+            );
       scores.set(out[ATTRIBUTION_IO.score].data as Float32Array, start);
-      gradients.set(out[ATTRIBUTION_IO.gradIn].data as Float32Array, start * pointSize);
+      outputs.forEach((name, i) => gradients[i].set(out[name].data as Float32Array, start * pointSize));
       start += n;
     }
     return { scores, gradients };

@@ -268,16 +268,26 @@ export function buildChainGraph(
   const x = g.input(ATTRIBUTION_IO.hidden, 'float32', HIDDEN_DIMS(h));
   const paddingMask = padded ? g.input(ATTRIBUTION_IO.attentionMask, 'int64', ['batch', 'seq']) : undefined;
   let state = x;
+  // The input of every layer after the first: their gradients are values of the same backward pass.
+  const layerInputs: Tensor[] = [];
   for (let j = from; j < L; j++) {
+    if (j > from) layerInputs.push(state);
     const weights = layerWeightTensors(g, config, `layer${j}.`, fixed?.[j]);
     state = appendLayer(g, config, state, paddingMask, weights, { clsOnly: j === L - 1 });
   }
   const score = appendHead(g, checkpoint, state);
   g.output(score, ATTRIBUTION_IO.score, 'float32', ['batch']);
-  const [dx] = grad(g, score, [x]);
+  const [dx, ...above] = grad(g, score, [x, ...layerInputs]);
   g.output(dx, ATTRIBUTION_IO.gradIn, 'float32', HIDDEN_DIMS(h));
+  above.forEach((d, i) => g.output(d, chainGradientName(from + 1 + i), 'float32', HIDDEN_DIMS(h)));
   return g;
 }
+
+/**
+ * Output of a chain graph: d score / d (input of layer j), for every layer j after the chain's first. Runs
+ * that fetch only score and grad_in never copy them out.
+ */
+export const chainGradientName = (j: number): string => `grad_in_layer${j}`;
 
 function param(g: GraphBuilder, ref: WeightRef, label: string, transpose = false): Tensor {
   const { data, dims } = transpose ? transposed(ref) : plain(ref);

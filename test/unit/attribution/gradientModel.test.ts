@@ -112,6 +112,36 @@ describe('BertGradientModel gradient against finite differences', () => {
     expectGradientMatchesFiniteDifferences(TWO_LABELS, 1, { bakedWeightBytes: 0 }));
 });
 
+describe('BertGradientModel.gradientsAtEveryLayer', () => {
+  it("gives each layer's gradient at the states it computes, as that layer's own chain does", async () => {
+    const { dir } = checkpoint(TWO_LABELS);
+    const model = await BertGradientModel.load(dir, { threads: 1 });
+    try {
+      const pairs = [syntheticPair(2, 5, 50, 13), syntheticPair(2, 5, 50, 14)];
+      const states = await model.hiddenStates(
+        pairs.map((p) => p.inputIds),
+        pairs.map((p) => p.tokenTypeIds),
+      );
+      const every = await model.gradientsAtEveryLayer(states[0], pairs.length);
+      assert.equal(every.gradients.length, TWO_LABELS.layers);
+      for (let layer = 0; layer < TWO_LABELS.layers; layer++) {
+        const own = await model.scoresAndGradients(layer, states[layer], pairs.length);
+        own.scores.forEach((s, i) => assert.ok(Math.abs(s - every.scores[i]) <= 1e-5, `score ${i}`));
+        const scale = own.gradients.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        assert.ok(scale > 0);
+        own.gradients.forEach((v, i) =>
+          assert.ok(
+            Math.abs(v - every.gradients[layer][i]) <= 1e-5 * scale,
+            `layer ${layer}, element ${i}: ${v} vs ${every.gradients[layer][i]}`,
+          ),
+        );
+      }
+    } finally {
+      await model.dispose();
+    }
+  });
+});
+
 describe('BertGradientModel chains with weights baked in or read as inputs', () => {
   it('give the same scores and gradients at every layer', async () => {
     const { dir } = checkpoint(TWO_LABELS);

@@ -4,8 +4,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   attribute,
+  BASELINES,
   baselineIds,
   integrateLayer,
+  integrateLayerPaths,
   type LayerAttribution,
 } from '../../../src/core/analysis/integratedGradients';
 import { BertGradientModel } from '../../../src/core/bert/attribution';
@@ -113,6 +115,75 @@ describe('integrated gradients on random checkpoints', () => {
       }
     });
   }
+
+  it("shares every layer's path ends (alpha 0, 1) from one layer-0 chain pass: the same attributions as integrating each layer alone, fewer points evaluated", async () => {
+    const spec = { ...SPEC, layers: 3, seed: 43 };
+    const model = await BertGradientModel.load(randomModel(spec), { threads: 1 });
+    try {
+      const pair = encodedSynthetic(3, 7, 12);
+      const evaluated = new Map<number, number>();
+      const scoresAndGradients = model.scoresAndGradients.bind(model);
+      model.scoresAndGradients = (layer, points, count, signal) => {
+        evaluated.set(layer, (evaluated.get(layer) ?? 0) + count);
+        return scoresAndGradients(layer, points, count, signal);
+      };
+      const endPasses: number[] = [];
+      const gradientsAtEveryLayer = model.gradientsAtEveryLayer.bind(model);
+      model.gradientsAtEveryLayer = (states, count, signal) => {
+        endPasses.push(count);
+        return gradientsAtEveryLayer(states, count, signal);
+      };
+      const shared = await attribute(model, pair);
+      assert.deepEqual(endPasses, [3], 'one pass over the pair and its two baselines');
+      const sharedEvaluations = new Map(evaluated);
+      evaluated.clear();
+
+      // Each layer on its own, as integrateLayerPaths does without the caller's end gradients.
+      const ids = Array.from(pair.inputIds);
+      const types = Array.from(pair.tokenTypeIds);
+      const states = await model.hiddenStates(
+        [ids, ...BASELINES.map((b) => baselineIds(pair.tokens, b, 0))],
+        BASELINES.map(() => types).concat([types]),
+      );
+      const size = ids.length * spec.hidden;
+      const row = (k: number, b: number) => states[k].subarray(b * size, (b + 1) * size);
+      const ends = await model.scores(spec.layers, states[spec.layers], BASELINES.length + 1);
+      for (let layer = 0; layer < spec.layers; layer++) {
+        const alone = await integrateLayerPaths(
+          model,
+          layer,
+          BASELINES.map((_, b) => ({
+            input: row(layer, 0),
+            baseline: row(layer, b + 1),
+            scores: { input: ends[0], baseline: ends[b + 1] },
+          })),
+        );
+        const points = alone.map((integral, b) => {
+          const entry = shared.layers.find((e) => e.layer === layer && e.baseline === BASELINES[b])!;
+          assert.equal(
+            entry.points,
+            integral.points,
+            `layer ${layer} ${BASELINES[b]}: same rule, same points`,
+          );
+          const scale = Math.max(...integral.attributions.map(Math.abs));
+          entry.attributions.forEach((a, t) =>
+            assert.ok(
+              Math.abs(a - integral.attributions[t]) <= 1e-5 * scale,
+              `layer ${layer} ${BASELINES[b]} token ${t}: ${a} vs ${integral.attributions[t]}`,
+            ),
+          );
+          return integral.points;
+        });
+        // Alone: both baselines' points less their common alpha = 1. Shared: not the two alpha = 0 either,
+        // which the one pass of the layer-0 chain gave with alpha = 1.
+        const total = points[0] + points[1];
+        assert.equal(evaluated.get(layer), total - 1, `layer ${layer} alone`);
+        assert.equal(sharedEvaluations.get(layer), total - 4, `layer ${layer} shared`);
+      }
+    } finally {
+      await model.dispose();
+    }
+  });
 
   it("after the last layer only [CLS] can matter (the head reads position 0), and it takes all of F(x) - F(x')", async () => {
     const model = await BertGradientModel.load(randomModel(SPEC), { threads: 1 });
