@@ -66,9 +66,10 @@ export function attributionAnalysis(
   });
   return {
     name: 'attribution',
-    // 2: adaptive Simpson quadrature instead of Gauss–Legendre (other points, other numbers): partials and
-    // cached results of version 1 are not mixed with these.
-    version: 2,
+    // 2: adaptive Simpson quadrature instead of Gauss–Legendre (other points, other numbers). 3: fused GELU and
+    // path ends from one layer-0 pass (the same integrals to ~1e-7, not to the bit). Partials and cached
+    // results of an older version are never mixed with these.
+    version: 3,
     // Rank-based selection needs every candidate of the query scored.
     selection: 'candidates',
     settings,
