@@ -214,10 +214,12 @@ export const editorTests: IntegrationTest[] = [
         await vscode.window.showTextDocument(editor.document);
         await decoratedTokens(rl, editor.document);
         await screenshot(`editor-decorations-${theme.slug}`, { settleMs: 1200 });
+        if (theme.slug === 'light') await screenshot('readme-editor-decorations', { clip: 'editor' });
         const runEditor = await vscode.window.showTextDocument(run);
         runEditor.selection = new vscode.Selection(0, 2, 0, 2);
         await vscode.commands.executeCommand('editor.action.showHover');
         await screenshot(`editor-hover-${theme.slug}`, { settleMs: 2000 });
+        if (theme.slug === 'light') await screenshot('readme-editor-hover', { clip: 'editor' });
       }
       await setTheme(THEMES[0]);
       await vscode.commands.executeCommand('ranklens.toggleAttributionDecorations', false);
