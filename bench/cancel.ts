@@ -77,6 +77,16 @@ async function cancelOnceSpareLoaded(client: RankerWorkerClient, setup: Setup): 
   return `spare ${client.spareState}`;
 }
 
+/** Starts an attribution of every layer and baseline, cancels it after cancelAfter ms, waits for its end. */
+async function cancelAttributionAfterDelay(client: RankerWorkerClient, setup: Setup): Promise<void> {
+  const controller = new AbortController();
+  const call = client.attribute(setup.igPair, { signal: controller.signal });
+  call.catch(() => undefined);
+  await sleep(cancelAfter);
+  controller.abort();
+  await call.catch(() => undefined);
+}
+
 const CASES: Case[] = [
   {
     label: `cut, cancel after ${cancelAfter} ms (spare loading)`,
@@ -114,24 +124,14 @@ const CASES: Case[] = [
     async cancel(client, setup) {
       // The gradient model loaded first: this cancels the integration, not the load.
       await client.attribute(setup.igPair, { layers: [0], baselines: ['empty-document'] });
-      const controller = new AbortController();
-      const call = client.attribute(setup.igPair, { signal: controller.signal });
-      call.catch(() => undefined);
-      await sleep(cancelAfter);
-      controller.abort();
-      await call.catch(() => undefined);
+      await cancelAttributionAfterDelay(client, setup);
       return 'IG of one pair, all layers, both baselines';
     },
   },
   {
     label: `cut, first attribution cancelled after ${cancelAfter} ms`,
     async cancel(client, setup) {
-      const controller = new AbortController();
-      const call = client.attribute(setup.igPair, { signal: controller.signal });
-      call.catch(() => undefined);
-      await sleep(cancelAfter);
-      controller.abort();
-      await call.catch(() => undefined);
+      await cancelAttributionAfterDelay(client, setup);
       return 'cancelled while the worker loads the gradient model';
     },
   },

@@ -494,11 +494,8 @@ export async function attribute(
   const endScores = await model.scores(L, states[L], baselines.length + 1, options.signal);
   // The ends of every path below L (alpha = 0, 1: the pair's and the baselines' own states) have their
   // gradients in one backward pass of the layer-0 chain, ~3L layer passes instead of 3(L - k) per layer k.
-  const below = layers.filter((k) => k < L);
-  const shareEnds =
-    (options.rule ?? 'adaptive') === 'adaptive' &&
-    below.length > 0 &&
-    L <= below.reduce((n, k) => n + L - k, 0);
+  const separateEndsCost = layers.reduce((n, k) => n + Math.max(0, L - k), 0);
+  const shareEnds = (options.rule ?? 'adaptive') === 'adaptive' && L <= separateEndsCost;
   const ends = shareEnds
     ? (await model.gradientsAtEveryLayer(states[0], baselines.length + 1, options.signal)).gradients
     : undefined;

@@ -6,9 +6,9 @@ import type { BertCheckpoint, BertLayerWeights, WeightRef } from '../model/check
 /**
  * The graphs behind gradients at any layer. Layer weights are graph INPUTS, so the weights exist once (in JS
  * memory) whatever the number of sessions (chains may bake them in instead, where copies are affordable):
- * one generic layer graph serves every layer's forward, and one
- * chain graph per starting layer k (layers k..L-1, the head and the backward of all of them in one run)
- * gives scores and gradients, with every forward value the backward needs kept inside onnxruntime's run.
+ * one generic layer graph serves every layer's forward, and one chain graph per starting layer k (layers
+ * k..L-1, the head and the backward of all of them in one run) gives scores and gradients, with every
+ * forward value the backward needs kept inside onnxruntime's run.
  */
 export const ATTRIBUTION_IO = {
   inputIds: 'input_ids',
@@ -159,8 +159,9 @@ function layerWeightTensors(
 }
 
 /**
- * Appends one HF BertLayer (post-LN, erf GELU as onnxruntime's fused Gelu), the same equations as buildBertGraph's unmasked path, to g:
- * x [batch, seq, hidden] -> [batch, seq, hidden] ([batch, 1, hidden] with clsOnly).
+ * Appends one HF BertLayer (post-LN, erf GELU as onnxruntime's fused Gelu), the same equations as
+ * buildBertGraph's unmasked path, to g: x [batch, seq, hidden] -> [batch, seq, hidden] ([batch, 1, hidden]
+ * with clsOnly).
  */
 function appendLayer(
   g: GraphBuilder,

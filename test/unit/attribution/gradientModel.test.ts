@@ -112,6 +112,15 @@ describe('BertGradientModel gradient against finite differences', () => {
     expectGradientMatchesFiniteDifferences(TWO_LABELS, 1, { bakedWeightBytes: 0 }));
 });
 
+/** Two float32 computations of one gradient: equal to 1e-5 of its largest element, which is not zero. */
+function expectSameGradients(expected: Float32Array, actual: Float32Array, what: string): void {
+  const scale = expected.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  assert.ok(scale > 0, `${what}: the gradient is not all zero`);
+  expected.forEach((v, i) =>
+    assert.ok(Math.abs(v - actual[i]) <= 1e-5 * scale, `${what}, element ${i}: ${v} vs ${actual[i]}`),
+  );
+}
+
 describe('BertGradientModel.gradientsAtEveryLayer', () => {
   it("gives each layer's gradient at the states it computes, as that layer's own chain does", async () => {
     const { dir } = checkpoint(TWO_LABELS);
@@ -127,14 +136,7 @@ describe('BertGradientModel.gradientsAtEveryLayer', () => {
       for (let layer = 0; layer < TWO_LABELS.layers; layer++) {
         const own = await model.scoresAndGradients(layer, states[layer], pairs.length);
         own.scores.forEach((s, i) => assert.ok(Math.abs(s - every.scores[i]) <= 1e-5, `score ${i}`));
-        const scale = own.gradients.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-        assert.ok(scale > 0);
-        own.gradients.forEach((v, i) =>
-          assert.ok(
-            Math.abs(v - every.gradients[layer][i]) <= 1e-5 * scale,
-            `layer ${layer}, element ${i}: ${v} vs ${every.gradients[layer][i]}`,
-          ),
-        );
+        expectSameGradients(own.gradients, every.gradients[layer], `layer ${layer}`);
       }
     } finally {
       await model.dispose();
@@ -157,14 +159,7 @@ describe('BertGradientModel chains with weights baked in or read as inputs', () 
           Math.abs(a.scores[0] - b.scores[0]) <= 1e-6,
           `layer ${layer}: ${a.scores[0]} vs ${b.scores[0]}`,
         );
-        const scale = a.gradients.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-        assert.ok(scale > 0, `layer ${layer}: the gradient is not all zero`);
-        a.gradients.forEach((v, i) =>
-          assert.ok(
-            Math.abs(v - b.gradients[i]) <= 1e-5 * scale,
-            `layer ${layer}, element ${i}: ${v} vs ${b.gradients[i]}`,
-          ),
-        );
+        expectSameGradients(a.gradients, b.gradients, `layer ${layer}`);
       }
     } finally {
       await baked.dispose();
