@@ -131,7 +131,7 @@ export class ReportView extends LitElement {
   override render() {
     const input = this.input;
     if (!input || !this.host) return html`<p>Running analyses…</p>`;
-    this.sections = reportSections(input.results, this.host.palette());
+    this.sections = reportSections(input.results, this.host.palette(), { paperLayers: input.paperLayers });
     const m = input.model;
     return html`
       <h1>${input.title}</h1>

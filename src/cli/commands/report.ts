@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { Json } from '../../core/analysis/analysis';
 import { InProcessAnalysisModel } from '../../core/analysis/inProcessModel';
 import { reportHtml } from '../../core/report/html';
+import type { PaperLayerAlignment } from '../../core/report/sections';
 import {
   DEFAULT_REPORT_SIZES,
   REPORT_ANALYSES,
@@ -17,14 +18,22 @@ import { checkOutputFile, writeOutputFile } from '../io';
 import { bundledModelDir, bundledWorkspace } from '../shippedFolders';
 
 export const usage = `ranklens report [--out report.html] [--work-dir DIR] [--model DIR] [--workspace DIR]
-        [--scale X] [--only a,b] [--probe-learning-rate LR] [--max-length N] [--threads N] [--seed S]
+        [--scale X] [--only a,b] [--paper-layers relative-depth|published] [--probe-learning-rate LR]
+        [--max-length N] [--threads N] [--seed S]
   Runs every dataset analysis (attention, attribution, probing, period masking, interaction masking, head
   importance, re-ranking) on the sample workspace's dev600 split (held-out queries; the probes train on the
   training queries) and writes ONE self-contained HTML file with the charts in the paper's form and Zhan et
   al.'s values beside this model's; it opens offline. Query samples are small by default (a few minutes on
   two cores with the bundled model); --scale 4 runs four times as many queries per analysis. Results and
   chunk caches go to --work-dir (default: <out>.d): a rerun or an interrupted run reuses finished chunks.
-  --workspace DIR: a folder with the sample's file names (queries.dev600-heldout.tsv, ...).`;
+  --workspace DIR: a folder with the sample's file names (queries.dev600-heldout.tsv, ...).
+  --paper-layers: the paper's 12-layer curves are drawn by relative depth (its layer l at l * L / 12) beside a
+  model of L != 12 layers; 'published' draws them at the paper's own layer numbers.`;
+
+function paperLayerAlignment(value: string): PaperLayerAlignment {
+  if (value === 'relative-depth' || value === 'published') return value;
+  throw new UsageError(`--paper-layers: expected relative-depth or published, got "${value}"`);
+}
 
 /** The report bundle built next to the CLI bundle (out/webview/report-standalone.js). */
 function reportBundle(): string {
@@ -53,6 +62,7 @@ export async function run(argv: string[]): Promise<number> {
       'workspace',
       'scale',
       'only',
+      'paper-layers',
       'probe-learning-rate',
       'max-length',
       'threads',
@@ -76,6 +86,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!(REPORT_ANALYSES as readonly string[]).includes(name))
       throw new UsageError(`--only: unknown analysis "${name}" (known: ${REPORT_ANALYSES.join(', ')})`);
   }
+  const paperLayers = paperLayerAlignment(optionalText(args, 'paper-layers') ?? 'relative-depth');
   // The authors' 1e-4 was for ~10^5-10^6 training pairs; the report's few hundred need larger steps.
   const probeLearningRate = optionalNumber(args, 'probe-learning-rate') ?? 1e-3;
   const maxLength = positiveInt(args, 'max-length') ?? DEFAULT_MAX_LENGTH;
@@ -106,6 +117,7 @@ export async function run(argv: string[]): Promise<number> {
     const seconds = (performance.now() - started) / 1000;
     const full = {
       ...input,
+      paperLayers,
       settings: [
         ...input.settings,
         `Probe learning rate ${probeLearningRate} (the authors' 1e-4 on far more training pairs). Total wall time ${seconds.toFixed(0)} s including the model load.`,

@@ -66,6 +66,8 @@ export interface ReportInput {
   }[];
   /** Free lines about data and settings (the CLI's command line, the sample sizes). */
   readonly settings: readonly string[];
+  /** How the paper's curves meet this model's layers (default: by relative depth when the depths differ). */
+  readonly paperLayers?: PaperLayerAlignment;
 }
 
 const digits = (v: number, n = 3) => (Number.isFinite(v) ? Number(v.toFixed(n)) : NaN);
@@ -129,6 +131,40 @@ function line(name: string, points: readonly (readonly [number, number])[], colo
   };
 }
 
+/**
+ * Where the paper's 12-layer curves are drawn beside a model of another depth: at their published layer numbers,
+ * or by relative depth (the paper's layer l at l * L / 12 for an L-layer model), so that "the middle layers" and
+ * "the last layers" line up. By default relative depth is used whenever the model's depth is not 12.
+ */
+export type PaperLayerAlignment = 'published' | 'relative-depth';
+export const PAPER_LAYERS = 12;
+
+export interface ReportOptions {
+  readonly paperLayers?: PaperLayerAlignment;
+}
+
+/** The paper's points for a chart whose model has `modelLayers` transformer layers. */
+type PaperPoints = (curve: Curve | undefined, modelLayers: number) => [number, number][];
+
+function paperPointsFor(options: ReportOptions): PaperPoints {
+  return (curve, modelLayers) => {
+    const relative =
+      (options.paperLayers ?? 'relative-depth') === 'relative-depth' && modelLayers !== PAPER_LAYERS;
+    const scale = relative ? modelLayers / PAPER_LAYERS : 1;
+    return curvePoints(curve).map(([x, y]): [number, number] => [digits(x * scale, 3), y]);
+  };
+}
+
+/** A note for a section whose paper curves were moved to this model's depth. */
+function alignmentNotes(options: ReportOptions, modelLayers: number): string[] {
+  if ((options.paperLayers ?? 'relative-depth') !== 'relative-depth' || modelLayers === PAPER_LAYERS)
+    return [];
+  return [
+    `The paper's curves are drawn by relative depth: its layer l (of ${PAPER_LAYERS}) at l × ${modelLayers}/${PAPER_LAYERS} ` +
+      `on this ${modelLayers}-layer model's axis (\`--paper-layers published\` draws them at their own numbers).`,
+  ];
+}
+
 function curvePoints(curve: Curve | undefined): [number, number][] {
   return curve
     ? Object.entries(curve)
@@ -164,7 +200,7 @@ const ATTENTION_CHARTS: readonly { key: string; label: string }[] = [
   { key: 'documentToDocument', label: 'doc → doc' },
 ];
 
-function attentionSection(file: ResultFile, palette: ReportPalette): ReportSection {
+function attentionSection(file: ResultFile, palette: ReportPalette, options: ReportOptions): ReportSection {
   const r = file.result as unknown as AttentionResultLike;
   const [headColor, meanColor, chanceColor, paperColor] = palette.series;
   const charts: ChartSpec[] = [];
@@ -175,7 +211,7 @@ function attentionSection(file: ResultFile, palette: ReportPalette): ReportSecti
     const perHead = s.perHead.flatMap((heads, l) => heads.map((v): [number, number] => [l + 1, v]));
     const mean = s.meanOverHeads.map((v, l): [number, number] => [l + 1, v]);
     const L = s.meanOverHeads.length;
-    const paper = curvePoints(PAPER_ATTENTION[key]);
+    const paper = paperPointsFor(options)(PAPER_ATTENTION[key], L);
     const option = baseOption(palette, 'layer', 'attention share', [
       'heads',
       'mean over heads',
@@ -216,7 +252,7 @@ function attentionSection(file: ResultFile, palette: ReportPalette): ReportSecti
       'the dashed "uniform" line is what attention spread evenly over the real tokens would give (chance), the ' +
       'dashed paper line Zhan et al.\'s monoBERT (12 layers; their layers counted from 1). "A → B" is the paper\'s ' +
       "convention: the attention that weights A's representation for B's context (B's tokens attending to A).",
-    notes: r.convention ? [r.convention] : [],
+    notes: [...(r.convention ? [r.convention] : []), ...alignmentNotes(options, r.numLayers)],
     charts,
     tables: [],
     csv: csvOf(columns, rows),
@@ -225,8 +261,10 @@ function attentionSection(file: ResultFile, palette: ReportPalette): ReportSecti
 
 // ---------------------------------------------------------------- Figure 2: attribution
 
-function attributionSection(file: ResultFile, palette: ReportPalette): ReportSection {
+function attributionSection(file: ResultFile, palette: ReportPalette, options: ReportOptions): ReportSection {
   const r = file.result as unknown as AttributionAnalysisResult;
+  const modelLayers = Math.max(0, ...r.baselines.flatMap((b) => b.layers.map((l) => l.layer)));
+  const paperPoints = paperPointsFor(options);
   const charts: ChartSpec[] = [];
   const tables: TableSpec[] = [];
   const rows: (string | number)[][] = [];
@@ -246,7 +284,7 @@ function attributionSection(file: ResultFile, palette: ReportPalette): ReportSec
         ),
         line(
           `${ATTRIBUTION_GROUP_LABELS[g]} (paper)`,
-          curvePoints(PAPER_ATTRIBUTION[b.baseline][g]),
+          paperPoints(PAPER_ATTRIBUTION[b.baseline][g], modelLayers),
           color,
           true,
         ),
@@ -299,6 +337,7 @@ function attributionSection(file: ResultFile, palette: ReportPalette): ReportSec
       'With the empty-document baseline, a rising query share means document information is being aggregated into the query tokens.',
     notes: [
       'Layer L (after the last layer) is shown too; there only [CLS] reaches the classifier, so its share is 1 by construction (the paper stops at L − 1).',
+      ...alignmentNotes(options, modelLayers),
     ],
     charts,
     tables,
@@ -308,8 +347,10 @@ function attributionSection(file: ResultFile, palette: ReportPalette): ReportSec
 
 // ---------------------------------------------------------------- Figure 3: probing
 
-function probingSection(file: ResultFile, palette: ReportPalette): ReportSection {
+function probingSection(file: ResultFile, palette: ReportPalette, options: ReportOptions): ReportSection {
   const r = file.result as unknown as ProbingResult;
+  const modelLayers = Math.max(0, ...r.groups.map((g) => g.mrr.length - 1));
+  const paperPoints = paperPointsFor(options);
   const legend = r.groups
     .flatMap((g) => [PROBE_GROUP_LABELS[g.group], `${PROBE_GROUP_LABELS[g.group]} (paper)`])
     .concat(['chance']);
@@ -323,7 +364,12 @@ function probingSection(file: ResultFile, palette: ReportPalette): ReportSection
           g.mrr.map((v, l): [number, number] => [l, v]),
           color,
         ),
-        line(`${PROBE_GROUP_LABELS[g.group]} (paper)`, curvePoints(PAPER_PROBING[g.group]), color, true),
+        line(
+          `${PROBE_GROUP_LABELS[g.group]} (paper)`,
+          paperPoints(PAPER_PROBING[g.group], modelLayers),
+          color,
+          true,
+        ),
       ];
     }),
     line(
@@ -360,6 +406,7 @@ function probingSection(file: ResultFile, palette: ReportPalette): ReportSection
     notes: [
       `Probe: dropout ${s.dropout}, Linear(h, h), tanh, dropout, Linear(h, 2); ${s.epochs} epochs, batch ${s.batchSize}, AdamW lr ${s.learningRate}, ` +
         `weight decay ${s.weightDecay}, seed ${s.seed}${s.shuffleLabels ? ', SHUFFLED LABELS (control)' : ''}.`,
+      ...alignmentNotes(options, modelLayers),
     ],
     charts: [{ id: 'probing', title: 'Probe MRR@10 by layer', option, height: 340 }],
     tables: [{ caption: 'MRR@10 per group and layer', columns, rows }],
@@ -415,11 +462,13 @@ const INTERACTION_LABELS: Readonly<Record<InteractionDirection, { label: string;
   both: { label: 'mask both', paper: 'both' },
 };
 
-function interactionSection(file: ResultFile, palette: ReportPalette): ReportSection {
+function interactionSection(file: ResultFile, palette: ReportPalette, options: ReportOptions): ReportSection {
   const r = file.result as unknown as InteractionResult;
   const directions = (Object.keys(INTERACTION_LABELS) as InteractionDirection[]).filter(
     (d) => r.directions[d],
   );
+  const modelLayers = Math.max(0, ...directions.map((d) => r.directions[d].mrr10.length - 1));
+  const paperPoints = paperPointsFor(options);
   const legend = directions.flatMap((d) => [
     INTERACTION_LABELS[d].label,
     `${INTERACTION_LABELS[d].label} (paper)`,
@@ -434,7 +483,7 @@ function interactionSection(file: ResultFile, palette: ReportPalette): ReportSec
         r.directions[d].mrr10.map((v, depth): [number, number] => [depth, v]),
         color,
       ),
-      line(`${label} (paper)`, curvePoints(PAPER_INTERACTION_MASK[paper]), color, true),
+      line(`${label} (paper)`, paperPoints(PAPER_INTERACTION_MASK[paper], modelLayers), color, true),
     ];
   });
   const depth = Math.max(...directions.map((d) => r.directions[d].mrr10.length));
@@ -451,7 +500,7 @@ function interactionSection(file: ResultFile, palette: ReportPalette): ReportSec
       'unmasked model. Dashed: Zhan et al. (12 layers). ' +
       directions.map((d) => r.directions[d].description).join('; ') +
       '.',
-    notes: r.rule ? [r.rule] : [],
+    notes: [...(r.rule ? [r.rule] : []), ...alignmentNotes(options, modelLayers)],
     charts: [{ id: 'interaction-mask', title: 'MRR@10 by masked depth', option, height: 300 }],
     tables: [{ caption: 'MRR@10', columns, rows }],
     csv: csvOf(columns, rows),
@@ -573,25 +622,31 @@ function rerankSection(file: ResultFile): ReportSection {
   };
 }
 
-const BUILDERS: readonly [string, (file: ResultFile, palette: ReportPalette) => ReportSection | undefined][] =
-  [
-    ['attention', attentionSection],
-    ['attribution', attributionSection],
-    ['probing', probingSection],
-    ['period-mask', (f) => periodMaskSection(f)],
-    ['interaction-mask', interactionSection],
-    ['head-importance', headImportanceSection],
-    ['rerank', (f) => rerankSection(f)],
-  ];
+type SectionBuilder = (
+  file: ResultFile,
+  palette: ReportPalette,
+  options: ReportOptions,
+) => ReportSection | undefined;
+
+const BUILDERS: readonly [string, SectionBuilder][] = [
+  ['attention', attentionSection],
+  ['attribution', attributionSection],
+  ['probing', probingSection],
+  ['period-mask', (f) => periodMaskSection(f)],
+  ['interaction-mask', interactionSection],
+  ['head-importance', headImportanceSection],
+  ['rerank', (f) => rerankSection(f)],
+];
 
 /** The sections of every analysis present, in the paper's order. */
 export function reportSections(
   results: Readonly<Record<string, ResultFile>>,
   palette: ReportPalette,
+  options: ReportOptions = {},
 ): ReportSection[] {
   return BUILDERS.flatMap(([name, build]) => {
     const file = results[name];
-    const section = file ? build(file, palette) : undefined;
+    const section = file ? build(file, palette, options) : undefined;
     return section ? [section] : [];
   });
 }

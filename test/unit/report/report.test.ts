@@ -57,6 +57,30 @@ describe('report', () => {
     assert.equal(heads[0].data.length, spec.layers * spec.heads);
   });
 
+  it("draws the paper's 12 layers by relative depth beside a shallower model, or at their published numbers", () => {
+    const paperOf = (sections: ReturnType<typeof reportSections>) =>
+      (sections[0].charts[0].option.series as { name: string; data: number[][] }[]).find(
+        (s) => s.name === 'Query (paper)',
+      )!.data;
+    const relative = reportSections(input.results, LIGHT_PALETTE);
+    const published = reportSections(input.results, LIGHT_PALETTE, { paperLayers: 'published' });
+    // Paper layer 11 of 12 sits at 11 * 2 / 12 on this 2-layer model's axis; published, at 11.
+    assert.deepEqual(
+      paperOf(relative).map(([x]) => x),
+      Array.from({ length: 12 }, (_, l) => Number(((l * spec.layers) / 12).toFixed(3))),
+    );
+    assert.deepEqual(
+      paperOf(published).map(([x]) => x),
+      Array.from({ length: 12 }, (_, l) => l),
+    );
+    assert.deepEqual(
+      paperOf(relative).map(([, y]) => y),
+      paperOf(published).map(([, y]) => y),
+    );
+    assert.ok(relative[0].notes.some((n) => n.includes('relative depth')));
+    assert.ok(!published[0].notes.some((n) => n.includes('relative depth')));
+  });
+
   it('is one offline HTML file: data and script inline, nothing fetched, no early </script>', () => {
     const bundle = 'window.x = "</script>"; console.log(1);';
     const html = reportHtml(input, bundle);
