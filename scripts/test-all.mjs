@@ -14,6 +14,16 @@ const run = (cmd, args, opts = {}) => {
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 let failedSteps = [];
 
+// Everything the tests use is installed first (idempotent: a second run takes seconds), so a fresh clone's
+// `npm test` skips nothing; RANKLENS_SKIP_INSTALL=1 leaves the machine as it is.
+if (process.env.RANKLENS_SKIP_INSTALL !== '1' && run('bash', ['scripts/install.sh']) !== 0) {
+  console.log('install failed: the tests need what scripts/install.sh installs');
+  console.log('0 passed, 1 failed, 0 skipped');
+  process.exit(1);
+}
+// With the references installed, a cross-check that cannot find one fails instead of skipping.
+const testEnv = { ...process.env, RANKLENS_REQUIRE_TORCH: process.env.RANKLENS_REQUIRE_TORCH ?? '1' };
+
 if (run(npm, ['run', '--silent', 'check']) !== 0) failedSteps.push('check (tsc, eslint, prettier)');
 if (run(npm, ['run', '--silent', 'build']) !== 0) failedSteps.push('build');
 
@@ -21,7 +31,7 @@ if (run(npm, ['run', '--silent', 'build']) !== 0) failedSteps.push('build');
 const tapDir = mkdtempSync(join(tmpdir(), 'ranklens-tap-'));
 const tapFile = join(tapDir, 'unit.tap');
 const unitStatus = run(process.execPath, ['scripts/run-unit-tests.mjs', '--coverage'], {
-  env: { ...process.env, RANKLENS_TAP_FILE: tapFile },
+  env: { ...testEnv, RANKLENS_TAP_FILE: tapFile },
 });
 let unitPassed = 0;
 let unitFailed = unitStatus === 0 ? 0 : 1;

@@ -1,8 +1,11 @@
 // The independent reference of the PyTorch cross-checks: a python3 that can import torch.
 import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 
-// Debian's python3-torch lives under /usr/bin/python3, which a pyenv shim may hide.
-const found = ['/usr/bin/python3', 'python3'].find(
+// The project's venv first (scripts/setup-python.sh); then Debian's python3-torch under /usr/bin/python3, which a
+// pyenv shim may hide.
+const venvPython = path.resolve(__dirname, '..', '..', '.venv', 'bin', 'python');
+const found = [venvPython, '/usr/bin/python3', 'python3'].find(
   (p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
 );
 
@@ -12,13 +15,13 @@ const found = ['/usr/bin/python3', 'python3'].find(
  */
 export function skipWithoutTorch(): false | string {
   if (found || process.env.RANKLENS_REQUIRE_TORCH === '1') return false;
-  return 'no python3 with torch (scripts/install.sh installs Debian python3-torch)';
+  return 'no python with torch (scripts/setup-python.sh makes the venv)';
 }
 
 /** The python3 to run the reference with; throws, naming the fix, when there is none. */
 export function torchPython(): string {
   if (found) return found;
   throw new Error(
-    'neither /usr/bin/python3 nor python3 can import torch: run scripts/install.sh (Debian python3-torch, libopenblas0-pthread)',
+    'neither .venv/bin/python, /usr/bin/python3 nor python3 can import torch: run scripts/setup-python.sh',
   );
 }
