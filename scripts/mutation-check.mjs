@@ -268,6 +268,14 @@ const MUTANTS = [
     tests: ['test/unit/analysis/attention.test.ts'],
   },
   {
+    id: 'layernorm-eps-floored',
+    what: 'the score graph floors LayerNorm epsilon at 1e-5 (a ~1e-5 relative drift on every logit)',
+    file: 'src/core/bert/graph.ts',
+    find: '      config.layerNormEps,',
+    replace: '      Math.max(config.layerNormEps, 1e-5),',
+    tests: ['test/unit/bert/reference.test.ts', 'test/unit/runtime/bundledModel.test.ts'],
+  },
+  {
     id: 'bf16-read-as-f16',
     what: 'BF16 tensors decoded with the F16 table',
     file: 'src/core/model/safetensors.ts',
