@@ -2,7 +2,7 @@
 own functional ops (F.layer_norm, F.gelu, softmax) in float64, batched with HF's extended padding mask.
 
 stdin: [{"dir": CHECKPOINT_DIR, "input_ids": [[..]], "token_type_ids": [[..]], "attention_mask": [[..]]}, ...]
-stdout: [{"logits": [[..]]}, ...]   (one torch start-up for many checkpoints)
+stdout: [{"logits": [[..]], "attentions": [layer][batch][head][i][j]}, ...]   (one torch start-up for many checkpoints)
 """
 import json
 import math
@@ -58,6 +58,7 @@ def forward(config, w, ids, types, mask):
     )
     x = norm(x, "embeddings.LayerNorm")
     extended = (1.0 - mask[:, None, None, :].to(torch.float64)) * torch.finfo(torch.float64).min
+    attentions = []
     for layer in range(config["num_hidden_layers"]):
         p = f"encoder.layer.{layer}."
 
@@ -71,26 +72,27 @@ def forward(config, w, ids, types, mask):
         k = split(linear(x, "attention.self.key"))
         v = split(linear(x, "attention.self.value"))
         probs = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(d) + extended, dim=-1)
+        attentions.append(probs)
         context = (probs @ v).transpose(1, 2).reshape(batch, n, h)
         attended = norm(linear(context, "attention.output.dense") + x, p + "attention.output.LayerNorm")
         inner = F.gelu(linear(attended, "intermediate.dense"))
         x = norm(linear(inner, "output.dense") + attended, p + "output.LayerNorm")
     pooled = torch.tanh(F.linear(x[:, 0], w["pooler.dense.weight"], w["pooler.dense.bias"]))
-    return F.linear(pooled, w["classifier.weight"], w["classifier.bias"])
+    return F.linear(pooled, w["classifier.weight"], w["classifier.bias"]), attentions
 
 
 def answer(request):
     with open(os.path.join(request["dir"], "config.json")) as f:
         config = json.load(f)
     weights = load_tensors(request["dir"])
-    logits = forward(
+    logits, attentions = forward(
         config,
         weights,
         torch.tensor(request["input_ids"]),
         torch.tensor(request["token_type_ids"]),
         torch.tensor(request["attention_mask"]),
     )
-    return {"logits": logits.tolist()}
+    return {"logits": logits.tolist(), "attentions": [a.tolist() for a in attentions]}
 
 
 def main():

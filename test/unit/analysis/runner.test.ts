@@ -10,9 +10,11 @@ import { createAnalysisContext } from '../../../src/core/analysis/context';
 import type { Scorer } from '../../../src/core/runtime/types';
 import { loadPairSet, type PairSet } from '../../../src/core/analysis/pairSet';
 import { createAnalysis } from '../../../src/core/analysis/registry';
+import { rankByScore } from '../../../src/core/analysis/ranking';
 import type { RerankResult } from '../../../src/core/analysis/rerank';
 import {
   chunkItems,
+  chunksOfShard,
   mergeShards,
   parseShard,
   partialPath,
@@ -90,6 +92,45 @@ describe('pair sets', () => {
     );
   });
 
+  it('gives shard k/N every N-th chunk from k - 1: 3/4 of chunks 0-7 runs 2 and 6', () => {
+    const chunks = Array.from({ length: 8 }, (_, index) => ({ index }));
+    assert.deepEqual(
+      chunksOfShard(chunks, { index: 3, count: 4 }).map((c) => c.index),
+      [2, 6],
+    );
+    // The four shards split the chunks between them: each chunk in exactly one.
+    const byShard = [1, 2, 3, 4].map((k) =>
+      chunksOfShard(chunks, { index: k, count: 4 }).map((c) => c.index),
+    );
+    assert.deepEqual(byShard, [
+      [0, 4],
+      [1, 5],
+      [2, 6],
+      [3, 7],
+    ]);
+  });
+
+  it("writes into a shard's partial file the chunks that shard runs, and only those", async () => {
+    const dir = path.join(root, 'shard-chunks');
+    // One query (6 pairs) per chunk: 7 chunks, 0-6; shard 3/4 runs chunks 2 and 6.
+    const options = runnerOptions(dir, { chunkPairs: 5, shard: { index: 3, count: 4 } });
+    const outcome = await runAnalysis(rerank(), pairSet, context(ranker), options);
+    const body = JSON.parse(read(outcome.file)).body as {
+      chunkCount: number;
+      chunks: { index: number; partial: { queries: { qid: string }[] } }[];
+    };
+    assert.equal(body.chunkCount, 7);
+    assert.deepEqual(
+      body.chunks.map((c) => c.index),
+      [2, 6],
+    );
+    assert.deepEqual(
+      body.chunks.map((c) => c.partial.queries.map((q) => q.qid)),
+      [[pairSet.items[2].qid], [pairSet.items[6].qid]],
+    );
+    assert.equal(outcome.pairs, 12);
+  });
+
   it('chunks whole queries until a chunk holds the asked number of pairs', () => {
     const chunks = chunkItems(pairSet, 10);
     assert.deepEqual(
@@ -137,6 +178,42 @@ describe('rerank analysis', () => {
     assert.equal(result.sweep?.[10].mrr10, result.metrics?.model.mrr10);
     assert.equal(result.sweep?.[0].mrr10, result.metrics?.run.mrr10);
     assert.equal(result.fusion.weight, 0.5);
+  });
+
+  it('fuses a run without scores (MS MARCO format) by -rank: at weight 0 the fused order is the run order', async () => {
+    // The same candidates as the TREC run, as qid, pid, rank lines.
+    const tsvRun = path.join(root, 'run.msmarco.tsv');
+    const lines = read(files.run)
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' '));
+    fs.writeFileSync(tsvRun, lines.map((w) => `${w[0]}\t${w[2]}\t${w[3]}`).join('\n') + '\n');
+    const set = await loadPairSet({ ...files, run: tsvRun, selection: 'candidates', minRelevance: 1 });
+    assert.ok(set.items.every((i) => i.candidates.every((c) => c.runScore === undefined)));
+    const dir = path.join(root, 'msmarco-fusion');
+    const outcome = await runAnalysis(
+      createAnalysis('rerank', { fusionWeight: 0 }),
+      set,
+      context(ranker),
+      runnerOptions(dir),
+    );
+    const result = outcome.result?.result as unknown as RerankResult;
+    assert.equal(result.fusion.runScoreSource, 'negative ranks');
+    for (const q of result.queries) {
+      // min-max of -rank over ranks 1..n: (n - rank) / (n - 1), so rank 1 scores 1 and rank n scores 0.
+      const n = q.runRanks.length;
+      assert.deepEqual(
+        q.fusedScores,
+        q.runRanks.map((r) => Math.fround((n - r) / (n - 1))),
+        q.qid,
+      );
+      assert.deepEqual(
+        rankByScore(q.pids, q.fusedScores).map((c) => c.pid),
+        [...q.pids].sort((a, b) => q.runRanks[q.pids.indexOf(a)] - q.runRanks[q.pids.indexOf(b)]),
+      );
+    }
+    assert.equal(result.metrics?.fused.mrr10, result.metrics?.run.mrr10);
+    assert.equal(result.metrics?.fused.ndcg10, result.metrics?.run.ndcg10);
   });
 
   it('sharded and merged gives a result.json bit-identical to a single run', async () => {

@@ -154,6 +154,14 @@ describe('VJP rules against central finite differences', () => {
       build: (g, { x, scale, bias }) => g.layerNorm(x, scale, bias, 1e-5),
     }));
 
+  it('LayerNormalization with an epsilon as large as the variance (the rule must use it)', () =>
+    // Inputs uniform in [-1, 1] have variance ~1/3: with epsilon 1e-5 a rule that drops epsilon is off by
+    // ~1e-5 relative, far inside the finite-difference tolerance; with epsilon 0.5 it is off by a factor ~2.
+    passesVjp({
+      inputs: { x: { dims: [2, 3, 4] }, scale: { dims: [4], range: [0.5, 1.5] }, bias: { dims: [4] } },
+      build: (g, { x, scale, bias }) => g.layerNorm(x, scale, bias, 0.5),
+    }));
+
   for (const [label, indices, indexDims, axis] of [
     ['scalar index, axis 1', [2], [], 1],
     ['1-D repeated indices, axis 0', [1, 0, 1], [3], 0],

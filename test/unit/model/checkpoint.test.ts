@@ -10,7 +10,7 @@ import {
 } from '../../support/checkpoints';
 import { openBertCheckpoint } from '../../../src/core/model/checkpoint';
 import { CheckpointError } from '../../../src/core/model/errors';
-import { readSafetensorsHeader } from '../../../src/core/model/safetensors';
+import { readSafetensorsHeader, readTensorAsFloat32 } from '../../../src/core/model/safetensors';
 import { scoreFromLogits } from '../../../src/core/model/score';
 
 const dirs: string[] = [];
@@ -54,6 +54,27 @@ describe('openBertCheckpoint reads', () => {
       });
     }
   }
+
+  it('F16 subnormals and signed zero at their exact values (0x0001 = 2^-24, 0x03FF = 1023 * 2^-24)', () => {
+    // Real F16 checkpoints hold subnormal weights (|w| < 2^-14, e.g. 1e-5); the generated ones are multiples
+    // of 1/64 and hold none, so they are written here as raw halves.
+    const halves = [0x0001, 0x03ff, 0x8001, 0x0400, 0x8000, 0x3c00];
+    const written = make({
+      mutate: (t) =>
+        t.set('extra.subnormals', {
+          shape: [halves.length],
+          data: new Float32Array(0),
+          raw: { dtype: 'F16', bytes: new Uint8Array(Uint16Array.from(halves).buffer) },
+        }),
+    });
+    const record = readSafetensorsHeader(path.join(written.dir, 'model.safetensors')).find(
+      (r) => r.name === 'extra.subnormals',
+    );
+    assert.ok(record);
+    const values = Array.from(readTensorAsFloat32(record));
+    assert.deepEqual(values, [2 ** -24, 1023 * 2 ** -24, -(2 ** -24), 2 ** -14, -0, 1]);
+    assert.ok(Object.is(values[4], -0));
+  });
 
   it('TF-era LayerNorm gamma/beta names and num_labels from id2label', () => {
     const written = make({

@@ -59,6 +59,15 @@ describe('Endpoint', () => {
     assert.deepEqual(rendered, [7]);
   });
 
+  it('drops a message with a field missing, naming the field', async () => {
+    const { view, shown, invalid } = pair();
+    view.receive({ rl: 'notify', name: 'show', body: { values: Float32Array.from([1]) } });
+    await tick();
+    assert.equal(shown.length, 0);
+    assert.equal(invalid.length, 1);
+    assert.match(invalid[0], /show\.title: expected a string, got undefined/);
+  });
+
   it('drops invalid messages before any handler sees them, naming the bad field', async () => {
     const { host, view, shown, invalid } = pair();
     view.receive({ rl: 'notify', name: 'show', body: { title: 'x', values: [0.25, 0.75] } });
@@ -126,7 +135,11 @@ describe('validators', () => {
       /m\.n: expected an integer, got number 1\.5/,
     );
     assert.throws(() => shape({ kind: 'a', xs: [1, '2'] }, 'm'), /m\.xs\[1\]: expected a number/);
+    // A missing field is an error naming it, unless the field is optional.
+    assert.throws(() => shape({ kind: 'a' }, 'm'), /m\.xs: expected an array of numbers, got undefined/);
+    assert.throws(() => shape({ xs: [] }, 'm'), /m\.kind: expected one of "a", "b", got undefined/);
     const either = v.variants('type', { one: v.object({ a: v.string }), two: v.object({ b: v.number }) });
+    assert.throws(() => either({ type: 'one' }, 'e'), /e\.a: expected a string, got undefined/);
     assert.deepEqual(either({ type: 'two', b: 2 }, 'e'), { type: 'two', b: 2 });
     assert.throws(() => either({ type: 'one', a: 1 }, 'e'), /e\.a: expected a string/);
   });

@@ -65,7 +65,9 @@ describe('bundled ranklens-mini', () => {
       reference.pairs.map((p) => ({ inputIds: p.input_ids, tokenTypeIds: p.token_type_ids })),
     );
     const worst = Math.max(...results.map((r, i) => Math.abs(r.score - reference.pairs[i].score)));
-    // PyTorch rounds the stored logits to 1e-6; float32 summation order differs between the two runtimes.
-    assert.ok(worst < 1e-4, `max |onnxruntime - PyTorch| = ${worst}`);
+    // Both sides are float32 forwards of the same float16 weights (6 layers, 256 wide, up to 329 tokens) that
+    // sum in different orders, each ~1e-6 off on logits up to 6.5; the stored logits are rounded to 1e-6.
+    // Measured: 3.2e-6. 1e-5 keeps a 3x margin; 1e-4 let a 2.1e-4 drift through (issue 17).
+    assert.ok(worst < 1e-5, `max |onnxruntime - PyTorch| = ${worst}`);
   });
 });
