@@ -7,15 +7,18 @@ export interface ReferenceRankedQuery {
   readonly scores: readonly number[];
 }
 
-/** Mean over queries of 1 / rank of the first candidate graded >= 1 within 10 (ties: larger pid first). */
+/** 1 / rank of the first candidate graded >= 1 within 10, else 0 (ties: larger pid first). */
+export function referenceReciprocalRank({ pids, scores, grades }: ReferenceRankedQuery): number {
+  const order = pids
+    .map((_, i) => i)
+    .sort((a, b) => scores[b] - scores[a] || Number(pids[b]) - Number(pids[a]));
+  const first = order.findIndex((i) => grades[i] >= 1);
+  return first >= 0 && first < 10 ? 1 / (first + 1) : 0;
+}
+
+/** Mean over queries of their reciprocal ranks (MS MARCO's MRR@10). */
 export function referenceMrr10(queries: readonly ReferenceRankedQuery[]): number {
   let sum = 0;
-  for (const { pids, scores, grades } of queries) {
-    const order = pids
-      .map((_, i) => i)
-      .sort((a, b) => scores[b] - scores[a] || Number(pids[b]) - Number(pids[a]));
-    const first = order.findIndex((i) => grades[i] >= 1);
-    if (first >= 0 && first < 10) sum += 1 / (first + 1);
-  }
+  for (const q of queries) sum += referenceReciprocalRank(q);
   return sum / queries.length;
 }

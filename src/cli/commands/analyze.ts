@@ -15,6 +15,7 @@ import type { PeriodMaskResult } from '../../core/analysis/periodMask';
 import type { RerankResult } from '../../core/analysis/rerank';
 import { modelKey, parseShard, runAnalysis, type ResultFile } from '../../core/analysis/runner';
 import { DEFAULT_MAX_LENGTH } from '../../core/text/pair';
+import { describeComparison, formatInterval, type PairedComparison } from '../../core/eval/significance';
 import { parseDevice } from '../../core/device';
 import { runAnalysisRequestFile } from '../analyzeRequest';
 import { SLURM_USAGE, takeSlurmOptions } from '../slurmOptions';
@@ -107,6 +108,13 @@ function givenSettings(settings: Record<string, Json | undefined>): Record<strin
     Json
   >;
 }
+
+/** "*" after a value whose paired test against the baseline is significant. */
+function significanceMark(c: PairedComparison | null): string {
+  return c?.significant ? '*' : ' ';
+}
+
+const halfWidth = (i: { lower: number; upper: number }) => (i.upper - i.lower) / 2;
 
 function fixed(values: readonly number[], digits = 3): string {
   return values.map((v) => v.toFixed(digits).padStart(digits + 4)).join('');
@@ -207,13 +215,25 @@ const CLI: Readonly<Record<string, AnalysisCli>> = {
       ];
       if (r.metrics) {
         const row = (label: string, m: NonNullable<RerankResult['metrics']>['run']) =>
-          `${label.padEnd(26)} MRR@10 ${m.mrr10.toFixed(4)}  nDCG@10 ${m.ndcg10.toFixed(4)}`;
+          `${label.padEnd(26)} MRR@10 ${m.mrr10.toFixed(4)} ${formatInterval(m.intervals.mrr10)}  nDCG@10 ${m.ndcg10.toFixed(4)} ${formatInterval(m.intervals.ndcg10)}`;
         lines.push(
           `relevant = grade >= ${r.minRelevance}; ${r.metrics.model.queriesJudged} judged queries`,
           row('input run', r.metrics.run),
           row('model', r.metrics.model),
           row(`fused (w = ${r.fusion.weight})`, r.metrics.fused),
         );
+        if (r.comparisons) {
+          for (const [label, c] of [
+            ['model', r.comparisons.model],
+            ['fused', r.comparisons.fused],
+          ] as const) {
+            lines.push(
+              `${label} vs input run, MRR@10:  ${describeComparison(c.mrr10)}`,
+              `${label} vs input run, nDCG@10: ${describeComparison(c.ndcg10)}`,
+            );
+          }
+        }
+        if (r.significance) lines.push(r.significance.method);
       }
       return lines.join('\n') + '\n';
     },
@@ -243,6 +263,11 @@ const CLI: Readonly<Record<string, AnalysisCli>> = {
             String(l + 1).padStart(8) + shown.map((n) => cell(r.statistics[n].meanOverHeads[l])).join(''),
         ),
         'chance'.padStart(8) + shown.map((n) => cell(r.statistics[n].chance)).join(''),
+        '± max'.padStart(8) +
+          shown
+            .map((n) => cell(Math.max(0, ...r.statistics[n].meanOverHeadsIntervals.map(halfWidth))))
+            .join(''),
+        `± max: the widest half 95% interval over layers (${r.significance.method})`,
       ];
       return lines.join('\n') + '\n';
     },
@@ -256,10 +281,12 @@ const CLI: Readonly<Record<string, AnalysisCli>> = {
       return (
         [
           `${r.queries} queries, ${r.modifiedPassages} relevant passages modified (${r.modifiedWithoutPeriods} have no period)`,
-          `original                   MRR@10 ${r.original.mrr10.toFixed(4)}`,
-          ...r.settings.map(
-            (s) => `${s.setting.padEnd(26)} MRR@10 ${s.mrr10.toFixed(4)} (${pct(s.relativeChange)})`,
-          ),
+          `original                   MRR@10 ${r.original.mrr10.toFixed(4)} ${formatInterval(r.original.interval)}`,
+          ...r.settings.flatMap((s) => [
+            `${s.setting.padEnd(26)} MRR@10 ${s.mrr10.toFixed(4)} ${formatInterval(s.comparison.treatment)} (${pct(s.relativeChange)})`,
+            `${''.padEnd(26)} vs original: ${describeComparison(s.comparison)}`,
+          ]),
+          r.significance.method,
         ].join('\n') + '\n'
       );
     },
@@ -279,8 +306,15 @@ const CLI: Readonly<Record<string, AnalysisCli>> = {
         `${r.queries} queries; MRR@10 with interactions masked (${r.kind} mask) in the first i layers; ${r.rule}`,
         'i'.padStart(20) + Array.from({ length: L + 1 }, (_, i) => String(i).padStart(7)).join(''),
         ...Object.entries(r.directions).map(
-          ([name, d]) => name.padStart(20) + d.mrr10.map((v) => v.toFixed(4).padStart(7)).join(''),
+          ([name, d]) =>
+            name.padStart(20) +
+            d.mrr10.map((v, i) => (v.toFixed(4) + significanceMark(d.vsUnmasked[i])).padStart(7)).join(''),
         ),
+        `* differs from i = 0 at p < ${r.significance.alpha} (paired permutation test over queries):`,
+        ...Object.entries(r.directions).flatMap(([name, d]) =>
+          d.vsUnmasked.flatMap((c, i) => (c ? [`${name} i=${i}: ${describeComparison(c)}`] : [])),
+        ),
+        r.significance.method,
       ];
       return lines.join('\n') + '\n';
     },
@@ -292,13 +326,25 @@ const CLI: Readonly<Record<string, AnalysisCli>> = {
       const r = file.result as unknown as HeadImportanceResult;
       const rows = r.heads.map(
         (heads, l) =>
-          `layer ${String(l).padStart(2)}: ` +
-          heads.map((h) => h.deltaMrr10.toFixed(3).padStart(7)).join(' '),
+          `layer ${String(l + 1).padStart(2)}: ` +
+          heads.map((h) => (h.deltaMrr10.toFixed(3) + significanceMark(h.comparison)).padStart(7)).join(' '),
       );
+      const significant = r.heads.flatMap((heads, l) =>
+        heads.flatMap((h, head) =>
+          h.comparison.significant
+            ? [`layer ${l + 1} head ${head}: ${describeComparison(h.comparison)}`]
+            : [],
+        ),
+      );
+      const tests = r.heads.length * (r.heads[0]?.length ?? 0);
       return (
         [
-          `unmasked MRR@10 ${r.unmasked.mrr10.toFixed(4)}; change in MRR@10 with one head masked:`,
+          `unmasked MRR@10 ${r.unmasked.mrr10.toFixed(4)} ${formatInterval(r.unmasked.interval)} over ${r.queries} queries; change in MRR@10 with one head masked (layers 1..L, heads 0..H-1):`,
           ...rows,
+          `* p < ${r.significance.alpha} against unmasked (paired permutation test over queries, uncorrected for the ${tests} tests)` +
+            (significant.length === 0 ? ': none.' : ':'),
+          ...significant,
+          r.significance.method,
         ].join('\n') + '\n'
       );
     },

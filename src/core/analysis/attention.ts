@@ -1,3 +1,9 @@
+import {
+  meanInterval,
+  significanceStatement,
+  type MeanInterval,
+  type SignificanceStatement,
+} from '../eval/significance';
 import { ATTENTION_KINDS } from '../runtime/attentionKinds';
 import type { Analysis, AnalysisContext, Chunk, RunDescription } from './analysis';
 import { encodeChunkPairs } from './chunkCandidates';
@@ -64,6 +70,8 @@ interface StatisticSums {
   readonly chanceSum: number;
   /** Pairs that have rows of this kind. */
   readonly pairs: number;
+  /** [pair][layer]: each counted pair's statistic, mean over heads (what the intervals resample). */
+  readonly pairMeans: readonly (readonly number[])[];
 }
 
 export interface AttentionPartial {
@@ -76,6 +84,7 @@ export interface AttentionResult {
   readonly numLayers: number;
   readonly numHeads: number;
   readonly convention: string;
+  readonly significance: SignificanceStatement;
   readonly statistics: Readonly<
     Record<
       AttentionStatistic,
@@ -85,6 +94,8 @@ export interface AttentionResult {
         readonly perHead: readonly (readonly number[])[];
         /** [layer], mean over heads. */
         readonly meanOverHeads: readonly number[];
+        /** [layer]: bootstrap interval of the mean over heads, resampling pairs. */
+        readonly meanOverHeadsIntervals: readonly MeanInterval[];
         /** The same statistic for uniform attention over each pair's real tokens. */
         readonly chance: number;
         readonly pairs: number;
@@ -97,7 +108,7 @@ export interface AttentionResult {
 export function attentionAnalysis(): Analysis<Record<string, never>, AttentionPartial, AttentionResult> {
   return {
     name: 'attention',
-    version: 1,
+    version: 2,
     selection: 'relevant',
     settings: {},
     map: summarise,
@@ -120,19 +131,23 @@ async function summarise(chunk: Chunk, context: AnalysisContext): Promise<Attent
     const sums = new Array<number>(L * H).fill(0);
     let chanceSum = 0;
     let counted = 0;
+    const pairMeans: number[][] = [];
     for (const r of results) {
       const rowCount = rows.reduce((n, k) => n + r.kindCounts[k], 0);
       if (rowCount === 0) continue;
       const total = r.kindCounts.reduce((a, b) => a + b, 0);
       chanceSum += keys.reduce((n, k) => n + r.kindCounts[k], 0) / total;
       counted++;
+      const layerSums = new Array<number>(L).fill(0);
       for (let lh = 0; lh < L * H; lh++) {
         let mass = 0;
         for (const from of rows) for (const to of keys) mass += r.sums[(lh * K + from) * K + to];
         sums[lh] += mass / rowCount;
+        layerSums[Math.floor(lh / H)] += mass / rowCount;
       }
+      pairMeans.push(layerSums.map((v) => v / H));
     }
-    statistics[name] = { sums, chanceSum, pairs: counted };
+    statistics[name] = { sums, chanceSum, pairs: counted, pairMeans };
   }
   return { pairs: results.length, statistics };
 }
@@ -146,11 +161,13 @@ function finishAttention(partials: readonly AttentionPartial[], run: RunDescript
     const sums = new Array<number>(L * H).fill(0);
     let chance = 0;
     let counted = 0;
+    const pairMeans: (readonly number[])[] = [];
     for (const p of partials) {
       const s = p.statistics[name];
       s.sums.forEach((v, i) => (sums[i] += v));
       chance += s.chanceSum;
       counted += s.pairs;
+      pairMeans.push(...s.pairMeans);
     }
     const perHead = Array.from({ length: L }, (_, l) =>
       Array.from({ length: H }, (_, h) => (counted === 0 ? 0 : sums[l * H + h] / counted)),
@@ -159,6 +176,7 @@ function finishAttention(partials: readonly AttentionPartial[], run: RunDescript
       description: ATTENTION_STATISTICS[name].description,
       perHead,
       meanOverHeads: perHead.map((heads) => heads.reduce((a, b) => a + b, 0) / H),
+      meanOverHeadsIntervals: Array.from({ length: L }, (_, l) => meanInterval(pairMeans.map((m) => m[l]))),
       chance: counted === 0 ? 0 : chance / counted,
       pairs: counted,
     };
@@ -167,8 +185,9 @@ function finishAttention(partials: readonly AttentionPartial[], run: RunDescript
     pairs,
     numLayers: L,
     numHeads: H,
+    significance: significanceStatement(undefined, 'pairs', false),
     convention:
-      "A -> B (the paper): the attention that weights A for B's context, i.e. B's tokens attending to A's. Each pair contributes the mean over its attending tokens; pairs are averaged with equal weight. Passage periods are in the document block; [CLS]/[SEP] in no block.",
+      "Layers are numbered 1..L (0 would be the embeddings, which attend nowhere). A -> B (the paper): the attention that weights A for B's context, i.e. B's tokens attending to A's. Each pair contributes the mean over its attending tokens; pairs are averaged with equal weight. Passage periods are in the document block; [CLS]/[SEP] in no block.",
     statistics,
   };
 }

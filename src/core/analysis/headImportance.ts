@@ -1,8 +1,18 @@
+import {
+  comparePaired,
+  meanInterval,
+  significanceStatement,
+  type MeanInterval,
+  type PairedComparison,
+  type SignificanceStatement,
+} from '../eval/significance';
 import type { HeadMaskSpec } from '../runtime/types';
 import type { Analysis, AnalysisContext, Chunk, RunDescription } from './analysis';
 import { encodeChunkPairs, reciprocalRanksByQuery } from './chunkCandidates';
+import { sumInOrder } from './ranking';
 
 export interface HeadImportancePartial {
+  readonly qids: readonly string[];
   /** Per query: reciprocal rank unmasked (index 0), then with head (l, h) masked at 1 + l * H + h. */
   readonly reciprocalRanks: readonly (readonly number[])[];
   /** Per setting (same indexing): sum over the chunk's pairs of (masked score - unmasked score). */
@@ -14,13 +24,25 @@ export interface HeadImportanceResult {
   readonly minRelevance: number;
   readonly queries: number;
   readonly pairs: number;
-  readonly unmasked: { readonly mrr10: number };
-  /** [layer][head]: the head's probabilities zeroed in that layer only (the graph's head mask). */
+  readonly significance: SignificanceStatement;
+  readonly unmasked: { readonly mrr10: number; readonly interval: MeanInterval };
+  /**
+   * [layer - 1][head]: the head's probabilities zeroed in that transformer layer only (the graph's head mask);
+   * the array index is the layer number minus 1 (layers are numbered 1..L, 0 being the embeddings).
+   */
   readonly heads: readonly (readonly {
     readonly mrr10: number;
     readonly deltaMrr10: number;
     readonly meanScoreChange: number;
+    /** Per-query reciprocal ranks with the head masked against unmasked (uncorrected for the L x H tests). */
+    readonly comparison: PairedComparison;
   }[])[];
+  /** Each query's reciprocal rank unmasked and with each head masked ([layer - 1][head][query]). */
+  readonly perQuery: {
+    readonly qids: readonly string[];
+    readonly unmasked: readonly number[];
+    readonly heads: readonly (readonly (readonly number[])[])[];
+  };
 }
 
 /** Analysis 6 (beyond the paper): MRR@10 and mean score change with each head masked alone, as an L x H grid. */
@@ -31,7 +53,7 @@ export function headImportanceAnalysis(): Analysis<
 > {
   return {
     name: 'head-importance',
-    version: 1,
+    version: 2,
     selection: 'candidates',
     settings: {},
     map: maskHeads,
@@ -62,23 +84,25 @@ async function maskHeads(chunk: Chunk, context: AnalysisContext): Promise<HeadIm
     s.forEach((v, i) => (sum += v - scores[0][i]));
     return sum;
   });
-  return { reciprocalRanks, scoreChangeSums, pairs: pairs.length };
+  return { qids: chunk.items.map((item) => item.qid), reciprocalRanks, scoreChangeSums, pairs: pairs.length };
 }
 
 function finishHeads(partials: readonly HeadImportancePartial[], run: RunDescription): HeadImportanceResult {
   const { numLayers: L, numHeads: H } = run.model;
   const settings = 1 + L * H;
-  const rrSums = new Array<number>(settings).fill(0);
+  // [setting][query]
+  const ranks = Array.from({ length: settings }, (): number[] => []);
   const changeSums = new Array<number>(settings).fill(0);
-  let queries = 0;
+  const qids: string[] = [];
   let pairs = 0;
   for (const p of partials) {
-    for (const rr of p.reciprocalRanks) rr.forEach((v, s) => (rrSums[s] += v));
+    qids.push(...p.qids);
+    for (const rr of p.reciprocalRanks) rr.forEach((v, s) => ranks[s].push(v));
     p.scoreChangeSums.forEach((v, s) => (changeSums[s] += v));
-    queries += p.reciprocalRanks.length;
     pairs += p.pairs;
   }
-  const mrr = (s: number) => (queries === 0 ? 0 : rrSums[s] / queries);
+  const queries = qids.length;
+  const mrr = (s: number) => (queries === 0 ? 0 : sumInOrder(ranks[s]) / queries);
   const heads = Array.from({ length: L }, (_, l) =>
     Array.from({ length: H }, (_, h) => {
       const s = 1 + l * H + h;
@@ -86,8 +110,21 @@ function finishHeads(partials: readonly HeadImportancePartial[], run: RunDescrip
         mrr10: mrr(s),
         deltaMrr10: mrr(s) - mrr(0),
         meanScoreChange: pairs === 0 ? 0 : changeSums[s] / pairs,
+        comparison: comparePaired(ranks[0], ranks[s]),
       };
     }),
   );
-  return { minRelevance: run.data.minRelevance, queries, pairs, unmasked: { mrr10: mrr(0) }, heads };
+  return {
+    minRelevance: run.data.minRelevance,
+    queries,
+    pairs,
+    significance: significanceStatement(),
+    unmasked: { mrr10: mrr(0), interval: meanInterval(ranks[0]) },
+    heads,
+    perQuery: {
+      qids,
+      unmasked: ranks[0],
+      heads: Array.from({ length: L }, (_, l) => Array.from({ length: H }, (_, h) => ranks[1 + l * H + h])),
+    },
+  };
 }

@@ -1,6 +1,15 @@
+import {
+  comparePaired,
+  meanInterval,
+  significanceStatement,
+  type MeanInterval,
+  type PairedComparison,
+  type SignificanceStatement,
+} from '../eval/significance';
 import type { MaskSpec } from '../runtime/types';
 import type { Analysis, AnalysisContext, Chunk, RunDescription } from './analysis';
 import { encodeChunkPairs, reciprocalRanksByQuery } from './chunkCandidates';
+import { sumInOrder } from './ranking';
 
 export type MaskKind = MaskSpec['kind'];
 
@@ -47,6 +56,7 @@ export function interactionMasks(direction: InteractionDirection, kind: MaskKind
 }
 
 export interface InteractionPartial {
+  readonly qids: readonly string[];
   /** Per query: [direction][depth] reciprocal rank (depth 0 = unmasked, the same for every direction). */
   readonly reciprocalRanks: readonly (readonly (readonly number[])[])[];
 }
@@ -56,10 +66,23 @@ export interface InteractionResult {
   readonly queries: number;
   readonly kind: MaskKind;
   readonly rule: string;
+  readonly significance: SignificanceStatement;
   /** MRR@10 with the mask in the first i layers, i = 0..L (index i). */
-  readonly directions: Readonly<
-    Record<InteractionDirection, { readonly description: string; readonly mrr10: readonly number[] }>
-  >;
+  readonly directions: Readonly<Record<InteractionDirection, InteractionDirectionResult>>;
+  /** Each query's reciprocal rank: [direction][depth][query], queries in `qids` order. */
+  readonly perQuery: {
+    readonly qids: readonly string[];
+    readonly reciprocalRanks: Readonly<Record<InteractionDirection, readonly (readonly number[])[]>>;
+  };
+}
+
+export interface InteractionDirectionResult {
+  readonly description: string;
+  readonly mrr10: readonly number[];
+  /** [depth]: MRR@10's bootstrap interval over queries. */
+  readonly intervals: readonly MeanInterval[];
+  /** [depth]: depth i against the unmasked model (depth 0), paired over queries; null at depth 0. */
+  readonly vsUnmasked: readonly (PairedComparison | null)[];
 }
 
 /**
@@ -73,7 +96,7 @@ export function interactionMaskAnalysis(
     throw new Error(`mask kind ${String(settings.kind)} must be attention or token`);
   return {
     name: 'interaction-mask',
-    version: 1,
+    version: 2,
     selection: 'candidates',
     settings,
     map: (chunk, context) => maskInteractions(chunk, context, settings.kind),
@@ -106,7 +129,7 @@ async function maskInteractions(
     depths.map((s) => reciprocalRanksByQuery(chunk, s, context.minRelevance)),
   );
   const reciprocalRanks = chunk.items.map((_, q) => ranks.map((depths) => depths.map((rr) => rr[q])));
-  return { reciprocalRanks };
+  return { qids: chunk.items.map((item) => item.qid), reciprocalRanks };
 }
 
 function finishInteractions(
@@ -115,20 +138,25 @@ function finishInteractions(
   kind: MaskKind,
 ): InteractionResult {
   const L = run.model.numLayers;
-  const sums = DIRECTIONS.map(() => new Array<number>(L + 1).fill(0));
-  let queries = 0;
+  // [direction][depth][query]
+  const ranks = DIRECTIONS.map(() => Array.from({ length: L + 1 }, (): number[] => []));
+  const qids: string[] = [];
   for (const p of partials) {
-    for (const rr of p.reciprocalRanks) {
-      rr.forEach((depths, d) => depths.forEach((v, i) => (sums[d][i] += v)));
-      queries++;
-    }
+    qids.push(...p.qids);
+    for (const rr of p.reciprocalRanks)
+      rr.forEach((depths, d) => depths.forEach((v, i) => ranks[d][i].push(v)));
   }
+  const queries = qids.length;
   const directions = Object.fromEntries(
     DIRECTIONS.map((direction, d) => [
       direction,
       {
         description: INTERACTION_DIRECTIONS[direction].description,
-        mrr10: sums[d].map((s) => (queries === 0 ? 0 : s / queries)),
+        mrr10: ranks[d].map((values) => (queries === 0 ? 0 : sumInOrder(values) / queries)),
+        intervals: ranks[d].map((values) => meanInterval(values)),
+        vsUnmasked: ranks[d].map((values, depth) =>
+          depth === 0 ? null : comparePaired(ranks[d][0], values),
+        ),
       },
     ]),
   ) as unknown as InteractionResult['directions'];
@@ -136,7 +164,15 @@ function finishInteractions(
     minRelevance: run.data.minRelevance,
     queries,
     kind,
-    rule: '[CLS] and the middle [SEP] are on the query side (token type 0); the final [SEP] on the document side (token type 1). Depth i masks layers 0..i-1; depth 0 is the unmasked model.',
+    rule: 'Layers: 0 = embeddings, 1..L = transformer layers. [CLS] and the middle [SEP] are on the query side (token type 0); the final [SEP] on the document side (token type 1). Depth i masks transformer layers 1..i; depth 0 is the unmasked model.',
+    significance: significanceStatement(),
     directions,
+    perQuery: {
+      qids,
+      reciprocalRanks: Object.fromEntries(DIRECTIONS.map((direction, d) => [direction, ranks[d]])) as Record<
+        InteractionDirection,
+        number[][]
+      >,
+    },
   };
 }

@@ -1,7 +1,15 @@
+import {
+  comparePaired,
+  meanInterval,
+  significanceStatement,
+  type MeanInterval,
+  type PairedComparison,
+  type SignificanceStatement,
+} from '../eval/significance';
 import type { MaskSpec, PairInput } from '../runtime/types';
 import type { EncodedPair } from '../text/types';
 import type { Analysis, AnalysisContext, Chunk, RunDescription } from './analysis';
-import { reciprocalRank } from './ranking';
+import { reciprocalRank, sumInOrder } from './ranking';
 import { encodeChunkPairs } from './chunkCandidates';
 
 /** The three ways of taking periods away (Zhan et al., Table 1); periods are the passage's "." tokens. */
@@ -38,14 +46,24 @@ export interface PeriodMaskResult {
   readonly queries: number;
   readonly modifiedPassages: number;
   readonly modifiedWithoutPeriods: number;
-  readonly original: { readonly mrr10: number };
+  readonly significance: SignificanceStatement;
+  /** MRR@10 with its bootstrap interval over queries. */
+  readonly original: { readonly mrr10: number; readonly interval: MeanInterval };
   readonly settings: readonly {
     readonly setting: PeriodSetting;
     readonly mrr10: number;
     /** (mrr10 - original) / original. */
     readonly relativeChange: number;
     readonly meanScoreChange: number;
+    /** Per-query reciprocal ranks of this setting against the original's, paired over queries. */
+    readonly comparison: PairedComparison;
   }[];
+  /** Each query's reciprocal rank (its MRR@10 term), original and per setting, in `qids` order. */
+  readonly perQuery: {
+    readonly qids: readonly string[];
+    readonly original: readonly number[];
+    readonly settings: Readonly<Record<PeriodSetting, readonly number[]>>;
+  };
 }
 
 /** The pair with every period token replaced by ","; nothing else changes. */
@@ -66,7 +84,7 @@ export function periodsToCommas(pair: EncodedPair, commaId: number): EncodedPair
 export function periodMaskAnalysis(): Analysis<Record<string, never>, PeriodMaskPartial, PeriodMaskResult> {
   return {
     name: 'period-mask',
-    version: 1,
+    version: 2,
     selection: 'candidates',
     settings: {},
     map: maskChunk,
@@ -137,20 +155,22 @@ function finishPeriods(partials: readonly PeriodMaskPartial[], run: RunDescripti
   const minRelevance = run.data.minRelevance;
   const queries = partials.flatMap((p) => p.queries);
   const n = queries.length;
-  const mrrOf = (scoresOf: (q: PeriodQuery) => readonly number[]) => {
-    let sum = 0;
-    for (const q of queries) sum += reciprocalRank(q.pids, scoresOf(q), q.grades, minRelevance);
-    return n === 0 ? 0 : sum / n;
-  };
-  const original = mrrOf((q) => q.original);
+  const reciprocalRanksOf = (scoresOf: (q: PeriodQuery) => readonly number[]) =>
+    queries.map((q) => reciprocalRank(q.pids, scoresOf(q), q.grades, minRelevance));
+  const meanOf = (values: readonly number[]) => (n === 0 ? 0 : sumInOrder(values) / n);
+  const originalRanks = reciprocalRanksOf((q) => q.original);
+  const original = meanOf(originalRanks);
   let modifiedPassages = 0;
   for (const q of queries) modifiedPassages += q.modified.length;
+  const perSetting = {} as Record<PeriodSetting, number[]>;
   const settings = PERIOD_SETTINGS.map((setting) => {
-    const mrr10 = mrrOf((q) => {
+    const ranks = reciprocalRanksOf((q) => {
       const scores = [...q.original];
       q.modified.forEach((i, k) => (scores[i] = q.scores[setting][k]));
       return scores;
     });
+    perSetting[setting] = ranks;
+    const mrr10 = meanOf(ranks);
     let change = 0;
     for (const q of queries) q.modified.forEach((i, k) => (change += q.scores[setting][k] - q.original[i]));
     return {
@@ -158,6 +178,7 @@ function finishPeriods(partials: readonly PeriodMaskPartial[], run: RunDescripti
       mrr10,
       relativeChange: original === 0 ? 0 : (mrr10 - original) / original,
       meanScoreChange: modifiedPassages === 0 ? 0 : change / modifiedPassages,
+      comparison: comparePaired(originalRanks, ranks),
     };
   });
   let withoutPeriods = 0;
@@ -167,7 +188,9 @@ function finishPeriods(partials: readonly PeriodMaskPartial[], run: RunDescripti
     queries: n,
     modifiedPassages,
     modifiedWithoutPeriods: withoutPeriods,
-    original: { mrr10: original },
+    significance: significanceStatement(),
+    original: { mrr10: original, interval: meanInterval(originalRanks) },
     settings,
+    perQuery: { qids: queries.map((q) => q.qid), original: originalRanks, settings: perSetting },
   };
 }

@@ -1,6 +1,14 @@
 import type { Qrels } from '../data/qrels';
 import type { RankedCandidate, Run } from '../data/runs';
-import { evaluateRun } from '../eval/metrics';
+import { evaluateRun, type QueryMetrics } from '../eval/metrics';
+import {
+  comparePaired,
+  meanInterval,
+  significanceStatement,
+  type MeanInterval,
+  type PairedComparison,
+  type SignificanceStatement,
+} from '../eval/significance';
 import type { Analysis, Chunk, AnalysisContext, RunDescription } from './analysis';
 import { rankByScore } from './ranking';
 import { encodeChunkPairs } from './chunkCandidates';
@@ -37,6 +45,20 @@ export interface Metrics {
   readonly recall: Readonly<Record<string, number>>;
   readonly queriesJudged: number;
   readonly queriesEvaluated: number;
+  /** Bootstrap intervals over queries: MRR@10 over the judged queries, nDCG@10 over the evaluated ones. */
+  readonly intervals: { readonly mrr10: MeanInterval; readonly ndcg10: MeanInterval };
+}
+
+/** One ranking's per-query MRR@10 terms (judged queries) and nDCG@10 (evaluated queries). */
+export interface RankingPerQuery {
+  readonly mrr10: readonly number[];
+  readonly ndcg10: readonly number[];
+}
+
+/** A ranking against the input run, paired over the same queries. */
+export interface RankingComparison {
+  readonly mrr10: PairedComparison;
+  readonly ndcg10: PairedComparison;
 }
 
 export interface RerankResult {
@@ -48,6 +70,20 @@ export interface RerankResult {
   };
   /** Null without judgements (e.g. a run with no qrels: only the re-ranked run is produced). */
   readonly metrics: { readonly run: Metrics; readonly model: Metrics; readonly fused: Metrics } | null;
+  readonly significance: SignificanceStatement | null;
+  /** The model's and the fused ranking against the input run; null without judgements. */
+  readonly comparisons: { readonly model: RankingComparison; readonly fused: RankingComparison } | null;
+  /**
+   * Per-query values behind the metrics: `judged` lists the judged queries (MRR@10's terms, 0 for a query
+   * without candidates), `evaluated` those with candidates too (nDCG@10's terms), each ranking in those orders.
+   */
+  readonly perQuery: {
+    readonly judged: readonly string[];
+    readonly evaluated: readonly string[];
+    readonly run: RankingPerQuery;
+    readonly model: RankingPerQuery;
+    readonly fused: RankingPerQuery;
+  } | null;
   /** Fused MRR@10 and nDCG@10 for w = 0, 0.1, ..., 1 ON THIS SET: use it to pick w on a validation set only. */
   readonly sweep:
     readonly { readonly weight: number; readonly mrr10: number; readonly ndcg10: number }[] | null;
@@ -55,7 +91,7 @@ export interface RerankResult {
 }
 
 const FUSION_RULE =
-  'per query: fused = fround((1 - w) * minmax(run) + w * minmax(model)); a constant list maps to 0';
+  'per query: fused = (1 - w) * minmax(run) + w * minmax(model), stored as float32; a constant list maps to 0';
 
 /** Analysis 7: score a run's candidates with the model, write the re-ranked run, evaluate, fuse with the run. */
 export function rerankAnalysis(
@@ -65,7 +101,7 @@ export function rerankAnalysis(
   if (!(w >= 0 && w <= 1)) throw new Error(`fusion weight ${w} must be within [0, 1]`);
   return {
     name: 'rerank',
-    version: 1,
+    version: 2,
     selection: 'candidates',
     settings,
     map: scoreChunk,
@@ -114,22 +150,46 @@ export function fuse(q: RerankedQuery, weight: number): number[] {
   return run.map((r, i) => Math.fround((1 - weight) * r + weight * model[i]));
 }
 
+interface Evaluated {
+  readonly metrics: Metrics;
+  readonly perQuery: readonly QueryMetrics[];
+}
+
 function evaluate(
   queries: readonly RerankedQuery[],
   rankingOf: (q: RerankedQuery) => RankedCandidate[],
   qrels: Qrels,
   minRelevance: number,
-): Metrics {
+): Evaluated {
   const rankings = new Map<string, RankedCandidate[]>();
   for (const q of queries) if (q.pids.length > 0) rankings.set(q.qid, rankingOf(q));
   const run: Run = { file: '', format: 'trec', rankings, lineCount: 0 };
   const r = evaluateRun(run, qrels, { minRelevance });
+  const perQuery = perQueryOf(r.perQuery);
   return {
-    mrr10: r.mrr,
-    ndcg10: r.ndcg,
-    recall: r.recall,
-    queriesJudged: r.queriesInQrels,
-    queriesEvaluated: r.queriesEvaluated,
+    metrics: {
+      mrr10: r.mrr,
+      ndcg10: r.ndcg,
+      recall: r.recall,
+      queriesJudged: r.queriesInQrels,
+      queriesEvaluated: r.queriesEvaluated,
+      intervals: { mrr10: meanInterval(perQuery.mrr10), ndcg10: meanInterval(perQuery.ndcg10) },
+    },
+    perQuery: r.perQuery,
+  };
+}
+
+function perQueryOf(perQuery: readonly QueryMetrics[]): RankingPerQuery {
+  return {
+    mrr10: perQuery.map((q) => q.reciprocalRank),
+    ndcg10: perQuery.filter((q) => q.inRun).map((q) => q.ndcg),
+  };
+}
+
+function compareRankings(baseline: RankingPerQuery, other: RankingPerQuery): RankingComparison {
+  return {
+    mrr10: comparePaired(baseline.mrr10, other.mrr10),
+    ndcg10: comparePaired(baseline.ndcg10, other.ndcg10),
   };
 }
 
@@ -144,17 +204,26 @@ function finishRerank(partials: readonly RerankPartial[], run: RunDescription, w
   const judged = judgements.size > 0;
   const byRun = (q: RerankedQuery) =>
     q.pids.map((pid, i) => ({ pid, rank: q.runRanks[i], score: q.runScores?.[i] }));
-  const metrics = judged
+  const evaluated = judged
     ? {
         run: evaluate(queries, byRun, qrels, minRelevance),
         model: evaluate(queries, (q) => rankByScore(q.pids, q.modelScores), qrels, minRelevance),
         fused: evaluate(queries, (q) => rankByScore(q.pids, fusedOf(q)), qrels, minRelevance),
       }
     : null;
+  const perQuery = evaluated
+    ? {
+        judged: evaluated.run.perQuery.map((q) => q.qid),
+        evaluated: evaluated.run.perQuery.filter((q) => q.inRun).map((q) => q.qid),
+        run: perQueryOf(evaluated.run.perQuery),
+        model: perQueryOf(evaluated.model.perQuery),
+        fused: perQueryOf(evaluated.fused.perQuery),
+      }
+    : null;
   const sweep = judged
     ? Array.from({ length: 11 }, (_, k) => {
         const w = k / 10;
-        const m = evaluate(queries, (q) => rankByScore(q.pids, fuse(q, w)), qrels, minRelevance);
+        const m = evaluate(queries, (q) => rankByScore(q.pids, fuse(q, w)), qrels, minRelevance).metrics;
         return { weight: w, mrr10: m.mrr10, ndcg10: m.ndcg10 };
       })
     : null;
@@ -162,7 +231,17 @@ function finishRerank(partials: readonly RerankPartial[], run: RunDescription, w
   return {
     minRelevance,
     fusion: { weight, rule: FUSION_RULE, runScoreSource: allRunScores ? 'run scores' : 'negative ranks' },
-    metrics,
+    metrics: evaluated
+      ? { run: evaluated.run.metrics, model: evaluated.model.metrics, fused: evaluated.fused.metrics }
+      : null,
+    significance: evaluated ? significanceStatement() : null,
+    comparisons: perQuery
+      ? {
+          model: compareRankings(perQuery.run, perQuery.model),
+          fused: compareRankings(perQuery.run, perQuery.fused),
+        }
+      : null,
+    perQuery,
     sweep,
     queries: queries.map((q) => ({ ...q, fusedScores: fusedOf(q) })),
   };

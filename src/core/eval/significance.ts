@@ -78,15 +78,23 @@ export function significanceOptions(overrides: Partial<SignificanceOptions> = {}
   return o;
 }
 
-/** The methods in words, for result files, tables and reports. */
-export function describeSignificance(o: SignificanceOptions = DEFAULT_SIGNIFICANCE): string {
+/**
+ * The methods in words, for result files, tables and reports; `unit` is what the bootstrap resamples, and
+ * `tests` whether the result carries paired tests too.
+ */
+export function describeSignificance(
+  o: SignificanceOptions = DEFAULT_SIGNIFICANCE,
+  unit: 'queries' | 'pairs' = 'queries',
+  tests = true,
+): string {
   const level = Math.round((1 - o.alpha) * 1000) / 10;
+  const intervals = `${level}% intervals: percentile bootstrap over ${unit}, ${o.resamples.toLocaleString('en-US')} resamples, seed ${o.seed}.`;
+  if (!tests) return intervals;
   return (
-    `${level}% intervals: percentile bootstrap over queries, ${o.resamples.toLocaleString('en-US')} resamples, seed ${o.seed}. ` +
-    `Paired tests over queries, two-sided: sign-flip permutation test of the mean difference (exact over the 2^n sign ` +
-    `patterns of the n non-zero differences when n <= ${o.exactUpTo}, else ${o.permutations.toLocaleString('en-US')} ` +
-    `Monte-Carlo sign flips, seed ${o.seed}, p = (1 + hits) / (1 + draws)) and, beside it, the paired t-test. ` +
-    `Significant: permutation p < ${o.alpha}.`
+    `${intervals} Paired tests over queries, two-sided: sign-flip permutation test of the mean difference (exact ` +
+    `over the 2^n sign patterns of the n non-zero differences when n <= ${o.exactUpTo}, else ` +
+    `${o.permutations.toLocaleString('en-US')} Monte-Carlo sign flips, seed ${o.seed}, p = (1 + hits) / (1 + draws)) ` +
+    `and, beside it, the paired t-test. Significant: permutation p < ${o.alpha}.`
   );
 }
 
@@ -307,4 +315,36 @@ export function studentTTwoSided(t: number, df: number): number {
   if (!(df > 0)) throw new RangeError(`degrees of freedom ${df} must be positive`);
   if (!Number.isFinite(t)) return 0;
   return Math.min(1, regularizedIncompleteBeta(df / (df + t * t), df / 2, 0.5));
+}
+
+/** How a result file's intervals and tests were computed (stored beside them). */
+export interface SignificanceStatement extends SignificanceOptions {
+  readonly method: string;
+}
+
+export function significanceStatement(
+  options: SignificanceOptions = DEFAULT_SIGNIFICANCE,
+  unit: 'queries' | 'pairs' = 'queries',
+  tests = true,
+): SignificanceStatement {
+  return { ...options, method: describeSignificance(options, unit, tests) };
+}
+
+/** A difference with its sign: "+0.0170", "-0.0031". */
+export function formatSigned(v: number, digits = 4): string {
+  return `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`;
+}
+
+/** "Δ +0.0170 [-0.0100, +0.0400], t-test p = 0.39; not significant: p = 0.41, 3 of 40 queries moved (2 up, 1 down)". */
+export function describeComparison(
+  c: PairedComparison,
+  alpha = DEFAULT_SIGNIFICANCE.alpha,
+  digits = 4,
+): string {
+  const d = c.difference;
+  const t = c.tTest.p === null ? 'n/a' : c.tTest.p < 0.001 ? '< 0.001' : `= ${formatP(c.tTest.p)}`;
+  return (
+    `Δ ${formatSigned(d.mean, digits)} [${formatSigned(d.lower, digits)}, ${formatSigned(d.upper, digits)}], ` +
+    `t-test p ${t}; ${comparisonVerdict(c, alpha)}`
+  );
 }

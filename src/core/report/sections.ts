@@ -1,7 +1,7 @@
 // The report's content — one section per analysis with its charts (echarts options), tables, text and CSV —
 // built from result files. Pure data and functions (no DOM, no node): the offline HTML report and the
 // extension's report panel both draw exactly these sections.
-import type { ModelDescription } from '../analysis/analysis';
+import type { Json, ModelDescription } from '../analysis/analysis';
 import type { HeadImportanceResult } from '../analysis/headImportance';
 import type { InteractionDirection, InteractionResult } from '../analysis/interactionMask';
 import type { AttributionAnalysisResult, LayerShares } from '../analysis/layerAttribution';
@@ -10,6 +10,15 @@ import type { ProbingResult } from '../analysis/probing';
 import type { RerankResult } from '../analysis/rerank';
 import type { ResultFile } from '../analysis/runner';
 import { ATTRIBUTION_GROUPS, ATTRIBUTION_GROUP_LABELS, PROBE_GROUP_LABELS } from '../analysis/tokenGroups';
+import {
+  comparisonVerdict,
+  formatInterval,
+  formatP,
+  formatSigned,
+  type MeanInterval,
+  type PairedComparison,
+  type SignificanceStatement,
+} from '../eval/significance';
 import {
   PAPER_ATTENTION,
   PAPER_ATTRIBUTION,
@@ -70,6 +79,32 @@ export interface ReportInput {
   readonly paperLayers?: PaperLayerAlignment;
 }
 
+/**
+ * An analysis's settings as a line people read: "Settings: the analysis's defaults." when none were given, else
+ * "Settings: kind attention; selection: kind rank, topK 10." (nested objects inline, lists comma-separated).
+ */
+export function settingsLine(
+  settings: Json | Readonly<Record<string, Json | undefined>> | undefined,
+): string {
+  const text = (value: Json): string => {
+    if (value === null) return 'none';
+    if (Array.isArray(value)) return value.length > 8 ? `${value.length} items` : value.map(text).join(', ');
+    if (typeof value === 'object')
+      return Object.entries(value as Record<string, Json>)
+        .map(([k, v]) => `${k} ${text(v)}`)
+        .join(', ');
+    return String(value);
+  };
+  const entries =
+    settings && typeof settings === 'object' && !Array.isArray(settings)
+      ? Object.entries(settings as Record<string, Json | undefined>).flatMap(([k, v]): [string, Json][] =>
+          v === undefined ? [] : [[k, v]],
+        )
+      : [];
+  if (entries.length === 0) return "Settings: the analysis's defaults.";
+  return `Settings: ${entries.map(([k, v]) => `${k}: ${text(v)}`).join('; ')}.`;
+}
+
 const digits = (v: number, n = 3) => (Number.isFinite(v) ? Number(v.toFixed(n)) : NaN);
 
 function csvOf(columns: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
@@ -78,6 +113,34 @@ function csvOf(columns: readonly string[], rows: readonly (readonly (string | nu
     return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   return [columns, ...rows].map((r) => r.map(cell).join(',')).join('\n') + '\n';
+}
+
+/** Columns every paired comparison adds to a table (treatment against its baseline, over queries). */
+const COMPARISON_COLUMNS = ['Δ [95% CI]', 'p (permutation)', 'p (t-test)', 'queries up/down/same'] as const;
+
+function comparisonCells(c: PairedComparison | null | undefined): string[] {
+  if (!c) return COMPARISON_COLUMNS.map(() => '');
+  const d = c.difference;
+  return [
+    `${formatSigned(d.mean)} [${formatSigned(d.lower)}, ${formatSigned(d.upper)}]`,
+    c.permutation.p < 0.001 ? '< 0.001' : formatP(c.permutation.p),
+    c.tTest.p === null ? 'n/a' : c.tTest.p < 0.001 ? '< 0.001' : formatP(c.tTest.p),
+    `${c.improved}/${c.hurt}/${c.unchanged}`,
+  ];
+}
+
+const intervalCell = (i: MeanInterval | undefined) => (i ? formatInterval(i) : '');
+
+/** The notes a section with intervals and tests ends with: each verdict in words, then how they were computed. */
+function significanceNotes(
+  statement: SignificanceStatement | null | undefined,
+  verdicts: readonly [string, PairedComparison | null | undefined][],
+): string[] {
+  if (!statement) return [];
+  return [
+    ...verdicts.flatMap(([label, c]) => (c ? [`${label}: ${comparisonVerdict(c, statement.alpha)}.`] : [])),
+    statement.method,
+  ];
 }
 
 /** Plain-text tooltips (webview CSP refuses the default formatter's styled colour markers). */
@@ -131,6 +194,21 @@ function line(name: string, points: readonly (readonly [number, number])[], colo
   };
 }
 
+const INTERVAL_LEGEND = '95% CI';
+
+/** A curve's interval as two thin lines sharing one legend entry (x = index + offset). */
+function intervalLines(intervals: readonly MeanInterval[], color: string, offset = 0) {
+  const bound = (pick: (i: MeanInterval) => number) => ({
+    name: INTERVAL_LEGEND,
+    type: 'line',
+    data: intervals.map((i, x) => [x + offset, digits(pick(i), 4)]),
+    showSymbol: false,
+    lineStyle: { color, type: 'dotted', width: 1, opacity: 0.8 },
+    itemStyle: { color },
+  });
+  return intervals.length ? [bound((i) => i.lower), bound((i) => i.upper)] : [];
+}
+
 /**
  * Where the paper's 12-layer curves are drawn beside a model of another depth: at their published layer numbers,
  * or by relative depth (the paper's layer l at l * L / 12 for an L-layer model), so that "the middle layers" and
@@ -179,6 +257,7 @@ interface AttentionStatisticResult {
   readonly description: string;
   readonly perHead: readonly (readonly number[])[];
   readonly meanOverHeads: readonly number[];
+  readonly meanOverHeadsIntervals?: readonly MeanInterval[];
   readonly chance: number;
   readonly pairs: number;
 }
@@ -187,7 +266,13 @@ interface AttentionResultLike {
   readonly numLayers: number;
   readonly numHeads: number;
   readonly convention?: string;
+  readonly significance?: SignificanceStatement;
   readonly statistics: Readonly<Record<string, AttentionStatisticResult>>;
+}
+
+/** A statistic's description without the "A -> B: " its chart title already says. */
+function withoutBlockName(description: string): string {
+  return description.replace(/^[a-z]+ -> [a-z]+: /, '');
 }
 
 const ATTENTION_CHARTS: readonly { key: string; label: string }[] = [
@@ -205,6 +290,7 @@ function attentionSection(file: ResultFile, palette: ReportPalette, options: Rep
   const [headColor, meanColor, chanceColor, paperColor] = palette.series;
   const charts: ChartSpec[] = [];
   const rows: (string | number)[][] = [];
+  const meanRows: (string | number)[][] = [];
   for (const { key, label } of ATTENTION_CHARTS) {
     const s = r.statistics[key];
     if (!s) continue;
@@ -212,9 +298,10 @@ function attentionSection(file: ResultFile, palette: ReportPalette, options: Rep
     const mean = s.meanOverHeads.map((v, l): [number, number] => [l + 1, v]);
     const L = s.meanOverHeads.length;
     const paper = paperPointsFor(options)(PAPER_ATTENTION[key], L);
+    const intervals = s.meanOverHeadsIntervals ?? [];
+    const legend = ['heads', 'mean over heads', ...(intervals.length ? [INTERVAL_LEGEND] : [])];
     const option = baseOption(palette, 'layer', 'attention share', [
-      'heads',
-      'mean over heads',
+      ...legend,
       'uniform',
       'paper (BERT-base)',
     ]);
@@ -227,6 +314,7 @@ function attentionSection(file: ResultFile, palette: ReportPalette, options: Rep
         itemStyle: { color: headColor, opacity: 0.6 },
       },
       line('mean over heads', mean, meanColor),
+      ...intervalLines(intervals, meanColor, 1),
       line(
         'uniform',
         [
@@ -238,9 +326,17 @@ function attentionSection(file: ResultFile, palette: ReportPalette, options: Rep
       ),
       line('paper (BERT-base)', paper, paperColor, true),
     ];
-    charts.push({ id: `attention-${key}`, title: `${label}: ${s.description}`, option, height: 260 });
+    charts.push({
+      id: `attention-${key}`,
+      title: `${label}: ${withoutBlockName(s.description)}`,
+      option,
+      height: 260,
+    });
     s.perHead.forEach((heads, l) =>
       heads.forEach((v, h) => rows.push([key, l + 1, h, digits(v, 4), digits(s.chance, 4)])),
+    );
+    intervals.forEach((i, l) =>
+      meanRows.push([key, l + 1, digits(s.meanOverHeads[l], 4), digits(i.lower, 4), digits(i.upper, 4)]),
     );
   }
   const columns = ['statistic', 'layer', 'head', 'share', 'uniform'];
@@ -252,9 +348,21 @@ function attentionSection(file: ResultFile, palette: ReportPalette, options: Rep
       'the dashed "uniform" line is what attention spread evenly over the real tokens would give (chance), the ' +
       'dashed paper line Zhan et al.\'s monoBERT (12 layers; their layers counted from 1). "A → B" is the paper\'s ' +
       "convention: the attention that weights A's representation for B's context (B's tokens attending to A).",
-    notes: [...(r.convention ? [r.convention] : []), ...alignmentNotes(options, r.numLayers)],
+    notes: [
+      ...(r.convention ? [r.convention] : []),
+      ...(r.significance ? [r.significance.method] : []),
+      ...alignmentNotes(options, r.numLayers),
+    ],
     charts,
-    tables: [],
+    tables: meanRows.length
+      ? [
+          {
+            caption: 'Mean over heads by layer, with its 95% bootstrap interval over pairs',
+            columns: ['statistic', 'layer', 'mean over heads', '95% CI low', '95% CI high'],
+            rows: meanRows,
+          },
+        ]
+      : [],
     csv: csvOf(columns, rows),
   };
 }
@@ -422,17 +530,30 @@ function periodMaskSection(file: ResultFile): ReportSection {
   const columns = [
     'setting',
     'MRR@10',
+    '95% CI',
     'relative change',
+    ...COMPARISON_COLUMNS,
     'mean score change',
     'paper MRR@10',
     'paper change',
   ];
   const rows: (string | number)[][] = [
-    ['original', digits(r.original.mrr10, 4), '', '', paper.original, ''],
+    [
+      'original',
+      digits(r.original.mrr10, 4),
+      intervalCell(r.original.interval),
+      '',
+      ...comparisonCells(null),
+      '',
+      paper.original,
+      '',
+    ],
     ...r.settings.map((s) => [
       s.setting,
       digits(s.mrr10, 4),
+      intervalCell(s.comparison?.treatment),
       `${(100 * s.relativeChange).toFixed(1)}%`,
+      ...comparisonCells(s.comparison),
       digits(s.meanScoreChange, 4),
       paper[s.setting] ?? '',
       paper[s.setting] !== undefined
@@ -446,8 +567,12 @@ function periodMaskSection(file: ResultFile): ReportSection {
     description:
       `Only each query's relevant passage is modified (${r.modifiedPassages} passages, ${r.modifiedWithoutPeriods} without a period), ` +
       'the other candidates keep their scores. Comma: periods replaced by commas; token mask: periods removed before the ' +
-      'softmax (attention renormalised); attention mask: attention to periods zeroed after the softmax.',
-    notes: [],
+      'softmax (attention renormalised); attention mask: attention to periods zeroed after the softmax. Each setting is ' +
+      'compared with the original query by query (Δ = setting − original).',
+    notes: significanceNotes(
+      r.significance,
+      r.settings.map((s) => [`${s.setting} vs original`, s.comparison]),
+    ),
     charts: [],
     tables: [{ caption: `MRR@10 over ${r.queries} queries`, columns, rows }],
     csv: csvOf(columns, rows),
@@ -469,10 +594,11 @@ function interactionSection(file: ResultFile, palette: ReportPalette, options: R
   );
   const modelLayers = Math.max(0, ...directions.map((d) => r.directions[d].mrr10.length - 1));
   const paperPoints = paperPointsFor(options);
-  const legend = directions.flatMap((d) => [
-    INTERACTION_LABELS[d].label,
-    `${INTERACTION_LABELS[d].label} (paper)`,
-  ]);
+  const hasIntervals = directions.some((d) => (r.directions[d].intervals?.length ?? 0) > 0);
+  const legend = [
+    ...directions.flatMap((d) => [INTERACTION_LABELS[d].label, `${INTERACTION_LABELS[d].label} (paper)`]),
+    ...(hasIntervals ? [INTERVAL_LEGEND] : []),
+  ];
   const option = baseOption(palette, 'layers masked (first i)', 'MRR@10', legend);
   option.series = directions.flatMap((d, i) => {
     const color = palette.series[i % palette.series.length];
@@ -484,14 +610,39 @@ function interactionSection(file: ResultFile, palette: ReportPalette, options: R
         color,
       ),
       line(`${label} (paper)`, paperPoints(PAPER_INTERACTION_MASK[paper], modelLayers), color, true),
+      ...intervalLines(r.directions[d].intervals ?? [], color),
     ];
   });
   const depth = Math.max(...directions.map((d) => r.directions[d].mrr10.length));
   const columns = ['direction', ...Array.from({ length: depth }, (_, i) => `i=${i}`)];
   const rows = directions.map((d) => [
     INTERACTION_LABELS[d].label,
-    ...r.directions[d].mrr10.map((v) => digits(v, 4)),
+    ...r.directions[d].mrr10.map(
+      (v, i) => `${digits(v, 4)}${r.directions[d].vsUnmasked?.[i]?.significant ? '*' : ''}`,
+    ),
   ]);
+  const comparisonColumns = ['direction', 'i', 'MRR@10', '95% CI', ...COMPARISON_COLUMNS];
+  const comparisonRows = directions.flatMap((d) =>
+    (r.directions[d].vsUnmasked ?? []).flatMap((c, i) =>
+      c
+        ? [
+            [
+              INTERACTION_LABELS[d].label,
+              i,
+              digits(r.directions[d].mrr10[i], 4),
+              intervalCell(r.directions[d].intervals?.[i]),
+              ...comparisonCells(c),
+            ],
+          ]
+        : [],
+    ),
+  );
+  const verdicts = directions.flatMap((d) =>
+    (r.directions[d].vsUnmasked ?? []).map((c, i): [string, PairedComparison | null] => [
+      `${INTERACTION_LABELS[d].label}, i = ${i} vs i = 0`,
+      c,
+    ]),
+  );
   return {
     id: 'interaction-mask',
     title: 'Figure 4 — masking query/document interactions in the first i layers',
@@ -500,9 +651,24 @@ function interactionSection(file: ResultFile, palette: ReportPalette, options: R
       'unmasked model. Dashed: Zhan et al. (12 layers). ' +
       directions.map((d) => r.directions[d].description).join('; ') +
       '.',
-    notes: [...(r.rule ? [r.rule] : []), ...alignmentNotes(options, modelLayers)],
+    notes: [
+      ...(r.rule ? [r.rule] : []),
+      ...alignmentNotes(options, modelLayers),
+      ...significanceNotes(r.significance, verdicts),
+    ],
     charts: [{ id: 'interaction-mask', title: 'MRR@10 by masked depth', option, height: 300 }],
-    tables: [{ caption: 'MRR@10', columns, rows }],
+    tables: [
+      { caption: 'MRR@10 (* differs from i = 0 at the stated α)', columns, rows },
+      ...(comparisonRows.length
+        ? [
+            {
+              caption: 'Each depth against the unmasked model (i = 0), paired over queries',
+              columns: comparisonColumns,
+              rows: comparisonRows,
+            },
+          ]
+        : []),
+    ],
     csv: csvOf(columns, rows),
   };
 }
@@ -513,17 +679,22 @@ function headImportanceSection(file: ResultFile, palette: ReportPalette): Report
   const r = file.result as unknown as HeadImportanceResult;
   const L = r.heads.length;
   const H = r.heads[0]?.length ?? 0;
-  const data = r.heads.flatMap((heads, l) => heads.map((c, h) => [h, l, digits(c.deltaMrr10, 4)]));
+  // Layers are numbered 1..L (0 is the embeddings), heads 0..H-1; heads[l] is layer l + 1.
+  const data = r.heads.flatMap((heads, l) =>
+    heads.map((c, h) => [h, l, digits(c.deltaMrr10, 4), c.comparison?.permutation.p ?? -1]),
+  );
   const values = data.map((d) => d[2]);
   const extent = Math.max(1e-6, ...values.map(Math.abs));
+  const pText = (p: number) => (p < 0 ? '' : `, p = ${p < 0.001 ? '< 0.001' : formatP(p)}`);
+  const alpha = r.significance?.alpha ?? 0.05;
   const option: ChartOption = {
     animation: false,
     textStyle: { color: palette.text },
-    grid: { left: 56, right: 90, top: 16, bottom: 44 },
+    grid: { left: 56, right: 16, top: 16, bottom: 96 },
     tooltip: {
       confine: true,
       formatter: (p: { value: number[] }) =>
-        `layer ${p.value[1]}, head ${p.value[0]}: ΔMRR@10 ${p.value[2].toFixed(4)}`,
+        `layer ${p.value[1] + 1}, head ${p.value[0]}: ΔMRR@10 ${p.value[2].toFixed(4)}${pText(p.value[3])}`,
     },
     xAxis: {
       type: 'category',
@@ -538,17 +709,20 @@ function headImportanceSection(file: ResultFile, palette: ReportPalette): Report
       name: 'layer',
       nameLocation: 'middle',
       nameGap: 36,
-      data: [...Array(L).keys()].map(String),
+      data: [...Array(L).keys()].map((l) => String(l + 1)),
       axisLabel: { color: palette.muted },
     },
+    // Below the grid, horizontal: its end labels and drag handles have room there and never cover a cell.
     visualMap: {
       precision: 3,
       min: -extent,
       max: extent,
       calculable: true,
-      orient: 'vertical',
-      right: 0,
-      top: 'middle',
+      orient: 'horizontal',
+      left: 'center',
+      bottom: 4,
+      itemHeight: 160,
+      text: ['ΔMRR@10 +', '−'],
       textStyle: { color: palette.text },
       inRange: { color: [palette.series[3] ?? '#d62728', '#f7f7f7', palette.series[0] ?? '#1f77b4'] },
     },
@@ -559,65 +733,105 @@ function headImportanceSection(file: ResultFile, palette: ReportPalette): Report
         label: {
           show: H * L <= 64,
           color: '#000',
-          formatter: (p: { value: number[] }) => p.value[2].toFixed(3),
+          formatter: (p: { value: number[] }) =>
+            `${p.value[2].toFixed(3)}${p.value[3] >= 0 && p.value[3] < alpha ? '*' : ''}`,
         },
       },
     ],
   };
-  const columns = ['layer', 'head', 'MRR@10', 'ΔMRR@10', 'mean score change'];
+  const columns = ['layer', 'head', 'MRR@10', 'ΔMRR@10', ...COMPARISON_COLUMNS, 'mean score change'];
   const rows = r.heads.flatMap((heads, l) =>
-    heads.map((c, h) => [l, h, digits(c.mrr10, 4), digits(c.deltaMrr10, 4), digits(c.meanScoreChange, 4)]),
+    heads.map((c, h) => [
+      l + 1,
+      h,
+      digits(c.mrr10, 4),
+      digits(c.deltaMrr10, 4),
+      ...comparisonCells(c.comparison),
+      digits(c.meanScoreChange, 4),
+    ]),
   );
+  const significant = r.heads.flatMap((heads, l) =>
+    heads.flatMap((c, h): [string, PairedComparison][] =>
+      c.comparison?.significant ? [[`layer ${l + 1}, head ${h} masked`, c.comparison]] : [],
+    ),
+  );
+  const notes = r.significance
+    ? [
+        significant.length === 0
+          ? `No head's ΔMRR@10 is significant at α = ${alpha} (paired permutation test over ${r.queries} queries, each head against unmasked, uncorrected for the ${L * H} tests).`
+          : `* p < ${alpha} against unmasked (uncorrected for the ${L * H} tests; about ${(alpha * L * H).toFixed(1)} would pass by chance).`,
+        ...significanceNotes(r.significance, significant),
+      ]
+    : [];
   return {
     id: 'head-importance',
     title: 'Head importance (beyond the paper)',
-    description: `Change of MRR@10 (unmasked ${r.unmasked.mrr10.toFixed(4)}, ${r.queries} queries, ${r.pairs} pairs) when one head's attention is zeroed, for every layer and head.`,
-    notes: [],
+    description:
+      `Change of MRR@10 (unmasked ${r.unmasked.mrr10.toFixed(4)}${r.unmasked.interval ? ` ${formatInterval(r.unmasked.interval)}` : ''}, ` +
+      `${r.queries} queries, ${r.pairs} pairs) when one head's attention is zeroed, for every layer (1..L) and head.`,
+    notes,
     charts: [
       {
         id: 'head-importance',
         title: 'ΔMRR@10 with one head masked',
         option,
-        height: Math.max(200, 40 * L + 80),
+        height: Math.max(240, 40 * L + 140),
       },
     ],
-    tables: [],
+    tables: [{ caption: 'Each head masked against unmasked, paired over queries', columns, rows }],
     csv: csvOf(columns, rows),
   };
 }
 
 function rerankSection(file: ResultFile): ReportSection {
   const r = file.result as unknown as RerankResult;
-  const columns = ['ranking', 'MRR@10', 'nDCG@10', 'queries evaluated'];
+  const columns = ['ranking', 'MRR@10', '95% CI', 'nDCG@10', '95% CI', 'queries evaluated'];
+  const metricRow = (label: string, m: NonNullable<RerankResult['metrics']>['run']) => [
+    label,
+    digits(m.mrr10, 4),
+    intervalCell(m.intervals?.mrr10),
+    digits(m.ndcg10, 4),
+    intervalCell(m.intervals?.ndcg10),
+    m.queriesEvaluated,
+  ];
   const rows = r.metrics
     ? [
-        [
-          'input run',
-          digits(r.metrics.run.mrr10, 4),
-          digits(r.metrics.run.ndcg10, 4),
-          r.metrics.run.queriesEvaluated,
-        ],
-        [
-          'model',
-          digits(r.metrics.model.mrr10, 4),
-          digits(r.metrics.model.ndcg10, 4),
-          r.metrics.model.queriesEvaluated,
-        ],
-        [
-          `fused (w = ${r.fusion.weight})`,
-          digits(r.metrics.fused.mrr10, 4),
-          digits(r.metrics.fused.ndcg10, 4),
-          r.metrics.fused.queriesEvaluated,
-        ],
+        metricRow('input run', r.metrics.run),
+        metricRow('model', r.metrics.model),
+        metricRow(`fused (w = ${r.fusion.weight})`, r.metrics.fused),
       ]
     : [];
+  const compared = r.comparisons
+    ? ([
+        ['model', 'MRR@10', r.comparisons.model.mrr10],
+        ['model', 'nDCG@10', r.comparisons.model.ndcg10],
+        [`fused (w = ${r.fusion.weight})`, 'MRR@10', r.comparisons.fused.mrr10],
+        [`fused (w = ${r.fusion.weight})`, 'nDCG@10', r.comparisons.fused.ndcg10],
+      ] as const)
+    : [];
+  const comparisonColumns = ['ranking', 'metric', ...COMPARISON_COLUMNS];
+  const comparisonRows = compared.map(([ranking, metric, c]) => [ranking, metric, ...comparisonCells(c)]);
   return {
     id: 'rerank',
     title: 'Re-ranking the run',
     description: `The model's ranking of the run's candidates, and the fusion ${r.fusion.rule} (relevant: grade ≥ ${r.minRelevance}).`,
-    notes: [],
+    notes: significanceNotes(
+      r.significance,
+      compared.map(([ranking, metric, c]) => [`${ranking} vs input run, ${metric}`, c]),
+    ),
     charts: [],
-    tables: [{ caption: 'Effectiveness', columns, rows }],
+    tables: [
+      { caption: 'Effectiveness', columns, rows },
+      ...(comparisonRows.length
+        ? [
+            {
+              caption: 'Against the input run, paired over queries',
+              columns: comparisonColumns,
+              rows: comparisonRows,
+            },
+          ]
+        : []),
+    ],
     csv: csvOf(columns, rows),
   };
 }

@@ -17,7 +17,17 @@ const statistic = v.object({
   pairs: v.integer,
 });
 
-const attentionResult: v.Validator<AttentionResult> = v.object({
+/** The part of an attention result read here (result files of every version have it). */
+type AttentionSummary = Omit<AttentionResult, 'significance' | 'statistics'> & {
+  readonly statistics: Readonly<
+    Record<
+      AttentionStatistic,
+      Omit<AttentionResult['statistics'][AttentionStatistic], 'meanOverHeadsIntervals'>
+    >
+  >;
+};
+
+const attentionResult: v.Validator<AttentionSummary> = v.object({
   pairs: v.integer,
   numLayers: v.integer,
   numHeads: v.integer,
@@ -77,7 +87,7 @@ function resultFiles(analysesDir: string): string[] {
 }
 
 /** Figure 1's per-layer shares of one attention result (mean over heads, mean over pairs). */
-export function sharesOf(result: AttentionResult): AttentionShares {
+export function sharesOf(result: AttentionSummary): AttentionShares {
   const shares = {} as Record<keyof AttentionShares, number[]>;
   for (const [kind, name] of Object.entries(SHARE_STATISTIC) as [keyof AttentionShares, AttentionStatistic][])
     shares[kind] = [...result.statistics[name].meanOverHeads];

@@ -19,6 +19,7 @@ import { runAnalysis } from '../../../src/core/analysis/runner';
 import { Ranker } from '../../../src/core/runtime/ranker';
 import { ATTENTION_KINDS, type AttentionSums } from '../../../src/core/runtime/attentionKinds';
 import type { Scorer } from '../../../src/core/runtime/types';
+import { meanInterval } from '../../../src/core/eval/significance';
 import { mulberry32 } from '../../../src/core/random';
 import { RankerWorkerClient } from '../../../src/core/runtime/worker-client';
 import { encodePair, loadTokenizer } from '../../../src/core/text';
@@ -61,6 +62,7 @@ describe('attention distribution (Figure 1)', () => {
     const expected = new Map<string, number[]>(); // statistic -> [l * H + h] sums over pairs
     const chance = new Map<string, number>();
     const count = new Map<string, number>();
+    const pairMeans = new Map<string, number[][]>(); // statistic -> [pair][layer] mean over heads
     const stats: Record<string, [Role[], Role[]]> = {
       toCls: [['cls', 'sepMiddle', 'sepFinal', 'query', 'document', 'period'], ['cls']],
       toSep: [
@@ -97,13 +99,16 @@ describe('attention distribution (Figure 1)', () => {
           const keyIdx = roles.flatMap((r, j) => (keys.includes(r) ? [j] : []));
           if (rowIdx.length === 0) continue;
           const sums = expected.get(name) ?? new Array<number>(spec.layers * spec.heads).fill(0);
+          const layerMeans = new Array<number>(spec.layers).fill(0);
           for (let l = 0; l < spec.layers; l++) {
             for (let h = 0; h < spec.heads; h++) {
               let mass = 0;
               for (const i of rowIdx) for (const j of keyIdx) mass += ref.attentions[l][h][i][j];
               sums[l * spec.heads + h] += mass / rowIdx.length;
+              layerMeans[l] += mass / rowIdx.length / spec.heads;
             }
           }
+          pairMeans.set(name, [...(pairMeans.get(name) ?? []), layerMeans]);
           expected.set(name, sums);
           chance.set(name, (chance.get(name) ?? 0) + keyIdx.length / roles.length);
           count.set(name, (count.get(name) ?? 0) + 1);
@@ -128,6 +133,15 @@ describe('attention distribution (Figure 1)', () => {
         }
       }
       assert.ok(Math.abs(got.chance - (chance.get(name) as number) / n) < 1e-12, `${name} chance`);
+      // The interval resamples pairs' means over heads: the same resamples of the reference's values give the
+      // same bounds up to the float32 sums' error above.
+      for (let l = 0; l < spec.layers; l++) {
+        const want = meanInterval((pairMeans.get(name) as number[][]).map((m) => m[l]));
+        const interval = got.meanOverHeadsIntervals[l];
+        for (const bound of ['mean', 'lower', 'upper'] as const)
+          assert.ok(Math.abs(interval[bound] - want[bound]) < 1e-5, `${name} layer ${l} ${bound}`);
+        assert.ok(interval.lower < interval.upper, `${name} layer ${l}: a zero-width interval`);
+      }
     }
     // Every token's attention goes somewhere: the five key kinds share all of it.
     const s = result.statistics;

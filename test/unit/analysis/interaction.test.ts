@@ -3,7 +3,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ReferenceMasks } from '../../reference/bert64';
-import { referenceMrr10 } from '../../reference/mrr10';
+import { referenceMrr10, referenceReciprocalRank } from '../../reference/mrr10';
+import { comparePaired } from '../../../src/core/eval/significance';
 import { TEST_MAX_LENGTH, testRunnerOptions } from '../../support/analysisRuns';
 import { tempDir, type CheckpointSpec, type WrittenCheckpoint } from '../../support/checkpoints';
 import { referenceForward } from '../../support/model-fixtures';
@@ -170,6 +171,28 @@ describe('interaction masking (Figure 4)', () => {
           `${direction} depth ${depth}: ${got[depth]} vs ${want}`,
         );
       }
+    }
+    // Two chunks (chunkPairs 10): the per-query values come back in query order, each depth's test is
+    // computed from them against depth 0, and depth 0 carries none.
+    assert.deepEqual(
+      result.perQuery.qids,
+      pairSet.items.map((i) => i.qid),
+    );
+    for (const direction of DIRECTIONS) {
+      const ranks = result.perQuery.reciprocalRanks[direction];
+      const depth1 = pairSet.items.map((item, q) =>
+        referenceReciprocalRank({
+          pids: item.candidates.map((c) => c.pid),
+          grades: item.candidates.map((c) => c.grade),
+          scores: pairs[q].map((p) => reference(p, referenceMask(p, direction, 1))),
+        }),
+      );
+      depth1.forEach((rr, q) => assert.ok(Math.abs(ranks[1][q] - rr) < 1e-12, `${direction} query ${q}`));
+      const { vsUnmasked, intervals } = result.directions[direction];
+      assert.equal(vsUnmasked[0], null);
+      for (let depth = 1; depth <= spec.layers; depth++)
+        assert.deepEqual(vsUnmasked[depth], comparePaired(ranks[0], ranks[depth]));
+      assert.equal(intervals.length, spec.layers + 1);
     }
   });
 

@@ -3,7 +3,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ReferenceMasks } from '../../reference/bert64';
-import { referenceMrr10 } from '../../reference/mrr10';
+import { referenceMrr10, referenceReciprocalRank } from '../../reference/mrr10';
+import { comparePaired } from '../../../src/core/eval/significance';
 import { BERT_VOCAB } from '../../support/paths';
 import { TEST_MAX_LENGTH, testRunnerOptions } from '../../support/analysisRuns';
 import { tempDir, type CheckpointSpec, type WrittenCheckpoint } from '../../support/checkpoints';
@@ -96,6 +97,32 @@ describe('period masking (Table 1)', () => {
     assert.equal(result.modifiedWithoutPeriods, 0);
     // The settings do change scores (else this test could not fail).
     assert.ok(result.settings.every((s) => s.meanScoreChange !== 0));
+    // The per-query values behind every interval and test are the reference's reciprocal ranks, query by query,
+    // and each setting's comparison is computed from them against the original's.
+    assert.deepEqual(
+      result.perQuery.qids,
+      pairSet.items.map((i) => i.qid),
+    );
+    const perQuery = {
+      original: lists((p) => reference(p)).map(referenceReciprocalRank),
+      comma: lists((p) => reference(periodsToCommas(p, commaId))).map(referenceReciprocalRank),
+    };
+    perQuery.original.forEach((rr, q) => close(result.perQuery.original[q], rr, `original, query ${q}`));
+    perQuery.comma.forEach((rr, q) => close(result.perQuery.settings.comma[q], rr, `comma, query ${q}`));
+    for (const s of result.settings) {
+      assert.deepEqual(
+        s.comparison,
+        comparePaired(result.perQuery.original, result.perQuery.settings[s.setting]),
+      );
+      assert.equal(s.comparison.queries, pairSet.items.length);
+      close(s.comparison.difference.mean, s.mrr10 - result.original.mrr10, `${s.setting} Δ`);
+    }
+    const commaMoved = perQuery.comma.filter((rr, q) => rr !== perQuery.original[q]).length;
+    const comma = result.settings.find((s) => s.setting === 'comma')!.comparison;
+    assert.equal(comma.improved + comma.hurt, commaMoved);
+    assert.ok(result.original.interval.lower <= result.original.mrr10);
+    assert.ok(result.original.mrr10 <= result.original.interval.upper);
+    assert.match(result.significance.method, /2,000 resamples, seed 1/);
   });
 
   it('scores every relevant passage under each setting as the float64 reference does, pair by pair', async () => {
@@ -176,6 +203,9 @@ describe('head importance', () => {
       }));
     const base = listsWith({});
     close(result.unmasked.mrr10, referenceMrr10(base), 'unmasked');
+    base.forEach((b, q) =>
+      close(result.perQuery.unmasked[q], referenceReciprocalRank(b), `unmasked, query ${q}`),
+    );
     assert.equal(result.heads.length, spec.layers);
     for (let l = 0; l < spec.layers; l++) {
       assert.equal(result.heads[l].length, spec.heads);
@@ -186,6 +216,14 @@ describe('head importance', () => {
         masked.forEach((m, q) => m.scores.forEach((s, i) => (change += s - base[q].scores[i])));
         assert.ok(Math.abs(result.heads[l][h].meanScoreChange - change / 30) < 1e-5);
         assert.notEqual(result.heads[l][h].meanScoreChange, 0);
+        // Per query, the masked head's reciprocal ranks are the reference's, and its test is computed from them.
+        masked.forEach((m, q) =>
+          close(result.perQuery.heads[l][h][q], referenceReciprocalRank(m), `head ${l}.${h}, query ${q}`),
+        );
+        assert.deepEqual(
+          result.heads[l][h].comparison,
+          comparePaired(result.perQuery.unmasked, result.perQuery.heads[l][h]),
+        );
       }
     }
   });

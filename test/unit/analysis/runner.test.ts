@@ -12,6 +12,7 @@ import { loadPairSet, type PairSet } from '../../../src/core/analysis/pairSet';
 import { createAnalysis } from '../../../src/core/analysis/registry';
 import { rankByScore } from '../../../src/core/analysis/ranking';
 import type { RerankResult } from '../../../src/core/analysis/rerank';
+import { comparePaired } from '../../../src/core/eval/significance';
 import {
   chunkItems,
   chunksOfShard,
@@ -165,7 +166,35 @@ describe('rerank analysis', () => {
     assert.equal(evaluated.mrr, result.metrics?.model.mrr10);
     assert.equal(evaluated.ndcg, result.metrics?.model.ndcg10);
     // The input run evaluates as the file does.
-    assert.equal(evaluateRun(await readRun(files.run), qrels).mrr, result.metrics?.run.mrr10);
+    const input = evaluateRun(await readRun(files.run), qrels);
+    assert.equal(input.mrr, result.metrics?.run.mrr10);
+    // The per-query values behind the paired tests are the evaluator's, query by query, for both rankings.
+    const perQuery = result.perQuery!;
+    assert.deepEqual(
+      perQuery.judged,
+      evaluated.perQuery.map((q) => q.qid),
+    );
+    assert.deepEqual(
+      perQuery.model.mrr10,
+      evaluated.perQuery.map((q) => q.reciprocalRank),
+    );
+    assert.deepEqual(
+      perQuery.run.mrr10,
+      input.perQuery.map((q) => q.reciprocalRank),
+    );
+    assert.deepEqual(
+      perQuery.model.ndcg10,
+      evaluated.perQuery.filter((q) => q.inRun).map((q) => q.ndcg),
+    );
+    assert.deepEqual(
+      result.comparisons?.model.mrr10,
+      comparePaired(perQuery.run.mrr10, perQuery.model.mrr10),
+    );
+    assert.deepEqual(
+      result.comparisons?.fused.ndcg10,
+      comparePaired(perQuery.run.ndcg10, perQuery.fused.ndcg10),
+    );
+    assert.equal(result.metrics?.model.intervals.mrr10.mean, result.comparisons?.model.mrr10.treatment.mean);
     // MS MARCO format: same order as the TREC file.
     const tsv = await readRun(path.join(dir, 'rerank.tsv'));
     for (const [qid, list] of reread.rankings) {

@@ -7,7 +7,14 @@ import { writeTinyModelAndDataset } from '../../support/tinyDataset';
 import { InProcessAnalysisModel } from '../../../src/core/analysis/inProcessModel';
 import { reportHtml } from '../../../src/core/report/html';
 import { runReportAnalyses } from '../../../src/core/report/runReport';
-import { LIGHT_PALETTE, reportSections, type ReportInput } from '../../../src/core/report/sections';
+import {
+  LIGHT_PALETTE,
+  reportSections,
+  settingsLine,
+  type ReportInput,
+} from '../../../src/core/report/sections';
+import type { PeriodMaskResult } from '../../../src/core/analysis/periodMask';
+import { comparisonVerdict, formatP } from '../../../src/core/eval/significance';
 
 const spec: CheckpointSpec = { layers: 2, heads: 2, hidden: 16, numLabels: 1, seed: 12 };
 let root: string;
@@ -55,6 +62,46 @@ describe('report', () => {
     assert.ok(attribution.csv.startsWith('baseline,layer,group,share'));
     const heads = sections[2].charts[0].option.series as { data: number[][] }[];
     assert.equal(heads[0].data.length, spec.layers * spec.heads);
+  });
+
+  it('shows intervals, paired tests and their verdicts in words where MRR@10 is compared', () => {
+    const sections = reportSections(input.results, LIGHT_PALETTE);
+    const period = sections.find((s) => s.id === 'period-mask')!;
+    const table = period.tables[0];
+    for (const column of ['95% CI', 'Δ [95% CI]', 'p (permutation)', 'p (t-test)', 'queries up/down/same'])
+      assert.ok(table.columns.includes(column), column);
+    const result = input.results['period-mask'].result as unknown as PeriodMaskResult;
+    const pColumn = table.columns.indexOf('p (permutation)');
+    result.settings.forEach((s, i) => {
+      const p = s.comparison.permutation.p;
+      assert.equal(table.rows[i + 1][pColumn], p < 0.001 ? '< 0.001' : formatP(p));
+      const verdict = `${s.setting} vs original: ${comparisonVerdict(s.comparison)}.`;
+      assert.ok(period.notes.includes(verdict), verdict);
+      assert.match(
+        verdict,
+        /^[a-z-]+ vs original: (not )?significant: p (=|<) [\d.]+, \d+ of 5 queries moved/,
+      );
+    });
+    assert.ok(period.notes.some((n) => n.includes('2,000 resamples, seed 1')));
+    // Head importance: layers numbered 1..L on the chart and in the table, one paired test per head.
+    const heads = sections.find((s) => s.id === 'head-importance')!;
+    const yAxis = heads.charts[0].option.yAxis as { data: string[] };
+    assert.deepEqual(yAxis.data, ['1', '2']);
+    assert.deepEqual(
+      heads.tables[0].rows.map((r) => r[0]),
+      [1, 1, 2, 2],
+    );
+    const rerank = sections.find((s) => s.id === 'rerank')!;
+    assert.equal(rerank.tables[1].rows.length, 4);
+    assert.ok(!rerank.description.includes('fround'));
+  });
+
+  it('says settings in words: none given is the defaults, nested ones inline', () => {
+    assert.equal(settingsLine({}), "Settings: the analysis's defaults.");
+    assert.equal(
+      settingsLine({ kind: 'attention', selection: { kind: 'rank', topK: 10 }, heldOut: undefined }),
+      'Settings: kind: attention; selection: kind rank, topK 10.',
+    );
   });
 
   it("draws the paper's 12 layers by relative depth beside a shallower model, or at their published numbers", () => {
