@@ -4,8 +4,9 @@ import { Ranker } from '../core/runtime/ranker';
 import { loadPairEncoder } from '../core/runtime/text';
 import type { HeadMaskSpec, MaskSpec } from '../core/runtime/types';
 import type { EncodedPair } from '../core/text/types';
-import { cacheDirOf, parseArgs, positiveInt, required, type ParsedArgs } from './args';
+import { cacheDirOf, optionalText, parseArgs, positiveInt, required, type ParsedArgs } from './args';
 import { reportingErrors } from './io';
+import { bundledModelDir } from './shippedFolders';
 import { MASK_FLAGS, MASK_VALUES, maskOptions, takeMaskFlags, withPeriodOption } from './maskFlags';
 
 const MODEL_VALUES = ['model', 'query', 'passage', 'max-length', 'threads', 'cache-dir'] as const;
@@ -13,18 +14,20 @@ const MODEL_VALUES = ['model', 'query', 'passage', 'max-length', 'threads', 'cac
 interface LoadedPair {
   readonly ranker: Ranker;
   readonly pair: EncodedPair;
+  /** The checkpoint folder the model came from. */
+  readonly modelDir: string;
 }
 
-/** Loads the model and encodes --query/--passage. */
+/** Loads the model (--model, else the bundled one, as `ranklens analyze`) and encodes --query/--passage. */
 async function loadModelAndPair(args: ParsedArgs): Promise<LoadedPair> {
-  const model = required(args, 'model');
+  const model = optionalText(args, 'model') ?? bundledModelDir();
   const [query, passage] = [required(args, 'query'), required(args, 'passage')];
   const maxLength = positiveInt(args, 'max-length');
   const threads = positiveInt(args, 'threads');
   const ranker = await Ranker.load(model, { threads, maxLength, cacheDir: cacheDirOf(args) });
   // Pairs longer than the model allows are truncated by the encoder (monoBERT's 256 by default).
   const encode = loadPairEncoder(model, { maxLength: Math.min(maxLength ?? 256, ranker.info.maxLength) });
-  return { ranker, pair: encode(query, passage) };
+  return { ranker, pair: encode(query, passage), modelDir: model };
 }
 
 export interface MaskedPair extends LoadedPair {
@@ -48,9 +51,9 @@ export async function runOnMaskedPair(
   return reportingErrors(command, async () => {
     const loaded = await loadModelAndPair(args);
     const { ranker } = loaded;
-    const pair = withPeriodOption(args, loaded.pair, required(args, 'model'));
+    const pair = withPeriodOption(args, loaded.pair, loaded.modelDir);
     try {
-      await use({ ranker, pair, args, options });
+      await use({ ranker, pair, modelDir: loaded.modelDir, args, options });
       return 0;
     } finally {
       await ranker.dispose();

@@ -61,7 +61,9 @@ export class DatasetController implements vscode.Disposable {
         `${d.queries.reduce((n, q) => n + q.texts.size, 0)} queries, ${d.qrels.reduce((n, q) => n + q.count, 0)} judgements, ${d.runs.length} run(s)`,
     );
     for (const issue of d.issues)
-      this.log.appendLine(`warning: ${issue.file}${issue.line ? `:${issue.line}` : ''}: ${issue.message}`);
+      this.log.appendLine(
+        `${issue.severity ?? 'warning'}: ${issue.file}${issue.line ? `:${issue.line}` : ''}: ${issue.message}`,
+      );
     for (const error of d.errors) this.log.appendLine(`error: ${error.message}`);
   }
 

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { querySplits, queryText, splitNameOf, type Dataset } from '../core/data';
+import { querySplits, queryText, splitNameOf, warningsOf, type Dataset } from '../core/data';
 import type { DatasetController } from './datasetController';
 
 const MAX_QUERIES_LISTED = 5000;
@@ -10,7 +10,7 @@ type Node =
   | { kind: 'files' }
   | { kind: 'file'; file: string; role: string }
   | { kind: 'problems' }
-  | { kind: 'problem'; text: string; file: string; line?: number; error: boolean }
+  | { kind: 'problem'; text: string; file: string; line?: number; level: 'error' | 'warning' | 'info' }
   | { kind: 'queries'; qids: string[]; splits: QuerySplit[] }
   | { kind: 'split'; split: QuerySplit }
   | { kind: 'query'; qid: string; split?: string }
@@ -51,15 +51,17 @@ export class DatasetTreeProvider implements vscode.TreeDataProvider<Node>, vscod
         item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(node.file)] };
         return item;
       }
-      case 'problems':
-        return collapsed(
-          `Problems (${(d?.issues.length ?? 0) + (d?.errors.length ?? 0)})`,
-          'problems',
-          new vscode.ThemeIcon('warning'),
-        );
+      case 'problems': {
+        // Information alone (e.g. the sample's judged passages without text) is a note, not a problem.
+        const problems = warningsOf(d?.issues ?? []).length + (d?.errors.length ?? 0);
+        const notes = (d?.issues.length ?? 0) - warningsOf(d?.issues ?? []).length;
+        return problems > 0
+          ? collapsed(`Problems (${problems})`, 'problems', new vscode.ThemeIcon('warning'))
+          : collapsed(`Notes (${notes})`, 'problems', new vscode.ThemeIcon('info'));
+      }
       case 'problem': {
         const item = new vscode.TreeItem(node.text);
-        item.iconPath = new vscode.ThemeIcon(node.error ? 'error' : 'warning');
+        item.iconPath = new vscode.ThemeIcon(node.level);
         item.tooltip = node.text;
         item.command = { command: 'ranklens.revealLine', title: 'Show', arguments: [node.file, node.line] };
         return item;
@@ -146,14 +148,14 @@ export class DatasetTreeProvider implements vscode.TreeDataProvider<Node>, vscod
             text: e.message,
             file: e.file,
             line: e.line,
-            error: true,
+            level: 'error' as const,
           })),
           ...d.issues.map((i) => ({
             kind: 'problem' as const,
             text: `${path.basename(i.file)}: ${i.message}`,
             file: i.file,
             line: i.line,
-            error: false,
+            level: i.severity ?? 'warning',
           })),
         ];
       case 'queries':

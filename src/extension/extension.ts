@@ -232,9 +232,19 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
         openLabel: 'Select result folder',
       })
     )?.[0]?.fsPath;
+  // Without sbatch on the PATH no run can have been submitted from here, and polling squeue would only
+  // spin until it gave up: say so instead.
+  const withoutSlurm = () => {
+    if (slurm.available()) return false;
+    void vscode.window.showInformationMessage(
+      'RankLens: Slurm is not available on this machine (no sbatch on the PATH), so there is no Slurm run to follow.',
+    );
+    return true;
+  };
   register(
     'ranklens.followSlurmRun',
     guarded(async (dir?: string) => {
+      if (withoutSlurm()) return;
       const folder = dir ?? (await pickRunFolder('Follow the Slurm run in a result folder'));
       if (folder) slurm.follow(folder, (result) => vscode.window.showTextDocument(vscode.Uri.file(result)));
     }),
@@ -249,6 +259,7 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
   register(
     'ranklens.cancelSlurmRun',
     guarded(async (dir?: string) => {
+      if (withoutSlurm()) return;
       const folder = dir ?? (await pickRunFolder('Cancel the Slurm run in a result folder'));
       if (folder) await slurm.cancel(folder);
     }),

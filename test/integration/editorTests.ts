@@ -171,10 +171,16 @@ export const editorTests: IntegrationTest[] = [
         ours.length < 500,
         `${ours.length} lenses for ${run.lineCount} lines: not limited to the view`,
       );
+      // One lens per query block: each on a line whose qid differs from the line above.
+      const qidAt = (line: number) => run.lineAt(line).text.split(/\s+/)[0];
+      for (const lens of ours) {
+        const line = lens.range.start.line;
+        assert.ok(line === 0 || qidAt(line) !== qidAt(line - 1), `a lens inside a query block, line ${line}`);
+      }
       const [qid0, , pid0] = run.lineAt(0).text.split(/\s+/);
       const top = ours.find((l) => l.range.start.line === 0);
       assert.deepEqual(top?.command?.arguments, [{ qid: qid0, pid: pid0 }]);
-      assert.equal(top?.command?.title, 'Inspect pair');
+      assert.equal(top?.command?.title, `Inspect pair: query ${qid0}`);
     },
   },
   {

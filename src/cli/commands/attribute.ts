@@ -8,12 +8,21 @@ import {
 import { BertGradientModel } from '../../core/bert/attribution';
 import { CollectionIndex, DataError, readQueries } from '../../core/data';
 import { encodePair, loadTokenizer } from '../../core/text';
-import { UsageError, optionalNumber, parseArgs, positiveInt, required, type ParsedArgs } from '../args';
+import {
+  UsageError,
+  optionalNumber,
+  optionalText,
+  parseArgs,
+  positiveInt,
+  required,
+  type ParsedArgs,
+} from '../args';
 import { reportingErrors } from '../io';
+import { bundledModelDir } from '../shippedFolders';
 import { parseLayers } from '../maskFlags';
 import { pairJson } from '../modelPair';
 
-export const usage = `ranklens attribute --model DIR (--query TEXT | --queries FILE --qid ID)
+export const usage = `ranklens attribute [--model DIR] (--query TEXT | --queries FILE --qid ID)
         (--passage TEXT | --collection FILE --pid ID) [--layers all|N|N-M[,..]]
         [--baseline empty-query|empty-document|both] [--tolerance 0.05] [--max-points N] [--json]
         [--max-length N] [--threads N] [--batch-size N]
@@ -93,7 +102,7 @@ function formatText(result: AttributionResult): string {
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { values: VALUES, flags: ['json'] });
-  const modelDir = required(args, 'model');
+  const modelDir = optionalText(args, 'model') ?? bundledModelDir();
   const [query, passage] = [await queryOf(args), await passageOf(args)];
   const layersText = args.options.get('layers');
   const layers = typeof layersText === 'string' ? parseLayers(layersText) : 'all';

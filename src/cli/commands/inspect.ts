@@ -2,7 +2,7 @@ import type { InspectResult } from '../../core/runtime/types';
 import { MASK_USAGE } from '../maskFlags';
 import { maskedPairJson, runOnMaskedPair } from '../modelPair';
 
-export const usage = `ranklens inspect --model DIR --query TEXT --passage TEXT [--max-length N] [--threads N] [--cache-dir DIR]
+export const usage = `ranklens inspect [--model DIR] --query TEXT --passage TEXT [--max-length N] [--threads N] [--cache-dir DIR]
         [MASK OPTIONS]
   JSON with tokens, ids, logits, score, attentions [layer][head][i][j] (i attends to j) and
   hidden_states [layer+1][pos][unit], after the masks.

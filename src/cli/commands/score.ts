@@ -1,7 +1,7 @@
 import { MASK_USAGE } from '../maskFlags';
 import { maskedPairJson, runOnMaskedPair } from '../modelPair';
 
-export const usage = `ranklens score --model DIR --query TEXT --passage TEXT [--json] [--max-length N] [--threads N] [--cache-dir DIR]
+export const usage = `ranklens score [--model DIR] --query TEXT --passage TEXT [--json] [--max-length N] [--threads N] [--cache-dir DIR]
         [MASK OPTIONS]
   Relevance score of one query/passage pair with a BERT cross-encoder checkpoint (config.json +
   model.safetensors + vocab.txt/tokenizer.json). --json adds tokens, ids and logits. Compiled graphs are

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { CollectionIndex } from './collectionIndex';
 import { DataError } from './dataError';
 import type { DatasetFiles } from './datasetFiles';
@@ -11,6 +12,13 @@ export interface DataIssue {
   readonly file: string;
   readonly line?: number;
   readonly message: string;
+  /** 'info': true of the files but expected of them (a sample's collection that holds only ranked passages). */
+  readonly severity?: 'warning' | 'info';
+}
+
+/** Issues that ask the user to look (warnings), as opposed to information about the files. */
+export function warningsOf(issues: readonly DataIssue[]): DataIssue[] {
+  return issues.filter((i) => i.severity !== 'info');
 }
 
 export interface Dataset {
@@ -112,6 +120,7 @@ function crossCheck(dataset: Omit<Dataset, 'issues'>): DataIssue[] {
   }
   if (dataset.collection) {
     const collection = dataset.collection;
+    const missingJudged: { file: string; text: string }[] = [];
     for (const q of dataset.qrels) {
       let missing = 0;
       let example: string | undefined;
@@ -123,12 +132,30 @@ function crossCheck(dataset: Omit<Dataset, 'issues'>): DataIssue[] {
           }
         }
       }
-      if (missing > 0) {
-        issues.push({
+      if (missing > 0)
+        missingJudged.push({
           file: q.file,
-          message: `${missing} of ${q.count} judged pids are not in the collection (first: pid ${example})`,
+          text: `${missing} of ${q.count} judged pids are not in the collection (first: pid ${example})`,
         });
-      }
+    }
+    // A collection cut down to the passages its runs rank (like the bundled sample) lacks judged passages no run
+    // retrieved; evaluation needs only their grades, so that is said once, as information.
+    const runsCovered =
+      dataset.runs.length > 0 &&
+      dataset.runs.every((r) =>
+        [...r.rankings.values()].every((list) => list.every((c) => collection.has(c.pid))),
+      );
+    if (runsCovered && missingJudged.length > 0) {
+      issues.push({
+        file: missingJudged[0].file,
+        severity: 'info',
+        message:
+          `the collection holds every passage the runs rank, but not every judged one: ` +
+          missingJudged.map((m) => `${basename(m.file)}: ${m.text}`).join('; ') +
+          '. Evaluation uses only the grades; those passages just have no text to show.',
+      });
+    } else {
+      for (const m of missingJudged) issues.push({ file: m.file, message: m.text });
     }
   }
   return issues;

@@ -7,7 +7,7 @@ import type { AnalysisRunRequest } from '../../core/analysis/runRequest';
 import type { ResultFile } from '../../core/analysis/runner';
 import { splitNameOf } from '../../core/data/splits';
 import { CancelledError } from '../../core/progress';
-import type { ReportInput } from '../../core/report/sections';
+import { settingsLine, type ReportInput } from '../../core/report/sections';
 import { DEFAULT_MAX_LENGTH } from '../../core/text/pair';
 import type { DatasetController } from '../datasetController';
 import type { ModelController } from '../modelController';
@@ -217,7 +217,8 @@ export async function analyzeCommand(
           ? `; probes trained on ${trainSplit.name}${trainSample ? ` (${trainSample} queries)` : ''}`
           : '') +
         '.',
-      `Settings: ${JSON.stringify({ ...(result.settings as Record<string, Json>), heldOut: undefined })}`,
+      // The held-out qids are listed in the result file; the line says how many.
+      settingsLine({ ...(result.settings as Record<string, Json>), heldOut: undefined }),
       `Saved: ${path.join(dir, 'result.json')}`,
     ],
   });

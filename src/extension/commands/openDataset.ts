@@ -1,6 +1,12 @@
 import { stat } from 'node:fs/promises';
 import * as vscode from 'vscode';
-import { classifyFiles, discoverDatasetFiles, type Dataset, type DatasetFiles } from '../../core/data';
+import {
+  classifyFiles,
+  discoverDatasetFiles,
+  warningsOf,
+  type Dataset,
+  type DatasetFiles,
+} from '../../core/data';
 import type { DatasetController } from '../datasetController';
 
 /** Either a folder of MS MARCO files or a list of files; with no argument, the user picks. */
@@ -16,7 +22,7 @@ export async function openDatasetCommand(
   const dataset = await controller.open(files);
   if (dataset) {
     await vscode.commands.executeCommand('ranklens.dataset.focus');
-    const problems = dataset.errors.length + dataset.issues.length;
+    const problems = dataset.errors.length + warningsOf(dataset.issues).length;
     const summary = `${dataset.collection ? `${dataset.collection.size} passages, ` : ''}${dataset.queries.reduce((n, q) => n + q.texts.size, 0)} queries, ${dataset.runs.length} run(s)`;
     if (dataset.errors.length > 0) {
       void vscode.window

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { referenceOfLine } from '../../core/data';
 import { inspectPairCommand } from './inspectCommand';
 import { roleOfDocument } from './lineContext';
+import { queryBlockStarts } from './queryBlocks';
 
 /** Lines around the visible range that get lenses too, so scrolling a little shows them at once. */
 const MARGIN = 40;
@@ -9,9 +10,10 @@ const MARGIN = 40;
 const UNSEEN_LINES = 200;
 
 /**
- * "Inspect pair" above each line of a run or qrels file, for the lines in view only: a 1000-line run
- * costs what its ~50 visible lines cost. Lenses are refreshed when the visible range moves, and can be
- * turned off with ranklens.editor.codeLens.
+ * "Inspect pair" above the first line of each query's block in a run or qrels file (a lens on every line would
+ * double the file's height), for the lines in view only. Every other line is inspected from its hover or the
+ * context menu. Lenses are refreshed when the visible range moves, and can be turned off with
+ * ranklens.editor.codeLens.
  */
 export class InspectPairCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -38,15 +40,17 @@ export class InspectPairCodeLensProvider implements vscode.CodeLensProvider, vsc
     if (role !== 'run' && role !== 'qrels') return [];
     const command = await inspectPairCommand();
     const lenses: vscode.CodeLens[] = [];
+    const pairOf = (line: number) => {
+      const reference = referenceOfLine(role, document.lineAt(line).text);
+      return reference?.kind === 'candidate' || reference?.kind === 'judgement' ? reference : undefined;
+    };
     for (const [from, to] of linesInView(document)) {
-      for (let line = from; line <= to; line++) {
-        const reference = referenceOfLine(role, document.lineAt(line).text);
-        if (reference?.kind !== 'candidate' && reference?.kind !== 'judgement') continue;
-        const { qid, pid } = reference;
+      for (const line of queryBlockStarts(from, to, (l) => pairOf(l)?.qid)) {
+        const { qid, pid } = pairOf(line)!;
         lenses.push(
           new vscode.CodeLens(document.lineAt(line).range, {
-            title: 'Inspect pair',
-            tooltip: `Open query ${qid} with passage ${pid} in the RankLens pair inspector`,
+            title: `Inspect pair: query ${qid}`,
+            tooltip: `Open query ${qid} with passage ${pid} (this line) in the RankLens pair inspector`,
             command,
             arguments: [{ qid, pid }],
           }),

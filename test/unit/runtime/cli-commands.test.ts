@@ -7,6 +7,7 @@ import { tempDir, writeRandomCheckpoint } from '../../support/checkpoints';
 import { BERT_VOCAB } from '../../support/paths';
 import * as scoreCommand from '../../../src/cli/commands/score';
 import * as inspectCommand from '../../../src/cli/commands/inspect';
+import { bundledModelDir } from '../../../src/cli/shippedFolders';
 import { Ranker } from '../../../src/core/runtime/ranker';
 import { loadPairEncoder } from '../../../src/core/runtime/text';
 import { captureOutput } from '../../support/captureOutput';
@@ -73,7 +74,26 @@ describe('ranklens score', () => {
     );
     assert.equal(missing.code, 1);
     assert.match(missing.err, /^ranklens score: checkpoint folder .*nope does not exist\n$/);
-    await assert.rejects(scoreCommand.run(['--query', 'q']), /--model is required/);
+    await assert.rejects(scoreCommand.run(['--query', 'q']), /--passage is required/);
+  });
+
+  it('without --model scores with the bundled model, as `ranklens analyze` does', async () => {
+    const bundled = bundledModelDir();
+    const pair = [
+      '--query',
+      query,
+      '--passage',
+      passage,
+      '--threads',
+      '1',
+      '--cache-dir',
+      path.join(dir, 'cache'),
+    ];
+    const implicit = await capture(() => scoreCommand.run(pair));
+    const explicit = await capture(() => scoreCommand.run(['--model', bundled, ...pair]));
+    assert.equal(implicit.code, 0, implicit.err);
+    assert.equal(implicit.out, explicit.out);
+    assert.match(implicit.out, /^-?\d+\.\d{6}/);
   });
 });
 
