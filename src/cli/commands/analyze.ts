@@ -332,14 +332,14 @@ const CLI: Readonly<Record<string, AnalysisCli>> = {
       const significant = r.heads.flatMap((heads, l) =>
         heads.flatMap((h, head) =>
           h.comparison.significant
-            ? [`layer ${l + 1} head ${head}: ${describeComparison(h.comparison)}`]
+            ? [`layer ${l + 1} head ${head + 1}: ${describeComparison(h.comparison)}`]
             : [],
         ),
       );
       const tests = r.heads.length * (r.heads[0]?.length ?? 0);
       return (
         [
-          `unmasked MRR@10 ${r.unmasked.mrr10.toFixed(4)} ${formatInterval(r.unmasked.interval)} over ${r.queries} queries; change in MRR@10 with one head masked (layers 1..L, heads 0..H-1):`,
+          `unmasked MRR@10 ${r.unmasked.mrr10.toFixed(4)} ${formatInterval(r.unmasked.interval)} over ${r.queries} queries; change in MRR@10 with one head masked (layers 1..L, heads 1..H from the left):`,
           ...rows,
           `* p < ${r.significance.alpha} against unmasked (paired permutation test over queries, uncorrected for the ${tests} tests)` +
             (significant.length === 0 ? ': none.' : ':'),

@@ -27,8 +27,8 @@ export interface HeadImportanceResult {
   readonly significance: SignificanceStatement;
   readonly unmasked: { readonly mrr10: number; readonly interval: MeanInterval };
   /**
-   * [layer - 1][head]: the head's probabilities zeroed in that transformer layer only (the graph's head mask);
-   * the array index is the layer number minus 1 (layers are numbered 1..L, 0 being the embeddings).
+   * [layer - 1][head - 1]: the head's probabilities zeroed in that transformer layer only (the graph's head
+   * mask); array indices are the layer and head numbers minus 1 (layers 1..L, 0 being the embeddings; heads 1..H).
    */
   readonly heads: readonly (readonly {
     readonly mrr10: number;
@@ -37,7 +37,7 @@ export interface HeadImportanceResult {
     /** Per-query reciprocal ranks with the head masked against unmasked (uncorrected for the L x H tests). */
     readonly comparison: PairedComparison;
   }[])[];
-  /** Each query's reciprocal rank unmasked and with each head masked ([layer - 1][head][query]). */
+  /** Each query's reciprocal rank unmasked and with each head masked ([layer - 1][head - 1][query]). */
   readonly perQuery: {
     readonly qids: readonly string[];
     readonly unmasked: readonly number[];

@@ -10,6 +10,7 @@ import type { ProbingResult } from '../analysis/probing';
 import type { RerankResult } from '../analysis/rerank';
 import type { ResultFile } from '../analysis/runner';
 import { ATTRIBUTION_GROUPS, ATTRIBUTION_GROUP_LABELS, PROBE_GROUP_LABELS } from '../analysis/tokenGroups';
+import { drillDown, type DrillDownInput } from './drillDown';
 import {
   comparisonVerdict,
   formatInterval,
@@ -524,7 +525,7 @@ function probingSection(file: ResultFile, palette: ReportPalette, options: Repor
 
 // ---------------------------------------------------------------- Table 1: period masking
 
-function periodMaskSection(file: ResultFile): ReportSection {
+function periodMaskSection(file: ResultFile, palette: ReportPalette): ReportSection {
   const r = file.result as unknown as PeriodMaskResult;
   const paper = PAPER_PERIOD_MASK as Readonly<Record<string, number>>;
   const columns = [
@@ -561,6 +562,18 @@ function periodMaskSection(file: ResultFile): ReportSection {
         : '',
     ]),
   ];
+  const drill = drillDown(
+    r.perQuery
+      ? r.settings.map((s) => ({
+          id: `period-mask-${s.setting}`,
+          label: `${s.setting} vs original`,
+          qids: r.perQuery.qids,
+          baseline: r.perQuery.original,
+          treatment: r.perQuery.settings[s.setting],
+        }))
+      : [],
+    palette,
+  );
   return {
     id: 'period-mask',
     title: 'Table 1 — adversarial period masking',
@@ -573,8 +586,11 @@ function periodMaskSection(file: ResultFile): ReportSection {
       r.significance,
       r.settings.map((s) => [`${s.setting} vs original`, s.comparison]),
     ),
-    charts: [],
-    tables: [{ caption: `MRR@10 over ${r.queries} queries`, columns, rows }],
+    charts: drill.charts,
+    tables: [
+      { caption: `MRR@10 over ${r.queries} queries`, columns, rows },
+      ...(drill.table ? [drill.table] : []),
+    ],
     csv: csvOf(columns, rows),
   };
 }
@@ -637,6 +653,22 @@ function interactionSection(file: ResultFile, palette: ReportPalette, options: R
         : [],
     ),
   );
+  // The deepest mask of each direction, opened query by query.
+  const drill = drillDown(
+    r.perQuery
+      ? directions.map((d): DrillDownInput => {
+          const ranks = r.perQuery.reciprocalRanks[d];
+          return {
+            id: `interaction-${d}`,
+            label: `${INTERACTION_LABELS[d].label}, i = ${ranks.length - 1} vs i = 0`,
+            qids: r.perQuery.qids,
+            baseline: ranks[0],
+            treatment: ranks[ranks.length - 1],
+          };
+        })
+      : [],
+    palette,
+  );
   const verdicts = directions.flatMap((d) =>
     (r.directions[d].vsUnmasked ?? []).map((c, i): [string, PairedComparison | null] => [
       `${INTERACTION_LABELS[d].label}, i = ${i} vs i = 0`,
@@ -656,7 +688,10 @@ function interactionSection(file: ResultFile, palette: ReportPalette, options: R
       ...alignmentNotes(options, modelLayers),
       ...significanceNotes(r.significance, verdicts),
     ],
-    charts: [{ id: 'interaction-mask', title: 'MRR@10 by masked depth', option, height: 300 }],
+    charts: [
+      { id: 'interaction-mask', title: 'MRR@10 by masked depth', option, height: 300 },
+      ...drill.charts,
+    ],
     tables: [
       { caption: 'MRR@10 (* differs from i = 0 at the stated α)', columns, rows },
       ...(comparisonRows.length
@@ -668,6 +703,7 @@ function interactionSection(file: ResultFile, palette: ReportPalette, options: R
             },
           ]
         : []),
+      ...(drill.table ? [drill.table] : []),
     ],
     csv: csvOf(columns, rows),
   };
@@ -679,7 +715,8 @@ function headImportanceSection(file: ResultFile, palette: ReportPalette): Report
   const r = file.result as unknown as HeadImportanceResult;
   const L = r.heads.length;
   const H = r.heads[0]?.length ?? 0;
-  // Layers are numbered 1..L (0 is the embeddings), heads 0..H-1; heads[l] is layer l + 1.
+  // Layers are numbered 1..L (0 is the embeddings) and heads 1..H, as in the attention explorer; heads[l][h] is
+  // layer l + 1, head h + 1.
   const data = r.heads.flatMap((heads, l) =>
     heads.map((c, h) => [h, l, digits(c.deltaMrr10, 4), c.comparison?.permutation.p ?? -1]),
   );
@@ -694,14 +731,14 @@ function headImportanceSection(file: ResultFile, palette: ReportPalette): Report
     tooltip: {
       confine: true,
       formatter: (p: { value: number[] }) =>
-        `layer ${p.value[1] + 1}, head ${p.value[0]}: ΔMRR@10 ${p.value[2].toFixed(4)}${pText(p.value[3])}`,
+        `layer ${p.value[1] + 1}, head ${p.value[0] + 1}: ΔMRR@10 ${p.value[2].toFixed(4)}${pText(p.value[3])}`,
     },
     xAxis: {
       type: 'category',
       name: 'head',
       nameLocation: 'middle',
       nameGap: 26,
-      data: [...Array(H).keys()].map(String),
+      data: [...Array(H).keys()].map((h) => String(h + 1)),
       axisLabel: { color: palette.muted },
     },
     yAxis: {
@@ -743,7 +780,7 @@ function headImportanceSection(file: ResultFile, palette: ReportPalette): Report
   const rows = r.heads.flatMap((heads, l) =>
     heads.map((c, h) => [
       l + 1,
-      h,
+      h + 1,
       digits(c.mrr10, 4),
       digits(c.deltaMrr10, 4),
       ...comparisonCells(c.comparison),
@@ -752,8 +789,24 @@ function headImportanceSection(file: ResultFile, palette: ReportPalette): Report
   );
   const significant = r.heads.flatMap((heads, l) =>
     heads.flatMap((c, h): [string, PairedComparison][] =>
-      c.comparison?.significant ? [[`layer ${l + 1}, head ${h} masked`, c.comparison]] : [],
+      c.comparison?.significant ? [[`layer ${l + 1}, head ${h + 1} masked`, c.comparison]] : [],
     ),
+  );
+  const strongest = r.perQuery
+    ? r.heads
+        .flatMap((heads, l) => heads.map((c, h) => ({ l, h, delta: c.deltaMrr10 })))
+        .sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta))
+        .slice(0, 3)
+    : [];
+  const drill = drillDown(
+    strongest.map(({ l, h }) => ({
+      id: `head-${l + 1}-${h + 1}`,
+      label: `layer ${l + 1}, head ${h + 1} masked vs unmasked`,
+      qids: r.perQuery.qids,
+      baseline: r.perQuery.unmasked,
+      treatment: r.perQuery.heads[l][h],
+    })),
+    palette,
   );
   const notes = r.significance
     ? [
@@ -768,7 +821,7 @@ function headImportanceSection(file: ResultFile, palette: ReportPalette): Report
     title: 'Head importance (beyond the paper)',
     description:
       `Change of MRR@10 (unmasked ${r.unmasked.mrr10.toFixed(4)}${r.unmasked.interval ? ` ${formatInterval(r.unmasked.interval)}` : ''}, ` +
-      `${r.queries} queries, ${r.pairs} pairs) when one head's attention is zeroed, for every layer (1..L) and head.`,
+      `${r.queries} queries, ${r.pairs} pairs) when one head's attention is zeroed, for every layer (1..L) and head (1..H).`,
     notes,
     charts: [
       {
@@ -777,13 +830,19 @@ function headImportanceSection(file: ResultFile, palette: ReportPalette): Report
         option,
         height: Math.max(240, 40 * L + 140),
       },
+      ...drill.charts,
     ],
-    tables: [{ caption: 'Each head masked against unmasked, paired over queries', columns, rows }],
+    tables: [
+      { caption: 'Each head masked against unmasked, paired over queries', columns, rows },
+      ...(drill.table
+        ? [{ ...drill.table, caption: `${drill.table.caption}: the 3 heads with the largest |ΔMRR@10|` }]
+        : []),
+    ],
     csv: csvOf(columns, rows),
   };
 }
 
-function rerankSection(file: ResultFile): ReportSection {
+function rerankSection(file: ResultFile, palette: ReportPalette): ReportSection {
   const r = file.result as unknown as RerankResult;
   const columns = ['ranking', 'MRR@10', '95% CI', 'nDCG@10', '95% CI', 'queries evaluated'];
   const metricRow = (label: string, m: NonNullable<RerankResult['metrics']>['run']) => [
@@ -810,6 +869,20 @@ function rerankSection(file: ResultFile): ReportSection {
       ] as const)
     : [];
   const comparisonColumns = ['ranking', 'metric', ...COMPARISON_COLUMNS];
+  const drill = drillDown(
+    r.perQuery
+      ? [
+          {
+            id: 'rerank-model',
+            label: 'model vs input run',
+            qids: r.perQuery.judged,
+            baseline: r.perQuery.run.mrr10,
+            treatment: r.perQuery.model.mrr10,
+          },
+        ]
+      : [],
+    palette,
+  );
   const comparisonRows = compared.map(([ranking, metric, c]) => [ranking, metric, ...comparisonCells(c)]);
   return {
     id: 'rerank',
@@ -819,7 +892,7 @@ function rerankSection(file: ResultFile): ReportSection {
       r.significance,
       compared.map(([ranking, metric, c]) => [`${ranking} vs input run, ${metric}`, c]),
     ),
-    charts: [],
+    charts: drill.charts,
     tables: [
       { caption: 'Effectiveness', columns, rows },
       ...(comparisonRows.length
@@ -831,6 +904,7 @@ function rerankSection(file: ResultFile): ReportSection {
             },
           ]
         : []),
+      ...(drill.table ? [drill.table] : []),
     ],
     csv: csvOf(columns, rows),
   };
@@ -846,10 +920,10 @@ const BUILDERS: readonly [string, SectionBuilder][] = [
   ['attention', attentionSection],
   ['attribution', attributionSection],
   ['probing', probingSection],
-  ['period-mask', (f) => periodMaskSection(f)],
+  ['period-mask', periodMaskSection],
   ['interaction-mask', interactionSection],
   ['head-importance', headImportanceSection],
-  ['rerank', (f) => rerankSection(f)],
+  ['rerank', rerankSection],
 ];
 
 /** The sections of every analysis present, in the paper's order. */

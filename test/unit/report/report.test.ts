@@ -83,14 +83,29 @@ describe('report', () => {
       );
     });
     assert.ok(period.notes.some((n) => n.includes('2,000 resamples, seed 1')));
-    // Head importance: layers numbered 1..L on the chart and in the table, one paired test per head.
+    // Drill-down: one chart per setting where a query moved, and one table row per moved query.
+    const moved = result.settings.filter((s) => s.comparison.improved + s.comparison.hurt > 0);
+    assert.deepEqual(
+      period.charts.map((c) => c.id),
+      moved.map((s) => `drill-period-mask-${s.setting}`),
+    );
+    const movedTable = period.tables.find((t) => t.columns.includes('rank before'));
+    const movedCount = moved.reduce((n, s) => n + s.comparison.improved + s.comparison.hurt, 0);
+    assert.equal(movedTable?.rows.length ?? 0, movedCount);
+    // Head importance: layers 1..L and heads 1..H on the chart and in the table, one paired test per head.
     const heads = sections.find((s) => s.id === 'head-importance')!;
     const yAxis = heads.charts[0].option.yAxis as { data: string[] };
     assert.deepEqual(yAxis.data, ['1', '2']);
     assert.deepEqual(
-      heads.tables[0].rows.map((r) => r[0]),
-      [1, 1, 2, 2],
+      heads.tables[0].rows.map((r) => [r[0], r[1]]),
+      [
+        [1, 1],
+        [1, 2],
+        [2, 1],
+        [2, 2],
+      ],
     );
+    assert.deepEqual((heads.charts[0].option.xAxis as { data: string[] }).data, ['1', '2']);
     const rerank = sections.find((s) => s.id === 'rerank')!;
     assert.equal(rerank.tables[1].rows.length, 4);
     assert.ok(!rerank.description.includes('fround'));

@@ -1,0 +1,121 @@
+// From a compared number to the queries behind it: per-query changes of the reciprocal rank (MRR@10's terms),
+// sorted by effect, as a chart and as a table of the queries that moved. Pure data, drawn by the report and the
+// extension's report panel alike.
+import type { ChartSpec, ReportPalette, TableSpec } from './sections';
+
+/** One comparison to open: its label, and per query (same order) the baseline's and the setting's reciprocal rank. */
+export interface DrillDownInput {
+  /** Unique within the report: the chart id is derived from it. */
+  readonly id: string;
+  readonly label: string;
+  readonly qids: readonly string[];
+  readonly baseline: readonly number[];
+  readonly treatment: readonly number[];
+}
+
+export interface MovedQuery {
+  readonly qid: string;
+  /** Rank of the first relevant passage within the top 10, else null (below 10 or none). */
+  readonly before: number | null;
+  readonly after: number | null;
+  readonly delta: number;
+}
+
+/** A reciprocal rank's rank (1 / rr), or null when it is 0 (no relevant passage in the top 10). */
+function rankOf(reciprocalRank: number): number | null {
+  return reciprocalRank > 0 ? Math.round(1 / reciprocalRank) : null;
+}
+
+/** The queries whose reciprocal rank changed, largest gain first, then largest loss last; ties by qid. */
+export function movedQueries(input: DrillDownInput): MovedQuery[] {
+  const moved: MovedQuery[] = [];
+  input.qids.forEach((qid, i) => {
+    const delta = input.treatment[i] - input.baseline[i];
+    if (delta !== 0)
+      moved.push({ qid, before: rankOf(input.baseline[i]), after: rankOf(input.treatment[i]), delta });
+  });
+  return moved.sort((a, b) => b.delta - a.delta || (a.qid < b.qid ? -1 : a.qid > b.qid ? 1 : 0));
+}
+
+export const MOVED_COLUMNS = ['comparison', 'qid', 'rank before', 'rank after', 'Δ reciprocal rank'] as const;
+
+const rankText = (rank: number | null) => (rank === null ? '>10' : String(rank));
+
+export function movedRows(label: string, moved: readonly MovedQuery[]): (string | number)[][] {
+  return moved.map((m) => [label, m.qid, rankText(m.before), rankText(m.after), Number(m.delta.toFixed(4))]);
+}
+
+/** A bar per query that moved, sorted by effect; the title counts the queries that did not. */
+export function drillDownChart(input: DrillDownInput, palette: ReportPalette): ChartSpec | undefined {
+  const moved = movedQueries(input);
+  if (moved.length === 0) return undefined;
+  const [up, , , down] = palette.series;
+  const unchanged = input.qids.length - moved.length;
+  const option = {
+    animation: false,
+    textStyle: { color: palette.text },
+    grid: { left: 56, right: 16, top: 16, bottom: 64 },
+    tooltip: {
+      trigger: 'item',
+      confine: true,
+      formatter: (p: { dataIndex: number }) => {
+        const m = moved[p.dataIndex];
+        return `query ${m.qid}: rank ${rankText(m.before)} → ${rankText(m.after)} (Δ RR ${m.delta >= 0 ? '+' : ''}${m.delta.toFixed(3)})`;
+      },
+    },
+    xAxis: {
+      type: 'category',
+      name: 'query (sorted by Δ)',
+      nameLocation: 'middle',
+      nameGap: 48,
+      data: moved.map((m) => m.qid),
+      axisLabel: { color: palette.muted, rotate: moved.length > 8 ? 60 : 0, interval: 0 },
+      axisLine: { lineStyle: { color: palette.grid } },
+    },
+    yAxis: {
+      type: 'value',
+      name: 'Δ reciprocal rank',
+      nameLocation: 'middle',
+      nameGap: 40,
+      axisLabel: { color: palette.muted },
+      splitLine: { lineStyle: { color: palette.grid, opacity: 0.4 } },
+    },
+    series: [
+      {
+        type: 'bar',
+        data: moved.map((m) => ({
+          value: Number(m.delta.toFixed(4)),
+          itemStyle: { color: m.delta > 0 ? (up ?? '#1f77b4') : (down ?? '#d62728') },
+        })),
+      },
+    ],
+  };
+  return {
+    id: `drill-${input.id}`,
+    title: `${input.label}: the ${moved.length} queries that moved (${unchanged} unchanged)`,
+    option,
+    height: 240,
+  };
+}
+
+/** The charts and one table of moved queries for a section's comparisons. */
+export function drillDown(
+  inputs: readonly DrillDownInput[],
+  palette: ReportPalette,
+): { readonly charts: ChartSpec[]; readonly table: TableSpec | undefined } {
+  const charts = inputs.flatMap((input) => {
+    const chart = drillDownChart(input, palette);
+    return chart ? [chart] : [];
+  });
+  const rows = inputs.flatMap((input) => movedRows(input.label, movedQueries(input)));
+  return {
+    charts,
+    table: rows.length
+      ? {
+          caption: 'The queries that moved, by comparison (largest gain first)',
+          columns: [...MOVED_COLUMNS],
+          rows,
+        }
+      : undefined,
+  };
+}
