@@ -32,6 +32,7 @@ export const reportInput = v.object({
   results: v.record(json),
   timings: v.array(v.object({ analysis: v.string, seconds: v.number, pairs: v.integer })),
   settings: v.array(v.string),
+  compareWith: v.optional(v.object({ name: v.string, results: v.record(json) })),
 }) as unknown as v.Validator<ReportInput>;
 
 /** The analysis report panel: the same sections as the offline HTML report. */

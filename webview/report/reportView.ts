@@ -131,7 +131,11 @@ export class ReportView extends LitElement {
   override render() {
     const input = this.input;
     if (!input || !this.host) return html`<p>Running analyses…</p>`;
-    this.sections = reportSections(input.results, this.host.palette(), { paperLayers: input.paperLayers });
+    this.sections = reportSections(input.results, this.host.palette(), {
+      paperLayers: input.paperLayers,
+      compareWith: input.compareWith,
+      modelName: input.model.name,
+    });
     const m = input.model;
     return html`
       <h1>${input.title}</h1>

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Json } from '../../core/analysis/analysis';
 import { InProcessAnalysisModel } from '../../core/analysis/inProcessModel';
+import { comparedResults, type ComparedResults } from '../../core/report/compareModels';
 import { reportHtml } from '../../core/report/html';
 import type { PaperLayerAlignment } from '../../core/report/sections';
 import {
@@ -19,7 +20,7 @@ import { bundledModelDir, bundledWorkspace } from '../shippedFolders';
 
 export const usage = `ranklens report [--out report.html] [--work-dir DIR] [--model DIR] [--workspace DIR]
         [--scale X] [--only a,b] [--paper-layers relative-depth|published] [--probe-learning-rate LR]
-        [--max-length N] [--threads N] [--seed S]
+        [--max-length N] [--threads N] [--seed S] [--compare DIR]
   Runs every dataset analysis (attention, attribution, probing, period masking, interaction masking, head
   importance, re-ranking) on the sample workspace's dev600 split (held-out queries; the probes train on the
   training queries) and writes ONE self-contained HTML file with the charts in the paper's form and Zhan et
@@ -28,7 +29,9 @@ export const usage = `ranklens report [--out report.html] [--work-dir DIR] [--mo
   chunk caches go to --work-dir (default: <out>.d): a rerun or an interrupted run reuses finished chunks.
   --workspace DIR: a folder with the sample's file names (queries.dev600-heldout.tsv, ...).
   --paper-layers: the paper's 12-layer curves are drawn by relative depth (its layer l at l * L / 12) beside a
-  model of L != 12 layers; 'published' draws them at the paper's own layer numbers.`;
+  model of L != 12 layers; 'published' draws them at the paper's own layer numbers.
+  --compare DIR: another model's results (a report's work dir with <analysis>/result.json, or one analysis's
+  --out DIR): every per-query metric both share is compared query by query (paired tests, queries that moved).`;
 
 function paperLayerAlignment(value: string): PaperLayerAlignment {
   if (value === 'relative-depth' || value === 'published') return value;
@@ -42,6 +45,26 @@ function reportBundle(): string {
     if (existsSync(file)) return readFileSync(file, 'utf8');
   }
   throw new UsageError('out/webview/report-standalone.js was not found: run `npm run build` first');
+}
+
+/** DIR/result.json, else DIR/<analysis>/result.json for every analysis of a report. */
+function readComparedResults(dir: string): ComparedResults {
+  const candidates = [
+    path.join(dir, 'result.json'),
+    ...REPORT_ANALYSES.map((n) => path.join(dir, n, 'result.json')),
+  ];
+  const files = candidates
+    .filter((f) => existsSync(f))
+    .map((file) => ({ file, text: readFileSync(file, 'utf8') }));
+  if (files.length === 0)
+    throw new UsageError(
+      `--compare ${dir}: no result.json there nor in its analysis folders (${REPORT_ANALYSES.join(', ')})`,
+    );
+  try {
+    return comparedResults(files);
+  } catch (e) {
+    throw new UsageError(`--compare: ${(e as Error).message}`);
+  }
 }
 
 function scaled(sizes: ReportSizes, scale: number): ReportSizes {
@@ -68,6 +91,7 @@ export async function run(argv: string[]): Promise<number> {
       'threads',
       'seed',
       'cache-dir',
+      'compare',
     ],
     flags: [],
   });
@@ -86,6 +110,8 @@ export async function run(argv: string[]): Promise<number> {
     if (!(REPORT_ANALYSES as readonly string[]).includes(name))
       throw new UsageError(`--only: unknown analysis "${name}" (known: ${REPORT_ANALYSES.join(', ')})`);
   }
+  const compareDir = optionalText(args, 'compare');
+  const compareWith = compareDir ? readComparedResults(compareDir) : undefined;
   const paperLayers = paperLayerAlignment(optionalText(args, 'paper-layers') ?? 'relative-depth');
   // The authors' 1e-4 was for ~10^5-10^6 training pairs; the report's few hundred need larger steps.
   const probeLearningRate = optionalNumber(args, 'probe-learning-rate') ?? 1e-3;
@@ -118,6 +144,7 @@ export async function run(argv: string[]): Promise<number> {
     const full = {
       ...input,
       paperLayers,
+      ...(compareWith ? { compareWith } : {}),
       settings: [
         ...input.settings,
         `Probe learning rate ${probeLearningRate} (the authors' 1e-4 on far more training pairs). Total wall time ${seconds.toFixed(0)} s including the model load.`,

@@ -10,12 +10,13 @@ import type { ProbingResult } from '../analysis/probing';
 import type { RerankResult } from '../analysis/rerank';
 import type { ResultFile } from '../analysis/runner';
 import { ATTRIBUTION_GROUPS, ATTRIBUTION_GROUP_LABELS, PROBE_GROUP_LABELS } from '../analysis/tokenGroups';
+import { modelComparisonSection, type ComparedResults } from './compareModels';
 import { drillDown, type DrillDownInput } from './drillDown';
+import { COMPARISON_COLUMNS, comparisonCells, csvOf } from './tableCells';
 import {
   comparisonVerdict,
   formatInterval,
   formatP,
-  formatSigned,
   type MeanInterval,
   type PairedComparison,
   type SignificanceStatement,
@@ -78,6 +79,8 @@ export interface ReportInput {
   readonly settings: readonly string[];
   /** How the paper's curves meet this model's layers (default: by relative depth when the depths differ). */
   readonly paperLayers?: PaperLayerAlignment;
+  /** A second model's results, compared with these query by query in a section of its own. */
+  readonly compareWith?: ComparedResults;
 }
 
 /**
@@ -107,28 +110,6 @@ export function settingsLine(
 }
 
 const digits = (v: number, n = 3) => (Number.isFinite(v) ? Number(v.toFixed(n)) : NaN);
-
-function csvOf(columns: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
-  const cell = (v: string | number) => {
-    const s = String(v);
-    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return [columns, ...rows].map((r) => r.map(cell).join(',')).join('\n') + '\n';
-}
-
-/** Columns every paired comparison adds to a table (treatment against its baseline, over queries). */
-const COMPARISON_COLUMNS = ['Δ [95% CI]', 'p (permutation)', 'p (t-test)', 'queries up/down/same'] as const;
-
-function comparisonCells(c: PairedComparison | null | undefined): string[] {
-  if (!c) return COMPARISON_COLUMNS.map(() => '');
-  const d = c.difference;
-  return [
-    `${formatSigned(d.mean)} [${formatSigned(d.lower)}, ${formatSigned(d.upper)}]`,
-    c.permutation.p < 0.001 ? '< 0.001' : formatP(c.permutation.p),
-    c.tTest.p === null ? 'n/a' : c.tTest.p < 0.001 ? '< 0.001' : formatP(c.tTest.p),
-    `${c.improved}/${c.hurt}/${c.unchanged}`,
-  ];
-}
 
 const intervalCell = (i: MeanInterval | undefined) => (i ? formatInterval(i) : '');
 
@@ -220,6 +201,9 @@ export const PAPER_LAYERS = 12;
 
 export interface ReportOptions {
   readonly paperLayers?: PaperLayerAlignment;
+  /** A second model's results and this report's model name: adds the two-model section. */
+  readonly compareWith?: ComparedResults;
+  readonly modelName?: string;
 }
 
 /** The paper's points for a chart whose model has `modelLayers` transformer layers. */
@@ -932,11 +916,15 @@ export function reportSections(
   palette: ReportPalette,
   options: ReportOptions = {},
 ): ReportSection[] {
-  return BUILDERS.flatMap(([name, build]) => {
+  const sections = BUILDERS.flatMap(([name, build]) => {
     const file = results[name];
     const section = file ? build(file, palette, options) : undefined;
     return section ? [section] : [];
   });
+  const comparison = options.compareWith
+    ? modelComparisonSection(options.modelName ?? 'this model', results, options.compareWith, palette)
+    : undefined;
+  return comparison ? [...sections, comparison] : sections;
 }
 
 /** A fixed light palette for the standalone HTML report. */
