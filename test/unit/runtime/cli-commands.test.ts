@@ -27,9 +27,8 @@ before(() => {
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const common = () => [
-  '--model',
-  model,
+/** The pair and run options without a model. */
+const pairOptions = () => [
   '--query',
   query,
   '--passage',
@@ -39,6 +38,7 @@ const common = () => [
   '--cache-dir',
   path.join(dir, 'cache'),
 ];
+const common = () => ['--model', model, ...pairOptions()];
 
 describe('ranklens score', () => {
   it('prints the score the Ranker computes for the encoded pair', async () => {
@@ -79,16 +79,7 @@ describe('ranklens score', () => {
 
   it('without --model scores with the bundled model, as `ranklens analyze` does', async () => {
     const bundled = bundledModelDir();
-    const pair = [
-      '--query',
-      query,
-      '--passage',
-      passage,
-      '--threads',
-      '1',
-      '--cache-dir',
-      path.join(dir, 'cache'),
-    ];
+    const pair = pairOptions();
     const implicit = await capture(() => scoreCommand.run(pair));
     const explicit = await capture(() => scoreCommand.run(['--model', bundled, ...pair]));
     assert.equal(implicit.code, 0, implicit.err);
