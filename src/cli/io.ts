@@ -4,6 +4,7 @@
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { DataError } from '../core/data/dataError';
+import { refuseOverwritingInput } from '../core/data/outputFiles';
 import { CheckpointError } from '../core/model/errors';
 import { CancelledError } from '../core/progress';
 import { UsageError } from './args';
@@ -99,13 +100,12 @@ export function systemErrorLine(error: unknown): string | undefined {
 
 /**
  * Checks a path the user gave with --out before any work is done: its folder must exist (it is not
- * created behind the user's back), it must not be a folder, and it must not be one of the inputs.
+ * created behind the user's back), it must not be a folder, and it must not be one of the inputs (the
+ * same file by device and inode, however its path is spelled).
  */
 export async function checkOutputFile(file: string, inputs: readonly string[] = []): Promise<void> {
   const target = path.resolve(file);
-  if (inputs.some((input) => path.resolve(input) === target)) {
-    throw new DataError(file, undefined, 'an output file that is not one of the inputs', 'an input file');
-  }
+  await refuseOverwritingInput(file, inputs);
   const folder = path.dirname(target);
   const folderStat = await stat(folder).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
@@ -133,6 +133,11 @@ export async function writeOutputFile(
   try {
     await writeFile(partial, content);
     await rename(partial, target);
+  } catch (error) {
+    // The temporary name means nothing to the user: a full or read-only disk is reported at --out.
+    const failure = error as NodeJS.ErrnoException;
+    if (failure.path === partial) failure.path = file;
+    throw failure;
   } finally {
     await rm(partial, { force: true });
   }

@@ -8,7 +8,16 @@ import {
 import { BertGradientModel } from '../../core/bert/attribution';
 import { CollectionIndex, DataError, readQueries } from '../../core/data';
 import { encodePair, loadTokenizer } from '../../core/text';
-import { UsageError, optionalNumber, parseArgs, positiveInt, required, type ParsedArgs } from '../args';
+import {
+  UsageError,
+  maxLengthOption,
+  optionalNumber,
+  parseArgs,
+  positiveInt,
+  required,
+  threadsOption,
+  type ParsedArgs,
+} from '../args';
 import { reportingErrors } from '../io';
 import { parseLayers } from '../maskFlags';
 import { pairJson } from '../modelPair';
@@ -101,8 +110,8 @@ export async function run(argv: string[]): Promise<number> {
   const tolerance = optionalNumber(args, 'tolerance') ?? DEFAULT_TOLERANCE;
   if (!(tolerance > 0)) throw new UsageError('--tolerance must be positive');
   const maxPoints = positiveInt(args, 'max-points');
-  const maxLength = positiveInt(args, 'max-length');
-  const threads = positiveInt(args, 'threads');
+  const maxLength = maxLengthOption(args);
+  const threads = threadsOption(args);
   const batchSize = positiveInt(args, 'batch-size');
   return reportingErrors('attribute', async () => {
     const model = await BertGradientModel.load(modelDir, { threads, batchSize });

@@ -6,7 +6,7 @@ import { readQrels, type Qrels } from '../data/qrels';
 import { readQueries } from '../data/queries';
 import { readRun, type Run } from '../data/runs';
 import type { TaskOptions } from '../progress';
-import { seededShuffle } from '../random';
+import { checkSeed, seededShuffle } from '../random';
 
 /**
  * Which pairs an analysis looks at. 'candidates': each query's run candidates (top `depth`), labelled from the
@@ -60,6 +60,8 @@ export interface PairSet {
   readonly fingerprint: string;
   /** What the set was made from, for result files (base names: shards on other machines have other paths). */
   readonly description: PairSetDescription;
+  /** The files it was read from (absolute paths): an analysis never writes its results over one of them. */
+  readonly sourceFiles?: readonly string[];
 }
 
 export interface PairSetDescription {
@@ -81,8 +83,10 @@ export async function loadPairSet(spec: PairSetSpec, options: TaskOptions = {}):
   const seed = spec.seed ?? 1;
   checkPositive(spec.depth, 'depth');
   checkPositive(spec.sample, 'sample');
+  checkSeed(seed, 'sample seed');
   if (!spec.qrels && !spec.run) throw new Error('a pair set needs qrels, a run or both');
   if (spec.selection === 'relevant' && !spec.qrels) throw new Error('relevant pairs need qrels');
+  if (spec.selection === 'candidates' && !spec.run) throw new Error('candidate pairs need a run');
   const [queries, qrels, run] = await Promise.all([
     readQueries(spec.queries, options),
     spec.qrels ? readQrels(spec.qrels, options) : undefined,
@@ -138,7 +142,11 @@ export async function loadPairSet(spec: PairSetSpec, options: TaskOptions = {}):
   const fingerprint = sha256(
     JSON.stringify({ selection: spec.selection, minRelevance, depth: spec.depth ?? null, itemHashes }),
   );
-  return { items, itemHashes, fingerprint, description };
+  const sourceFiles = (['collection', 'queries', 'qrels', 'run'] as const)
+    .map((k) => spec[k])
+    .filter((file): file is string => file !== undefined)
+    .map((file) => path.resolve(file));
+  return { items, itemHashes, fingerprint, description, sourceFiles };
 }
 
 interface Wanted {

@@ -1,3 +1,4 @@
+import { checkSeed } from '../random';
 import { createHash } from 'node:crypto';
 import type { Analysis } from './analysis';
 import { encodeChunk } from './attributionAnalysis';
@@ -105,6 +106,7 @@ export function hasStates(scorer: unknown): scorer is CanReadStates {
 export function probingAnalysis(
   settings: ProbingSettingsJson,
 ): Analysis<ProbingSettingsJson, ProbingPartial, ProbingResult> {
+  checkSeed(settings.seed, 'probe seed');
   const heldOut = new Set(settings.heldOut);
   const stopWords = new Set(ZHAN_STOP_WORDS);
   return {
@@ -169,5 +171,6 @@ export function concatPairSets(train: PairSet, heldOut: PairSet): PairSet {
     itemHashes: [...train.itemHashes, ...heldOut.itemHashes],
     fingerprint: createHash('sha256').update(`${train.fingerprint}\n${heldOut.fingerprint}`).digest('hex'),
     description,
+    sourceFiles: [...(train.sourceFiles ?? []), ...(heldOut.sourceFiles ?? [])],
   };
 }

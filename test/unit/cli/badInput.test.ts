@@ -375,3 +375,190 @@ describe('ranklens score refuses a checkpoint that cannot be right, with one lin
     });
   });
 });
+
+const DEV600 = ['msmarco', 'dev600_bm25_top20'] as const;
+const MODEL = path.join(REPO_ROOT, 'models', 'ranklens-mini');
+
+/** A user folder with the first three dev600 queries' BM25 top 20 (60 lines) and the full qrels and queries. */
+function analysisFolder(): { dir: string; run: string; queries: string; qrels: string; collection: string } {
+  const dir = tempDir('user');
+  const run = path.join(dir, 'run.tsv');
+  const lines = fs.readFileSync(sharedFile(...DEV600, 'run.dev600.bm25-top20.tsv'), 'utf8').split('\n');
+  fs.writeFileSync(run, lines.slice(0, 60).join('\n') + '\n');
+  return {
+    dir,
+    run,
+    queries: sharedFile(...DEV600, 'queries.dev600.tsv'),
+    qrels: sharedFile(...DEV600, 'qrels.dev600.txt'),
+    collection: sharedFile(...DEV600, 'collection.dev600-bm25-top20.tsv'),
+  };
+}
+
+/** `ranklens analyze NAME` on an analysisFolder's files, with a fresh graph cache; `extra` last. */
+function analyzeArgs(
+  name: string,
+  u: ReturnType<typeof analysisFolder>,
+  extra: readonly string[],
+  data: { run?: string; queries?: string; qrels?: string } = {},
+): string[] {
+  const given = { run: u.run, queries: u.queries, qrels: u.qrels, ...data };
+  return [
+    'analyze',
+    name,
+    '--collection',
+    u.collection,
+    ...(['queries', 'qrels', 'run'] as const).flatMap((k) => (given[k] ? [`--${k}`, given[k]] : [])),
+    '--model',
+    MODEL,
+    '--cache-dir',
+    tempDir('cache'),
+    ...extra,
+  ];
+}
+
+/** A folder of the user's: a package.json, an earlier analysis's result.json and an eval.json. */
+function foldersOfUserFiles(): string {
+  const dir = tempDir('user');
+  fs.writeFileSync(path.join(dir, 'package.json'), '{ "name": "mine" }\n');
+  fs.writeFileSync(path.join(dir, 'result.json'), '{ "format": "ranklens-result/1" }\n');
+  fs.writeFileSync(path.join(dir, 'eval.json'), '{ "mrr10": 0.18 }\n');
+  fs.writeFileSync(path.join(dir, 'old.partial'), 'half a file');
+  fs.utimesSync(path.join(dir, 'old.partial'), new Date(0), new Date(0));
+  return dir;
+}
+
+describe('the graph cache never deletes or changes a file it did not write', () => {
+  const score = (cache: string) => [
+    'score',
+    '--model',
+    MODEL,
+    '--query',
+    'what is a period',
+    '--passage',
+    'A period ends a sentence.',
+    '--cache-dir',
+    cache,
+  ];
+
+  it('--cache-dir naming a folder of the user files is refused, every file byte-identical', async () => {
+    const dir = foldersOfUserFiles();
+    await expectRefusal({
+      args: score(dir),
+      code: 1,
+      message:
+        /^ranklens score: .*: expected an empty folder or a RankLens graph cache \(one with \.ranklens-graph-cache\) as the graph cache, found a folder with other files \(eval\.json, old\.partial, package\.json, …\); give --cache-dir a folder of its own\n$/,
+      userFolder: dir,
+    });
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['eval.json', 'old.partial', 'package.json', 'result.json']);
+  });
+
+  it('--cache-dir equal to an earlier --out: the result.json there survives the next analysis', async () => {
+    const u = analysisFolder();
+    const out = path.join(u.dir, 'out');
+    const first = await runCli(analyzeArgs('rerank', u, ['--depth', '2', '--out', out]));
+    assert.equal(first.code, 0, first.err);
+    const before = snapshotTree(u.dir);
+    const again = await runCli([
+      ...analyzeArgs('rerank', u, ['--depth', '2', '--out', path.join(u.dir, 'second')]),
+      '--cache-dir',
+      out,
+    ]);
+    assert.equal(again.code, 1);
+    assert.match(again.err, /out: expected an empty folder or a RankLens graph cache/);
+    assert.deepEqual(snapshotTree(u.dir), before);
+  });
+
+  it('files of the user put into a cache folder later are never trimmed', async () => {
+    const cache = path.join(tempDir('cache'), 'graphs');
+    const first = await runCli(score(cache));
+    assert.equal(first.code, 0, first.err);
+    for (const name of ['package.json', 'result.json', 'old.partial', 'notes.onnx.partial'])
+      fs.writeFileSync(path.join(cache, name), name);
+    for (const name of ['old.partial', 'notes.onnx.partial'])
+      fs.utimesSync(path.join(cache, name), new Date(0), new Date(0));
+    const userFiles = () =>
+      new Map([...snapshotTree(cache)].filter(([name]) => !name.startsWith('bert-') && !name.includes('/')));
+    const before = userFiles();
+    const { trimGraphCache } = await import('../../../src/core/bert/cache');
+    trimGraphCache(cache, 0);
+    assert.deepEqual(userFiles(), before);
+    assert.deepEqual(
+      fs.readdirSync(cache).filter((name) => name.startsWith('bert-')),
+      [],
+      'its own graphs and manifests are trimmed',
+    );
+  });
+});
+
+describe('an analysis never writes over one of its inputs', () => {
+  it('analyze rerank --out . beside --run rerank.tsv is refused before any work', async () => {
+    const u = analysisFolder();
+    const run = path.join(u.dir, 'rerank.tsv');
+    fs.renameSync(u.run, run);
+    await expectRefusal({
+      args: analyzeArgs('rerank', u, ['--depth', '5', '--out', u.dir], { run }),
+      code: 1,
+      message:
+        /rerank\.tsv: expected an output file that is not one of the inputs, found the same file as the input .*rerank\.tsv\n$/,
+      userFolder: u.dir,
+    });
+  });
+
+  it('the same file under another name (a hard link) is still the input', async () => {
+    const u = analysisFolder();
+    const out = path.join(u.dir, 'out');
+    fs.mkdirSync(out);
+    fs.linkSync(u.run, path.join(out, 'fused.trec'));
+    await expectRefusal({
+      args: analyzeArgs('rerank', u, ['--depth', '5', '--out', out]),
+      code: 1,
+      message:
+        /out\/fused\.trec: expected an output file that is not one of the inputs, found the same file as the input .*run\.tsv\n$/,
+      userFolder: u.dir,
+    });
+  });
+
+  it('an input named result.json inside --out', async () => {
+    const u = analysisFolder();
+    const queries = path.join(u.dir, 'result.json');
+    fs.copyFileSync(u.queries, queries);
+    await expectRefusal({
+      args: analyzeArgs('attention', u, ['--depth', '5', '--out', u.dir], { queries }),
+      code: 1,
+      message: /result\.json: expected an output file that is not one of the inputs/,
+      userFolder: u.dir,
+    });
+  });
+
+  it('merge refuses to write over an input the shards read', async () => {
+    const u = analysisFolder();
+    const out = path.join(u.dir, 'out');
+    const shard = await runCli(analyzeArgs('rerank', u, ['--depth', '2', '--out', out, '--shard', '1/1']));
+    assert.equal(shard.code, 0, shard.err);
+    fs.linkSync(u.run, path.join(out, 'rerank.tsv'));
+    await expectRefusal({
+      args: ['merge', out],
+      code: 1,
+      message:
+        /^ranklens merge: .*out\/rerank\.tsv: expected an output file that is not one of the inputs, found the same file as the input .*run\.tsv\n$/,
+      userFolder: u.dir,
+    });
+  });
+
+  it('report --out naming one of the workspace files it reads', async () => {
+    const workspace = tempDir('user');
+    fs.cpSync(path.join(REPO_ROOT, 'sample-workspace'), workspace, { recursive: true });
+    await expectRefusal({
+      args: [
+        'report',
+        '--workspace',
+        workspace,
+        '--out',
+        path.join(workspace, 'run.dev600-heldout.bm25.tsv'),
+      ],
+      code: 1,
+      message: /run\.dev600-heldout\.bm25\.tsv: expected an output file that is not one of the inputs/,
+      userFolder: workspace,
+    });
+  });
+});
