@@ -134,10 +134,9 @@ export async function writeOutputFile(
     await writeFile(partial, content);
     await rename(partial, target);
   } catch (error) {
-    // The temporary name means nothing to the user: a full or read-only disk is reported at --out.
-    const failure = error as NodeJS.ErrnoException;
-    if (failure.path === partial) failure.path = file;
-    throw failure;
+    // The temporary name means nothing to the user (and a failed write names no path at all): a full or
+    // read-only disk is reported at --out.
+    throw Object.assign(error as NodeJS.ErrnoException, { path: file });
   } finally {
     await rm(partial, { force: true });
   }
