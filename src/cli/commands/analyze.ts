@@ -373,6 +373,13 @@ export async function run(argv: string[]): Promise<number> {
     ? await cli.prepare(args, spec, settings)
     : { pairSet: await loadPairSet(spec), settings };
   const { pairSet } = prepared;
+  const withoutText = pairSet.description.queriesWithoutText;
+  if (withoutText) {
+    const listedIn = spec.qrels ? '--qrels' : '--run';
+    process.stderr.write(
+      `ranklens analyze ${name}: analysing ${pairSet.description.queries} queries; ${withoutText} other queries of ${listedIn} have no text in --queries ${spec.queries} and are left out\n`,
+    );
+  }
   const analysis: AnyAnalysis = createAnalysis(name, prepared.settings);
   const ranker = await InProcessAnalysisModel.load(modelDir, {
     threads: threadsOption(args),

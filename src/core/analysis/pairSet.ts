@@ -73,6 +73,11 @@ export interface PairSetDescription {
   readonly minRelevance: number;
   readonly queries: number;
   readonly pairs: number;
+  /**
+   * Queries of the qrels (or, without qrels, the run) left out because the queries file has no text for
+   * them; absent when there are none.
+   */
+  readonly queriesWithoutText?: number;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -92,13 +97,18 @@ export async function loadPairSet(spec: PairSetSpec, options: TaskOptions = {}):
     spec.qrels ? readQrels(spec.qrels, options) : undefined,
     spec.run ? readRun(spec.run, options) : undefined,
   ]);
-  const universe = [...(qrels ? qrels.judgements.keys() : (run as Run).rankings.keys())];
-  for (const qid of universe) {
-    if (!queries.texts.has(qid)) {
-      const source = qrels ? (qrels.file as string) : (run as Run).file;
-      const line = qrels?.lineOf.get(qid);
-      throw new DataError(source, line, `a query text for qid ${qid} in ${spec.queries}`, 'none');
-    }
+  const listed = [...(qrels ? qrels.judgements.keys() : (run as Run).rankings.keys())];
+  // As trec_eval evaluates the queries a run has, an analysis looks at the queries the queries file has:
+  // a file of 12 chosen queries with the full qrels and run analyses those 12, and says so.
+  const universe = listed.filter((qid) => queries.texts.has(qid));
+  if (universe.length === 0) {
+    const source = qrels ? qrels.file : (run as Run).file;
+    throw new DataError(
+      spec.queries,
+      undefined,
+      `the text of at least one of the ${listed.length} queries in ${source}`,
+      'none of them',
+    );
   }
   const chosen = sampleInOrder(universe, spec.sample, seed);
   const collection = await CollectionIndex.open(spec.collection, options);
@@ -138,6 +148,7 @@ export async function loadPairSet(spec: PairSetSpec, options: TaskOptions = {}):
     minRelevance,
     queries: items.length,
     pairs: items.reduce((n, item) => n + item.candidates.length, 0),
+    ...(universe.length < listed.length ? { queriesWithoutText: listed.length - universe.length } : {}),
   };
   const fingerprint = sha256(
     JSON.stringify({ selection: spec.selection, minRelevance, depth: spec.depth ?? null, itemHashes }),
