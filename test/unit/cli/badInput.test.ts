@@ -3,8 +3,10 @@
 // user had left exactly as it was.
 import { before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { runCli, snapshotTree, type CliRun } from '../../support/measuredCli';
 import { writeRandomCheckpoint, type CheckpointSpec } from '../../support/checkpoints';
 import { BERT_VOCAB, REPO_ROOT, sharedFile } from '../../support/paths';
@@ -561,4 +563,413 @@ describe('an analysis never writes over one of its inputs', () => {
       userFolder: workspace,
     });
   });
+});
+
+/** The measures of `ranklens eval --json`'s output (the file names left out). */
+function measuresOf(json: string) {
+  const { mrr, ndcg, recall, queriesEvaluated } = JSON.parse(json) as Record<string, unknown>;
+  return { mrr, ndcg, recall, queriesEvaluated };
+}
+
+/** The measures `ranklens eval --json` gives for a run. */
+async function evalJson(run: string, qrels: string) {
+  const r = await runCli(['eval', '--run', run, '--qrels', qrels, '--json']);
+  assert.equal(r.code, 0, r.err);
+  return measuresOf(r.out);
+}
+
+/** `ranklens ARGS` run by bash (for pipes and process substitution), `$1`... being `values`. */
+function throughBash(command: string, values: readonly string[]): string {
+  const cli = `"${process.execPath}" --import tsx "${path.join(REPO_ROOT, 'src', 'cli', 'main.ts')}"`;
+  return execFileSync('bash', ['-c', command.replaceAll('ranklens', cli), 'bash', ...values], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  });
+}
+
+describe('no silent wrong answers', () => {
+  it('a shuffled 4-column "qid pid rank score" run is ranked by its rank column, not read as top1000', async () => {
+    const u = analysisFolder();
+    const lines = fs.readFileSync(u.run, 'utf8').trim().split('\n');
+    const scored = lines.map((line) => {
+      const [qid, pid, rank] = line.split('\t');
+      return `${qid}\t${pid}\t${rank}\t${(100 - Number(rank)).toFixed(2)}`;
+    });
+    const shuffled = path.join(u.dir, 'run4.tsv');
+    fs.writeFileSync(shuffled, scored.reverse().join('\n') + '\n');
+    assert.deepEqual(await evalJson(shuffled, u.qrels), await evalJson(u.run, u.qrels));
+  });
+
+  it('a 4-column run whose later line has text instead of a rank and score, with its line', async () => {
+    const u = analysisFolder();
+    const run = path.join(u.dir, 'run4.tsv');
+    fs.writeFileSync(run, '9083\t4429824\t1\t12.5\n9083\t1\tsome query\tsome passage\n');
+    await expectRefusal({
+      args: ['eval', '--run', run, '--qrels', u.qrels],
+      code: 1,
+      message: /run4\.tsv:2: expected a positive integer rank in column 3, found "some query"\n$/,
+      userFolder: u.dir,
+    });
+  });
+
+  for (const name of ['attention', 'period-mask', 'attribution']) {
+    for (const grade of ['0', '-5']) {
+      it(`analyze ${name} --min-relevance ${grade} (unjudged pairs would count as relevant)`, async () => {
+        const u = analysisFolder();
+        await expectRefusal({
+          args: analyzeArgs(name, u, ['--min-relevance', grade, '--out', path.join(u.dir, 'out')]),
+          code: 2,
+          message: new RegExp(
+            `^ranklens analyze: --min-relevance must be a grade above 0 \\(a whole number: 1 for MS MARCO, 2 for TREC DL\\), got ${grade} `,
+          ),
+          userFolder: u.dir,
+        });
+      });
+    }
+  }
+
+  for (const name of ['rerank', 'head-importance']) {
+    it(`analyze ${name} without --run (it wrote an all-zero result)`, async () => {
+      const u = analysisFolder();
+      await expectRefusal({
+        args: analyzeArgs(name, u, ['--out', path.join(u.dir, 'out')], { run: '' }),
+        code: 2,
+        message: /^ranklens analyze: --run is required /,
+        userFolder: u.dir,
+      });
+    });
+  }
+
+  it('analyze head-importance without --qrels (nothing to measure MRR@10 with)', async () => {
+    const u = analysisFolder();
+    await expectRefusal({
+      args: analyzeArgs('head-importance', u, ['--out', path.join(u.dir, 'out')], { qrels: '' }),
+      code: 2,
+      message: /^ranklens analyze: --qrels is required /,
+      userFolder: u.dir,
+    });
+  });
+
+  it('a pos: mask beyond the pair (it masked nothing)', async () => {
+    const dir = tempDir('user');
+    await expectRefusal({
+      args: [
+        'score',
+        '--model',
+        MODEL,
+        '--query',
+        'q',
+        '--passage',
+        'p',
+        '--mask',
+        'attention:pos:50->all',
+        '--cache-dir',
+        tempDir('cache'),
+      ],
+      code: 1,
+      message:
+        /^ranklens score: mask position pos:50 is beyond the pair's 5 tokens; expected positions 0-4\n$/,
+      userFolder: dir,
+    });
+  });
+
+  for (const seed of ['4294967296', '9007199254740993', '1.5', '-1']) {
+    it(`--seed ${seed} (it wrapped at 2^32 or was rounded)`, async () => {
+      const u = analysisFolder();
+      await expectRefusal({
+        args: analyzeArgs('rerank', u, ['--sample', '2', '--seed', seed, '--out', path.join(u.dir, 'out')]),
+        code: 2,
+        message: new RegExp(
+          `^ranklens analyze: --seed must be a whole number from 0 to 4294967295, got ${seed} `,
+        ),
+        userFolder: u.dir,
+      });
+    });
+  }
+});
+
+describe('ranklens score refuses a safetensors layout the format forbids', () => {
+  const score = (model: string) => [
+    'score',
+    '--model',
+    model,
+    '--query',
+    'q',
+    '--passage',
+    'p',
+    '--cache-dir',
+    tempDir('cache'),
+  ];
+  type Entry = { data_offsets: [number, number] };
+
+  it('data_offsets that alias one tensor onto another, naming both', async () => {
+    const u = userModel();
+    editHeader(path.join(u.model, 'model.safetensors'), (header) => {
+      const bias = header['classifier.bias'] as Entry;
+      const weight = header['classifier.weight'] as Entry;
+      bias.data_offsets = [weight.data_offsets[0], weight.data_offsets[0] + 4];
+    });
+    await expectRefusal({
+      args: score(u.model),
+      code: 1,
+      message:
+        /model\.safetensors: bad safetensors header: tensor "classifier\.(bias|weight)" begins at data byte \d+, but "[^"]+" ends at \d+ \(their data_offsets overlap\)/,
+      userFolder: u.dir,
+    });
+  });
+
+  it('data_offsets that leave a gap between two tensors', async () => {
+    const u = userModel();
+    const file = path.join(u.model, 'model.safetensors');
+    let last = '';
+    editHeader(file, (header) => {
+      const entries = Object.entries(header).filter(([name]) => name !== '__metadata__') as [string, Entry][];
+      const [name, entry] = entries.reduce((a, b) => (b[1].data_offsets[1] > a[1].data_offsets[1] ? b : a));
+      entry.data_offsets = [entry.data_offsets[0] + 8, entry.data_offsets[1] + 8];
+      last = name;
+    });
+    fs.appendFileSync(file, Buffer.alloc(8));
+    await expectRefusal({
+      args: score(u.model),
+      code: 1,
+      message: new RegExp(
+        `tensor "${last.replace(/\./g, '\\.')}" begins at data byte \\d+, but "[^"]+" ends at \\d+ \\(their data_offsets leave a gap\\)`,
+      ),
+      userFolder: u.dir,
+    });
+  });
+});
+
+describe('inputs users actually have: pipes, FIFOs, gzip', () => {
+  it('--run /dev/stdin reads the pipe once (it failed with ESPIPE naming no file)', async () => {
+    const u = analysisFolder();
+    const out = throughBash('cat "$1" | ranklens eval --run /dev/stdin --qrels "$2" --json', [
+      u.run,
+      u.qrels,
+    ]);
+    assert.deepEqual(measuresOf(out), await evalJson(u.run, u.qrels));
+  });
+
+  it('a named pipe as --run', async () => {
+    const u = analysisFolder();
+    const fifo = path.join(tempDir('fifo'), 'run.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const writing = fs.promises.writeFile(fifo, fs.readFileSync(u.run));
+    const viaFifo = await evalJson(fifo, u.qrels);
+    await writing;
+    assert.deepEqual(viaFifo, await evalJson(u.run, u.qrels));
+  });
+
+  it('--run <(zcat run.gz): process substitution', async () => {
+    const u = analysisFolder();
+    fs.writeFileSync(`${u.run}.gz`, gzipSync(fs.readFileSync(u.run)));
+    const out = throughBash('ranklens eval --run <(gzip -dc "$1") --qrels "$2" --json', [
+      `${u.run}.gz`,
+      u.qrels,
+    ]);
+    assert.deepEqual(measuresOf(out), await evalJson(u.run, u.qrels));
+  });
+
+  it('run.gz and a one-file run.tar.gz are read directly, recognised by content', async () => {
+    const u = analysisFolder();
+    const expected = await evalJson(u.run, u.qrels);
+    const gz = path.join(u.dir, 'run.tsv.gz');
+    fs.writeFileSync(gz, gzipSync(fs.readFileSync(u.run)));
+    assert.deepEqual(await evalJson(gz, u.qrels), expected);
+    const tarGz = path.join(u.dir, 'top.tar.gz');
+    execFileSync('tar', ['czf', tarGz, '-C', u.dir, 'run.tsv']);
+    assert.deepEqual(await evalJson(tarGz, u.qrels), expected);
+  });
+
+  it('a gzip bomb (256 MiB of newlines in 256 KiB) is refused in bounded time and memory', async () => {
+    const u = analysisFolder();
+    const bomb = path.join(u.dir, 'run.tsv.gz');
+    const newlines = Buffer.alloc(2 ** 28, 0x0a);
+    fs.writeFileSync(bomb, gzipSync(newlines, { level: 9 }));
+    await expectRefusal({
+      args: ['eval', '--run', bomb, '--qrels', u.qrels],
+      code: 1,
+      message:
+        /run\.tsv\.gz: expected gzip data that expands at most 50-fold, found \d+ MiB from \d+ MiB of it \(a decompression bomb\?\)\n$/,
+      userFolder: u.dir,
+      maxSeconds: 20,
+    });
+  });
+
+  it('a corrupt .gz names the file', async () => {
+    const u = analysisFolder();
+    const gz = path.join(u.dir, 'run.tsv.gz');
+    fs.writeFileSync(gz, gzipSync(fs.readFileSync(u.run)).subarray(0, 200));
+    await expectRefusal({
+      args: ['eval', '--run', gz, '--qrels', u.qrels],
+      code: 1,
+      message: /run\.tsv\.gz: expected complete gzip data, found unexpected end of file \(Z_BUF_ERROR\)\n$/,
+      userFolder: u.dir,
+    });
+  });
+
+  it('a named pipe as --collection is refused at once (it hung), never opened', async () => {
+    const u = analysisFolder();
+    const fifo = path.join(u.dir, 'collection.fifo');
+    execFileSync('mkfifo', [fifo]);
+    await expectRefusal({
+      args: analyzeArgs('rerank', u, ['--out', path.join(u.dir, 'out')]).map((a) =>
+        a === u.collection ? fifo : a,
+      ),
+      code: 1,
+      message:
+        /collection\.fifo: expected a regular collection file \(passages are read from it by byte offset\), found a pipe; save it to a file first\n$/,
+      userFolder: u.dir,
+      maxSeconds: 15,
+    });
+  });
+
+  it('a gzipped --collection is refused with what to do', async () => {
+    const u = analysisFolder();
+    const gz = path.join(u.dir, 'collection.tsv.gz');
+    fs.writeFileSync(gz, gzipSync(fs.readFileSync(u.collection)));
+    await expectRefusal({
+      args: analyzeArgs('rerank', u, ['--out', path.join(u.dir, 'out')]).map((a) =>
+        a === u.collection ? gz : a,
+      ),
+      code: 1,
+      message:
+        /collection\.tsv\.gz: expected an uncompressed collection .*, found gzip data; decompress it first/,
+      userFolder: u.dir,
+    });
+  });
+
+  it('a queries file with 12 of the 600 queries: those 12 are analysed, and the rest said to be left out', async () => {
+    const u = analysisFolder();
+    const queries = path.join(u.dir, 'q12.tsv');
+    const all = fs.readFileSync(u.queries, 'utf8').split('\n');
+    fs.writeFileSync(queries, all.slice(0, 12).join('\n') + '\n');
+    const full = sharedFile(...DEV600, 'run.dev600.bm25-top20.tsv');
+    const out = path.join(u.dir, 'out');
+    const r = await runCli(analyzeArgs('rerank', u, ['--depth', '2', '--out', out], { queries, run: full }));
+    assert.equal(r.code, 0, r.err);
+    assert.match(
+      r.err,
+      /^ranklens analyze rerank: analysing 12 queries; 588 other queries of --qrels have no text in --queries .*q12\.tsv and are left out\n/,
+    );
+    const result = JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8')) as {
+      data: { queries: number; queriesWithoutText: number };
+    };
+    assert.equal(result.data.queries, 12);
+    assert.equal(result.data.queriesWithoutText, 588);
+  });
+});
+
+describe('messages and output paths', () => {
+  it('--out /proc/x is refused at once (recursive mkdir looped)', async () => {
+    const u = analysisFolder();
+    await expectRefusal({
+      args: analyzeArgs('rerank', u, ['--depth', '2', '--out', '/proc/ranklens-x']),
+      code: 1,
+      message:
+        /^ranklens analyze: \/proc\/ranklens-x: expected a folder that can be created, found \/proc allows no new folders\n$/,
+      userFolder: u.dir,
+      maxSeconds: 20,
+    });
+  });
+
+  it('--out --json (the value forgotten) writes no file named --json', async () => {
+    const u = userFolder();
+    await expectRefusal({
+      args: ['eval', '--run', u.run, '--qrels', u.qrels, '--out', '--json'],
+      code: 2,
+      message: /^ranklens eval: --out needs a value, found the option --json /,
+      userFolder: u.dir,
+    });
+    assert.ok(!fs.existsSync(path.join(REPO_ROOT, '--json')));
+  });
+
+  it('a symbolic link loop as --collection says so (it said "no such file")', async () => {
+    const u = analysisFolder();
+    const [a, b] = [path.join(u.dir, 'a.tsv'), path.join(u.dir, 'b.tsv')];
+    fs.symlinkSync(b, a);
+    fs.symlinkSync(a, b);
+    await expectRefusal({
+      args: analyzeArgs('rerank', u, ['--out', path.join(u.dir, 'out')]).map((x) =>
+        x === u.collection ? a : x,
+      ),
+      code: 1,
+      message: /a\.tsv: expected a file, found a symbolic link loop at .*a\.tsv\n$/,
+      userFolder: u.dir,
+    });
+  });
+
+  it('--threads 1e9 is bounded by the cores (it died with std::bad_alloc)', async () => {
+    const dir = tempDir('user');
+    await expectRefusal({
+      args: ['score', '--model', MODEL, '--query', 'q', '--passage', 'p', '--threads', '1e9'],
+      code: 2,
+      message:
+        /^ranklens score: --threads must be at most \d+ \(the cores of this machine\), got 1000000000 /,
+      userFolder: dir,
+    });
+  });
+
+  it('--max-length 1 names the option (it said maxLength)', async () => {
+    const dir = tempDir('user');
+    await expectRefusal({
+      args: ['score', '--model', MODEL, '--query', 'q', '--passage', 'p', '--max-length', '1'],
+      code: 2,
+      message: /^ranklens score: --max-length must be at least 3 \(\[CLS\] and two \[SEP\]\), got 1 /,
+      userFolder: dir,
+    });
+  });
+
+  const asRoot = process.getuid?.() === 0;
+  /** A small file system mounted at a fresh folder (root only), unmounted after `use`. */
+  async function withMount(options: string, use: (mount: string) => Promise<void>): Promise<void> {
+    const mount = tempDir('mount');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', mount]);
+    try {
+      await use(mount);
+    } finally {
+      execFileSync('umount', [mount]);
+    }
+  }
+
+  it(
+    'a read-only file system is named as such, for eval and analyze',
+    { skip: !asRoot && 'needs root to mount' },
+    async () => {
+      const u = analysisFolder();
+      await withMount('size=1m,ro', async (mount) => {
+        await expectRefusal({
+          args: ['eval', '--run', u.run, '--qrels', u.qrels, '--out', path.join(mount, 'e.json')],
+          code: 1,
+          message: /^ranklens eval: .*\/e\.json: read-only file system\n$/,
+          userFolder: u.dir,
+        });
+        await expectRefusal({
+          args: analyzeArgs('rerank', u, ['--depth', '2', '--out', path.join(mount, 'a')]),
+          code: 1,
+          message: /^ranklens analyze: .*\/a: read-only file system\n$/,
+          userFolder: u.dir,
+        });
+      });
+    },
+  );
+
+  it(
+    'a full disk under eval --out names --out, not its temporary .partial',
+    { skip: !asRoot && 'needs root to mount' },
+    async () => {
+      const u = userFolder();
+      await withMount('size=64k', async (mount) => {
+        fs.writeFileSync(path.join(mount, 'filler'), Buffer.alloc(60 * 1024));
+        const before = snapshotTree(mount);
+        await expectRefusal({
+          args: ['eval', '--run', u.run, '--qrels', u.qrels, '--out', path.join(mount, 'e.json')],
+          code: 1,
+          message: /^ranklens eval: no space left on the device while writing .*\/e\.json\n$/,
+          userFolder: u.dir,
+        });
+        assert.deepEqual(snapshotTree(mount), before, 'no partial file is left behind');
+      });
+    },
+  );
 });
