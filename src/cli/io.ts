@@ -1,8 +1,9 @@
 // Plumbing every `ranklens` subcommand shares: how errors become one line and an exit code, how
 // --help is answered, how result files are written, and how the process exits without cutting off
 // output that is still on its way into a pipe.
-import { rename, rm, stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
+import { writeAtomically } from '../core/analysis/checkedFile';
 import { DataError } from '../core/data/dataError';
 import { refuseOverwritingInput } from '../core/data/outputFiles';
 import { CheckpointError } from '../core/model/errors';
@@ -85,7 +86,7 @@ export function systemErrorLine(error: unknown): string | undefined {
     case 'EPERM':
       return `${where}: permission denied`;
     case 'ENOSPC':
-      return `no space left on the device while writing ${where}`;
+      return file ? `no space left on the device while writing ${file}` : 'no space left on the device';
     case 'EROFS':
       return `${where}: read-only file system`;
     case 'EMFILE':
@@ -128,18 +129,7 @@ export async function writeOutputFile(
   inputs: readonly string[] = [],
 ): Promise<void> {
   await checkOutputFile(file, inputs);
-  const target = path.resolve(file);
-  const partial = `${target}.${process.pid}.partial`;
-  try {
-    await writeFile(partial, content);
-    await rename(partial, target);
-  } catch (error) {
-    // The temporary name means nothing to the user (and a failed write names no path at all): a full or
-    // read-only disk is reported at --out.
-    throw Object.assign(error as NodeJS.ErrnoException, { path: file });
-  } finally {
-    await rm(partial, { force: true });
-  }
+  await writeAtomically(file, content);
 }
 
 /** Resolves once everything written to `stream` so far has been handed to the OS (or the stream is gone). */

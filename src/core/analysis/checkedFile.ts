@@ -22,6 +22,9 @@ export async function writeAtomically(file: string, content: string): Promise<vo
   try {
     await writeFile(temporary, content);
     await rename(temporary, file);
+  } catch (error) {
+    // A failed write (a full disk) names no file, or only the temporary one: the user knows `file`.
+    throw Object.assign(error as NodeJS.ErrnoException, { path: file });
   } finally {
     await rm(temporary, { force: true });
   }

@@ -59,7 +59,10 @@ export function isGraphCacheFileName(name: string): boolean {
  * stay as they are. Runs before the checkpoint's content hashes are remembered there.
  */
 export function prepareGraphCacheDir(cacheDir: string): void {
-  fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+  const found = fs.statSync(cacheDir, { throwIfNoEntry: false });
+  if (found && !found.isDirectory())
+    throw new DataError(cacheDir, undefined, 'a folder for the graph cache', 'a file');
+  if (!found) fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
   const marker = path.join(cacheDir, CACHE_MARKER);
   if (isMarkerFile(marker)) return;
   const foreign = fs
@@ -190,6 +193,11 @@ export function ensureBertGraphFile(
       verified: stampOf(file),
     };
     writeManifest(manifestFile, manifest);
+  } catch (error) {
+    // A failed write (a full disk) names no file; the cache folder is where the user can act.
+    const failure = error as NodeJS.ErrnoException;
+    if (typeof failure.code === 'string' && failure.path === undefined) failure.path = cacheDir;
+    throw failure;
   } finally {
     fs.rmSync(partial, { force: true });
   }

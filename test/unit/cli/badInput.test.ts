@@ -974,3 +974,191 @@ describe('messages and output paths', () => {
     },
   );
 });
+
+describe('more of the same: cases beyond the issue', () => {
+  const asRoot = process.getuid?.() === 0;
+
+  it('eval --out naming a hard link or a symbolic link to an input', async () => {
+    const u = userFolder();
+    fs.linkSync(u.run, path.join(u.dir, 'hard.tsv'));
+    fs.symlinkSync(u.qrels, path.join(u.dir, 'qrels.link'));
+    for (const out of ['hard.tsv', 'qrels.link']) {
+      await expectRefusal({
+        args: ['eval', '--run', u.run, '--qrels', u.qrels, '--out', path.join(u.dir, out)],
+        code: 1,
+        message: new RegExp(
+          `${out.replace('.', '\\.')}: expected an output file that is not one of the inputs`,
+        ),
+        userFolder: u.dir,
+      });
+    }
+  });
+
+  it('--cache-dir through a symbolic link to a folder of the user, or naming a file', async () => {
+    const dir = foldersOfUserFiles();
+    const link = path.join(tempDir('user'), 'cache-link');
+    fs.symlinkSync(dir, link);
+    const score = (cache: string) => [
+      'score',
+      '--model',
+      MODEL,
+      '--query',
+      'q',
+      '--passage',
+      'p',
+      '--cache-dir',
+      cache,
+    ];
+    await expectRefusal({
+      args: score(link),
+      code: 1,
+      message: /cache-link: expected an empty folder or a RankLens graph cache/,
+      userFolder: dir,
+    });
+    await expectRefusal({
+      args: score(path.join(dir, 'package.json')),
+      code: 1,
+      message: /package\.json: expected a folder for the graph cache, found a file\n$/,
+      userFolder: dir,
+    });
+  });
+
+  it('analyze --out naming a file', async () => {
+    const u = analysisFolder();
+    await expectRefusal({
+      args: analyzeArgs('rerank', u, ['--out', u.run]),
+      code: 1,
+      message: /run\.tsv: expected a folder for the results \(--out DIR\), found a file\n$/,
+      userFolder: u.dir,
+    });
+  });
+
+  it('a tar.gz with two files, an empty .gz, a collection piped to /dev/stdin', async () => {
+    const u = analysisFolder();
+    fs.copyFileSync(u.run, path.join(u.dir, 'other.tsv'));
+    const twoFiles = path.join(u.dir, 'two.tar.gz');
+    execFileSync('tar', ['czf', twoFiles, '-C', u.dir, 'run.tsv', 'other.tsv']);
+    const empty = path.join(u.dir, 'empty.gz');
+    fs.writeFileSync(empty, gzipSync(Buffer.alloc(0)));
+    await expectRefusal({
+      args: ['eval', '--run', twoFiles, '--qrels', u.qrels],
+      code: 1,
+      message: /two\.tar\.gz: expected a tar archive holding one file, found "run\.tsv" and "other\.tsv"\n$/,
+      userFolder: u.dir,
+    });
+    await expectRefusal({
+      args: ['eval', '--run', empty, '--qrels', u.qrels],
+      code: 1,
+      message: /empty\.gz: expected at least one run line, found an empty file\n$/,
+      userFolder: u.dir,
+    });
+    assert.throws(
+      () =>
+        throughBash(
+          'cat "$1" | ranklens analyze rerank --collection /dev/stdin --queries "$2" --qrels "$3" --run "$4" --out "$5"',
+          [u.collection, u.queries, u.qrels, u.run, path.join(u.dir, 'out')],
+        ),
+      /\/dev\/stdin: expected a regular collection file \(passages are read from it by byte offset\), found a pipe/,
+    );
+  });
+
+  it('gzipped queries and qrels, and a collection with a byte order mark and CRLF lines, give the plain result', async () => {
+    const u = analysisFolder();
+    const plain = await runCli(
+      analyzeArgs('rerank', u, ['--depth', '2', '--json', '--out', path.join(u.dir, 'plain')]),
+    );
+    assert.equal(plain.code, 0, plain.err);
+    const gz = (file: string) => {
+      const out = path.join(u.dir, `${path.basename(file)}.gz`);
+      fs.writeFileSync(out, gzipSync(fs.readFileSync(file)));
+      return out;
+    };
+    const collection = path.join(u.dir, 'collection.tsv');
+    const crlf = fs.readFileSync(u.collection, 'utf8').replace(/\n/g, '\r\n');
+    fs.writeFileSync(collection, `\ufeff${crlf}`);
+    const other = await runCli(
+      analyzeArgs(
+        'rerank',
+        { ...u, collection },
+        ['--depth', '2', '--json', '--out', path.join(u.dir, 'other')],
+        {
+          queries: gz(u.queries),
+          qrels: gz(u.qrels),
+        },
+      ),
+    );
+    assert.equal(other.code, 0, other.err);
+    const resultOf = (out: string) => (JSON.parse(out) as { result: unknown }).result;
+    assert.deepEqual(resultOf(other.out), resultOf(plain.out));
+  });
+
+  it('--min-relevance 1.5 (a grade between grades)', async () => {
+    const u = userFolder();
+    await expectRefusal({
+      args: ['eval', '--run', u.run, '--qrels', u.qrels, '--min-relevance', '1.5'],
+      code: 2,
+      message:
+        /--min-relevance must be a grade above 0 \(a whole number: 1 for MS MARCO, 2 for TREC DL\), got 1\.5 /,
+      userFolder: u.dir,
+    });
+  });
+
+  it('a queries file with none of the qrels queries', async () => {
+    const u = analysisFolder();
+    const queries = path.join(u.dir, 'none.tsv');
+    fs.writeFileSync(queries, 'x1\tsome query\n');
+    await expectRefusal({
+      args: analyzeArgs('rerank', u, ['--out', path.join(u.dir, 'out')], { queries }),
+      code: 1,
+      message:
+        /none\.tsv: expected the text of at least one of the 600 queries in .*qrels\.dev600\.txt, found none of them\n$/,
+      userFolder: u.dir,
+    });
+  });
+
+  it(
+    'a graph cache and an --out on a full disk name the folder, and leave nothing half-written',
+    { skip: !asRoot && 'needs root to mount' },
+    async () => {
+      const u = analysisFolder();
+      const mount = tempDir('mount');
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mount]);
+      try {
+        fs.writeFileSync(path.join(mount, 'notes.txt'), 'mine');
+        await expectRefusal({
+          args: [
+            'score',
+            '--model',
+            MODEL,
+            '--query',
+            'q',
+            '--passage',
+            'p',
+            '--cache-dir',
+            path.join(mount, 'cache'),
+          ],
+          code: 1,
+          message: /^ranklens score: no space left on the device while writing .*\/cache\n$/,
+          userFolder: u.dir,
+        });
+        assert.deepEqual(fs.readdirSync(path.join(mount, 'cache')).sort(), [
+          '.ranklens-graph-cache',
+          'content-hashes',
+        ]);
+        assert.equal(fs.readFileSync(path.join(mount, 'notes.txt'), 'utf8'), 'mine');
+        fs.rmSync(path.join(mount, 'cache'), { recursive: true });
+        fs.writeFileSync(path.join(mount, 'filler'), Buffer.alloc(1000 * 1024));
+        await expectRefusal({
+          args: analyzeArgs('rerank', u, ['--depth', '2', '--out', path.join(mount, 'out')]),
+          code: 1,
+          message:
+            /^ranklens analyze: no space left on the device while writing .*\/out\/cache\/chunk-[0-9a-f]{64}\.json\n$/,
+          userFolder: u.dir,
+        });
+        assert.deepEqual(fs.readdirSync(path.join(mount, 'out', 'cache')), [], 'no temporary file is left');
+      } finally {
+        execFileSync('umount', [mount]);
+      }
+    },
+  );
+});
