@@ -381,6 +381,20 @@ describe('ranklens score refuses a checkpoint that cannot be right, with one lin
 const DEV600 = ['msmarco', 'dev600_bm25_top20'] as const;
 const MODEL = path.join(REPO_ROOT, 'models', 'ranklens-mini');
 
+/** `ranklens score` of a tiny pair with `model`, then `extra`. */
+const scoreWith = (model: string, ...extra: string[]) => [
+  'score',
+  '--model',
+  model,
+  '--query',
+  'q',
+  '--passage',
+  'p',
+  ...extra,
+];
+/** scoreWith the bundled model. */
+const scoreArgs = (...extra: string[]) => scoreWith(MODEL, ...extra);
+
 /** A user folder with the first three dev600 queries' BM25 top 20 (60 lines) and the full qrels and queries. */
 function analysisFolder(): { dir: string; run: string; queries: string; qrels: string; collection: string } {
   const dir = tempDir('user');
@@ -653,19 +667,7 @@ describe('no silent wrong answers', () => {
   it('a pos: mask beyond the pair (it masked nothing)', async () => {
     const dir = tempDir('user');
     await expectRefusal({
-      args: [
-        'score',
-        '--model',
-        MODEL,
-        '--query',
-        'q',
-        '--passage',
-        'p',
-        '--mask',
-        'attention:pos:50->all',
-        '--cache-dir',
-        tempDir('cache'),
-      ],
+      args: scoreArgs('--mask', 'attention:pos:50->all', '--cache-dir', tempDir('cache')),
       code: 1,
       message:
         /^ranklens score: mask position pos:50 is beyond the pair's 5 tokens; expected positions 0-4\n$/,
@@ -689,17 +691,7 @@ describe('no silent wrong answers', () => {
 });
 
 describe('ranklens score refuses a safetensors layout the format forbids', () => {
-  const score = (model: string) => [
-    'score',
-    '--model',
-    model,
-    '--query',
-    'q',
-    '--passage',
-    'p',
-    '--cache-dir',
-    tempDir('cache'),
-  ];
+  const score = (model: string) => scoreWith(model, '--cache-dir', tempDir('cache'));
   type Entry = { data_offsets: [number, number] };
 
   it('data_offsets that alias one tensor onto another, naming both', async () => {
@@ -861,6 +853,23 @@ describe('inputs users actually have: pipes, FIFOs, gzip', () => {
   });
 });
 
+const asRoot = process.getuid?.() === 0;
+/** A small file system mounted at a fresh folder (root only), unmounted after `use`. */
+async function withMount(options: string, use: (mount: string) => Promise<void>): Promise<void> {
+  const mount = tempDir('mount');
+  execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', mount]);
+  try {
+    await use(mount);
+  } finally {
+    execFileSync('umount', [mount]);
+  }
+}
+
+/** A test on a small file system of its own (mounted for it; root only), given its mount point. */
+function itOnTmpfs(name: string, mountOptions: string, body: (mount: string) => Promise<void>): void {
+  it(name, { skip: !asRoot && 'needs root to mount' }, () => withMount(mountOptions, body));
+}
+
 describe('messages and output paths', () => {
   it('--out /proc/x is refused at once (recursive mkdir looped)', async () => {
     const u = analysisFolder();
@@ -903,7 +912,7 @@ describe('messages and output paths', () => {
   it('--threads 1e9 is bounded by the cores (it died with std::bad_alloc)', async () => {
     const dir = tempDir('user');
     await expectRefusal({
-      args: ['score', '--model', MODEL, '--query', 'q', '--passage', 'p', '--threads', '1e9'],
+      args: scoreArgs('--threads', '1e9'),
       code: 2,
       message:
         /^ranklens score: --threads must be at most \d+ \(the cores of this machine\), got 1000000000 /,
@@ -914,70 +923,48 @@ describe('messages and output paths', () => {
   it('--max-length 1 names the option (it said maxLength)', async () => {
     const dir = tempDir('user');
     await expectRefusal({
-      args: ['score', '--model', MODEL, '--query', 'q', '--passage', 'p', '--max-length', '1'],
+      args: scoreArgs('--max-length', '1'),
       code: 2,
       message: /^ranklens score: --max-length must be at least 3 \(\[CLS\] and two \[SEP\]\), got 1 /,
       userFolder: dir,
     });
   });
 
-  const asRoot = process.getuid?.() === 0;
-  /** A small file system mounted at a fresh folder (root only), unmounted after `use`. */
-  async function withMount(options: string, use: (mount: string) => Promise<void>): Promise<void> {
-    const mount = tempDir('mount');
-    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', mount]);
-    try {
-      await use(mount);
-    } finally {
-      execFileSync('umount', [mount]);
-    }
-  }
+  itOnTmpfs('a read-only file system is named as such, for eval and analyze', 'size=1m,ro', async (mount) => {
+    const u = analysisFolder();
+    await expectRefusal({
+      args: ['eval', '--run', u.run, '--qrels', u.qrels, '--out', path.join(mount, 'e.json')],
+      code: 1,
+      message: /^ranklens eval: .*\/e\.json: read-only file system\n$/,
+      userFolder: u.dir,
+    });
+    await expectRefusal({
+      args: analyzeArgs('rerank', u, ['--depth', '2', '--out', path.join(mount, 'a')]),
+      code: 1,
+      message: /^ranklens analyze: .*\/a: read-only file system\n$/,
+      userFolder: u.dir,
+    });
+  });
 
-  it(
-    'a read-only file system is named as such, for eval and analyze',
-    { skip: !asRoot && 'needs root to mount' },
-    async () => {
-      const u = analysisFolder();
-      await withMount('size=1m,ro', async (mount) => {
-        await expectRefusal({
-          args: ['eval', '--run', u.run, '--qrels', u.qrels, '--out', path.join(mount, 'e.json')],
-          code: 1,
-          message: /^ranklens eval: .*\/e\.json: read-only file system\n$/,
-          userFolder: u.dir,
-        });
-        await expectRefusal({
-          args: analyzeArgs('rerank', u, ['--depth', '2', '--out', path.join(mount, 'a')]),
-          code: 1,
-          message: /^ranklens analyze: .*\/a: read-only file system\n$/,
-          userFolder: u.dir,
-        });
-      });
-    },
-  );
-
-  it(
+  itOnTmpfs(
     'a full disk under eval --out names --out, not its temporary .partial',
-    { skip: !asRoot && 'needs root to mount' },
-    async () => {
+    'size=64k',
+    async (mount) => {
       const u = userFolder();
-      await withMount('size=64k', async (mount) => {
-        fs.writeFileSync(path.join(mount, 'filler'), Buffer.alloc(60 * 1024));
-        const before = snapshotTree(mount);
-        await expectRefusal({
-          args: ['eval', '--run', u.run, '--qrels', u.qrels, '--out', path.join(mount, 'e.json')],
-          code: 1,
-          message: /^ranklens eval: no space left on the device while writing .*\/e\.json\n$/,
-          userFolder: u.dir,
-        });
-        assert.deepEqual(snapshotTree(mount), before, 'no partial file is left behind');
+      fs.writeFileSync(path.join(mount, 'filler'), Buffer.alloc(60 * 1024));
+      const before = snapshotTree(mount);
+      await expectRefusal({
+        args: ['eval', '--run', u.run, '--qrels', u.qrels, '--out', path.join(mount, 'e.json')],
+        code: 1,
+        message: /^ranklens eval: no space left on the device while writing .*\/e\.json\n$/,
+        userFolder: u.dir,
       });
+      assert.deepEqual(snapshotTree(mount), before, 'no partial file is left behind');
     },
   );
 });
 
 describe('more of the same: cases beyond the issue', () => {
-  const asRoot = process.getuid?.() === 0;
-
   it('eval --out naming a hard link or a symbolic link to an input', async () => {
     const u = userFolder();
     fs.linkSync(u.run, path.join(u.dir, 'hard.tsv'));
@@ -998,17 +985,7 @@ describe('more of the same: cases beyond the issue', () => {
     const dir = foldersOfUserFiles();
     const link = path.join(tempDir('user'), 'cache-link');
     fs.symlinkSync(dir, link);
-    const score = (cache: string) => [
-      'score',
-      '--model',
-      MODEL,
-      '--query',
-      'q',
-      '--passage',
-      'p',
-      '--cache-dir',
-      cache,
-    ];
+    const score = (cache: string) => scoreArgs('--cache-dir', cache);
     await expectRefusal({
       args: score(link),
       code: 1,
@@ -1116,49 +1093,33 @@ describe('more of the same: cases beyond the issue', () => {
     });
   });
 
-  it(
+  itOnTmpfs(
     'a graph cache and an --out on a full disk name the folder, and leave nothing half-written',
-    { skip: !asRoot && 'needs root to mount' },
-    async () => {
+    'size=1m',
+    async (mount) => {
       const u = analysisFolder();
-      const mount = tempDir('mount');
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mount]);
-      try {
-        fs.writeFileSync(path.join(mount, 'notes.txt'), 'mine');
-        await expectRefusal({
-          args: [
-            'score',
-            '--model',
-            MODEL,
-            '--query',
-            'q',
-            '--passage',
-            'p',
-            '--cache-dir',
-            path.join(mount, 'cache'),
-          ],
-          code: 1,
-          message: /^ranklens score: no space left on the device while writing .*\/cache\n$/,
-          userFolder: u.dir,
-        });
-        assert.deepEqual(fs.readdirSync(path.join(mount, 'cache')).sort(), [
-          '.ranklens-graph-cache',
-          'content-hashes',
-        ]);
-        assert.equal(fs.readFileSync(path.join(mount, 'notes.txt'), 'utf8'), 'mine');
-        fs.rmSync(path.join(mount, 'cache'), { recursive: true });
-        fs.writeFileSync(path.join(mount, 'filler'), Buffer.alloc(1000 * 1024));
-        await expectRefusal({
-          args: analyzeArgs('rerank', u, ['--depth', '2', '--out', path.join(mount, 'out')]),
-          code: 1,
-          message:
-            /^ranklens analyze: no space left on the device while writing .*\/out\/cache\/chunk-[0-9a-f]{64}\.json\n$/,
-          userFolder: u.dir,
-        });
-        assert.deepEqual(fs.readdirSync(path.join(mount, 'out', 'cache')), [], 'no temporary file is left');
-      } finally {
-        execFileSync('umount', [mount]);
-      }
+      fs.writeFileSync(path.join(mount, 'notes.txt'), 'mine');
+      await expectRefusal({
+        args: scoreArgs('--cache-dir', path.join(mount, 'cache')),
+        code: 1,
+        message: /^ranklens score: no space left on the device while writing .*\/cache\n$/,
+        userFolder: u.dir,
+      });
+      assert.deepEqual(fs.readdirSync(path.join(mount, 'cache')).sort(), [
+        '.ranklens-graph-cache',
+        'content-hashes',
+      ]);
+      assert.equal(fs.readFileSync(path.join(mount, 'notes.txt'), 'utf8'), 'mine');
+      fs.rmSync(path.join(mount, 'cache'), { recursive: true });
+      fs.writeFileSync(path.join(mount, 'filler'), Buffer.alloc(1000 * 1024));
+      await expectRefusal({
+        args: analyzeArgs('rerank', u, ['--depth', '2', '--out', path.join(mount, 'out')]),
+        code: 1,
+        message:
+          /^ranklens analyze: no space left on the device while writing .*\/out\/cache\/chunk-[0-9a-f]{64}\.json\n$/,
+        userFolder: u.dir,
+      });
+      assert.deepEqual(fs.readdirSync(path.join(mount, 'out', 'cache')), [], 'no temporary file is left');
     },
   );
 });
