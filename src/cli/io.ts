@@ -1,9 +1,11 @@
 // Plumbing every `ranklens` subcommand shares: how errors become one line and an exit code, how
 // --help is answered, how result files are written, and how the process exits without cutting off
 // output that is still on its way into a pipe.
-import { rename, rm, stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
+import { writeAtomically } from '../core/analysis/checkedFile';
 import { DataError } from '../core/data/dataError';
+import { refuseOverwritingInput } from '../core/data/outputFiles';
 import { CheckpointError } from '../core/model/errors';
 import { CancelledError } from '../core/progress';
 import { UsageError } from './args';
@@ -84,7 +86,7 @@ export function systemErrorLine(error: unknown): string | undefined {
     case 'EPERM':
       return `${where}: permission denied`;
     case 'ENOSPC':
-      return `no space left on the device while writing ${where}`;
+      return file ? `no space left on the device while writing ${file}` : 'no space left on the device';
     case 'EROFS':
       return `${where}: read-only file system`;
     case 'EMFILE':
@@ -99,13 +101,12 @@ export function systemErrorLine(error: unknown): string | undefined {
 
 /**
  * Checks a path the user gave with --out before any work is done: its folder must exist (it is not
- * created behind the user's back), it must not be a folder, and it must not be one of the inputs.
+ * created behind the user's back), it must not be a folder, and it must not be one of the inputs (the
+ * same file by device and inode, however its path is spelled).
  */
 export async function checkOutputFile(file: string, inputs: readonly string[] = []): Promise<void> {
   const target = path.resolve(file);
-  if (inputs.some((input) => path.resolve(input) === target)) {
-    throw new DataError(file, undefined, 'an output file that is not one of the inputs', 'an input file');
-  }
+  await refuseOverwritingInput(file, inputs);
   const folder = path.dirname(target);
   const folderStat = await stat(folder).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
@@ -128,14 +129,7 @@ export async function writeOutputFile(
   inputs: readonly string[] = [],
 ): Promise<void> {
   await checkOutputFile(file, inputs);
-  const target = path.resolve(file);
-  const partial = `${target}.${process.pid}.partial`;
-  try {
-    await writeFile(partial, content);
-    await rename(partial, target);
-  } finally {
-    await rm(partial, { force: true });
-  }
+  await writeAtomically(file, content);
 }
 
 /** Resolves once everything written to `stream` so far has been handed to the OS (or the stream is gone). */

@@ -4,7 +4,7 @@ import { Ranker } from '../core/runtime/ranker';
 import { loadPairEncoder } from '../core/runtime/text';
 import type { HeadMaskSpec, MaskSpec } from '../core/runtime/types';
 import type { EncodedPair } from '../core/text/types';
-import { cacheDirOf, optionalText, parseArgs, positiveInt, required, type ParsedArgs } from './args';
+import { cacheDirOf, maxLengthOption, optionalText, parseArgs, required, threadsOption, type ParsedArgs } from './args';
 import { reportingErrors } from './io';
 import { bundledModelDir } from './shippedFolders';
 import { MASK_FLAGS, MASK_VALUES, maskOptions, takeMaskFlags, withPeriodOption } from './maskFlags';
@@ -22,8 +22,8 @@ interface LoadedPair {
 async function loadModelAndPair(args: ParsedArgs): Promise<LoadedPair> {
   const model = optionalText(args, 'model') ?? bundledModelDir();
   const [query, passage] = [required(args, 'query'), required(args, 'passage')];
-  const maxLength = positiveInt(args, 'max-length');
-  const threads = positiveInt(args, 'threads');
+  const maxLength = maxLengthOption(args);
+  const threads = threadsOption(args);
   const ranker = await Ranker.load(model, { threads, maxLength, cacheDir: cacheDirOf(args) });
   // Pairs longer than the model allows are truncated by the encoder (monoBERT's 256 by default).
   const encode = loadPairEncoder(model, { maxLength: Math.min(maxLength ?? 256, ranker.info.maxLength) });

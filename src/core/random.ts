@@ -1,3 +1,15 @@
+/** The largest seed: mulberry32's state has 32 bits, so seeds differ only within [0, 2^32). */
+export const MAX_SEED = 0xffffffff;
+
+/**
+ * Refuses a seed that is not a whole number in [0, MAX_SEED]: mulberry32 would quietly use it modulo 2^32
+ * (0 and 2^32 giving one sample), and one above 2^53 is not even the number that was typed.
+ */
+export function checkSeed(seed: number, what: string): void {
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED)
+    throw new Error(`${what} ${seed} must be a whole number from 0 to ${MAX_SEED}`);
+}
+
 /**
  * mulberry32: a tiny seeded PRNG, so seeded splits and generated test weights are the same on every JS engine
  * (Math.random cannot be seeded).

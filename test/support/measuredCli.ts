@@ -19,7 +19,12 @@ export interface CliRun {
  * Runs `ranklens ARGS` from source in a child process, its stdout a pipe as in `ranklens ... | wc -c`,
  * and measures its wall time and peak memory.
  */
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+export function runCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  /** The child is killed after this long (a hang is a failure, never a stuck test run): code null. */
+  limitSeconds = 300,
+): Promise<CliRun> {
   const usageFile = path.join(tempDir('usage'), 'usage.json');
   const started = process.hrtime.bigint();
   const child = spawn(
@@ -34,6 +39,7 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Pr
     ],
     { cwd: REPO_ROOT, env: { ...process.env, ...env, RANKLENS_USAGE_FILE: usageFile }, stdio: 'pipe' },
   );
+  const killer = setTimeout(() => child.kill('SIGKILL'), limitSeconds * 1000);
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -41,6 +47,7 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Pr
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => {
+      clearTimeout(killer);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const usage = fs.existsSync(usageFile)
         ? (JSON.parse(fs.readFileSync(usageFile, 'utf8')) as { maxRssKiB: number })

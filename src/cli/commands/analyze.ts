@@ -13,7 +13,14 @@ import type { InteractionResult } from '../../core/analysis/interactionMask';
 import type { HeadImportanceResult } from '../../core/analysis/headImportance';
 import type { PeriodMaskResult } from '../../core/analysis/periodMask';
 import type { RerankResult } from '../../core/analysis/rerank';
-import { modelKey, parseShard, runAnalysis, type ResultFile } from '../../core/analysis/runner';
+import {
+  checkOutputFolder,
+  modelKey,
+  outputNames,
+  parseShard,
+  runAnalysis,
+  type ResultFile,
+} from '../../core/analysis/runner';
 import { DEFAULT_MAX_LENGTH } from '../../core/text/pair';
 import { describeComparison, formatInterval, type PairedComparison } from '../../core/eval/significance';
 import { parseDevice } from '../../core/device';
@@ -24,16 +31,20 @@ import { bundledModelDir } from '../shippedFolders';
 import {
   UsageError,
   cacheDirOf,
-  nonNegativeInt,
+  maxLengthOption,
+  minRelevanceOption,
   optionalNumber,
   optionalText,
   parseArgs,
   positiveInt,
   required,
+  seedOption,
+  threadsOption,
   type ParsedArgs,
 } from '../args';
 
-export const usage = `ranklens analyze rerank|attention|period-mask|interaction-mask|head-importance|attribution|probing --collection FILE --queries FILE [--qrels FILE] --run FILE --out DIR
+export const usage = `ranklens analyze rerank|attention|period-mask|interaction-mask|head-importance|attribution|probing --collection FILE --queries FILE --qrels FILE --run FILE --out DIR
+        (rerank runs without --qrels, attention without --run; every other analysis needs both)
         [--depth N] [--sample N --seed S] [--min-relevance N] [--model DIR] [--max-length N] [--batch-size N]
         [--threads N] [--chunk-pairs N] [--shard K/N] [--fusion-weight W] [--json] [--cache-dir DIR]
         [--device cpu|cuda] [--request FILE (an analysis request VS Code wrote, instead of the data options)]
@@ -76,6 +87,8 @@ const RUN_VALUES = [
 /** Options and summaries of each analysis on the command line. */
 interface AnalysisCli {
   readonly values: readonly string[];
+  /** Runs without judgements (rerank: a re-ranked run, no metrics); every other analysis measures with them. */
+  readonly qrelsOptional?: boolean;
   readonly flags?: readonly string[];
   settings(args: ParsedArgs): Json;
   summary(result: ResultFile): string;
@@ -89,6 +102,8 @@ interface AnalysisCli {
     settings: Json,
   ): Promise<{ pairSet: PairSet; settings: Json }>;
 }
+
+const HELD_OUT_VALUES = ['heldout-queries', 'heldout-qrels', 'heldout-run'];
 
 /** The held-out pair set of probing: --heldout-queries/--heldout-qrels/--heldout-run, else an error. */
 async function heldOutPairSet(args: ParsedArgs, spec: PairSetSpec): Promise<PairSet> {
@@ -159,16 +174,7 @@ const CLI: Readonly<Record<string, AnalysisCli>> = {
     },
   },
   probing: {
-    values: [
-      'heldout-queries',
-      'heldout-qrels',
-      'heldout-run',
-      'heldout-sample',
-      'pooling',
-      'epochs',
-      'learning-rate',
-      'probe-seed',
-    ],
+    values: [...HELD_OUT_VALUES, 'heldout-sample', 'pooling', 'epochs', 'learning-rate', 'probe-seed'],
     flags: ['shuffle-labels'],
     settings: (args) => {
       const pooling = optionalText(args, 'pooling');
@@ -178,7 +184,7 @@ const CLI: Readonly<Record<string, AnalysisCli>> = {
         pooling,
         epochs: positiveInt(args, 'epochs'),
         learningRate: optionalNumber(args, 'learning-rate'),
-        seed: nonNegativeInt(args, 'probe-seed'),
+        seed: seedOption(args, 'probe-seed'),
         shuffleLabels: args.options.has('shuffle-labels') ? true : undefined,
       });
     },
@@ -202,6 +208,7 @@ const CLI: Readonly<Record<string, AnalysisCli>> = {
   },
   rerank: {
     values: ['fusion-weight'],
+    qrelsOptional: true,
     settings: (args) => {
       const w = optionalNumber(args, 'fusion-weight');
       if (w !== undefined && !(w >= 0 && w <= 1))
@@ -382,29 +389,46 @@ export async function run(argv: string[]): Promise<number> {
       out,
       shard,
       modelDir,
-      threads: positiveInt(args, 'threads'),
+      threads: threadsOption(args),
       device: parseDevice(optionalText(args, 'device') ?? 'cpu'),
       cacheDir: cacheDirOf(args),
     });
-  const maxLength = positiveInt(args, 'max-length') ?? DEFAULT_MAX_LENGTH;
+  const maxLength = maxLengthOption(args) ?? DEFAULT_MAX_LENGTH;
+  const planned = createAnalysis(name, settings);
   const spec: PairSetSpec = {
     collection: required(args, 'collection'),
     queries: required(args, 'queries'),
-    qrels: optionalText(args, 'qrels'),
-    run: optionalText(args, 'run'),
-    selection: createAnalysis(name, settings).selection,
+    // Without them an analysis has no pairs to look at or nothing to measure with: all-zero results.
+    qrels: cli.qrelsOptional ? optionalText(args, 'qrels') : required(args, 'qrels'),
+    run: planned.selection === 'candidates' ? required(args, 'run') : optionalText(args, 'run'),
+    selection: planned.selection,
     depth: positiveInt(args, 'depth'),
     sample: positiveInt(args, 'sample'),
-    seed: nonNegativeInt(args, 'seed'),
-    minRelevance: optionalNumber(args, 'min-relevance'),
+    seed: seedOption(args, 'seed'),
+    minRelevance: minRelevanceOption(args),
   };
+  const inputs = [
+    spec.collection,
+    spec.queries,
+    spec.qrels,
+    spec.run,
+    ...HELD_OUT_VALUES.map((v) => optionalText(args, v)),
+  ].filter((file): file is string => file !== undefined);
+  await checkOutputFolder(out, outputNames(planned, shard), inputs);
   const prepared = cli.prepare
     ? await cli.prepare(args, spec, settings)
     : { pairSet: await loadPairSet(spec), settings };
   const { pairSet } = prepared;
+  const withoutText = pairSet.description.queriesWithoutText;
+  if (withoutText) {
+    const listedIn = spec.qrels ? '--qrels' : '--run';
+    process.stderr.write(
+      `ranklens analyze ${name}: analysing ${pairSet.description.queries} queries; ${withoutText} other queries of ${listedIn} have no text in --queries ${spec.queries} and are left out\n`,
+    );
+  }
   const analysis: AnyAnalysis = createAnalysis(name, prepared.settings);
   const ranker = await InProcessAnalysisModel.load(modelDir, {
-    threads: positiveInt(args, 'threads'),
+    threads: threadsOption(args),
     device: parseDevice(optionalText(args, 'device') ?? 'cpu'),
     maxLength,
     cacheDir: cacheDirOf(args),

@@ -10,11 +10,13 @@ import { CollectionIndex, DataError, readQueries } from '../../core/data';
 import { encodePair, loadTokenizer } from '../../core/text';
 import {
   UsageError,
+  maxLengthOption,
   optionalNumber,
   optionalText,
   parseArgs,
   positiveInt,
   required,
+  threadsOption,
   type ParsedArgs,
 } from '../args';
 import { reportingErrors } from '../io';
@@ -110,8 +112,8 @@ export async function run(argv: string[]): Promise<number> {
   const tolerance = optionalNumber(args, 'tolerance') ?? DEFAULT_TOLERANCE;
   if (!(tolerance > 0)) throw new UsageError('--tolerance must be positive');
   const maxPoints = positiveInt(args, 'max-points');
-  const maxLength = positiveInt(args, 'max-length');
-  const threads = positiveInt(args, 'threads');
+  const maxLength = maxLengthOption(args);
+  const threads = threadsOption(args);
   const batchSize = positiveInt(args, 'batch-size');
   return reportingErrors('attribute', async () => {
     const model = await BertGradientModel.load(modelDir, { threads, batchSize });

@@ -1,6 +1,6 @@
 import { readQrels, readRun } from '../../core/data';
 import { evaluateRun, formatEvaluation } from '../../core/eval';
-import { UsageError, optionalNumber, parseArgs, required } from '../args';
+import { minRelevanceOption, parseArgs, required } from '../args';
 import { checkOutputFile, writeOutputFile } from '../io';
 
 export const usage = `ranklens eval --run RUN --qrels QRELS [--min-relevance N] [--json] [--out FILE]
@@ -10,12 +10,7 @@ export const usage = `ranklens eval --run RUN --qrels QRELS [--min-relevance N] 
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { values: ['run', 'qrels', 'min-relevance', 'out'], flags: ['json'] });
   const [runFile, qrelsFile] = [required(args, 'run'), required(args, 'qrels')];
-  const minRelevance = optionalNumber(args, 'min-relevance');
-  if (minRelevance !== undefined && !(minRelevance > 0)) {
-    throw new UsageError(
-      `--min-relevance must be a grade above 0 (1 for MS MARCO, 2 for TREC DL), got ${minRelevance}`,
-    );
-  }
+  const minRelevance = minRelevanceOption(args);
   const out = args.options.get('out');
   if (typeof out === 'string') await checkOutputFile(out, [runFile, qrelsFile]);
   const [run, qrels] = await Promise.all([readRun(runFile), readQrels(qrelsFile)]);

@@ -14,7 +14,16 @@ import {
   type ReportSizes,
 } from '../../core/report/runReport';
 import { DEFAULT_MAX_LENGTH } from '../../core/text/pair';
-import { UsageError, cacheDirOf, optionalNumber, optionalText, parseArgs, positiveInt } from '../args';
+import {
+  UsageError,
+  cacheDirOf,
+  maxLengthOption,
+  optionalNumber,
+  optionalText,
+  parseArgs,
+  seedOption,
+  threadsOption,
+} from '../args';
 import { checkOutputFile, writeOutputFile } from '../io';
 import { bundledModelDir, bundledWorkspace } from '../shippedFolders';
 
@@ -96,11 +105,12 @@ export async function run(argv: string[]): Promise<number> {
     flags: [],
   });
   const out = optionalText(args, 'out') ?? 'ranklens-report.html';
-  await checkOutputFile(out);
+  const files: ReportDataFiles = sampleWorkspaceFiles(optionalText(args, 'workspace') ?? bundledWorkspace());
+  const inputs = Object.values(files);
+  await checkOutputFile(out, inputs);
   const bundle = reportBundle();
   const workDir = optionalText(args, 'work-dir') ?? `${out}.d`;
   const modelDir = optionalText(args, 'model') ?? bundledModelDir();
-  const files: ReportDataFiles = sampleWorkspaceFiles(optionalText(args, 'workspace') ?? bundledWorkspace());
   const scale = optionalNumber(args, 'scale') ?? 1;
   if (!(scale > 0)) throw new UsageError('--scale must be positive');
   const only = optionalText(args, 'only')
@@ -115,10 +125,10 @@ export async function run(argv: string[]): Promise<number> {
   const paperLayers = paperLayerAlignment(optionalText(args, 'paper-layers') ?? 'relative-depth');
   // The authors' 1e-4 was for ~10^5-10^6 training pairs; the report's few hundred need larger steps.
   const probeLearningRate = optionalNumber(args, 'probe-learning-rate') ?? 1e-3;
-  const maxLength = positiveInt(args, 'max-length') ?? DEFAULT_MAX_LENGTH;
+  const maxLength = maxLengthOption(args) ?? DEFAULT_MAX_LENGTH;
   const started = performance.now();
   const model = await InProcessAnalysisModel.load(modelDir, {
-    threads: positiveInt(args, 'threads'),
+    threads: threadsOption(args),
     maxLength,
     cacheDir: cacheDirOf(args),
   });
@@ -136,7 +146,7 @@ export async function run(argv: string[]): Promise<number> {
       workDir,
       settings,
       only,
-      seed: positiveInt(args, 'seed'),
+      seed: seedOption(args, 'seed'),
       onAnalysis: (name, i, n) => process.stderr.write(`${tty ? '\n' : ''}[${i + 1}/${n}] ${name}\n`),
       onProgress: tty ? (r) => process.stderr.write(`\r  ${r.done}/${r.total ?? '?'} ${r.unit}`) : undefined,
     });
@@ -150,7 +160,7 @@ export async function run(argv: string[]): Promise<number> {
         `Probe learning rate ${probeLearningRate} (the authors' 1e-4 on far more training pairs). Total wall time ${seconds.toFixed(0)} s including the model load.`,
       ],
     };
-    await writeOutputFile(out, reportHtml(full, bundle));
+    await writeOutputFile(out, reportHtml(full, bundle), inputs);
     if (tty) process.stderr.write('\n');
     process.stdout.write(
       `wrote ${out} (${Object.keys(input.results).length} analyses, ${seconds.toFixed(0)} s; results in ${workDir})\n`,

@@ -73,7 +73,12 @@ export interface Analysis<Settings, Partial, Result> {
   readonly settings: Settings;
   map(chunk: Chunk, context: AnalysisContext): Promise<Partial>;
   finish(partials: readonly Partial[], run: RunDescription): Result;
-  /** Files derived from the result, written beside result.json (e.g. a re-ranked run). */
+  /**
+   * The names `files` writes, known before the run starts, so an --out folder that holds one of the inputs
+   * under such a name is refused before any work.
+   */
+  readonly fileNames?: readonly string[];
+  /** Files derived from the result, written beside result.json (e.g. a re-ranked run); named in fileNames. */
   files?(result: Result, run: RunDescription): readonly { readonly name: string; readonly content: string }[];
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { makeFolders } from '../data/outputFiles';
 import type { Json } from './analysis';
 
 /**
@@ -16,11 +17,14 @@ export async function writeCheckedFile(file: string, format: string, body: Json)
 }
 
 export async function writeAtomically(file: string, content: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
+  await makeFolders(path.dirname(file));
   const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
   try {
     await writeFile(temporary, content);
     await rename(temporary, file);
+  } catch (error) {
+    // A failed write (a full disk) names no file, or only the temporary one: the user knows `file`.
+    throw Object.assign(error as NodeJS.ErrnoException, { path: file });
   } finally {
     await rm(temporary, { force: true });
   }

@@ -10,6 +10,20 @@ export function encodeChunkPairs(chunk: Chunk, context: AnalysisContext): Encode
 }
 
 /**
+ * Progress for an analysis that scores a chunk's `pairCount` pairs in several passes (`passes` pair scorings
+ * in all, one per pair and setting): each report is the share of the passes done, in pairs, so the count
+ * shown ("N/total pairs") never runs past the number of pairs.
+ */
+export function progressInPairs(
+  context: AnalysisContext,
+  pairCount: number,
+  passes: number,
+): (passesDone: number) => void {
+  return (passesDone) =>
+    context.onPairs?.(Math.min(pairCount, Math.floor((passesDone / Math.max(1, passes)) * pairCount)));
+}
+
+/**
  * Each query's reciprocal rank (its MRR@10 term) under `scores`, one score per candidate in the order of
  * encodeChunkPairs.
  */

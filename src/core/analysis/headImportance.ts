@@ -8,7 +8,7 @@ import {
 } from '../eval/significance';
 import type { HeadMaskSpec } from '../runtime/types';
 import type { Analysis, AnalysisContext, Chunk, RunDescription } from './analysis';
-import { encodeChunkPairs, reciprocalRanksByQuery } from './chunkCandidates';
+import { encodeChunkPairs, progressInPairs, reciprocalRanksByQuery } from './chunkCandidates';
 import { sumInOrder } from './ranking';
 
 export interface HeadImportancePartial {
@@ -67,12 +67,13 @@ async function maskHeads(chunk: Chunk, context: AnalysisContext): Promise<HeadIm
   const settings: (HeadMaskSpec[] | undefined)[] = [undefined];
   for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) settings.push([{ layer: l, heads: [h] }]);
   const scores: number[][] = [];
+  const progress = progressInPairs(context, pairs.length, settings.length * pairs.length);
   for (const [s, headMasks] of settings.entries()) {
     const results = await context.scorer.score(pairs, {
       headMasks,
       batchSize: context.batchSize,
       signal: context.signal,
-      onProgress: (n) => context.onPairs?.(s * pairs.length + n),
+      onProgress: (n) => progress(s * pairs.length + n),
     });
     scores.push(results.map((r) => r.score));
   }

@@ -8,7 +8,7 @@ import {
 } from '../eval/significance';
 import type { MaskSpec } from '../runtime/types';
 import type { Analysis, AnalysisContext, Chunk, RunDescription } from './analysis';
-import { encodeChunkPairs, reciprocalRanksByQuery } from './chunkCandidates';
+import { encodeChunkPairs, progressInPairs, reciprocalRanksByQuery } from './chunkCandidates';
 import { sumInOrder } from './ranking';
 
 export type MaskKind = MaskSpec['kind'];
@@ -111,16 +111,14 @@ async function maskInteractions(
 ): Promise<InteractionPartial> {
   const pairs = encodeChunkPairs(chunk, context);
   const byDirection: number[][][] = [];
+  const progress = progressInPairs(context, pairs.length, DIRECTIONS.length * pairs.length);
   for (const [d, direction] of DIRECTIONS.entries()) {
     // Depth 0 (no mask) is scored once, with the first direction.
     const scores = await context.scorer.scoreByMaskDepth(pairs, interactionMasks(direction, kind), {
       fromDepth: d === 0 ? 0 : 1,
       batchSize: context.batchSize,
       signal: context.signal,
-      onProgress: (n) =>
-        context.onPairs?.(
-          Math.round(((d + n / Math.max(1, pairs.length)) / DIRECTIONS.length) * pairs.length),
-        ),
+      onProgress: (n) => progress(d * pairs.length + n),
     });
     byDirection.push(d === 0 ? scores : [byDirection[0][0], ...scores]);
   }

@@ -6,7 +6,7 @@ import { readQrels, type Qrels } from '../data/qrels';
 import { readQueries } from '../data/queries';
 import { readRun, type Run } from '../data/runs';
 import type { TaskOptions } from '../progress';
-import { seededShuffle } from '../random';
+import { checkSeed, seededShuffle } from '../random';
 
 /**
  * Which pairs an analysis looks at. 'candidates': each query's run candidates (top `depth`), labelled from the
@@ -60,6 +60,8 @@ export interface PairSet {
   readonly fingerprint: string;
   /** What the set was made from, for result files (base names: shards on other machines have other paths). */
   readonly description: PairSetDescription;
+  /** The files it was read from (absolute paths): an analysis never writes its results over one of them. */
+  readonly sourceFiles?: readonly string[];
 }
 
 export interface PairSetDescription {
@@ -71,6 +73,11 @@ export interface PairSetDescription {
   readonly minRelevance: number;
   readonly queries: number;
   readonly pairs: number;
+  /**
+   * Queries of the qrels (or, without qrels, the run) left out because the queries file has no text for
+   * them; absent when there are none.
+   */
+  readonly queriesWithoutText?: number;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -81,20 +88,27 @@ export async function loadPairSet(spec: PairSetSpec, options: TaskOptions = {}):
   const seed = spec.seed ?? 1;
   checkPositive(spec.depth, 'depth');
   checkPositive(spec.sample, 'sample');
+  checkSeed(seed, 'sample seed');
   if (!spec.qrels && !spec.run) throw new Error('a pair set needs qrels, a run or both');
   if (spec.selection === 'relevant' && !spec.qrels) throw new Error('relevant pairs need qrels');
+  if (spec.selection === 'candidates' && !spec.run) throw new Error('candidate pairs need a run');
   const [queries, qrels, run] = await Promise.all([
     readQueries(spec.queries, options),
     spec.qrels ? readQrels(spec.qrels, options) : undefined,
     spec.run ? readRun(spec.run, options) : undefined,
   ]);
-  const universe = [...(qrels ? qrels.judgements.keys() : (run as Run).rankings.keys())];
-  for (const qid of universe) {
-    if (!queries.texts.has(qid)) {
-      const source = qrels ? (qrels.file as string) : (run as Run).file;
-      const line = qrels?.lineOf.get(qid);
-      throw new DataError(source, line, `a query text for qid ${qid} in ${spec.queries}`, 'none');
-    }
+  const listed = [...(qrels ? qrels.judgements.keys() : (run as Run).rankings.keys())];
+  // As trec_eval evaluates the queries a run has, an analysis looks at the queries the queries file has:
+  // a file of 12 chosen queries with the full qrels and run analyses those 12, and says so.
+  const universe = listed.filter((qid) => queries.texts.has(qid));
+  if (universe.length === 0) {
+    const source = qrels ? qrels.file : (run as Run).file;
+    throw new DataError(
+      spec.queries,
+      undefined,
+      `the text of at least one of the ${listed.length} queries in ${source}`,
+      'none of them',
+    );
   }
   const chosen = sampleInOrder(universe, spec.sample, seed);
   const collection = await CollectionIndex.open(spec.collection, options);
@@ -134,11 +148,16 @@ export async function loadPairSet(spec: PairSetSpec, options: TaskOptions = {}):
     minRelevance,
     queries: items.length,
     pairs: items.reduce((n, item) => n + item.candidates.length, 0),
+    ...(universe.length < listed.length ? { queriesWithoutText: listed.length - universe.length } : {}),
   };
   const fingerprint = sha256(
     JSON.stringify({ selection: spec.selection, minRelevance, depth: spec.depth ?? null, itemHashes }),
   );
-  return { items, itemHashes, fingerprint, description };
+  const sourceFiles = (['collection', 'queries', 'qrels', 'run'] as const)
+    .map((k) => spec[k])
+    .filter((file): file is string => file !== undefined)
+    .map((file) => path.resolve(file));
+  return { items, itemHashes, fingerprint, description, sourceFiles };
 }
 
 interface Wanted {

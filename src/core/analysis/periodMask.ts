@@ -10,7 +10,7 @@ import type { MaskSpec, PairInput } from '../runtime/types';
 import type { EncodedPair } from '../text/types';
 import type { Analysis, AnalysisContext, Chunk, RunDescription } from './analysis';
 import { reciprocalRank, sumInOrder } from './ranking';
-import { encodeChunkPairs } from './chunkCandidates';
+import { encodeChunkPairs, progressInPairs } from './chunkCandidates';
 
 /** The three ways of taking periods away (Zhan et al., Table 1); periods are the passage's "." tokens. */
 export const PERIOD_SETTINGS = ['comma', 'token-mask', 'attention-mask'] as const;
@@ -107,12 +107,18 @@ async function maskChunk(chunk: Chunk, context: AnalysisContext): Promise<Period
     }
   }
   let done = 0;
+  // Every pair once as it is, then each relevant pair once per setting.
+  const progress = progressInPairs(
+    context,
+    pairs.length,
+    pairs.length + PERIOD_SETTINGS.length * modified.length,
+  );
   const score = async (list: readonly PairInput[], masks?: readonly MaskSpec[]) => {
     const results = await context.scorer.score(list, {
       masks,
       batchSize: context.batchSize,
       signal: context.signal,
-      onProgress: (n) => context.onPairs?.(done + n),
+      onProgress: (n) => progress(done + n),
     });
     done += list.length;
     return results.map((r) => r.score);

@@ -1,7 +1,8 @@
+import { checkSeed } from '../random';
 import { createHash } from 'node:crypto';
 import type { Analysis } from './analysis';
 import { encodeChunk } from './attributionAnalysis';
-import type { PairSet } from './pairSet';
+import type { PairSet, PairSetDescription } from './pairSet';
 import { PROBE_DEFAULTS } from './probe';
 import {
   extractProbingFeatures,
@@ -105,6 +106,7 @@ export function hasStates(scorer: unknown): scorer is CanReadStates {
 export function probingAnalysis(
   settings: ProbingSettingsJson,
 ): Analysis<ProbingSettingsJson, ProbingPartial, ProbingResult> {
+  checkSeed(settings.seed, 'probe seed');
   const heldOut = new Set(settings.heldOut);
   const stopWords = new Set(ZHAN_STOP_WORDS);
   return {
@@ -155,7 +157,7 @@ export function concatPairSets(train: PairSet, heldOut: PairSet): PairSet {
     throw new Error(
       `training and held-out queries must be disjoint; both have ${shared.slice(0, 5).join(', ')}`,
     );
-  const description = {
+  const description: { -readonly [K in keyof PairSetDescription]: PairSetDescription[K] } = {
     ...heldOut.description,
     files: Object.fromEntries([
       ...Object.entries(train.description.files).map(([k, v]) => [`train-${k}`, v]),
@@ -164,10 +166,14 @@ export function concatPairSets(train: PairSet, heldOut: PairSet): PairSet {
     queries: train.description.queries + heldOut.description.queries,
     pairs: train.description.pairs + heldOut.description.pairs,
   };
+  const withoutText =
+    (train.description.queriesWithoutText ?? 0) + (heldOut.description.queriesWithoutText ?? 0);
+  if (withoutText > 0) description.queriesWithoutText = withoutText;
   return {
     items: [...train.items, ...heldOut.items],
     itemHashes: [...train.itemHashes, ...heldOut.itemHashes],
     fingerprint: createHash('sha256').update(`${train.fingerprint}\n${heldOut.fingerprint}`).digest('hex'),
     description,
+    sourceFiles: [...(train.sourceFiles ?? []), ...(heldOut.sourceFiles ?? [])],
   };
 }

@@ -90,6 +90,9 @@ export interface RerankResult {
   readonly queries: readonly (RerankedQuery & { readonly fusedScores: readonly number[] })[];
 }
 
+/** What rerank writes beside result.json: the model's run (TREC and MS MARCO formats) and the fused run. */
+const RERANK_FILE_NAMES = ['rerank.trec', 'rerank.tsv', 'fused.trec'] as const;
+
 const FUSION_RULE =
   'per query: fused = (1 - w) * minmax(run) + w * minmax(model), stored as float32; a constant list maps to 0';
 
@@ -106,6 +109,7 @@ export function rerankAnalysis(
     settings,
     map: scoreChunk,
     finish: (partials, run) => finishRerank(partials, run, w),
+    fileNames: RERANK_FILE_NAMES,
     files: (result) => rerankFiles(result),
   };
 }
@@ -265,9 +269,10 @@ function rerankFiles(result: RerankResult) {
   for (const q of result.queries) {
     for (const c of rankByScore(q.pids, q.modelScores)) msmarco.push(`${q.qid}\t${c.pid}\t${c.rank}`);
   }
+  const [trec, tsv, fused] = RERANK_FILE_NAMES;
   return [
-    { name: 'rerank.trec', content: trecLines(result, (q) => q.modelScores) },
-    { name: 'rerank.tsv', content: msmarco.join('\n') + '\n' },
-    { name: 'fused.trec', content: trecLines(result, (q) => q.fusedScores) },
+    { name: trec, content: trecLines(result, (q) => q.modelScores) },
+    { name: tsv, content: msmarco.join('\n') + '\n' },
+    { name: fused, content: trecLines(result, (q) => q.fusedScores) },
   ];
 }

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
+import { DataError } from '../data/dataError';
+import { makeFolders, refuseOverwritingInput } from '../data/outputFiles';
 import type { ProgressReport } from '../progress';
 import type { ModelInfo } from '../runtime/types';
 import type { AnalysisContext, AnyAnalysis, Chunk, Json, ModelDescription, RunDescription } from './analysis';
@@ -72,6 +74,8 @@ interface PartialBody {
   readonly chunkCount: number;
   readonly shard: Shard;
   readonly chunks: readonly { readonly index: number; readonly partial: Json }[];
+  /** The inputs as the shard read them (absolute paths), so merge never writes over one of them. */
+  readonly inputs?: readonly string[];
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -128,6 +132,8 @@ export async function runAnalysis(
   context: Omit<AnalysisContext, 'onPairs' | 'signal' | 'minRelevance'>,
   options: RunnerOptions,
 ): Promise<RunOutcome> {
+  const inputs = pairSet.sourceFiles ?? [];
+  await prepareOutputFolder(options.dir, outputNames(analysis, options.shard), inputs);
   const chunkPairs = options.chunkPairs ?? DEFAULT_CHUNK_PAIRS;
   const chunks = chunkItems(pairSet, chunkPairs);
   const mine = chunksOfShard(chunks, options.shard);
@@ -184,6 +190,7 @@ export async function runAnalysis(
       chunkCount: chunks.length,
       shard: options.shard,
       chunks: partials,
+      inputs,
     };
     const file = partialPath(options.dir, options.shard);
     await writeCheckedFile(file, PARTIAL_FORMAT, body as unknown as Json);
@@ -196,12 +203,16 @@ export async function runAnalysis(
     data,
     chunks.length,
   );
-  const file = await writeResult(options.dir, analysis, result);
+  const file = await writeResult(options.dir, analysis, result, inputs);
   return { file, chunksComputed: computed, chunksReused: reused, pairs: total, result };
 }
 
 export function partialPath(dir: string, shard: Shard): string {
-  return path.join(dir, 'partials', `shard-${shard.index}-of-${shard.count}.json`);
+  return path.join(dir, partialName(shard));
+}
+
+function partialName(shard: Shard): string {
+  return path.join('partials', `shard-${shard.index}-of-${shard.count}.json`);
 }
 
 function finishRun(
@@ -223,13 +234,53 @@ function finishRun(
   };
 }
 
-/** Writes DIR/result.json and any files the analysis derives from its result (e.g. re-ranked runs). */
-async function writeResult(dir: string, analysis: AnyAnalysis, result: ResultFile): Promise<string> {
+/** The files a run writes into its folder (besides its chunk cache): each is checked against the inputs. */
+export function outputNames(analysis: AnyAnalysis, shard?: Shard): string[] {
+  if (shard) return [partialName(shard)];
+  return ['result.json', ...(analysis.fileNames ?? [])];
+}
+
+/**
+ * Refuses an output folder that is a file, or in which a file the run would write is one of its inputs:
+ * a run written over its own input run would be lost without a trace. Creates nothing.
+ */
+export async function checkOutputFolder(
+  dir: string,
+  names: readonly string[],
+  inputs: readonly string[],
+): Promise<void> {
+  const found = await stat(dir).catch(() => undefined);
+  if (found && !found.isDirectory())
+    throw new DataError(dir, undefined, 'a folder for the results (--out DIR)', 'a file');
+  for (const name of names) await refuseOverwritingInput(path.join(dir, name), inputs);
+}
+
+/** checkOutputFolder, then the folder is made (with any missing folders above it). */
+async function prepareOutputFolder(
+  dir: string,
+  names: readonly string[],
+  inputs: readonly string[],
+): Promise<void> {
+  await checkOutputFolder(dir, names, inputs);
+  await makeFolders(dir);
+}
+
+/**
+ * Writes DIR/result.json and any files the analysis derives from its result (e.g. re-ranked runs), each
+ * whole (temporary file + rename) and never over one of the inputs.
+ */
+async function writeResult(
+  dir: string,
+  analysis: AnyAnalysis,
+  result: ResultFile,
+  inputs: readonly string[],
+): Promise<string> {
   const file = path.join(dir, 'result.json');
+  const extras = analysis.files?.(result.result, { model: result.model, data: result.data }) ?? [];
+  for (const name of ['result.json', ...extras.map((extra) => extra.name)])
+    await refuseOverwritingInput(path.join(dir, name), inputs);
   await writeAtomically(file, JSON.stringify(result, null, 1) + '\n');
-  for (const extra of analysis.files?.(result.result, { model: result.model, data: result.data }) ?? []) {
-    await writeFile(path.join(dir, extra.name), extra.content);
-  }
+  for (const extra of extras) await writeAtomically(path.join(dir, extra.name), extra.content);
   return file;
 }
 
@@ -289,7 +340,9 @@ export async function mergeShards(dir: string, factory: AnalysisFactory): Promis
     throw new Error(
       `${folder}: partials of ${first.analysis} version ${first.version}; this RankLens has version ${analysis.version}`,
     );
+  const inputs = [...new Set(bodies.flatMap((b) => b.inputs ?? []))];
+  await prepareOutputFolder(dir, outputNames(analysis), inputs);
   const result = finishRun(analysis, partials, first.model, first.data, first.chunkCount);
-  await writeResult(dir, analysis, result);
+  await writeResult(dir, analysis, result, inputs);
   return result;
 }

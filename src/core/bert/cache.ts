@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BertCheckpoint } from '../model/checkpoint';
 import { sha256OfFile } from '../model/contentHash';
+import { DataError } from '../data/dataError';
 import { BERT_GRAPH_VERSION, buildBertGraph, type GraphVariant } from './graph';
 
 const PRODUCER = 'ranklens';
@@ -26,9 +27,65 @@ export function defaultGraphCacheDir(env: NodeJS.ProcessEnv = process.env): stri
   return path.join(defaultCacheRoot(env), 'graphs');
 }
 
+const HASH_MEMO_FOLDER = 'content-hashes';
+
 /** Where the content hashes of checkpoint files are remembered, inside a graph cache folder. */
 export function hashMemoDirOf(cacheDir: string): string {
-  return path.join(cacheDir, 'content-hashes');
+  return path.join(cacheDir, HASH_MEMO_FOLDER);
+}
+
+/**
+ * The file that makes a folder a RankLens graph cache. Trimming deletes files only in a folder that holds
+ * it, and only files named as the cache names its own (CACHE_FILE_NAME), so a --cache-dir that points at a
+ * folder of the user's can never cost them a file.
+ */
+export const CACHE_MARKER = '.ranklens-graph-cache';
+const MARKER_TEXT =
+  'This folder is a RankLens graph cache. RankLens may delete the files in it named bert-<variant>-<hash>.onnx,\n' +
+  'their .json manifests and their .partial leftovers; it never deletes anything else here.\n';
+
+/** A cached graph, its manifest, or a leftover of either's temporary file: the only names trimming removes. */
+const CACHE_FILE_NAME = /^bert-[a-z-]+-[0-9a-f]{32}\.(onnx|json)(\.\d+(\.\d+)?\.partial)?$/;
+
+/** Whether `name` is one of the files a graph cache writes (graph, manifest, temporary file). */
+export function isGraphCacheFileName(name: string): boolean {
+  return CACHE_FILE_NAME.test(name);
+}
+
+/**
+ * Makes sure `cacheDir` is a graph cache before anything is written into it: a folder that does not exist
+ * yet, an empty one, or one holding only what a graph cache writes becomes one (the marker is written); a
+ * folder holding anything else is refused, never written into and never trimmed, so the user's files in it
+ * stay as they are. Runs before the checkpoint's content hashes are remembered there.
+ */
+export function prepareGraphCacheDir(cacheDir: string): void {
+  const found = fs.statSync(cacheDir, { throwIfNoEntry: false });
+  if (found && !found.isDirectory())
+    throw new DataError(cacheDir, undefined, 'a folder for the graph cache', 'a file');
+  if (!found) fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+  const marker = path.join(cacheDir, CACHE_MARKER);
+  if (isMarkerFile(marker)) return;
+  const foreign = fs
+    .readdirSync(cacheDir)
+    .filter((name) => name !== HASH_MEMO_FOLDER && !isGraphCacheFileName(name));
+  if (foreign.length > 0) {
+    const shown = foreign.sort().slice(0, 3).join(', ') + (foreign.length > 3 ? ', …' : '');
+    throw new DataError(
+      cacheDir,
+      undefined,
+      `an empty folder or a RankLens graph cache (one with ${CACHE_MARKER}) as the graph cache`,
+      `a folder with other files (${shown}); give --cache-dir a folder of its own`,
+    );
+  }
+  fs.writeFileSync(marker, MARKER_TEXT, { flag: 'wx' });
+}
+
+function isMarkerFile(marker: string): boolean {
+  try {
+    return fs.lstatSync(marker).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function docString(checkpoint: BertCheckpoint, variant: GraphVariant): string {
@@ -107,7 +164,7 @@ export function ensureBertGraphFile(
   cacheDir: string,
   options: GraphCacheOptions = {},
 ): string {
-  fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+  prepareGraphCacheDir(cacheDir);
   const file = path.join(cacheDir, bertGraphCacheKey(checkpoint, variant));
   const manifestFile = manifestPathOf(file);
   if (fs.existsSync(file)) {
@@ -136,6 +193,11 @@ export function ensureBertGraphFile(
       verified: stampOf(file),
     };
     writeManifest(manifestFile, manifest);
+  } catch (error) {
+    // A failed write (a full disk) names no file; the cache folder is where the user can act.
+    const failure = error as NodeJS.ErrnoException;
+    if (typeof failure.code === 'string' && failure.path === undefined) failure.path = cacheDir;
+    throw failure;
   } finally {
     fs.rmSync(partial, { force: true });
   }
@@ -187,21 +249,25 @@ function markUsed(manifestFile: string): void {
 /**
  * Deletes least recently used graphs (with their manifests) until the folder's graphs fit in `maxBytes`,
  * never `keep` (the graph just built or about to be loaded), and removes leftovers of builds that died.
+ * Only in a folder that holds the cache's marker, and only regular files named as the cache names its own.
  */
 export function trimGraphCache(cacheDir: string, maxBytes: number, keep?: string): void {
+  if (!isMarkerFile(path.join(cacheDir, CACHE_MARKER))) return;
   const now = Date.now();
   const graphs: { file: string; bytes: number; lastUsed: number }[] = [];
   for (const name of fs.readdirSync(cacheDir)) {
+    if (!isGraphCacheFileName(name)) continue;
     const file = path.join(cacheDir, name);
     try {
+      const stats = fs.lstatSync(file);
+      if (!stats.isFile()) continue;
       if (name.endsWith('.partial')) {
-        if (now - fs.statSync(file).mtimeMs > STALE_PARTIAL_MS) fs.rmSync(file, { force: true });
+        if (now - stats.mtimeMs > STALE_PARTIAL_MS) fs.rmSync(file, { force: true });
       } else if (name.endsWith('.onnx')) {
-        const bytes = fs.statSync(file).size;
         const manifest = manifestPathOf(file);
-        const lastUsed = fs.statSync(fs.existsSync(manifest) ? manifest : file).mtimeMs;
-        graphs.push({ file, bytes, lastUsed });
-      } else if (name.endsWith('.json') && !fs.existsSync(file.replace(/\.json$/, '.onnx'))) {
+        const lastUsed = fs.existsSync(manifest) ? fs.statSync(manifest).mtimeMs : stats.mtimeMs;
+        graphs.push({ file, bytes: stats.size, lastUsed });
+      } else if (!fs.existsSync(file.replace(/\.json$/, '.onnx'))) {
         fs.rmSync(file, { force: true });
       }
     } catch {

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { DataError, quoteForError } from './dataError';
 import { GrowableFloat64, GrowableUint32 } from './growableArrays';
-import { openForReading, scanLines } from './lineScanner';
+import { inputKindOf, openForReading, statInput } from './inputBytes';
+import { scanLines } from './lineScanner';
 import type { TaskOptions } from '../progress';
 
 const TAB = 0x09;
@@ -308,19 +309,32 @@ function binarySearch<T>(sorted: ArrayLike<T>, key: T, compare: (a: T, b: T) => 
 
 /** FileFingerprint of a collection file: size, mtime and a sha1 of its first and last 64 KiB (no full read). */
 async function headTailFingerprintOf(file: string): Promise<FileFingerprint> {
-  let info;
-  try {
-    info = await stat(file);
-  } catch {
-    throw new DataError(file, undefined, 'an existing file', 'no such file');
-  }
+  // Checked before opening: opening a named pipe waits for a writer, which may never come.
+  const info = await statInput(file);
   if (info.isDirectory()) throw new DataError(file, undefined, 'a collection file', 'a directory');
+  const kind = inputKindOf(info);
+  if (kind !== 'file') {
+    throw new DataError(
+      file,
+      undefined,
+      'a regular collection file (passages are read from it by byte offset)',
+      `a ${kind}; save it to a file first`,
+    );
+  }
   const handle = await openForReading(file);
   try {
     const span = 64 * 1024;
     const hash = createHash('sha1');
     const head = Buffer.alloc(Math.min(span, info.size));
     await handle.read(head, 0, head.length, 0);
+    if (head[0] === 0x1f && head[1] === 0x8b) {
+      throw new DataError(
+        file,
+        undefined,
+        'an uncompressed collection (passages are read from it by byte offset)',
+        'gzip data; decompress it first (gunzip -k, or tar xzf for collection.tar.gz)',
+      );
+    }
     hash.update(head);
     if (info.size > span) {
       const tail = Buffer.alloc(Math.min(span, info.size - span));

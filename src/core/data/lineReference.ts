@@ -69,6 +69,10 @@ export function referenceOfLine(role: DatasetFileRole, rawLine: string): LineRef
       const t = line.split('\t');
       if (format === 'msmarco')
         return { kind: 'candidate', format, qid: t[0].trim(), pid: t[1].trim(), rank: Number(t[2].trim()) };
+      if (format === 'msmarco-scored') {
+        const [qid, pid, rank, score] = t.map((column) => column.trim());
+        return { kind: 'candidate', format, qid, pid, rank: Number(rank), score: Number(score) };
+      }
       const textStart = t[0].length + t[1].length + t[2].length + 3;
       return {
         kind: 'candidate',

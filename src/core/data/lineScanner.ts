@@ -1,7 +1,7 @@
-import { open } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import { DataError } from './dataError';
-import { throttledProgress, throwIfCancelled, type TaskOptions } from '../progress';
+import { openInputBytes } from './inputBytes';
+import { throttledProgress, throwIfCancelled, type ProgressReport, type TaskOptions } from '../progress';
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
@@ -27,72 +27,85 @@ export interface ScanResult {
   readonly bytes: number;
 }
 
+/** The UTF-8 byte order mark some editors put first; it is not part of the first line's text. */
+const BYTE_ORDER_MARK = [0xef, 0xbb, 0xbf] as const;
+
 /**
  * Streams a file once, calling `onLine` for every line (split on "\n" only: MS MARCO passages contain
  * U+0085 and U+2028, which are text, not line breaks). Checks that every line is UTF-8 and throws a
- * DataError naming the line otherwise. Memory stays at one chunk plus the longest line.
+ * DataError naming the line otherwise. Memory stays at one chunk plus the longest line. Pipes, gzip and
+ * tar files are read as openInputBytes reads them; a byte order mark at the start is skipped.
  */
 export async function scanLines(
   file: string,
   onLine: (line: LineView) => void,
   options: TaskOptions = {},
 ): Promise<ScanResult> {
-  const handle = await openForReading(file);
-  try {
-    const { size } = await handle.stat();
-    const progress = throttledProgress(options.onProgress);
-    let buffer: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-    let carried = 0; // bytes of an unfinished line kept at the start of `buffer`
-    let filePosition = 0; // file offset of buffer[0]
-    let lineNumber = 0;
-    for (;;) {
-      throwIfCancelled(options.signal, `reading ${file}`);
-      if (carried >= MAX_LINE_BYTES) {
-        throw new DataError(
-          file,
-          lineNumber + 1,
-          `text lines shorter than ${MAX_LINE_BYTES / 1024 / 1024} MiB`,
-          `a line of more than ${carried} bytes starting at file offset ${filePosition} (is this a binary file?)`,
-        );
-      }
-      if (carried === buffer.length) buffer = grow(buffer);
-      const { bytesRead } = await handle.read(
-        buffer,
-        carried,
-        buffer.length - carried,
-        filePosition + carried,
-      );
-      const available = carried + bytesRead;
-      const atEnd = bytesRead === 0;
-      let lineStart = 0;
-      const lastNewline = atEnd ? available : buffer.lastIndexOf(NEWLINE, available - 1);
-      if (lastNewline >= 0 && !isUtf8(buffer.subarray(0, Math.min(lastNewline + 1, available)))) {
-        throw invalidUtf8Error(file, buffer, Math.min(lastNewline + 1, available), lineNumber, filePosition);
-      }
-      for (;;) {
-        let newline = buffer.indexOf(NEWLINE, lineStart);
-        if (newline < 0 || newline >= available) {
-          if (!atEnd || lineStart >= available) break;
-          newline = available; // last line without a final newline
-        }
-        lineNumber++;
-        let end = newline;
-        if (end > lineStart && buffer[end - 1] === CARRIAGE_RETURN) end--;
-        onLine({ buffer, start: lineStart, end, lineNumber, fileOffset: filePosition + lineStart });
-        lineStart = newline + 1;
-      }
-      if (atEnd) {
-        progress.flush({ done: size, total: size, unit: 'bytes' });
-        return { lines: lineNumber, bytes: filePosition + available };
-      }
-      buffer.copy(buffer, 0, lineStart, available);
-      carried = available - lineStart;
-      filePosition += lineStart;
-      progress.report({ done: filePosition, total: size, unit: 'bytes' });
+  const input = await openInputBytes(file);
+  const progress = throttledProgress(options.onProgress);
+  const reportProgress = (report: (r: ProgressReport) => void) =>
+    report({ done: input.rawBytesRead(), total: input.size, unit: 'bytes' });
+  let buffer: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  let carried = 0; // bytes of an unfinished line kept at the start of `buffer`
+  let filePosition = 0; // offset of buffer[0] in the content
+  let lineNumber = 0;
+  let atStart = true;
+  /**
+   * Calls onLine for each line of buffer[0, available); returns where the unfinished rest begins. Only
+   * bytes from `fresh` on are new: those before are an unfinished line, which holds no newline, so a long
+   * line arriving in many small chunks is searched once, not once per chunk.
+   */
+  const emitLines = (available: number, fresh: number, atEnd: boolean): number => {
+    if (!atEnd && buffer.subarray(fresh, available).indexOf(NEWLINE) < 0) return 0;
+    let lineStart = 0;
+    if (atStart && (available >= BYTE_ORDER_MARK.length || atEnd)) {
+      if (BYTE_ORDER_MARK.every((b, i) => buffer[i] === b)) lineStart = BYTE_ORDER_MARK.length;
+      atStart = false;
     }
-  } finally {
-    await handle.close();
+    const lastNewline = atEnd ? available : buffer.lastIndexOf(NEWLINE, available - 1);
+    const checked = Math.min(lastNewline + 1, available);
+    if (lastNewline >= lineStart && !isUtf8(buffer.subarray(lineStart, checked))) {
+      throw invalidUtf8Error(file, buffer, lineStart, checked, lineNumber, filePosition);
+    }
+    for (;;) {
+      let newline = buffer.indexOf(NEWLINE, lineStart);
+      if (newline < 0 || newline >= available) {
+        if (!atEnd || lineStart >= available) break;
+        newline = available; // last line without a final newline
+      }
+      lineNumber++;
+      let end = newline;
+      if (end > lineStart && buffer[end - 1] === CARRIAGE_RETURN) end--;
+      onLine({ buffer, start: lineStart, end, lineNumber, fileOffset: filePosition + lineStart });
+      lineStart = newline + 1;
+    }
+    // Lines ended before three bytes arrived: the next bytes are not the start of the file.
+    if (lineNumber > 0) atStart = false;
+    return lineStart;
+  };
+  for await (const chunk of input.chunks) {
+    throwIfCancelled(options.signal, `reading ${file}`);
+    while (carried + chunk.length > buffer.length) buffer = grow(buffer, carried);
+    chunk.copy(buffer, carried);
+    const available = carried + chunk.length;
+    const lineStart = emitLines(available, carried, false);
+    buffer.copy(buffer, 0, lineStart, available);
+    carried = available - lineStart;
+    filePosition += lineStart;
+    if (carried >= MAX_LINE_BYTES) {
+      throw new DataError(
+        file,
+        lineNumber + 1,
+        `text lines shorter than ${MAX_LINE_BYTES / 1024 / 1024} MiB`,
+        `a line of more than ${carried} bytes starting at file offset ${filePosition} (is this a binary file?)`,
+      );
+    }
+    reportProgress(progress.report);
   }
+  throwIfCancelled(options.signal, `reading ${file}`);
+  emitLines(carried, carried, true);
+  reportProgress(progress.flush);
+  return { lines: lineNumber, bytes: filePosition + carried };
 }
 
 /** Reads a whole small file as lines of text (queries, qrels), with the same checks as scanLines. */
@@ -108,53 +121,23 @@ export async function readTextLines(
   );
 }
 
-/** Opens a data file, turning the usual ways of naming the wrong thing into a DataError that says which. */
-export async function openForReading(file: string) {
-  let handle;
-  try {
-    handle = await open(file, 'r');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new DataError(file, undefined, 'an existing file', 'no such file');
-    if (code === 'EISDIR') throw new DataError(file, undefined, 'a file', 'a folder');
-    if (code === 'EACCES') throw new DataError(file, undefined, 'a readable file', 'permission denied');
-    if (code === 'ELOOP') {
-      throw new DataError(file, undefined, 'a file', `a symbolic link loop at ${file}`);
-    }
-    if (code === 'ENOTDIR') {
-      throw new DataError(
-        file,
-        undefined,
-        'an existing file',
-        'a path through something that is not a folder',
-      );
-    }
-    throw error;
-  }
-  // Linux opens a folder for reading without complaint; the first read would fail with EISDIR.
-  // Pipes stay allowed (`--run <(zcat run.gz)`).
-  if ((await handle.stat()).isDirectory()) {
-    await handle.close();
-    throw new DataError(file, undefined, 'a file', 'a folder');
-  }
-  return handle;
-}
-
-function grow(buffer: Buffer): Buffer {
+/** A buffer twice the size holding the first `used` bytes of `buffer`. */
+function grow(buffer: Buffer, used: number): Buffer {
   const bigger = Buffer.allocUnsafe(buffer.length * 2);
-  buffer.copy(bigger);
+  buffer.copy(bigger, 0, 0, used);
   return bigger;
 }
 
 function invalidUtf8Error(
   file: string,
   buffer: Buffer,
+  from: number,
   length: number,
   linesBefore: number,
   filePosition: number,
 ): DataError {
   let lineNumber = linesBefore;
-  let lineStart = 0;
+  let lineStart = from;
   while (lineStart < length) {
     let newline = buffer.indexOf(NEWLINE, lineStart);
     if (newline < 0 || newline >= length) newline = length;

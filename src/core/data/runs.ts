@@ -5,10 +5,18 @@ import { GrowableFloat32, GrowableUint32 } from './growableArrays';
 
 /**
  * - msmarco: "qid<TAB>pid<TAB>rank" (the official MS MARCO run format; order = rank column)
+ * - msmarco-scored: "qid<TAB>pid<TAB>rank<TAB>score" (order = rank column; the score is kept)
  * - trec: "qid Q0 pid rank score tag" (order = score descending, ties by pid descending, as trec_eval)
  * - top1000: "qid<TAB>pid<TAB>query<TAB>passage" (candidates without a ranking; order = file order)
+ * Four tab-separated columns are told apart by content: a whole-number rank and a numeric score make a
+ * scored run, anything else there is query and passage text.
  */
-export type RunFormat = 'msmarco' | 'trec' | 'top1000';
+export type RunFormat = 'msmarco' | 'msmarco-scored' | 'trec' | 'top1000';
+
+/** The formats whose order is their rank column. */
+const RANKED_BY_COLUMN: readonly RunFormat[] = ['msmarco', 'msmarco-scored'];
+/** The formats that carry a score per line. */
+const SCORED: readonly RunFormat[] = ['msmarco-scored', 'trec'];
 
 export interface RankedCandidate {
   readonly pid: string;
@@ -69,9 +77,9 @@ class CompactRankings implements ReadonlyMap<string, readonly RankedCandidate[]>
     private readonly offsets: Uint32Array,
     private readonly pids: Uint32Array,
     private readonly pidTable: PidTable,
-    /** msmarco: the rank column; otherwise ranks are positions. */
+    /** msmarco, msmarco-scored: the rank column; otherwise ranks are positions. */
     private readonly ranks: Uint32Array | undefined,
-    /** trec: the scores (float32, as trec_eval reads them). */
+    /** trec, msmarco-scored: the scores (float32, as trec_eval reads them). */
     private readonly scores: Float32Array | undefined,
   ) {}
 
@@ -134,18 +142,19 @@ class CompactRankings implements ReadonlyMap<string, readonly RankedCandidate[]>
 export function detectRunFormat(file: string, line: string, lineNumber: number): RunFormat {
   const tabs = line.split('\t');
   if (tabs.length === 3 && /^\d+$/.test(tabs[2].trim())) return 'msmarco';
-  if (tabs.length === 4) return 'top1000';
+  if (tabs.length === 4)
+    return /^\d+$/.test(tabs[2].trim()) && isNumber(tabs[3]) ? 'msmarco-scored' : 'top1000';
   const words = line.trim().split(/\s+/);
   if (words.length === 6 && /^\d+$/.test(words[3]) && isNumber(words[4])) return 'trec';
   throw new DataError(
     file,
     lineNumber,
-    'a run line: "qid<TAB>pid<TAB>rank" (MS MARCO), "qid Q0 pid rank score tag" (TREC) or "qid<TAB>pid<TAB>query<TAB>passage" (top1000)',
+    'a run line: "qid<TAB>pid<TAB>rank" (MS MARCO), "qid<TAB>pid<TAB>rank<TAB>score", "qid Q0 pid rank score tag" (TREC) or "qid<TAB>pid<TAB>query<TAB>passage" (top1000)',
     quoteForError(line),
   );
 }
 
-/** Every candidate line as it was read, in file order, in parallel typed arrays (rank: msmarco; score: trec). */
+/** Every candidate line as it was read, in file order, in parallel typed arrays (rank and score: see RunFormat). */
 class RawEntries {
   readonly query = new GrowableUint32();
   readonly pid = new GrowableUint32();
@@ -158,8 +167,8 @@ class RawEntries {
   push(query: number, pid: number, rank: number, score: number, line: number): void {
     this.query.push(query);
     this.pid.push(pid);
-    if (this.format === 'msmarco') this.rank.push(rank);
-    if (this.format === 'trec') this.score.push(score);
+    if (RANKED_BY_COLUMN.includes(this.format)) this.rank.push(rank);
+    if (SCORED.includes(this.format)) this.score.push(score);
     this.line.push(line);
   }
 }
@@ -211,8 +220,8 @@ function orderRankings(
   const qids = [...queryIndex.keys()];
   checkRepeatedPids(file, qids, offsets, grouped, raw, pidTable);
   const pids = new Uint32Array(n);
-  const ranks = format === 'msmarco' ? new Uint32Array(n) : undefined;
-  const scores = format === 'trec' ? new Float32Array(n) : undefined;
+  const ranks = RANKED_BY_COLUMN.includes(format) ? new Uint32Array(n) : undefined;
+  const scores = SCORED.includes(format) ? new Float32Array(n) : undefined;
   for (let q = 0; q < queries; q++) {
     const list = Array.from(grouped.subarray(offsets[q], offsets[q + 1]));
     if (format === 'trec') {
@@ -223,7 +232,7 @@ function orderRankings(
         const [pa, pb] = [pidTable.decode(raw.pid.get(a)), pidTable.decode(raw.pid.get(b))];
         return pa < pb ? 1 : pa > pb ? -1 : 0;
       });
-    } else if (format === 'msmarco') {
+    } else if (RANKED_BY_COLUMN.includes(format)) {
       list.sort((a, b) => raw.rank.get(a) - raw.rank.get(b));
       for (let i = 1; i < list.length; i++) {
         if (raw.rank.get(list[i]) === raw.rank.get(list[i - 1])) {
@@ -303,16 +312,21 @@ function parseRunLine(file: string, format: RunFormat, line: string, lineNumber:
     return { qid: w[0], pid: w[2], rank: Number(w[3]), score: Math.fround(Number(w[4])) };
   }
   const t = line.split('\t');
-  if (format === 'msmarco') {
-    if (t.length !== 3)
+  if (RANKED_BY_COLUMN.includes(format)) {
+    const scored = format === 'msmarco-scored';
+    if (t.length !== (scored ? 4 : 3))
       fail(
-        '3 tab-separated columns "qid pid rank" like the first line',
+        scored
+          ? '4 tab-separated columns "qid pid rank score" like the first line'
+          : '3 tab-separated columns "qid pid rank" like the first line',
         `${t.length} in ${quoteForError(line)}`,
       );
     const rank = t[2].trim();
     if (!/^\d+$/.test(rank) || Number(rank) < 1 || Number(rank) > 0xffffffff)
       fail('a positive integer rank in column 3', quoteForError(rank));
-    return { qid: t[0].trim(), pid: t[1].trim(), rank: Number(rank), score: NaN };
+    if (scored && !isNumber(t[3])) fail('a numeric score in column 4', quoteForError(t[3]));
+    const score = scored ? Math.fround(Number(t[3])) : NaN;
+    return { qid: t[0].trim(), pid: t[1].trim(), rank: Number(rank), score };
   }
   if (t.length < 4)
     fail(

@@ -129,6 +129,7 @@ export function readSafetensorsHeader(file: string): TensorRecord[] {
       }
       records.push(record);
     }
+    checkContiguous(file, records, dataStart);
     // Nothing follows the last tensor in a safetensors file; a file padded out (a sparse 100 GB one) would
     // otherwise be read in full to hash it.
     const dataEnd = records.reduce((end, r) => Math.max(end, r.end), dataStart);
@@ -142,6 +143,30 @@ export function readSafetensorsHeader(file: string): TensorRecord[] {
     return records;
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/**
+ * The format lays the tensors out back to back from the end of the header: no tensor may share bytes with
+ * another (one tensor aliased onto another scores as garbage) and no bytes may lie between two.
+ */
+function checkContiguous(file: string, records: readonly TensorRecord[], dataStart: number): void {
+  const inFileOrder = [...records].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let previous: TensorRecord | undefined;
+  for (const record of inFileOrder) {
+    const expectedBegin = previous?.end ?? dataStart;
+    if (record.begin !== expectedBegin) {
+      const relative = (at: number) => at - dataStart;
+      const where = previous
+        ? `tensor "${record.name}" begins at data byte ${relative(record.begin)}, but "${previous.name}" ends at ${relative(previous.end)}`
+        : `the first tensor "${record.name}" begins at data byte ${relative(record.begin)}, not 0`;
+      const what = record.begin < expectedBegin ? 'overlap' : 'leave a gap';
+      throw new CheckpointError(
+        `${file}: bad safetensors header: ${where} (their data_offsets ${what}); expected each tensor to begin where the one before it ends`,
+        file,
+      );
+    }
+    previous = record;
   }
 }
 

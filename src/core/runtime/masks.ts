@@ -51,6 +51,22 @@ export function selects(selector: TokenSelector, seq: MaskedSequence, position: 
   return (selector as readonly SelectorKind[]).some((name) => matchesKind(name, seq, position));
 }
 
+/** A position selector past a pair's last token would mask nothing, silently: it is refused instead. */
+function checkPositionsWithin(sequences: readonly MaskedSequence[], masks: readonly MaskSpec[]): void {
+  for (const spec of masks) {
+    for (const selector of [spec.from, spec.to]) {
+      if (selector === 'all' || !('positions' in selector)) continue;
+      for (const seq of sequences) {
+        const beyond = selector.positions.find((p) => p >= seq.length);
+        if (beyond !== undefined)
+          throw new Error(
+            `mask position pos:${beyond} is beyond the pair's ${seq.length} tokens; expected positions 0-${seq.length - 1}`,
+          );
+      }
+    }
+  }
+}
+
 function layerList(spec: MaskSpec, numLayers: number): number[] {
   const layers = spec.layers === 'all' ? [...Array(numLayers).keys()] : [...spec.layers];
   for (const l of layers) {
@@ -73,6 +89,7 @@ export function compileMasks(
   masks: readonly MaskSpec[] = [],
   headMasks: readonly HeadMaskSpec[] = [],
 ): CompiledMasks {
+  checkPositionsWithin(sequences, masks);
   const signatureGroup = new Map<string, number>();
   const memberships: { from: boolean[]; to: boolean[] }[] = [];
   const positionGroup = new Int32Array(sequences.length * seqLength);

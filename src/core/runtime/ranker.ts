@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { ensureBertGraphFile, hashMemoDirOf } from '../bert/cache';
+import { ensureBertGraphFile, hashMemoDirOf, prepareGraphCacheDir } from '../bert/cache';
 import { BERT_IO, type GraphVariant } from '../bert/graph';
 import { openBertCheckpoint, type BertCheckpoint } from '../model/checkpoint';
 import { scoreFromLogits } from '../model/score';
@@ -52,6 +52,8 @@ export class Ranker implements Scorer {
   /** Opens and checks the checkpoint and prepares the scoring session (building or reusing the cached graph). */
   static async load(checkpointDir: string, options: RankerOptions = {}): Promise<Ranker> {
     options.signal?.throwIfAborted();
+    // Before the checkpoint's content hash is remembered in the cache folder, which must be a cache's own.
+    if (options.cacheDir) prepareGraphCacheDir(options.cacheDir);
     const checkpoint = openBertCheckpoint(checkpointDir, {
       hashMemoDir: options.cacheDir ? hashMemoDirOf(options.cacheDir) : undefined,
       signal: options.signal,

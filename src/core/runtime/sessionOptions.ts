@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type * as ort from 'onnxruntime-node';
 import { executionProviders, type Device } from '../device';
 
@@ -19,10 +20,12 @@ export interface CpuSessionSettings {
  * CPU provider runs only what CUDA lacks). Throws DeviceUnavailableError for cuda where it cannot run.
  */
 export function cpuSessionOptions(settings: CpuSessionSettings): ort.InferenceSession.SessionOptions {
+  // More threads than cores only slows a run, and onnxruntime reserves memory per thread up front.
+  const threads = settings.threads ? Math.min(settings.threads, availableParallelism()) : undefined;
   return {
     executionProviders: executionProviders(settings.device ?? 'cpu'),
     graphOptimizationLevel: 'all',
-    ...(settings.threads ? { intraOpNumThreads: settings.threads, interOpNumThreads: 1 } : {}),
+    ...(threads ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
     ...(settings.spinning === false
       ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } }
       : {}),

@@ -77,7 +77,7 @@ describe('ranklens analyze / merge', () => {
       [['attribution', '--top-k', '2', '--threshold', '0.5'], /--top-k .* or --threshold .*, not both/],
       [['attribution', '--max-points', '0'], /--max-points must be a positive integer/],
       [['probing', '--pooling', 'max'], /--pooling must be states or logits/],
-      [['probing', '--probe-seed', '-1'], /--probe-seed must be a non-negative integer/],
+      [['probing', '--probe-seed', '-1'], /--probe-seed must be a whole number from 0 to 4294967295, got -1/],
       [['rerank', '--fusion-weight', '2'], /--fusion-weight must be within \[0, 1\]/],
       [['interaction-mask', '--mask-kind', 'both'], /--mask-kind must be attention \(the paper\) or token/],
     ] as const) {

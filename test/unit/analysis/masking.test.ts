@@ -228,3 +228,26 @@ describe('head importance', () => {
     }
   });
 });
+
+describe('progress of the analyses that score each pair several times', () => {
+  for (const name of ['head-importance', 'period-mask', 'interaction-mask']) {
+    it(`${name} counts pairs: up to the number of pairs, never the masked passes`, async () => {
+      const reports: { done: number; total?: number }[] = [];
+      await runAnalysis(
+        createAnalysis(name),
+        pairSet,
+        createAnalysisContext(ranker, modelDir, TEST_MAX_LENGTH),
+        testRunnerOptions(ranker.info, path.join(root, `progress-${name}`), {
+          onProgress: (r) => reports.push(r),
+        }),
+      );
+      const total = pairSet.description.pairs;
+      assert.ok(reports.length > 1);
+      for (const r of reports) {
+        assert.equal(r.total, total);
+        assert.ok(r.done <= total, `${r.done}/${total} pairs`);
+      }
+      assert.equal(reports.at(-1)!.done, total);
+    });
+  }
+});
