@@ -4,7 +4,15 @@ import { Ranker } from '../core/runtime/ranker';
 import { loadPairEncoder } from '../core/runtime/text';
 import type { HeadMaskSpec, MaskSpec } from '../core/runtime/types';
 import type { EncodedPair } from '../core/text/types';
-import { cacheDirOf, maxLengthOption, optionalText, parseArgs, required, threadsOption, type ParsedArgs } from './args';
+import {
+  cacheDirOf,
+  maxLengthOption,
+  optionalText,
+  parseArgs,
+  required,
+  threadsOption,
+  type ParsedArgs,
+} from './args';
 import { reportingErrors } from './io';
 import { bundledModelDir } from './shippedFolders';
 import { MASK_FLAGS, MASK_VALUES, maskOptions, takeMaskFlags, withPeriodOption } from './maskFlags';
