@@ -2,6 +2,7 @@
 // the package) or the sources (src/cli/shippedFolders.ts, two levels below).
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { BUNDLED_MODEL_FOLDER } from '../core/model/bundled';
 import { UsageError } from './args';
 
 /** PACKAGE/`relative` when it holds `marker`, else a usage error: `notFound`. */
@@ -13,12 +14,12 @@ function shippedFolder(relative: string, marker: string, notFound: string): stri
   throw new UsageError(notFound);
 }
 
-/** models/ranklens-mini: the model `ranklens analyze` and `ranklens report` use without --model. */
+/** The bundled model: what every command uses without --model. */
 export function bundledModelDir(): string {
   return shippedFolder(
-    path.join('models', 'ranklens-mini'),
+    BUNDLED_MODEL_FOLDER,
     'config.json',
-    'the bundled model models/ranklens-mini was not found: pass --model DIR',
+    `the bundled model ${BUNDLED_MODEL_FOLDER} was not found: pass --model DIR`,
   );
 }
 

@@ -38,6 +38,7 @@ import { InspectPairCodeLensProvider } from './editor/inspectCodeLens';
 import { DATASET_FILE_SELECTOR } from './editor/lineContext';
 import { PairInsights } from './editor/pairInsights';
 import { PassageHoverProvider } from './editor/passageHover';
+import { BUNDLED_MODEL_FOLDER } from '../core/model/bundled';
 
 /** What activate() returns: the integration tests drive the extension through it as well as through commands. */
 export interface RankLensApi {
@@ -76,7 +77,7 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
   const treeView = vscode.window.createTreeView('ranklens.dataset', { treeDataProvider: tree });
   context.subscriptions.push(log, controller, tree, treeView);
   const models = new ModelController(
-    path.join(context.extensionPath, 'models', 'ranklens-mini'),
+    path.join(context.extensionPath, BUNDLED_MODEL_FOLDER),
     path.join(context.extensionPath, 'out', 'ranker-worker.js'),
     path.join(context.globalStorageUri.fsPath, 'graphs'),
     log,

@@ -414,7 +414,7 @@ async function palette() {
     }
     await page.waitForSelector('text=/ scores -?\\d/', { timeout: 90_000 });
     log('notification: the pair was scored');
-    await page.waitForSelector('.statusbar-item:has-text("ranklens-mini")', { timeout: 10_000 });
+    await page.waitForSelector('.statusbar-item:has-text("ranklens-minilm-l6")', { timeout: 10_000 });
     log('status bar shows the model');
     await page.screenshot({ path: join(screenshotDir, 'palette-score-pair.png') });
     // Score Pair also opened the inspector; let it finish (score, rank, IG) as a user would see it before the
@@ -554,7 +554,7 @@ async function untrusted() {
     await page.waitForSelector('.monaco-list-row:has-text("Queries (")', { timeout: 60_000 });
     await scoreFirstPairFromPalette(page);
     // Had the workspace's setting been used, loading would have failed and the status bar would say "no model".
-    await page.waitForSelector('.statusbar-item:has-text("ranklens-mini")', { timeout: 10_000 });
+    await page.waitForSelector('.statusbar-item:has-text("ranklens-minilm-l6")', { timeout: 10_000 });
     log("the bundled model scored the pair; the workspace's ranklens.model.path was not used");
     await page.screenshot({ path: join(screenshotDir, 'untrusted-workspace.png') });
     ok = true;

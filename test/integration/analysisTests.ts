@@ -11,6 +11,7 @@ import type { AnalyzeArgs, AnalyzeOutcome, DatasetSplit } from '../../src/extens
 import type { RankLensApi } from '../../src/extension/extension';
 import { withTimeout, type IntegrationTest } from './harness';
 import { screenshot } from './screenshots';
+import { BUNDLED_MODEL_FOLDER } from '../../src/core/model/bundled';
 
 const EXTENSION_ID = 'ranklens.ranklens';
 
@@ -54,8 +55,7 @@ export const analysisTests: IntegrationTest[] = [
       const rl = await api();
       const dir = path.join(
         vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath,
-        'models',
-        'ranklens-mini',
+        BUNDLED_MODEL_FOLDER,
       );
       if ((await rl.model()).dir !== dir) await rl.selectModel(dir);
       await rl.openDataset({ folder: rl.sampleFolder });

@@ -9,6 +9,7 @@ import { loadPairEncoder } from '../../src/core/runtime/text';
 import type { RankLensApi } from '../../src/extension/extension';
 import { withTimeout, type IntegrationTest } from './harness';
 import { THEMES, screenshot, setTheme } from './screenshots';
+import { BUNDLED_MODEL_FOLDER } from '../../src/core/model/bundled';
 
 const EXTENSION_ID = 'ranklens.ranklens';
 
@@ -83,7 +84,7 @@ export const editorTests: IntegrationTest[] = [
     name: 'hover on a run line: score equal to the in-process Ranker, rank, top tokens; cached hover timing',
     run: async () => {
       const rl = await api();
-      const dir = path.join(root(), 'models', 'ranklens-mini');
+      const dir = path.join(root(), BUNDLED_MODEL_FOLDER);
       if ((await rl.model()).dir !== dir) await rl.selectModel(dir);
       Object.assign(files, dl19RunFolder());
       const dataset = await rl.openDataset({ folder: files.folder });

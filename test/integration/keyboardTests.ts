@@ -12,6 +12,7 @@ import { explorerHost, inspectorWhere, pairFromSample } from './inspectorTests';
 import { canPressKeys, focusVisible, pressKeys, type KeyAnswer } from './keyboard';
 import { screenshot } from './screenshots';
 import { renderedWhere } from './webviewTests';
+import { BUNDLED_MODEL_FOLDER } from '../../src/core/model/bundled';
 
 const EXTENSION_ID = 'ranklens.ranklens';
 
@@ -174,8 +175,7 @@ export const keyboardTests: IntegrationTest[] = [
       if (!rl.dataset()?.collection) await rl.openDataset({ folder: rl.sampleFolder });
       const bundled = path.join(
         vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath,
-        'models',
-        'ranklens-mini',
+        BUNDLED_MODEL_FOLDER,
       );
       if ((await rl.model()).dir !== bundled) await rl.selectModel(bundled);
       if (!canPressKeys()) {

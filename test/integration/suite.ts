@@ -13,6 +13,7 @@ import { inspectorTests } from './inspectorTests';
 import { webviewTests } from './webviewTests';
 import { editorTests } from './editorTests';
 import { keyboardTests } from './keyboardTests';
+import { BUNDLED_MODEL_FOLDER } from '../../src/core/model/bundled';
 
 const EXTENSION_ID = 'ranklens.ranklens';
 
@@ -226,7 +227,7 @@ const tests: IntegrationTest[] = [
     name: 'Select Model loads the bundled checkpoint in a worker; Score Pair scores text and dataset pairs',
     run: async () => {
       const rl = await api();
-      const dir = path.join(extensionPath(), 'models', 'ranklens-mini');
+      const dir = path.join(extensionPath(), BUNDLED_MODEL_FOLDER);
       const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as {
         num_hidden_layers: number;
         num_attention_heads: number;
@@ -285,7 +286,7 @@ const tests: IntegrationTest[] = [
     name: 'Integrated Gradients for Pair attributes every layer and both baselines, saves JSON and draws its panel',
     run: async () => {
       const rl = await api();
-      const dir = path.join(extensionPath(), 'models', 'ranklens-mini');
+      const dir = path.join(extensionPath(), BUNDLED_MODEL_FOLDER);
       if ((await rl.model()).dir !== dir) await rl.selectModel(dir);
       const layerCount = (await rl.model()).info.numLayers + 1;
       const query = 'what was the manhattan project';

@@ -16,3 +16,6 @@ export function sharedFile(...parts: string[]): string {
 }
 
 export const BERT_VOCAB = (): string => sharedFile('bert', 'bert-base-uncased-vocab.txt');
+
+/** The model RankLens ships as its default (the extension's and the CLI's model without a setting). */
+export const DEFAULT_MODEL_DIR = path.join(REPO_ROOT, 'models', 'ranklens-minilm-l6');

@@ -15,6 +15,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from encoder import encoder_dir  # noqa: E402
 
 TOKENIZER_FILES = ("vocab.txt", "tokenizer.json", "special_tokens_map.json")
+# BertConfig's own fields: what BertForSequenceClassification needs, without the generation and serving defaults
+# that newer transformers releases add to every config.
+CONFIG_KEYS = ("attention_probs_dropout_prob", "classifier_dropout", "hidden_act", "hidden_dropout_prob",
+               "hidden_size", "initializer_range", "intermediate_size", "layer_norm_eps",
+               "max_position_embeddings", "num_attention_heads", "num_hidden_layers", "pad_token_id",
+               "position_embedding_type", "type_vocab_size", "vocab_size")
 
 
 def main():
@@ -29,12 +35,13 @@ def main():
     tensors = {name: t.detach().to(torch.float16).contiguous() for name, t in model.state_dict().items()
                if not name.endswith("position_ids")}
     os.makedirs(args.out, exist_ok=True)
-    save_file(tensors, os.path.join(args.out, "model.safetensors"), metadata={"format": "pt"})
-    config = model.config.to_dict()
-    for key in ("transformers_version", "_name_or_path", "dtype", "torch_dtype", "problem_type"):
-        config.pop(key, None)
-    config.update({"architectures": ["BertForSequenceClassification"], "torch_dtype": "float16",
-                   "id2label": {"0": "LABEL_0"}, "label2id": {"LABEL_0": 0}})
+    weights = os.path.join(args.out, "model.safetensors")
+    save_file(tensors, weights, metadata={"format": "pt"})
+    os.chmod(weights, 0o644)
+    full = model.config.to_dict()
+    config = {key: full[key] for key in CONFIG_KEYS}
+    config.update({"architectures": ["BertForSequenceClassification"], "model_type": "bert",
+                   "torch_dtype": "float16", "id2label": {"0": "LABEL_0"}, "label2id": {"LABEL_0": 0}})
     with open(os.path.join(args.out, "config.json"), "w") as f:
         json.dump(dict(sorted(config.items())), f, indent=2)
         f.write("\n")

@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { querySplits, queryText, type Dataset } from '../../core/data';
+import { BUNDLED_MODEL_NAME } from '../../core/model/bundled';
 import type { ScoreResult } from '../../core/runtime/types';
 import type { DatasetController } from '../datasetController';
 import { describe, type LoadedModel, type ModelController } from '../modelController';
@@ -15,10 +16,10 @@ export async function selectModelCommand(
   let chosen = dir;
   if (!chosen) {
     // The bundled model first, so Enter takes it; browsing is the deliberate choice.
-    const bundled = 'Bundled ranklens-mini';
+    const bundled = `Bundled ${BUNDLED_MODEL_NAME}`;
     const browse = 'Browse for a checkpoint folder…';
     const pick = await vscode.window.showQuickPick([bundled, browse], {
-      placeHolder: 'Which cross-encoder should RankLens use? (Enter: the bundled ranklens-mini)',
+      placeHolder: `Which cross-encoder should RankLens use? (Enter: the bundled ${BUNDLED_MODEL_NAME})`,
     });
     if (!pick) return undefined;
     if (pick === bundled) chosen = models.configuredDir();

@@ -16,7 +16,7 @@ import { loadPairEncoder } from '../../../src/core/runtime/text';
 import type { EncodedPair, EncodedToken } from '../../../src/core/text/types';
 import { tempDir, writeRandomCheckpoint, type CheckpointSpec } from '../../support/checkpoints';
 import { syntheticPair } from '../../support/model-fixtures';
-import { REPO_ROOT, sharedFile } from '../../support/paths';
+import { DEFAULT_MODEL_DIR, sharedFile } from '../../support/paths';
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -396,8 +396,8 @@ function realPair(): [string, string] {
   return [find('queries.dev-small-subset.tsv', qid), find('collection.dev-small-relevant-subset.tsv', pid)];
 }
 
-describe('integrated gradients on the bundled model (models/ranklens-mini)', () => {
-  const dir = path.join(REPO_ROOT, 'models', 'ranklens-mini');
+describe('integrated gradients on the bundled model', () => {
+  const dir = DEFAULT_MODEL_DIR;
   it(
     'completeness within 5% at layers 0, 2 and L for both baselines, on a real MS MARCO pair',
     { skip: !fs.existsSync(dir) },

@@ -4,11 +4,11 @@ import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { bundledModelDir, bundledWorkspace } from '../../../src/cli/shippedFolders';
-import { REPO_ROOT } from '../../support/paths';
+import { DEFAULT_MODEL_DIR, REPO_ROOT } from '../../support/paths';
 
 describe('shipped folders', () => {
-  it('are the repository’s models/ranklens-mini and sample-workspace', () => {
-    assert.equal(bundledModelDir(), path.join(REPO_ROOT, 'models', 'ranklens-mini'));
+  it('are the repository’s bundled model folder and sample-workspace', () => {
+    assert.equal(bundledModelDir(), DEFAULT_MODEL_DIR);
     assert.equal(bundledWorkspace(), path.join(REPO_ROOT, 'sample-workspace'));
   });
 });

@@ -6,7 +6,7 @@ import { tempDir } from '../../support/checkpoints';
 import { Ranker } from '../../../src/core/runtime/ranker';
 import { loadPairEncoder } from '../../../src/core/runtime/text';
 
-// The bundled ranker against the logits PyTorch computed for it (recipe/evaluate.py writes them from the shipped
+// ranklens-mini (the small model many tests run on) against the logits PyTorch computed for it (recipe/evaluate.py writes them from the shipped
 // float16 file): the whole path — safetensors loader, our ONNX graph, onnxruntime — and our tokenizer against
 // the recipe's, on real MS MARCO pairs.
 const MODEL = path.join(__dirname, '..', '..', '..', 'models', 'ranklens-mini');
@@ -41,7 +41,7 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-describe('bundled ranklens-mini', () => {
+describe('ranklens-mini, the tests\' small model', () => {
   it('has reference pairs that span a real score range', () => {
     assert.ok(reference.pairs.length >= 10);
     const scores = reference.pairs.map((p) => p.score);
