@@ -79,22 +79,33 @@ def period_mask(folder):
         return
     base = r["original"]["mrr10"]
     print(f"### Table 1: period masking ({r['queries']} queries, {r['modifiedPassages']} passages changed)\n")
-    print("| setting | MRR@10 | change | paper | paper change |")
-    print("|---|---|---|---|---|")
-    print(f"| original | {base:.4f} | | {PAPER_TABLE_1['original']:.3f} | |")
+    print("| setting | MRR@10 | change | vs original (paired over queries) | paper | paper change |")
+    print("|---|---|---|---|---|---|")
+    print(f"| original | {base:.4f} | | | {PAPER_TABLE_1['original']:.3f} | |")
     for s in r["settings"]:
         paper = PAPER_TABLE_1.get(s["setting"])
         paper_change = f"{100 * (paper / PAPER_TABLE_1['original'] - 1):+.0f} %" if paper else ""
         print(f"| {s['setting']} | {s['mrr10']:.4f} | {100 * s['relativeChange']:+.1f} % | "
-              f"{paper if paper else ''} | {paper_change} |")
+              f"{paired(s.get('comparison'))} | {paper if paper else ''} | {paper_change} |")
     print()
+
+
+def paired(comparison):
+    """A paired comparison as `ranklens` stores it: the difference's interval, the permutation p, who moved."""
+    if not comparison:
+        return ""
+    d = comparison["difference"]
+    p = comparison["permutation"]["p"]
+    p_text = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    return (f"Δ {d['mean']:+.3f} [{d['lower']:+.3f}, {d['upper']:+.3f}], {p_text}, "
+            f"{comparison['improved']} up / {comparison['hurt']} down")
 
 
 def interaction(folder):
     r = load(folder, "interaction-mask")
     if r is None:
         return
-    names = {"queryToDocument": "mask query->doc", "documentToQuery": "mask doc->query", "both": "mask both"}
+    names = {"query-to-document": "mask query->doc", "document-to-query": "mask doc->query", "both": "mask both"}
     directions = [d for d in names if d in r["directions"]]
     depth = len(r["directions"][directions[0]]["mrr10"]) - 1
     print(f"### Figure 4: MRR@10 with interactions masked in the first i layers ({r['queries']} queries, "
@@ -137,8 +148,8 @@ def probing(folder):
     r = load(folder, "probing")
     if r is None:
         return
-    labels = {"query": "Query", "cls": "[CLS]", "sep": "[SEP]", "periods": "Periods", "random": "Random",
-              "stopWords": "Stop Words", "queryTerms": "Query Terms"}
+    labels = {"query": "Query", "cls": "[CLS]", "sep": "[SEP]", "period": "Periods (Doc)", "randomDoc": "Random (Doc)",
+              "stopWordDoc": "Stop Words (Doc)", "queryTermDoc": "Query Terms (Doc)"}
     groups = r["groups"]
     L = len(groups[0]["mrr"]) - 1
     print(f"### Figure 3: probe MRR@10 per layer ({r['evalQueries']} held-out queries, {r['trainPairs']} training "
