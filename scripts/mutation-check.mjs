@@ -117,11 +117,10 @@ const MUTANTS = [
   {
     id: 'graph-cache-trim-foreign-files',
     issue22: true,
-    coveredBy: 'issue 18 (data safety: the trim and its tests)',
-    what: 'graph-cache trim deletes any file without an .onnx twin',
+    what: 'graph-cache trim deletes any file without an .onnx twin (names not checked)',
     file: 'src/core/bert/cache.ts',
-    find: "} else if (name.endsWith('.json') && !fs.existsSync(file.replace(/\\.json$/, '.onnx'))) {",
-    replace: "} else if (!fs.existsSync(file.replace(/\\.json$/, '.onnx'))) {",
+    find: '    if (!isGraphCacheFileName(name)) continue;\n',
+    replace: '',
     tests: ['test/unit/bert/graphCache.test.ts'],
   },
   {

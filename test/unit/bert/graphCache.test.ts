@@ -16,6 +16,8 @@ import {
   ensureBertGraphFile,
   hashMemoDirOf,
   manifestPathOf,
+  prepareGraphCacheDir,
+  trimGraphCache,
 } from '../../../src/core/bert/cache';
 import { Ranker } from '../../../src/core/runtime/ranker';
 
@@ -144,6 +146,22 @@ describe('graph cache', () => {
     assert.notEqual(left[0], first, 'the older graph was evicted');
     assert.ok(!fs.existsSync(manifestPathOf(path.join(cacheDir, first))), 'with its manifest');
     assert.ok(fs.existsSync(hashMemoDirOf(cacheDir)), 'content hashes are remembered in the cache');
+  });
+
+  it("trims only its own file names: a user's files in a marked cache folder survive byte for byte", () => {
+    const cacheDir = path.join(root, 'shared-with-user');
+    prepareGraphCacheDir(cacheDir);
+    const userFiles = { 'notes.json': '{"mine": true}', 'result.json': '{}', 'x.partial': 'keep' };
+    for (const [name, text] of Object.entries(userFiles)) fs.writeFileSync(path.join(cacheDir, name), text);
+    const old = new Date(Date.now() - 7 * 24 * 3600 * 1000);
+    fs.utimesSync(path.join(cacheDir, 'x.partial'), old, old);
+    // A manifest of the cache's own naming whose graph is gone is the cache's to remove.
+    const orphan = path.join(cacheDir, `bert-score-${'0'.repeat(32)}.json`);
+    fs.writeFileSync(orphan, '{}');
+    trimGraphCache(cacheDir, 0);
+    for (const [name, text] of Object.entries(userFiles))
+      assert.equal(fs.readFileSync(path.join(cacheDir, name), 'utf8'), text, name);
+    assert.ok(!fs.existsSync(orphan), "the cache's own orphaned manifest is removed");
   });
 
   it('lives in the user cache folder, never in the shared temp folder', () => {
