@@ -2,7 +2,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'out/**', '.tools/**', 'coverage/**', 'media/**', 'models/**/*.py'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'out/**',
+      '.tools/**',
+      'coverage/**',
+      'media/**',
+      'models/**/*.py',
+      '.venv/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

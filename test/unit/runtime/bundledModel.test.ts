@@ -41,7 +41,7 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-describe('ranklens-mini, the tests\' small model', () => {
+describe("ranklens-mini, the tests' small model", () => {
   it('has reference pairs that span a real score range', () => {
     assert.ok(reference.pairs.length >= 10);
     const scores = reference.pairs.map((p) => p.score);
