@@ -9,8 +9,10 @@ import type { ModelInfo } from '../runtime/types';
 import type { AnalysisContext, AnyAnalysis, Chunk, Json, ModelDescription, RunDescription } from './analysis';
 import { readCheckedFile, writeAtomically, writeCheckedFile } from './checkedFile';
 import type { PairSet } from './pairSet';
+import { RESULT_FORMAT } from './resultFormat';
 
-export const RESULT_FORMAT = 'ranklens-result/1';
+export { RESULT_FORMAT };
+
 export const PARTIAL_FORMAT = 'ranklens-partial/1';
 export const CHUNK_FORMAT = 'ranklens-chunk/1';
 /** Default chunk size: queries are added to a chunk until it holds at least this many pairs. */

@@ -4,7 +4,8 @@ import type { HeadImportanceResult } from '../analysis/headImportance';
 import type { InteractionDirection, InteractionResult } from '../analysis/interactionMask';
 import type { PeriodMaskResult } from '../analysis/periodMask';
 import type { RerankResult } from '../analysis/rerank';
-import { RESULT_FORMAT, type ResultFile } from '../analysis/runner';
+import { RESULT_FORMAT } from '../analysis/resultFormat';
+import type { ResultFile } from '../analysis/runner';
 import {
   comparePaired,
   comparisonVerdict,
