@@ -15,8 +15,13 @@ const available: Record<string, string[]> = {
   analysis: ['analysis.ts'],
   'attribution-probing': ['attributionProbing.ts', '6'],
   'what-if-maps': ['whatIfMaps.ts'],
+  peers: ['peers.ts'],
 };
-const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(available);
+// Names first, then options passed to each chosen benchmark: npm run bench -- peers --pairs 64.
+const firstOption = process.argv.slice(2).findIndex((a) => a.startsWith('--'));
+const names = firstOption < 0 ? process.argv.slice(2) : process.argv.slice(2, 2 + firstOption);
+const options = firstOption < 0 ? [] : process.argv.slice(2 + firstOption);
+const chosen = names.length > 0 ? names : Object.keys(available);
 let failed = 0;
 for (const name of chosen) {
   const spec = available[name];
@@ -30,7 +35,7 @@ for (const name of chosen) {
   const env = name === 'model-bundled' ? { ...process.env, BENCH_MODEL: bundled } : process.env;
   const r = spawnSync(
     process.execPath,
-    ['--import', 'tsx', path.join(__dirname, spec[0]), ...spec.slice(1)],
+    ['--import', 'tsx', path.join(__dirname, spec[0]), ...spec.slice(1), ...options],
     { stdio: 'inherit', env },
   );
   if (r.status !== 0) failed++;

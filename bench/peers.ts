@@ -1,0 +1,248 @@
+// Side by side with what users would run instead (issue 21, item 1): RankLens vs sentence-transformers'
+// CrossEncoder.predict and plain transformers + torch.inference_mode (PyTorch CPU, fp32, from .venv), on the
+// bundled model and the sample's DL19 (4,300 pairs) and dev600-heldout (4,000 pairs) BM25 runs.
+// Run: npm run bench peers [-- --pairs N --threads 1,2 --batch 16,32,64]   (--pairs N: each run's first N pairs)
+// Each configuration runs in its own process, so its peak RSS is its own. RankLens in-process: Ranker.score on
+// pairs tokenised beforehand (tokenising timed apart); end to end: `node bin/ranklens.js analyze rerank` from the
+// files to a written run (a fresh npm run build first), wall and max RSS from /usr/bin/time. The PyTorch tools
+// tokenise inside their timed loop, as a user's loop does. Load = model load (RankLens: graph cache warm; PyTorch:
+// after `import torch`, whose time is printed apart). Scores must agree to 1e-5 relative (|a-b| <= 1e-5 max(1,|a|)).
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { tempDir } from '../test/support/tempFiles';
+import { loadPairSet } from '../src/core/analysis/pairSet';
+import { BUNDLED_MODEL_FOLDER } from '../src/core/model/bundled';
+import { Ranker } from '../src/core/runtime/ranker';
+import { encodePair } from '../src/core/text/pair';
+import { loadTokenizer } from '../src/core/text/load';
+
+const ROOT = path.join(__dirname, '..');
+const MODEL = path.join(ROOT, BUNDLED_MODEL_FOLDER);
+const DATA = path.join(ROOT, 'sample-workspace');
+const PYTHON = path.join(ROOT, '.venv', 'bin', 'python');
+const MAX_LENGTH = 256;
+const TOLERANCE = 1e-5;
+const DATASETS = [
+  { name: 'DL19', queries: 'queries.dl19.tsv', run: 'run.dl19.bm25.tsv' },
+  { name: 'dev600-heldout', queries: 'queries.dev600-heldout.tsv', run: 'run.dev600-heldout.bm25.tsv' },
+];
+const TOOLS = [
+  'RankLens in-process',
+  'RankLens end to end',
+  'sentence-transformers',
+  'transformers',
+] as const;
+type Tool = (typeof TOOLS)[number];
+
+interface Measurement {
+  readonly seconds: number;
+  readonly loadSeconds: number;
+  readonly peakRssBytes: number;
+  readonly importSeconds?: number;
+  readonly tokeniseSeconds?: number;
+  readonly scores: number[];
+}
+
+const option = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const list = (name: string, fallback: string) => option(name, fallback).split(',').map(Number);
+const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
+  const r = spawnSync(command, args, { cwd: ROOT, env, encoding: 'utf8', maxBuffer: 2 ** 28 });
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
+  return r.stdout;
+}
+
+/** Worker: RankLens in-process on one configuration; prints a Measurement. */
+async function worker(pairsFile: string, cacheDir: string, threads: number, batchSize: number) {
+  const texts = fs
+    .readFileSync(pairsFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as string[]);
+  let t = performance.now();
+  const tokenizer = loadTokenizer(MODEL);
+  const pairs = texts.map(([q, p]) => encodePair(tokenizer, q, p, { maxLength: MAX_LENGTH }));
+  const tokeniseSeconds = (performance.now() - t) / 1000;
+  t = performance.now();
+  // maxRunFlops Infinity: batches of exactly batchSize, as the PyTorch tools run them.
+  const ranker = await Ranker.load(MODEL, { threads, cacheDir, batchSize, maxRunFlops: Infinity });
+  const loadSeconds = (performance.now() - t) / 1000;
+  await ranker.score(pairs.slice(0, batchSize)); // warm-up
+  t = performance.now();
+  const scores = (await ranker.score(pairs)).map((r) => r.score);
+  const seconds = (performance.now() - t) / 1000;
+  await ranker.dispose();
+  const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+  const m: Measurement = { seconds, loadSeconds, peakRssBytes, tokeniseSeconds, scores };
+  process.stdout.write(JSON.stringify(m));
+}
+
+function measure(tool: Tool, dir: string, threads: number, batch: number, keys: string[]): Measurement {
+  const pairsFile = path.join(dir, 'pairs.jsonl');
+  const cacheDir = path.join(dir, '..', 'graphs');
+  const env = { ...process.env, HF_HUB_OFFLINE: '1', OMP_NUM_THREADS: String(threads) };
+  if (tool === 'RankLens in-process') {
+    const args = [
+      '--import',
+      'tsx',
+      __filename,
+      '--worker',
+      pairsFile,
+      cacheDir,
+      String(threads),
+      String(batch),
+    ];
+    return JSON.parse(run(process.execPath, args, env)) as Measurement;
+  }
+  if (tool === 'RankLens end to end') {
+    const out = fs.mkdtempSync(path.join(dir, 'rerank-'));
+    const cli = [process.execPath, 'bin/ranklens.js', 'analyze', 'rerank', '--collection'];
+    const data = [path.join(DATA, 'collection.tsv'), '--queries', path.join(dir, 'queries.tsv')];
+    const rest = [
+      '--run',
+      path.join(dir, 'run.tsv'),
+      '--depth',
+      '1000',
+      '--out',
+      out,
+      '--cache-dir',
+      cacheDir,
+    ];
+    const settings = ['--threads', String(threads), '--batch-size', String(batch)];
+    const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...cli, ...data, ...rest, ...settings], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) throw new Error(`ranklens analyze rerank failed (${r.status}):\n${r.stderr}`);
+    const [wall, kb] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
+    const written = new Map<string, number>();
+    for (const line of fs.readFileSync(path.join(out, 'rerank.trec'), 'utf8').trim().split('\n')) {
+      const [qid, , pid, , score] = line.split(' ');
+      written.set(`${qid}\t${pid}`, Number(score));
+    }
+    const scores = keys.map((k) => written.get(k) ?? NaN);
+    return { seconds: wall, loadSeconds: NaN, peakRssBytes: kb * 1024, scores };
+  }
+  const peer = path.join(__dirname, 'peers', 'pytorch_peer.py');
+  const py = ['--tool', tool === 'transformers' ? 'hf' : 'st', '--model', MODEL, '--pairs', pairsFile];
+  return JSON.parse(run(PYTHON, [peer, ...py, '--threads', String(threads), '--batch', String(batch)], env));
+}
+
+/** The run's first `limit` lines (and the queries file) in `dir`, and the pairs in the order RankLens reads them. */
+async function prepare(dataset: (typeof DATASETS)[number], dir: string, limit: number) {
+  fs.mkdirSync(dir);
+  const lines = fs.readFileSync(path.join(DATA, dataset.run), 'utf8').trim().split('\n').slice(0, limit);
+  fs.writeFileSync(path.join(dir, 'run.tsv'), lines.join('\n') + '\n');
+  fs.copyFileSync(path.join(DATA, dataset.queries), path.join(dir, 'queries.tsv'));
+  const set = await loadPairSet({
+    collection: path.join(DATA, 'collection.tsv'),
+    queries: path.join(dir, 'queries.tsv'),
+    run: path.join(dir, 'run.tsv'),
+    selection: 'candidates',
+    depth: 1000,
+  });
+  const pairs = set.items.flatMap((item) => item.candidates.map((c) => ({ item, c })));
+  fs.writeFileSync(
+    path.join(dir, 'pairs.jsonl'),
+    pairs.map(({ item, c }) => JSON.stringify([item.text, c.text])).join('\n') + '\n',
+  );
+  return pairs.map(({ item, c }) => `${item.qid}\t${c.pid}`);
+}
+
+function maxDifference(a: readonly number[], b: readonly number[]) {
+  let abs = 0;
+  let rel = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    abs = Math.max(abs, Number.isNaN(d) ? Infinity : d);
+    rel = Math.max(rel, Number.isNaN(d) ? Infinity : d / Math.max(1, Math.abs(a[i])));
+  }
+  return { abs, rel };
+}
+
+async function main() {
+  const limit = Number(option('pairs', 'Infinity'));
+  const threadCounts = list('threads', '1,2');
+  const batches = list('batch', '16,32,64');
+  // The CLI as users run it, bundled from this tree; another bundle failing to build does not stop the benchmark.
+  const built = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
+  const cli = path.join(ROOT, 'out', 'cli.js');
+  if (!fs.existsSync(cli) || fs.statSync(cli).mtimeMs < Date.now() - 120_000)
+    throw new Error(`npm run build did not write out/cli.js:\n${built.stderr}`);
+  if (built.status !== 0)
+    console.log('note: npm run build failed for another bundle; out/cli.js was rebuilt');
+  const root = tempDir('bench-peers');
+  let worst = 0;
+  try {
+    const t = performance.now();
+    await (await Ranker.load(MODEL, { cacheDir: path.join(root, 'graphs') })).dispose();
+    console.log(
+      `model ${BUNDLED_MODEL_FOLDER} (fp32), max_length ${MAX_LENGTH}; first RankLens load, graph built: ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
+    const header = ['tool', 'threads', 'batch', 'pairs/s', 'x ST', 'load s', 'peak RSS MB', 'max rel diff'];
+    for (const dataset of DATASETS) {
+      const dir = path.join(root, dataset.name);
+      const keys = await prepare(dataset, dir, limit);
+      console.log(`\n${dataset.name}: ${keys.length} pairs`);
+      console.log(header.map((h, i) => (i === 0 ? h.padEnd(22) : h.padStart(14))).join(''));
+      let reference: number[] | undefined;
+      for (const threads of threadCounts) {
+        const best = new Map<Tool, number>();
+        const st = new Map<number, number>();
+        const rows: string[][] = [];
+        const notes = new Map<string, string>();
+        for (const tool of TOOLS) {
+          for (const batch of batches) {
+            const m = measure(tool, dir, threads, batch, keys);
+            const rate = keys.length / m.seconds;
+            reference ??= m.scores;
+            const diff = maxDifference(reference, m.scores);
+            worst = Math.max(worst, diff.rel);
+            best.set(tool, Math.max(best.get(tool) ?? 0, rate));
+            if (tool === 'sentence-transformers') st.set(batch, rate);
+            if (m.importSeconds !== undefined)
+              notes.set(tool, `import ${tool} ${m.importSeconds.toFixed(1)} s`);
+            if (m.tokeniseSeconds !== undefined)
+              notes.set(tool, `RankLens tokenising ${(keys.length / m.tokeniseSeconds).toFixed(0)} pairs/s`);
+            rows.push([tool, String(threads), String(batch), rate.toFixed(1), '', m.loadSeconds.toFixed(2)]);
+            rows.at(-1)!.push(mb(m.peakRssBytes), diff.rel.toExponential(1));
+          }
+        }
+        for (const row of rows) {
+          row[4] = (Number(row[3]) / st.get(Number(row[2]))!).toFixed(2);
+          if (row[5] === 'NaN') row[5] = '-';
+          console.log(row.map((c, i) => (i === 0 ? c.padEnd(22) : c.padStart(14))).join(''));
+        }
+        const torch = Math.max(best.get('sentence-transformers')!, best.get('transformers')!);
+        console.log(
+          `  ${threads} thread(s), best batch each: RankLens in-process / best PyTorch ${(best.get('RankLens in-process')! / torch).toFixed(2)}x, end to end / best PyTorch ${(best.get('RankLens end to end')! / torch).toFixed(2)}x (goal >= 1.3x)`,
+        );
+        console.log(`  ${[...notes.values()].join('; ')}`);
+      }
+    }
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  console.log(
+    `\nmax relative score difference between the tools: ${worst.toExponential(2)} (allowed ${TOLERANCE})`,
+  );
+  if (!(worst <= TOLERANCE)) process.exit(1);
+}
+
+if (process.argv[2] === '--worker') {
+  const [file, cacheDir, threads, batch] = process.argv.slice(3);
+  worker(file, cacheDir, Number(threads), Number(batch)).catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+} else {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
