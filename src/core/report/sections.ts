@@ -209,19 +209,21 @@ export interface ReportOptions {
 /** The paper's points for a chart whose model has `modelLayers` transformer layers. */
 type PaperPoints = (curve: Curve | undefined, modelLayers: number) => [number, number][];
 
+/** Whether the paper's layers are moved to this model's depth (the default, when the depths differ). */
+function alignsByDepth(options: ReportOptions, modelLayers: number): boolean {
+  return (options.paperLayers ?? 'relative-depth') === 'relative-depth' && modelLayers !== PAPER_LAYERS;
+}
+
 function paperPointsFor(options: ReportOptions): PaperPoints {
   return (curve, modelLayers) => {
-    const relative =
-      (options.paperLayers ?? 'relative-depth') === 'relative-depth' && modelLayers !== PAPER_LAYERS;
-    const scale = relative ? modelLayers / PAPER_LAYERS : 1;
+    const scale = alignsByDepth(options, modelLayers) ? modelLayers / PAPER_LAYERS : 1;
     return curvePoints(curve).map(([x, y]): [number, number] => [digits(x * scale, 3), y]);
   };
 }
 
 /** A note for a section whose paper curves were moved to this model's depth. */
 function alignmentNotes(options: ReportOptions, modelLayers: number): string[] {
-  if ((options.paperLayers ?? 'relative-depth') !== 'relative-depth' || modelLayers === PAPER_LAYERS)
-    return [];
+  if (!alignsByDepth(options, modelLayers)) return [];
   return [
     `The paper's curves are drawn by relative depth: its layer l (of ${PAPER_LAYERS}) at l × ${modelLayers}/${PAPER_LAYERS} ` +
       `on this ${modelLayers}-layer model's axis (\`--paper-layers published\` draws them at their own numbers).`,
