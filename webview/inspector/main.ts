@@ -217,6 +217,16 @@ class InspectorApp extends RankLensApp<InspectorState> {
         await this.apply(spec);
         return this.snapshot();
       },
+      // The pair came with a what-if (a report's drill-down): the controls show it, then it is applied.
+      presetWhatIf: async (spec) => {
+        const m = spec.mask;
+        this.setState({
+          replacePeriods: spec.replacePeriods,
+          ...(m ? { kind: m.kind, from: m.from.group, to: m.to.group, maskLayers: m.layers } : {}),
+        });
+        await this.apply(spec);
+        return this.snapshot();
+      },
       undoWhatIf: async () => {
         const before = this.whatIfs.length;
         this.channel.endpoint.notify('undoWhatIf', {});
@@ -594,6 +604,7 @@ class InspectorApp extends RankLensApp<InspectorState> {
               rank (this pair changed)
             </th>
             <th title="rank when every candidate gets the same change">rank (all candidates changed)</th>
+            <th>over the split</th>
           </tr>
         </thead>
         <tbody>
@@ -604,6 +615,7 @@ class InspectorApp extends RankLensApp<InspectorState> {
             <td class="num">—</td>
             <td class="num">${r ? `${r.rank} of ${r.of}` : '—'}</td>
             <td class="num">${r ? `${r.rank} of ${r.of}` : '—'}</td>
+            <td></td>
           </tr>
           ${this.whatIfs.map(
             (w, k) =>
@@ -625,6 +637,19 @@ class InspectorApp extends RankLensApp<InspectorState> {
                 <td class="num rank">${w.rank ? `${w.rank.rank} of ${w.rank.of}` : '—'}</td>
                 <td class="num">
                   ${w.rankAllChanged ? `${w.rankAllChanged.rank} of ${w.rankAllChanged.of}` : '— (picked tokens are this pair’s)'}
+                </td>
+                <td>
+                  ${
+                    w.overSplit
+                      ? html`<vscode-button
+                          secondary
+                          class="over-split"
+                          title="The dataset analysis of this setting over the query's split"
+                          @click=${(e: Event) => (e.stopPropagation(), this.channel.endpoint.notify('runOverSplit', { id: w.id }))}
+                          >${w.overSplit}</vscode-button
+                        >`
+                      : nothing
+                  }
                 </td>
               </tr>`,
           )}

@@ -63,7 +63,7 @@ export interface AnalyzeOutcome {
 }
 
 /** The open dataset's splits: each queries file with the qrels and run whose names start with its split. */
-export function datasetSplits(datasets: DatasetController): DatasetSplit[] {
+export function datasetSplits(datasets: Pick<DatasetController, 'dataset'>): DatasetSplit[] {
   const files = datasets.dataset?.files;
   if (!files) return [];
   return files.queries.flatMap((queries) => {

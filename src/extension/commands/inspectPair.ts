@@ -3,6 +3,7 @@ import type { ActivePairState } from '../activePair';
 import type { DatasetController } from '../datasetController';
 import type { ActivePairController } from '../inspector/activePair';
 import { PairSession } from '../inspector/pairSession';
+import { whatIfSpec, type WhatIfSpec } from '../../protocol/inspector';
 import type { ModelController } from '../modelController';
 import { InspectorPanel } from '../webviews/inspectorPanel';
 import { pickPair, resolvePairArgs, type ScorePairArgs } from './modelCommands';
@@ -16,6 +17,12 @@ export type InspectPairArgs = ScorePairArgs;
 export interface InspectPairOutcome {
   readonly session: PairSession;
   readonly inspector: InspectorPanel;
+}
+
+/** A what-if to apply once the pair is shown (a report's drill-down opens its pair with its change). */
+function whatIfFrom(value: unknown): WhatIfSpec | undefined {
+  const given = (value as { whatIf?: unknown } | null)?.whatIf;
+  return given === undefined ? undefined : whatIfSpec(given, 'whatIf');
 }
 
 /** Accepts what a command can be called with: ids, texts, or a tree row carrying qid and pid. */
@@ -44,6 +51,13 @@ export async function inspectPairCommand(
   if (!pair) return undefined;
   const model = await models.model();
   const session = new PairSession(model, datasets.dataset, pair);
-  const inspector = await InspectorPanel.show(extensionUri, session, active, log, editorState);
+  const inspector = await InspectorPanel.show(
+    extensionUri,
+    session,
+    active,
+    log,
+    editorState,
+    whatIfFrom(args),
+  );
   return { session, inspector };
 }

@@ -13,6 +13,8 @@ import type { ActivePairController } from '../inspector/activePair';
 import { attentionTensor, viewTokens, type PairSession } from '../inspector/pairSession';
 import { WhatIfMaps } from '../inspector/whatIfMaps';
 import { PassageDocuments } from '../passageDocuments';
+import { datasetSplits, type AnalyzeArgs } from '../commands/analyze';
+import { analysisOfWhatIf } from '../drillDown/comparisonWhatIf';
 import { openPanel, type WebviewHost } from './webviewHost';
 
 type Snapshot = NotificationBody<InspectorProtocol, 'host', 'rendered'>;
@@ -62,6 +64,7 @@ export class InspectorPanel {
     active: ActivePairController,
     log: vscode.OutputChannel,
     editorState: ActivePairState,
+    whatIf?: WhatIfSpec,
   ): Promise<InspectorPanel> {
     let inspector = InspectorPanel.current;
     if (!inspector) {
@@ -82,6 +85,7 @@ export class InspectorPanel {
             clearWhatIfs: () => ref.panel?.setWhatIfs([]),
             // The slider and the editor's decorations show one layer: moving either moves the other.
             attributionView: (view) => ref.panel?.fromView(view),
+            runOverSplit: ({ id }) => void ref.panel?.runOverSplit(id),
             showPassage: () => {
               const pid = ref.panel?.session?.pair.pid;
               if (pid) void vscode.window.showTextDocument(PassageDocuments.uriFor(pid), { preview: true });
@@ -91,7 +95,9 @@ export class InspectorPanel {
             whatIf: async (spec) => {
               const session = ref.panel?.session;
               if (!session) throw new Error('no pair in the inspector');
-              const { row: result, attention } = await session.whatIf(spec);
+              const { row, attention } = await session.whatIf(spec);
+              const overSplit = analysisOfWhatIf(spec, session.model.info.numLayers)?.label;
+              const result = overSplit ? { ...row, overSplit } : row;
               if (ref.panel && ref.panel.session === session) {
                 ref.panel.specs.set(result.id, spec);
                 ref.panel.maps.put(result.id, attention);
@@ -121,7 +127,53 @@ export class InspectorPanel {
       inspector.panel.reveal(undefined, false);
     }
     await inspector.load(session, active, log);
+    // The view sets its controls to the what-if and applies it, as if the user had (its row lands in the table).
+    if (whatIf) await inspector.host.request('presetWhatIf', whatIf);
     return inspector;
+  }
+
+  /**
+   * "Run this over the split": what-if `id`'s setting as its dataset analysis (a palette command with
+   * arguments) over the split that holds the pair's query; the number of queries is asked unless given.
+   */
+  async runOverSplit(id: number, sample?: number | 'all'): Promise<unknown> {
+    const spec = this.specs.get(id);
+    const session = this.session;
+    if (!spec || !session) return undefined;
+    const analysis = analysisOfWhatIf(spec, session.model.info.numLayers);
+    if (!analysis) {
+      void vscode.window.showInformationMessage(
+        'RankLens: no dataset analysis runs this what-if (period masking runs periods → commas, and token or attention masks from all tokens to the periods in all layers).',
+      );
+      return undefined;
+    }
+    const qid = session.pair.qid;
+    const holding = session.dataset?.queries.find((q) => qid !== undefined && q.texts.has(qid));
+    const split = datasetSplits({ dataset: session.dataset }).find(
+      (s) => holding && path.resolve(s.queries) === path.resolve(holding.file),
+    );
+    // Without a split of the pair's own, the palette asks for one (and for the number of queries).
+    if (!split) return vscode.commands.executeCommand(analysis.command, { settings: analysis.settings });
+    const n =
+      sample ??
+      (
+        await vscode.window.showQuickPick(
+          [
+            { label: '10 queries', description: 'quick look', n: 10 as number | 'all' },
+            { label: '50 queries', n: 50 },
+            { label: '200 queries', n: 200 },
+            { label: 'All queries', description: 'may take long', n: 'all' as const },
+          ],
+          { placeHolder: `${analysis.label}: how many queries of ${split.name}?` },
+        )
+      )?.n;
+    if (n === undefined) return undefined;
+    const args: AnalyzeArgs = {
+      split,
+      ...(n === 'all' ? {} : { sample: n }),
+      settings: analysis.settings,
+    };
+    return vscode.commands.executeCommand(analysis.command, args);
   }
 
   private setWhatIfs(items: WhatIfResult[]): void {

@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ReportInput } from '../../core/report/sections';
 import type { NotificationBody } from '../../protocol/endpoint';
-import { reportProtocol, type ReportProtocol } from '../../protocol/report';
+import type { DrillTarget } from '../../core/report/drillDown';
+import { reportProtocol, type QueryRanking, type ReportProtocol } from '../../protocol/report';
 import { writePng } from './attributionPanel';
 import { openPanel, type WebviewHost } from './webviewHost';
 
@@ -16,6 +17,16 @@ function safeName(name: string): string {
     throw new Error(`the report view asked to save "${name}" (want .png, .svg or .csv)`);
   return base;
 }
+
+/** What the drill-down asks of the extension: a query re-ranked under a comparison, a pair opened with it. */
+export interface ReportDrillHost {
+  queryRanking(target: DrillTarget, qid: string): Promise<QueryRanking>;
+  inspectPair(target: DrillTarget, qid: string, pid: string): Promise<void>;
+}
+
+const noDrillHost = (): never => {
+  throw new Error('this report was opened without a model and dataset to re-rank its queries');
+};
 
 /**
  * The analysis report panel: the sections of `ranklens report` for the analyses given (charts in the
@@ -32,6 +43,7 @@ export class ReportPanel {
     input: ReportInput,
     folder: string,
     log?: vscode.OutputChannel,
+    drill?: ReportDrillHost,
   ): ReportPanel {
     const { panel, host } = openPanel({
       viewType: 'ranklens.report',
@@ -57,6 +69,11 @@ export class ReportPanel {
               });
             return { file };
           },
+          queryRanking: ({ target, qid }) => (drill ?? noDrillHost()).queryRanking(target, qid),
+          inspectPair: async ({ target, qid, pid }) => {
+            await (drill ?? noDrillHost()).inspectPair(target, qid, pid);
+            return {};
+          },
         },
       },
     });
@@ -67,6 +84,11 @@ export class ReportPanel {
   /** Resolves when every chart is drawn (tests and screenshots wait on it). */
   whenRendered(): Promise<Rendered> {
     return this.host.latestOr('rendered');
+  }
+
+  /** Does what the drill-down's clicks do: a comparison, then a query of it, then a pair (see the protocol). */
+  drill(params: { comparison: string; qid?: string; pid?: string }) {
+    return this.host.request('drill', params);
   }
 
   /** Does what a chart's Save PNG / Save SVG button does; resolves with the file written. */
