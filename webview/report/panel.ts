@@ -19,6 +19,7 @@ const channel = connect(reportProtocol, {
       await view.saveChart(id, format);
       return { file: lastSaved };
     },
+    drill: (params) => view.drillTo(params),
   },
 });
 view.host = {
@@ -34,6 +35,12 @@ view.host = {
     lastSaved = (await channel.endpoint.request('save', { name, format, content })).file;
   },
   rendered: (summary) => channel.endpoint.notify('rendered', summary),
+  drill: {
+    queryRanking: (target, qid) => channel.endpoint.request('queryRanking', { target, qid }),
+    inspectPair: async (target, qid, pid) => {
+      await channel.endpoint.request('inspectPair', { target, qid, pid });
+    },
+  },
 };
 document.body.appendChild(view);
 onThemeChange(() => view.redraw());

@@ -27,8 +27,8 @@ export interface ChartDrill {
   /** The comparison in words: Δ with its interval, p, queries up/down/same. */
   readonly summary: string;
   readonly target?: DrillTarget;
-  /** The bars' queries, left to right. */
-  readonly qids: readonly string[];
+  /** The bars' queries, left to right (largest gain first). */
+  readonly moved: readonly MovedQuery[];
 }
 
 /** One comparison to open: its label, and per query (same order) the baseline's and the setting's reciprocal rank. */
@@ -68,9 +68,9 @@ export function movedQueries(input: DrillDownInput): MovedQuery[] {
   return moved.sort((a, b) => b.delta - a.delta || (a.qid < b.qid ? -1 : a.qid > b.qid ? 1 : 0));
 }
 
-export const MOVED_COLUMNS = ['comparison', 'qid', 'rank before', 'rank after', 'Δ reciprocal rank'] as const;
+export const rankText = (rank: number | null) => (rank === null ? '>10' : String(rank));
 
-const rankText = (rank: number | null) => (rank === null ? '>10' : String(rank));
+export const MOVED_COLUMNS = ['comparison', 'qid', 'rank before', 'rank after', 'Δ reciprocal rank'] as const;
 
 export function movedRows(label: string, moved: readonly MovedQuery[]): (string | number)[][] {
   return moved.map((m) => [label, m.qid, rankText(m.before), rankText(m.after), Number(m.delta.toFixed(4))]);
@@ -133,7 +133,7 @@ export function drillDownChart(input: DrillDownInput, palette: ReportPalette): C
       label: input.label,
       summary: input.summary ?? '',
       ...(input.target ? { target: input.target } : {}),
-      qids: moved.map((m) => m.qid),
+      moved,
     },
   };
 }

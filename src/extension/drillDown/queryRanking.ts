@@ -45,7 +45,8 @@ export async function rankQueryUnder(
   model: RankingModel,
 ): Promise<QueryRanking> {
   const spec = whatIfOfComparison(target, model.numLayers);
-  if (!dataset) throw new Error('no dataset is open: open the dataset the analysis ran on to see its queries');
+  if (!dataset)
+    throw new Error('no dataset is open: open the dataset the analysis ran on to see its queries');
   const query = dataset.queries.find((q) => q.texts.has(qid))?.texts.get(qid);
   if (query === undefined) throw new Error(`query ${qid} is in none of the open dataset's queries files`);
   const run = pick(dataset.runs, data.files?.run, (r) => r.rankings.has(qid));
@@ -69,7 +70,9 @@ export async function rankQueryUnder(
   };
   const commaId = spec.replacePeriods ? commaOf() : 0;
   const modified = which.map((i) => (spec.replacePeriods ? periodsToCommas(pairs[i], commaId) : pairs[i]));
-  const changedScores = modified.length ? await model.score(modified, maskSpecsFor(spec, model.numLayers)) : [];
+  const changedScores = modified.length
+    ? await model.score(modified, maskSpecsFor(spec, model.numLayers))
+    : [];
   const after = [...before];
   which.forEach((i, k) => (after[i] = changedScores[k]));
   const list = (scores: readonly number[]) =>
