@@ -67,9 +67,8 @@ export const drillSnapshot = v.object({
   /** Queries listed in the open breakdown. */
   queries: v.array(v.string),
   qid: v.optional(v.string),
-  /** The opened query's pids, top 10, before and after. */
-  before: v.array(v.string),
-  after: v.array(v.string),
+  /** The opened query's ranking before and after, once computed. */
+  ranking: v.optional(queryRanking),
   error: v.string,
 });
 export type DrillSnapshot = v.Infer<typeof drillSnapshot>;

@@ -39,6 +39,15 @@ export interface ReportHost {
     queryRanking(target: DrillTarget, qid: string): Promise<QueryRanking>;
     inspectPair(target: DrillTarget, qid: string, pid: string): Promise<void>;
   };
+  /** Keeps the open drill-down where the page keeps its state (a hidden panel is rebuilt when shown again). */
+  remember?(drill: SavedDrill | undefined): void;
+}
+
+/** The drill-down as kept across a panel's reload. */
+export interface SavedDrill {
+  readonly comparison: string;
+  readonly qid?: string;
+  readonly ranking?: QueryRanking;
 }
 
 /** The open drill-down: a comparison's per-query breakdown, and maybe one of its queries ranked before/after. */
@@ -182,6 +191,8 @@ export class ReportView extends LitElement {
   private readonly charts = new Map<string, { chart: echarts.ECharts; spec: ChartSpec }>();
   private sections: ReportSection[] = [];
   private open: OpenDrill | undefined;
+  /** A drill-down to reopen once the sections are built again. */
+  restore: SavedDrill | undefined;
 
   /** Redraws every chart with the host's current colours (theme change). */
   redraw(): void {
@@ -197,6 +208,11 @@ export class ReportView extends LitElement {
       compareWith: input.compareWith,
       modelName: input.model.name,
     });
+    if (this.restore) {
+      const drill = this.drills().get(this.restore.comparison);
+      if (drill) this.open = { drill, qid: this.restore.qid, ranking: this.restore.ranking };
+      this.restore = undefined;
+    }
     const m = input.model;
     return html`
       <h1>${input.title}</h1>
@@ -315,11 +331,18 @@ export class ReportView extends LitElement {
     if (link.qid) await this.openQuery(link.qid);
   }
 
+  /** Redraws and says the drill-down to the page, which keeps it. */
+  private drillChanged(): void {
+    this.requestUpdate();
+    const o = this.open;
+    this.host?.remember?.(o ? { comparison: o.drill.comparison, qid: o.qid, ranking: o.ranking } : undefined);
+  }
+
   private openComparison(comparison: string): void {
     const drill = this.drills().get(comparison);
     if (!drill) return;
     if (this.open?.drill.comparison !== comparison) this.open = { drill };
-    this.requestUpdate();
+    this.drillChanged();
     void this.updateComplete.then(() =>
       this.renderRoot.querySelector('.drill')?.scrollIntoView({ block: 'start' }),
     );
@@ -346,7 +369,7 @@ export class ReportView extends LitElement {
       open.error = error instanceof Error ? error.message : String(error);
     } finally {
       open.busy = undefined;
-      this.requestUpdate();
+      this.drillChanged();
       await this.updateComplete;
     }
   }
@@ -380,14 +403,12 @@ export class ReportView extends LitElement {
 
   drillSnapshot(): DrillSnapshot {
     const o = this.open;
-    const top = (list: QueryRanking['before'] | undefined) => (list ?? []).slice(0, 10).map((c) => c.pid);
     return {
       comparison: o?.drill.comparison,
       summary: o?.drill.summary ?? '',
       queries: o?.drill.moved.map((m) => m.qid) ?? [],
       qid: o?.qid,
-      before: top(o?.ranking?.before),
-      after: top(o?.ranking?.after),
+      ranking: o?.ranking,
       error: o?.error ?? '',
     };
   }
@@ -419,7 +440,7 @@ export class ReportView extends LitElement {
       ${open.error ? html`<p class="error" role="alert">${open.error}</p>` : nothing}
       ${open.ranking ? this.renderRanking(open.ranking) : nothing}
       <div class="actions">
-        <button @click=${() => ((this.open = undefined), this.requestUpdate())}>Close</button>
+        <button @click=${() => ((this.open = undefined), this.drillChanged())}>Close</button>
       </div>
     </div>`;
   }

@@ -3,9 +3,9 @@ import type { ActivePairState } from '../activePair';
 import type { DatasetController } from '../datasetController';
 import type { ActivePairController } from '../inspector/activePair';
 import { PairSession } from '../inspector/pairSession';
-import { whatIfSpec, type WhatIfSpec } from '../../protocol/inspector';
+import { whatIfSpec } from '../../protocol/inspector';
 import type { ModelController } from '../modelController';
-import { InspectorPanel } from '../webviews/inspectorPanel';
+import { InspectorPanel, type InspectorOpening } from '../webviews/inspectorPanel';
 import { pickPair, resolvePairArgs, type ScorePairArgs } from './modelCommands';
 
 /**
@@ -19,10 +19,16 @@ export interface InspectPairOutcome {
   readonly inspector: InspectorPanel;
 }
 
-/** A what-if to apply once the pair is shown (a report's drill-down opens its pair with its change). */
-function whatIfFrom(value: unknown): WhatIfSpec | undefined {
-  const given = (value as { whatIf?: unknown } | null)?.whatIf;
-  return given === undefined ? undefined : whatIfSpec(given, 'whatIf');
+/**
+ * How the pair is opened when a report's drill-down opens it: with its comparison's what-if applied, beside the
+ * report.
+ */
+function openingFrom(value: unknown): InspectorOpening {
+  const given = value as { whatIf?: unknown; beside?: unknown } | null | undefined;
+  return {
+    ...(given?.whatIf !== undefined ? { whatIf: whatIfSpec(given.whatIf, 'whatIf') } : {}),
+    ...(given?.beside === true ? { beside: true } : {}),
+  };
 }
 
 /** Accepts what a command can be called with: ids, texts, or a tree row carrying qid and pid. */
@@ -57,7 +63,7 @@ export async function inspectPairCommand(
     active,
     log,
     editorState,
-    whatIfFrom(args),
+    openingFrom(args),
   );
   return { session, inspector };
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { InspectPairOutcome } from '../commands/inspectPair';
 import type { DatasetController } from '../datasetController';
 import type { ModelController } from '../modelController';
 import type { ReportDrillHost } from '../webviews/reportPanel';
@@ -26,7 +27,12 @@ export function reportDrillHost(
     inspectPair: async (target, qid, pid) => {
       const model = await models.model();
       const whatIf = whatIfOfComparison(target, model.info.numLayers);
-      await vscode.commands.executeCommand('ranklens.inspectPair', { qid, pid, whatIf });
+      return vscode.commands.executeCommand<InspectPairOutcome | undefined>('ranklens.inspectPair', {
+        qid,
+        pid,
+        whatIf,
+        beside: true,
+      });
     },
   };
 }

@@ -19,6 +19,14 @@ import { openPanel, type WebviewHost } from './webviewHost';
 
 type Snapshot = NotificationBody<InspectorProtocol, 'host', 'rendered'>;
 
+/** How a pair comes into the inspector from elsewhere (a report's drill-down). */
+export interface InspectorOpening {
+  /** Applied once the pair is shown, with the controls set to it. */
+  readonly whatIf?: WhatIfSpec;
+  /** A new inspector opens beside the active editor (the report stays in view). */
+  readonly beside?: boolean;
+}
+
 /**
  * The pair inspector: one panel, reused for each pair the user inspects. Shows the score at once, then
  * the rank among the query's candidates and Integrated Gradients as they are computed (cancellable), and
@@ -64,7 +72,7 @@ export class InspectorPanel {
     active: ActivePairController,
     log: vscode.OutputChannel,
     editorState: ActivePairState,
-    whatIf?: WhatIfSpec,
+    opened: InspectorOpening = {},
   ): Promise<InspectorPanel> {
     let inspector = InspectorPanel.current;
     if (!inspector) {
@@ -75,6 +83,7 @@ export class InspectorPanel {
         title: 'Pair Inspector',
         bundle: 'inspector',
         protocol: inspectorProtocol,
+        ...(opened.beside ? { column: vscode.ViewColumn.Beside } : {}),
         extensionUri,
         log,
         handlers: {
@@ -128,7 +137,7 @@ export class InspectorPanel {
     }
     await inspector.load(session, active, log);
     // The view sets its controls to the what-if and applies it, as if the user had (its row lands in the table).
-    if (whatIf) await inspector.host.request('presetWhatIf', whatIf);
+    if (opened.whatIf) await inspector.host.request('presetWhatIf', opened.whatIf);
     return inspector;
   }
 
@@ -192,6 +201,11 @@ export class InspectorPanel {
     const session = this.session;
     if (!spec || !session) return Promise.reject(new Error(`no what-if ${id} in the inspector`));
     return session.whatIfAttention(spec);
+  }
+
+  /** The ids of the what-if table's rows, oldest first. */
+  whatIfIds(): number[] {
+    return this.whatIfs.map((w) => w.id);
   }
 
   /** Resolves with the view's next report once it has drawn the pair. */

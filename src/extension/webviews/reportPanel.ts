@@ -5,6 +5,7 @@ import type { ReportInput } from '../../core/report/sections';
 import type { NotificationBody } from '../../protocol/endpoint';
 import type { DrillTarget } from '../../core/report/drillDown';
 import { reportProtocol, type QueryRanking, type ReportProtocol } from '../../protocol/report';
+import type { InspectPairOutcome } from '../commands/inspectPair';
 import { writePng } from './attributionPanel';
 import { openPanel, type WebviewHost } from './webviewHost';
 
@@ -21,7 +22,8 @@ function safeName(name: string): string {
 /** What the drill-down asks of the extension: a query re-ranked under a comparison, a pair opened with it. */
 export interface ReportDrillHost {
   queryRanking(target: DrillTarget, qid: string): Promise<QueryRanking>;
-  inspectPair(target: DrillTarget, qid: string, pid: string): Promise<void>;
+  /** Opens the pair; resolves with what RankLens: Inspect Pair… gave (the inspector). */
+  inspectPair(target: DrillTarget, qid: string, pid: string): Promise<InspectPairOutcome | undefined>;
 }
 
 const noDrillHost = (): never => {
@@ -33,6 +35,9 @@ const noDrillHost = (): never => {
  * paper's form with Zhan et al.'s values beside), Save PNG / SVG / CSV into the analysis folder.
  */
 export class ReportPanel {
+  /** The inspector the drill-down opened last (tests look at it). */
+  inspected: InspectPairOutcome | undefined;
+
   private constructor(
     readonly panel: vscode.WebviewPanel,
     readonly host: WebviewHost<ReportProtocol>,
@@ -45,6 +50,7 @@ export class ReportPanel {
     log?: vscode.OutputChannel,
     drill?: ReportDrillHost,
   ): ReportPanel {
+    const ref: { panel?: ReportPanel } = {};
     const { panel, host } = openPanel({
       viewType: 'ranklens.report',
       title: input.title.replace(/^RankLens: /, ''),
@@ -71,14 +77,16 @@ export class ReportPanel {
           },
           queryRanking: ({ target, qid }) => (drill ?? noDrillHost()).queryRanking(target, qid),
           inspectPair: async ({ target, qid, pid }) => {
-            await (drill ?? noDrillHost()).inspectPair(target, qid, pid);
+            const outcome = await (drill ?? noDrillHost()).inspectPair(target, qid, pid);
+            if (ref.panel) ref.panel.inspected = outcome;
             return {};
           },
         },
       },
     });
     host.show('show', { input, savedTo: folder });
-    return new ReportPanel(panel, host);
+    ref.panel = new ReportPanel(panel, host);
+    return ref.panel;
   }
 
   /** Resolves when every chart is drawn (tests and screenshots wait on it). */
