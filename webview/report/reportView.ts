@@ -181,6 +181,10 @@ export class ReportView extends LitElement {
     td.relevant {
       font-weight: bold;
     }
+    table.ranking td:nth-child(2n),
+    table.ranking th:nth-child(2n) {
+      text-align: left;
+    }
     .error {
       color: var(--vscode-errorForeground, #d62728);
     }
@@ -420,8 +424,9 @@ export class ReportView extends LitElement {
       <h3>${d.label}: per query</h3>
       ${d.summary ? html`<p>${d.summary}.</p>` : nothing}
       <div class="note">
-        The ${d.moved.length} queries that moved, largest gain first (rank of the first relevant passage, Δ
-        reciprocal rank)${d.target ? '; pick one to see its ranking before and after' : ''}:
+        The ${d.moved.length} queries that moved, sorted by effect, largest gain first (rank of the first
+        relevant passage before → after, Δ reciprocal
+        rank)${d.target ? '; pick one to see its ranking before and after' : ''}:
       </div>
       <div class="queries">
         ${d.moved.map(
@@ -459,7 +464,7 @@ export class ReportView extends LitElement {
                 ${c.pid}
               </button>
               ${c.grade >= r.minRelevance ? ` relevant (${c.grade})` : c.grade > 0 ? ` grade ${c.grade}` : ''}
-              ${c.changed ? ' · changed' : ''}${moved !== undefined && moved !== c.rank ? ` · was ${moved}` : ''}
+              ${moved !== undefined && c.changed ? ' · changed' : ''}${moved !== undefined && moved !== c.rank ? ` · was ${moved}` : ''}
             </td>
             <td>${c.score.toFixed(4)}</td>`
         : html`<td></td>
