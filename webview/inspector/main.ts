@@ -644,9 +644,9 @@ class InspectorApp extends RankLensApp<InspectorState> {
                       ? html`<vscode-button
                           secondary
                           class="over-split"
-                          title="The dataset analysis of this setting over the query's split"
+                          title=${w.overSplit}
                           @click=${(e: Event) => (e.stopPropagation(), this.channel.endpoint.notify('runOverSplit', { id: w.id }))}
-                          >${w.overSplit}</vscode-button
+                          >Run over the split</vscode-button
                         >`
                       : nothing
                   }
