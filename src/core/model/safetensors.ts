@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CheckpointError } from './errors';
+import { CheckpointError } from './checkpointError';
 
 export type StoredDType = 'F32' | 'F16' | 'BF16';
 const BYTES_PER_ELEMENT: Record<StoredDType, number> = { F32: 4, F16: 2, BF16: 2 };

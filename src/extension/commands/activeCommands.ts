@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BASELINES, type Baseline } from '../../core/analysis/integratedGradients';
-import type { ActivePairState, ActiveQuery } from '../activePair';
+import type { ActivePairState, ActiveQuery } from '../activeSelection';
 import type { DatasetController } from '../datasetController';
 import type { ModelController } from '../modelController';
 

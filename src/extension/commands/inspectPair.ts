@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import type { ActivePairState } from '../activePair';
+import type { ActivePairState } from '../activeSelection';
 import type { DatasetController } from '../datasetController';
-import type { ActivePairController } from '../inspector/activePair';
+import type { ActivePairController } from '../inspector/explorerPair';
 import { PairSession } from '../inspector/pairSession';
 import type { ModelController } from '../modelController';
 import { InspectorPanel } from '../webviews/inspectorPanel';

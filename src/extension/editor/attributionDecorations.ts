@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { ActivePairState } from '../activePair';
+import type { ActivePairState } from '../activeSelection';
 import type { DatasetController } from '../datasetController';
 import type { ModelController } from '../modelController';
 import { PASSAGE_SCHEME, PassageDocuments } from '../passageDocuments';

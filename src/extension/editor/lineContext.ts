@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { roleFromName, referenceOfLine, type DatasetFileRole, type LineReference } from '../../core/data';
-import type { ActivePairState } from '../activePair';
+import type { ActivePairState } from '../activeSelection';
 import type { DatasetController } from '../datasetController';
 import type { PairRef } from './pairInsights';
 

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ActivePairState } from '../activePair';
+import type { ActivePairState } from '../activeSelection';
 import type { DatasetController } from '../datasetController';
 import type { ModelController } from '../modelController';
 import { inspectPairCommand } from './inspectCommand';

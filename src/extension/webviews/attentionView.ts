@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { attentionProtocol, type AttentionProtocol } from '../../protocol/attention';
-import type { ActivePair, ActivePairController } from '../inspector/activePair';
+import type { ActivePair, ActivePairController } from '../inspector/explorerPair';
 import { attentionTensor, viewTokens } from '../inspector/pairSession';
 import { readAttentionDatasetMean } from './attentionDatasetMean';
 import { ViewHostProvider } from './webviewHost';

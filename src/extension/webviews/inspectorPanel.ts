@@ -8,8 +8,8 @@ import {
   type WhatIfResult,
   type WhatIfSpec,
 } from '../../protocol/inspector';
-import type { ActivePairState, AttributionView } from '../activePair';
-import type { ActivePairController } from '../inspector/activePair';
+import type { ActivePairState, AttributionView } from '../activeSelection';
+import type { ActivePairController } from '../inspector/explorerPair';
 import { attentionTensor, viewTokens, type PairSession } from '../inspector/pairSession';
 import { WhatIfMaps } from '../inspector/whatIfMaps';
 import { PassageDocuments } from '../passageDocuments';
