@@ -360,7 +360,9 @@ export class ReportView extends LitElement {
     open.error = undefined;
     const target = open.drill.target;
     if (!target || !this.host?.drill) {
-      open.error = 'Re-ranking a query needs the model: open this report from RankLens in VS Code.';
+      open.error = !target
+        ? `${open.drill.label}: the ranking before/after is available for period masking's settings only.`
+        : 'Re-ranking a query needs the model: open this report from RankLens in VS Code.';
       this.requestUpdate();
       return;
     }

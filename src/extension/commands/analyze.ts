@@ -246,6 +246,11 @@ export async function analyzeCommand(
           reportInput(result, (Date.now() - submittedAt) / 1000),
           clusterDir,
           log,
+          reportDrillHost(models, datasets, {
+            depth,
+            minRelevance: result.data.minRelevance,
+            files: result.data.files,
+          }),
         );
       },
     );
