@@ -7,8 +7,8 @@
 // Run: node --import tsx bench/attribution-worker.ts   Env: BENCH_SEQ (256), BENCH_REPEAT (2),
 // BENCH_PAIR (dev | dl19: the extension test's DL19 pair)
 import * as path from 'node:path';
-import { attribute } from '../src/core/analysis/integratedGradients';
-import { BertGradientModel } from '../src/core/bert/attribution';
+import { attribute } from '../src/core/attribution/integratedGradients';
+import { BertGradientModel } from '../src/core/bert/gradientModel';
 import { RankerWorkerClient } from '../src/core/runtime/worker-client';
 import { loadTokenizer } from '../src/core/text';
 import { REPO_ROOT } from '../test/support/paths';

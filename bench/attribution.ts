@@ -9,8 +9,8 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { attribute, BASELINES, type Baseline } from '../src/core/analysis/integratedGradients';
-import { BertGradientModel } from '../src/core/bert/attribution';
+import { attribute, BASELINES, type Baseline } from '../src/core/attribution/integratedGradients';
+import { BertGradientModel } from '../src/core/bert/gradientModel';
 import { Ranker } from '../src/core/runtime/ranker';
 import { tempDir, writeRandomCheckpoint, BERT_BASE_SHAPE } from '../test/support/checkpoints';
 import { BERT_VOCAB, REPO_ROOT } from '../test/support/paths';

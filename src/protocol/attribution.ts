@@ -2,7 +2,7 @@ import type {
   AttributedToken,
   AttributionResult,
   LayerAttribution,
-} from '../core/analysis/integratedGradients';
+} from '../core/attribution/integratedGradients';
 import { defineProtocol } from './endpoint';
 import * as v from './validate';
 

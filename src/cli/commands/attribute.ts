@@ -4,8 +4,8 @@ import {
   DEFAULT_TOLERANCE,
   type AttributionResult,
   type Baseline,
-} from '../../core/analysis/integratedGradients';
-import { BertGradientModel } from '../../core/bert/attribution';
+} from '../../core/attribution/integratedGradients';
+import { BertGradientModel } from '../../core/bert/gradientModel';
 import { CollectionIndex, DataError, readQueries } from '../../core/data';
 import { encodePair, loadTokenizer } from '../../core/text';
 import {

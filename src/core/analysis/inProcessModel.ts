@@ -1,4 +1,4 @@
-import { attribute } from './integratedGradients';
+import { attribute } from '../attribution/integratedGradients';
 import {
   statesAtByInspect,
   type AttributeCallOptions,
@@ -6,7 +6,7 @@ import {
   type CanReadStates,
   type StatesRequest,
 } from './modelCapabilities';
-import { BertGradientModel } from '../bert/attribution';
+import { BertGradientModel } from '../bert/gradientModel';
 import { Ranker } from '../runtime/ranker';
 import type { AttentionSums } from '../runtime/attentionKinds';
 import type { MaskSpec, PairInput, RankerOptions, ScoreOptions, ScoreResult, Scorer } from '../runtime/types';

@@ -13,5 +13,5 @@ export {
   type IntegrationOptions,
   type LayerAttribution,
   type LayerIntegral,
-} from './integratedGradients';
-export { BertGradientModel, type GradientModelOptions, type ScoresAndGradients } from '../bert/attribution';
+} from '../attribution/integratedGradients';
+export { BertGradientModel, type GradientModelOptions, type ScoresAndGradients } from '../bert/gradientModel';

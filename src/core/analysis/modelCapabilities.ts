@@ -1,4 +1,4 @@
-import type { AttributionResult, Baseline } from './integratedGradients';
+import type { AttributionResult, Baseline } from '../attribution/integratedGradients';
 import type { InspectResult, MaskOptions, PairInput } from '../runtime/types';
 import type { EncodedPair } from '../text/types';
 

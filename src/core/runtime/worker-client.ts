@@ -3,7 +3,7 @@ import type { ResultFile } from '../analysis/runner';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import type { AttributionResult } from '../analysis/integratedGradients';
+import type { AttributionResult } from '../attribution/integratedGradients';
 import type { AttentionSums } from './attentionKinds';
 import type {
   AttributionPair,

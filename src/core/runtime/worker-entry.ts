@@ -2,9 +2,9 @@
 // Bundle this file as its own esbuild entry (e.g. out/ranker-worker.js, next to the code using the client).
 import { parentPort } from 'node:worker_threads';
 import { InProcessAnalysisModel } from '../analysis/inProcessModel';
-import { attribute } from '../analysis/integratedGradients';
+import { attribute } from '../attribution/integratedGradients';
 import { runAnalysisRequest } from '../analysis/runRequest';
-import { BertGradientModel } from '../bert/attribution';
+import { BertGradientModel } from '../bert/gradientModel';
 import { loadTokenizer } from '../text';
 import { Ranker } from './ranker';
 import type { RankerOptions } from './types';

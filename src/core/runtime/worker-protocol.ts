@@ -1,6 +1,6 @@
 import type { AnalysisRunRequest } from '../analysis/runRequest';
 import type { ResultFile } from '../analysis/runner';
-import type { AttributionResult, Baseline } from '../analysis/integratedGradients';
+import type { AttributionResult, Baseline } from '../attribution/integratedGradients';
 import type { EncodedToken } from '../text/types';
 import type { AttentionSums } from './attentionKinds';
 import type {

@@ -9,8 +9,8 @@ import {
   integrateLayer,
   integrateLayerPaths,
   type LayerAttribution,
-} from '../../../src/core/analysis/integratedGradients';
-import { BertGradientModel } from '../../../src/core/bert/attribution';
+} from '../../../src/core/attribution/integratedGradients';
+import { BertGradientModel } from '../../../src/core/bert/gradientModel';
 import { Ranker } from '../../../src/core/runtime/ranker';
 import { loadPairEncoder } from '../../../src/core/runtime/text';
 import type { EncodedPair, EncodedToken } from '../../../src/core/text/types';

@@ -4,8 +4,12 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { baselineIds, integrateLayer, type Baseline } from '../../../src/core/analysis/integratedGradients';
-import { BertGradientModel } from '../../../src/core/bert/attribution';
+import {
+  baselineIds,
+  integrateLayer,
+  type Baseline,
+} from '../../../src/core/attribution/integratedGradients';
+import { BertGradientModel } from '../../../src/core/bert/gradientModel';
 import type { EncodedToken } from '../../../src/core/text/types';
 import { skipWithoutTorch, torchPython } from '../../support/torchPython';
 import { tempDir, writeRandomCheckpoint, type CheckpointSpec } from '../../support/checkpoints';

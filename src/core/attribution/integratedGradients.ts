@@ -1,5 +1,5 @@
-import type { BertGradientModel } from '../bert/attribution';
-import { integrateAdaptively } from './adaptiveQuadrature';
+import type { BertGradientModel } from '../bert/gradientModel';
+import { integrateAdaptively } from './quadrature';
 import { gaussLegendre } from './gaussLegendre';
 import { isPassageToken, isQueryToken } from '../text/pair';
 import type { EncodedPair, EncodedToken, Segment, TokenKind } from '../text/types';
