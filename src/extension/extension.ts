@@ -30,7 +30,7 @@ import { reportError, revealLine } from './errors';
 import { PASSAGE_SCHEME, PassageDocuments } from './passageDocuments';
 import { SlurmRuns } from './slurm/slurmRuns';
 import { logRestrictedMode } from './workspaceTrust';
-import type { Baseline } from '../core/attribution/integratedGradients';
+import type { Baseline } from '../core/attribution';
 import { ActivePairState } from './activePair';
 import { chooseAttributionLayerCommand, setActiveQueryCommand } from './commands/activeCommands';
 import { AttributionDecorations } from './editor/attributionDecorations';

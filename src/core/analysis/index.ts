@@ -10,8 +10,8 @@ export {
   type AttributionOptions,
   type AttributionResult,
   type Baseline,
-  type IntegrationOptions,
+  type GradientModel,
   type LayerAttribution,
   type LayerIntegral,
-} from '../attribution/integratedGradients';
+} from '../attribution';
 export { BertGradientModel, type GradientModelOptions, type ScoresAndGradients } from '../bert/gradientModel';

@@ -55,7 +55,8 @@ const PRODUCER = 'ranklens-attribution';
  * and hidden states from one generic layer session (and its [CLS]-only twin for the last layer on the way to
  * a score). Layer weights are graph inputs, one set of JS tensors fed to every session, except in the chains
  * of a model small enough to bake them in (bakedWeightBytes). Every graph is unpadded: the points of one
- * pair's integrals all have its length.
+ * pair's integrals all have its length. It has the shape of attribution's GradientModel (hiddenStates,
+ * scoresAndGradients, gradientsAtEveryLayer), which Integrated Gradients calls.
  */
 export class BertGradientModel {
   private disposed = false;
@@ -186,6 +187,10 @@ export class BertGradientModel {
 
   get numLayers(): number {
     return this.config.numLayers;
+  }
+
+  get hiddenSize(): number {
+    return this.config.hiddenSize;
   }
 
   /**

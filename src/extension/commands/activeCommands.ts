@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BASELINES, type Baseline } from '../../core/attribution/integratedGradients';
+import { BASELINES, type Baseline } from '../../core/attribution';
 import type { ActivePairState, ActiveQuery } from '../activePair';
 import type { DatasetController } from '../datasetController';
 import type { ModelController } from '../modelController';

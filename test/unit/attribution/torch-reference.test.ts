@@ -4,11 +4,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {
-  baselineIds,
-  integrateLayer,
-  type Baseline,
-} from '../../../src/core/attribution/integratedGradients';
+import { baselineIds, integrateLayer, type Baseline } from '../../../src/core/attribution';
 import { BertGradientModel } from '../../../src/core/bert/gradientModel';
 import type { EncodedToken } from '../../../src/core/text/types';
 import { skipWithoutTorch, torchPython } from '../../support/torchPython';
