@@ -44,7 +44,7 @@ export interface AdaptiveOptions {
   /**
    * When a path is done: 'whole-path' (default), once its completeness error is within the tolerance, the
    * check every rule is held to; 'bounded', once the sum of the panels' |gaps| is, which no cancellation
-   * between panels can pass early (~12% more points on real pairs).
+   * between panels can pass early, at the cost of more points.
    */
   readonly stop?: 'whole-path' | 'bounded';
   readonly signal?: AbortSignal;
