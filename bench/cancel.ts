@@ -17,8 +17,8 @@ import { ensureBertGraphFile, hashMemoDirOf } from '../src/core/bert/cache';
 import { openBertCheckpoint } from '../src/core/model/checkpoint';
 import { loadPairEncoder } from '../src/core/runtime/text';
 import type { RankerOptions } from '../src/core/runtime/types';
-import { RankerWorkerClient, type WorkerClientOptions } from '../src/core/runtime/worker-client';
-import type { AttributionPair } from '../src/core/runtime/worker-protocol';
+import { RankerWorkerClient, type WorkerClientOptions } from '../src/worker/client';
+import type { AttributionPair } from '../src/protocol/worker';
 
 const pairsCount = Number(process.env.BENCH_PAIRS ?? 64);
 const seq = Number(process.env.BENCH_SEQ ?? 256);

@@ -12,7 +12,7 @@ import { syntheticPair } from '../../support/model-fixtures';
 import { CancelledError, TimeoutError } from '../../../src/core/progress';
 import { Ranker } from '../../../src/core/runtime/ranker';
 import { loadPairEncoder } from '../../../src/core/runtime/text';
-import { RankerWorkerClient } from '../../../src/core/runtime/worker-client';
+import { RankerWorkerClient } from '../../../src/worker/client';
 
 // BERT's shape at a quarter of its width (4 layers, hidden 256, 4 heads, 512 positions): big enough that
 // a batch of long pairs takes seconds, small enough to write in a moment.
@@ -306,7 +306,7 @@ describe('cancelling a worker call', () => {
     const source = (file: string) => JSON.stringify(path.resolve(__dirname, file));
     fs.writeFileSync(
       script,
-      `import { RankerWorkerClient } from ${source('../../../src/core/runtime/worker-client')};
+      `import { RankerWorkerClient } from ${source('../../../src/worker/client')};
 import { syntheticPair } from ${source('../../support/model-fixtures')};
 (async () => {
   const client = await RankerWorkerClient.load(${JSON.stringify(path.join(dir, 'model'))}, {

@@ -8,7 +8,7 @@ import { attribute } from '../../../src/core/analysis/integratedGradients';
 import { BertGradientModel } from '../../../src/core/bert/attribution';
 import { Ranker } from '../../../src/core/runtime/ranker';
 import { loadPairEncoder } from '../../../src/core/runtime/text';
-import { RankerWorkerClient } from '../../../src/core/runtime/worker-client';
+import { RankerWorkerClient } from '../../../src/worker/client';
 
 let dir: string;
 let direct: Ranker;

@@ -1,10 +1,10 @@
-import type { AnalysisRunRequest } from '../analysis/runRequest';
-import type { ResultFile } from '../analysis/runner';
+import type { AnalysisRunRequest } from '../core/analysis/runRequest';
+import type { ResultFile } from '../core/analysis/runner';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import type { AttributionResult } from '../analysis/integratedGradients';
-import type { AttentionSums } from './attentionKinds';
+import type { AttributionResult } from '../core/analysis/integratedGradients';
+import type { AttentionSums } from '../core/runtime/attentionKinds';
 import type {
   AttributionPair,
   PackedAttribution,
@@ -12,8 +12,8 @@ import type {
   WorkerRequest,
   WorkerResponse,
   WorkerResult,
-} from './worker-protocol';
-import { abortReason, callSignal, CancelledError } from '../progress';
+} from '../protocol/worker';
+import { abortReason, callSignal, CancelledError } from '../core/progress';
 import type {
   CallOptions,
   InspectOptions,
@@ -25,12 +25,12 @@ import type {
   ScoreOptions,
   ScoreResult,
   Scorer,
-} from './types';
+} from '../core/runtime/types';
 
 export interface WorkerClientOptions {
   /**
-   * The bundled worker entry (src/core/runtime/worker-entry.ts built as its own esbuild entry).
-   * Default: ranker-worker.js beside this module's bundle, or worker-entry.ts when running from source.
+   * The bundled worker entry (src/worker/entry.ts built as its own esbuild entry).
+   * Default: ranker-worker.js beside this module's bundle, or entry.ts when running from source.
    */
   readonly workerPath?: string;
   readonly resourceLimits?: ResourceLimits;
@@ -71,7 +71,7 @@ interface Spare {
 
 /** Worker entry to use when none is given (see WorkerClientOptions.workerPath). */
 export function defaultWorkerPath(): string {
-  const source = path.join(__dirname, 'worker-entry.ts');
+  const source = path.join(__dirname, 'entry.ts');
   if (fs.existsSync(source)) return source;
   return path.join(__dirname, 'ranker-worker.js');
 }

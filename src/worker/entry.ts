@@ -1,17 +1,17 @@
 // Worker thread entry for RankerWorkerClient: one Ranker per worker, driven by WorkerRequest messages.
 // Bundle this file as its own esbuild entry (e.g. out/ranker-worker.js, next to the code using the client).
 import { parentPort } from 'node:worker_threads';
-import { InProcessAnalysisModel } from '../analysis/inProcessModel';
-import { attribute } from '../analysis/integratedGradients';
-import { runAnalysisRequest } from '../analysis/runRequest';
-import { BertGradientModel } from '../bert/attribution';
-import { loadTokenizer } from '../text';
-import { Ranker } from './ranker';
-import type { RankerOptions } from './types';
-import type { PackedAttribution, WorkerRequest, WorkerResponse } from './worker-protocol';
+import { InProcessAnalysisModel } from '../core/analysis/inProcessModel';
+import { attribute } from '../core/analysis/integratedGradients';
+import { runAnalysisRequest } from '../core/analysis/runRequest';
+import { BertGradientModel } from '../core/bert/attribution';
+import { loadTokenizer } from '../core/text';
+import { Ranker } from '../core/runtime/ranker';
+import type { RankerOptions } from '../core/runtime/types';
+import type { PackedAttribution, WorkerRequest, WorkerResponse } from '../protocol/worker';
 
 const port = parentPort;
-if (!port) throw new Error('worker-entry must run in a worker thread (use RankerWorkerClient)');
+if (!port) throw new Error('src/worker/entry.ts must run in a worker thread (use RankerWorkerClient)');
 
 let ranker: Ranker | undefined;
 let loadedFrom: { readonly dir: string; readonly options: RankerOptions } | undefined;

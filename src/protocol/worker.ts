@@ -1,8 +1,8 @@
-import type { AnalysisRunRequest } from '../analysis/runRequest';
-import type { ResultFile } from '../analysis/runner';
-import type { AttributionResult, Baseline } from '../analysis/integratedGradients';
-import type { EncodedToken } from '../text/types';
-import type { AttentionSums } from './attentionKinds';
+import type { AnalysisRunRequest } from '../core/analysis/runRequest';
+import type { ResultFile } from '../core/analysis/runner';
+import type { AttributionResult, Baseline } from '../core/analysis/integratedGradients';
+import type { EncodedToken } from '../core/text/types';
+import type { AttentionSums } from '../core/runtime/attentionKinds';
 import type {
   InspectResult,
   MaskOptions,
@@ -11,7 +11,7 @@ import type {
   PairInput,
   RankerOptions,
   ScoreResult,
-} from './types';
+} from '../core/runtime/types';
 
 /** What the worker's attribute request needs of the pair: ids, types, mask and the tokens with offsets. */
 export interface AttributionPair {
@@ -43,7 +43,7 @@ export interface PackedAttribution {
   readonly attributions: Float64Array;
 }
 
-/** Messages from RankerWorkerClient to the worker (src/core/runtime/worker-entry.ts). */
+/** Messages from RankerWorkerClient to the worker (src/worker/entry.ts). */
 export type WorkerRequest =
   | { readonly id: number; readonly type: 'load'; readonly dir: string; readonly options: RankerOptions }
   | {
