@@ -11,6 +11,7 @@ import {
 } from '../protocol/worker';
 import { ObservedMap } from './observedMap';
 import { defaultWorkerPath, spawnWorker } from './spawn';
+import { WarmSpare } from './spare';
 
 export interface WorkerPoolOptions {
   /**
@@ -58,19 +59,6 @@ const RETIRE_WAIT_MS = 30_000;
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
-/** A second worker loading (or holding) the same model, ready to replace a retired one. */
-interface Spare {
-  readonly worker: Worker;
-  readonly ready: Promise<ModelInfo>;
-  loaded: boolean;
-  /**
-   * Set once it was asked to load the gradient model too (after the user has run an attribution): settles
-   * when that load has ended (or was skipped because the spare was promoted first).
-   */
-  gradients?: Promise<void>;
-  idleTimer?: ReturnType<typeof setTimeout>;
-}
-
 interface Pending {
   readonly id: number;
   readonly name: WorkerRequestName;
@@ -112,11 +100,9 @@ export class WorkerPool {
   private nextId = 1;
   private disposed = false;
   private lastInfo: ModelInfo | undefined;
-  private spare: Spare | undefined;
+  private readonly spares: WarmSpare;
   /** Long calls in flight; the spare's idle timer runs only while there are none. */
   private longCalls = 0;
-  /** The gradient batch size of the last attribution, once there was one (spares preload it). */
-  private gradientsUsed: { readonly batchSize?: number } | undefined;
   /** How often a worker was replaced because a cancelled request kept it busy. */
   protected forcedRestarts = 0;
   /** How many times a retired or lost worker was replaced by the warm spare. */
@@ -126,7 +112,15 @@ export class WorkerPool {
     private readonly dir: string,
     private readonly options: Omit<RankerOptions, 'signal'>,
     private readonly poolOptions: WorkerPoolOptions = {},
-  ) {}
+  ) {
+    this.spares = new WarmSpare({
+      spawn: () => this.spawn(),
+      retire: (worker) => this.retire(worker),
+      nextId: () => this.nextId++,
+      load: { dir, options },
+      idleMs: poolOptions.spareIdleMs ?? DEFAULT_SPARE_IDLE_MS,
+    });
+  }
 
   /** The loaded model (as of the last successful load). */
   get info(): ModelInfo {
@@ -147,18 +141,16 @@ export class WorkerPool {
 
   /** From now on spares load the gradient model too, with this batch size (the user has attributed). */
   useGradients(batchSize: number | undefined): void {
-    this.gradientsUsed = { batchSize };
+    this.spares.useGradients(batchSize);
   }
 
   /** The active worker, spawned and loading the model if there is none. */
   started(): Promise<ModelInfo> {
     if (this.disposed) return Promise.reject(new Error('this RankerWorkerClient has been disposed'));
     if (this.worker && this.ready) return this.ready;
-    const spare = this.spare;
+    const spare = this.spares.take();
     if (spare) {
       // The spare has loaded (or is loading) the same model with the same options: no load to wait for.
-      this.spare = undefined;
-      if (spare.idleTimer) clearTimeout(spare.idleTimer);
       this.worker = spare.worker;
       this.ready = spare.ready;
       this.spareSwaps++;
@@ -235,12 +227,12 @@ export class WorkerPool {
   /** Runs a long call with a warm spare loading beside it (WorkerPoolOptions.spareIdleMs). */
   async long<T>(call: () => Promise<T>): Promise<T> {
     this.longCalls++;
-    this.ensureSpare();
+    if (!this.disposed) this.spares.ensure();
     try {
       return await call();
     } finally {
       this.longCalls--;
-      this.armSpareIdleTimer();
+      if (this.longCalls === 0) this.spares.armIdleTimer();
     }
   }
 
@@ -270,7 +262,7 @@ export class WorkerPool {
     this.worker = undefined;
     this.ready = undefined;
     if (worker) this.retire(worker);
-    this.disposeSpare();
+    this.spares.dispose();
     await Promise.race([Promise.all([...this.retiring.values()]), delay(RETIRE_WAIT_MS)]);
   }
 
@@ -281,26 +273,17 @@ export class WorkerPool {
 
   /** 'none', 'loading' or 'ready': the warm spare's state. */
   protected get spareState(): 'none' | 'loading' | 'ready' {
-    if (!this.spare) return 'none';
-    return this.spare.loaded ? 'ready' : 'loading';
+    return this.spares.state;
   }
 
   /** Resolves when the current spare has loaded its model (false when there is none or it failed). */
-  protected async whenSpareReady(): Promise<boolean> {
-    const spare = this.spare;
-    if (!spare) return false;
-    return spare.ready.then(
-      () => this.spare === spare,
-      () => false,
-    );
+  protected whenSpareReady(): Promise<boolean> {
+    return this.spares.whenReady();
   }
 
   /** Resolves when the current spare has loaded its model and, if it was asked to, the gradient model. */
-  protected async whenSpareWarm(): Promise<boolean> {
-    const spare = this.spare;
-    if (!(await this.whenSpareReady())) return false;
-    await spare?.gradients;
-    return this.spare === spare;
+  protected whenSpareWarm(): Promise<boolean> {
+    return this.spares.whenWarm();
   }
 
   private busyChanged(): void {
@@ -349,104 +332,6 @@ export class WorkerPool {
   }
 
   /**
-   * Sends request `name` to a worker that is not the active one (a spare) and settles with its answer,
-   * `stopped` if the worker notifies it 'cancelled', or an error if the worker exits first.
-   */
-  private requestAside<N extends WorkerRequestName>(
-    worker: Worker,
-    name: N,
-    params: WorkerParams<N>,
-  ): Promise<WorkerResult<N>> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const onMessage = (raw: unknown) => {
-        const message = readEnvelope(raw);
-        if (message.rl === 'notify') {
-          if (message.name !== 'cancelled' || workerProtocol.toHost.cancelled(message.body, name).id !== id)
-            return;
-          reject(new CancelledError(`${name} in the spare`));
-        } else if (message.rl === 'response' && message.id === id) {
-          if (message.ok)
-            resolve(workerProtocol.viewRequests[name].result(message.result, name) as WorkerResult<N>);
-          else reject(namedError(message.error, message.errorName));
-        } else return;
-        worker.off('message', onMessage);
-      };
-      worker.on('message', onMessage);
-      worker.once('exit', (code) =>
-        reject(new Error(`ranker worker stopped (worker exited with code ${code})`)),
-      );
-      worker.postMessage({ rl: 'request', id, name, params } satisfies Envelope);
-    });
-  }
-
-  /** Starts a spare beside a long call (unless spareIdleMs is 0), or as a fallback replacement (`needed`). */
-  private ensureSpare(needed = false): void {
-    const idleMs = this.poolOptions.spareIdleMs ?? DEFAULT_SPARE_IDLE_MS;
-    if (this.disposed || (idleMs <= 0 && !needed)) return;
-    if (this.spare) {
-      if (this.spare.idleTimer) clearTimeout(this.spare.idleTimer);
-      this.spare.idleTimer = undefined;
-      this.warmSpareGradients(this.spare);
-      return;
-    }
-    const worker = this.spawn();
-    const ready = this.requestAside(worker, 'load', { dir: this.dir, options: this.options });
-    const spare: Spare = { worker, ready, loaded: false };
-    this.spare = spare;
-    // A spare that dies before it is promoted is dropped like any crashed worker; the next long call starts another.
-    worker.once('exit', () => {
-      if (this.spare === spare) this.disposeSpare();
-    });
-    ready.then(
-      () => {
-        spare.loaded = true;
-      },
-      () => {
-        if (this.spare === spare) this.disposeSpare();
-      },
-    );
-    this.warmSpareGradients(spare);
-  }
-
-  /**
-   * Once the user has run an attribution, a spare loads the gradient model too (after its ranker), so the
-   * first attribution after a cancel pays no load; users who never attribute never pay its memory.
-   */
-  private warmSpareGradients(spare: Spare): void {
-    const used = this.gradientsUsed;
-    if (!used || spare.gradients) return;
-    spare.gradients = spare.ready.then(
-      async () => {
-        // Promoted or dropped meanwhile: the worker loads it on its first attribution, as any worker does.
-        if (this.spare !== spare) return;
-        await this.requestAside(spare.worker, 'warmGradients', { batchSize: used.batchSize }).catch(
-          () => undefined,
-        );
-      },
-      () => undefined,
-    );
-  }
-
-  private armSpareIdleTimer(): void {
-    const spare = this.spare;
-    if (!spare || this.longCalls > 0) return;
-    if (spare.idleTimer) clearTimeout(spare.idleTimer);
-    spare.idleTimer = setTimeout(() => {
-      if (this.spare === spare) this.disposeSpare();
-    }, this.poolOptions.spareIdleMs ?? DEFAULT_SPARE_IDLE_MS);
-    spare.idleTimer.unref();
-  }
-
-  private disposeSpare(): void {
-    const spare = this.spare;
-    if (!spare) return;
-    this.spare = undefined;
-    if (spare.idleTimer) clearTimeout(spare.idleTimer);
-    this.retire(spare.worker);
-  }
-
-  /**
    * Asks the worker to drop request `id`. If it has not notified 'cancelled' within cancelGraceMs (it is
    * inside an onnxruntime call that cannot be cut), falls back to the spare (fallBack).
    */
@@ -474,8 +359,8 @@ export class WorkerPool {
    */
   private fallBack(worker: Worker): void {
     if (this.worker !== worker || this.disposed || this.cancelling.size === 0) return;
-    this.ensureSpare(true);
-    const spare = this.spare;
+    this.spares.ensure(true);
+    const spare = this.spares.current;
     if (!spare) return;
     if (spare.loaded) {
       this.replaceWorker(worker);
@@ -484,7 +369,7 @@ export class WorkerPool {
     spare.ready.then(
       () => {
         if (this.worker === worker && this.cancelling.size > 0) this.replaceWorker(worker);
-        else this.armSpareIdleTimer();
+        else if (this.longCalls === 0) this.spares.armIdleTimer();
       },
       () => undefined,
     );
