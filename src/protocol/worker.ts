@@ -1,6 +1,6 @@
 import type { AnalysisRunRequest } from '../core/analysis/runRequest';
 import type { ResultFile } from '../core/analysis/runner';
-import type { AttributionResult, Baseline } from '../core/analysis/integratedGradients';
+import type { AttributionResult, PairAttributionOptions } from '../core/attribution';
 import type { EncodedToken } from '../core/text/types';
 import type { AttentionSums } from '../core/runtime/attentionKinds';
 import type {
@@ -24,15 +24,8 @@ export interface AttributionPair {
   readonly tokens: readonly EncodedToken[];
 }
 
-/** Integrated Gradients options that cross the thread boundary (no callbacks, no signal). */
-export interface WorkerAttributionOptions {
-  readonly layers?: readonly number[] | 'all';
-  readonly baselines?: readonly Baseline[];
-  readonly tolerance?: number;
-  readonly maxPoints?: number;
-  /** Interpolation points per onnxruntime run of the gradient model. */
-  readonly batchSize?: number;
-}
+/** The attribution options that cross the thread boundary: no signal, no callback. */
+export type WorkerAttributionOptions = Omit<PairAttributionOptions, 'signal' | 'onProgress'>;
 
 /**
  * An AttributionResult as the worker posts it: every entry's attributions packed into one transferable

@@ -1,6 +1,6 @@
 import type { AnalysisRunRequest } from '../core/analysis/runRequest';
 import type { ResultFile } from '../core/analysis/runner';
-import type { AttributionResult } from '../core/analysis/integratedGradients';
+import type { AttributionResult, PairAttributionOptions } from '../core/attribution';
 import { abortReason, callSignal } from '../core/progress';
 import type { AttentionSums } from '../core/runtime/attentionKinds';
 import type {
@@ -15,7 +15,7 @@ import type {
   ScoreResult,
   Scorer,
 } from '../core/runtime/types';
-import type { AttributionPair, PackedAttribution, WorkerAttributionOptions } from '../protocol/worker';
+import type { AttributionPair, PackedAttribution } from '../protocol/worker';
 import { WorkerPool, type WorkerPoolOptions } from './pool';
 
 export { DEFAULT_CANCEL_GRACE_MS, DEFAULT_SPARE_IDLE_MS } from './pool';
@@ -134,13 +134,13 @@ export class RankerWorkerClient implements Scorer {
   }
 
   /**
-   * Layer-wise Integrated Gradients of one encoded pair (src/core/analysis/integratedGradients.ts). The
+   * Layer-wise Integrated Gradients of one encoded pair (src/core/attribution). The
    * worker loads a gradient model for the same checkpoint on the first call and keeps it. Progress is
    * reported after each (layer, baseline) integral; an aborted signal stops at the next gradient batch.
    */
   async attribute(
     pair: AttributionPair,
-    options: WorkerAttributionOptions & CallOptions & Progress = {},
+    options: PairAttributionOptions & CallOptions = {},
   ): Promise<AttributionResult> {
     const { signal, timeoutMs, onProgress, ...rest } = options;
     signal?.throwIfAborted();

@@ -1,6 +1,6 @@
 import { InProcessAnalysisModel } from '../core/analysis/inProcessModel';
-import { attribute } from '../core/analysis/integratedGradients';
 import { runAnalysisRequest } from '../core/analysis/runRequest';
+import { attribute, BASELINES, type AttributionResult } from '../core/attribution';
 import type { Handlers } from '../protocol/endpoint';
 import type { PackedAttribution, WorkerProtocol } from '../protocol/worker';
 import type { WorkerSession } from './session';
@@ -31,12 +31,13 @@ export function requestHandlers(session: WorkerSession): Handlers<WorkerProtocol
       ),
     inspect: ({ pair, options }, { id }) =>
       session.cancellable(id, (signal) => session.loaded().inspect(pair, { ...options, signal })),
-    attribute: async ({ pair, options: { batchSize, ...options } }, { id }) => {
-      const result = await session.cancellable(id, async (signal, onProgress) => {
-        const { model, padId } = await session.gradientModel(batchSize, signal);
+    attribute: async ({ pair, options: { baselines = BASELINES, ...options } }, { id }) => {
+      const [result] = await session.cancellable(id, async (signal, onProgress) => {
+        const { model, padId } = await session.gradientModel(options.batchSize, signal);
         return attribute(
           model,
-          { ...pair, queryTruncated: false, passageTruncated: false, passageTokenCount: 0 },
+          [{ ...pair, queryTruncated: false, passageTruncated: false, passageTokenCount: 0 }],
+          baselines,
           { ...options, padId, signal, onProgress },
         );
       });
@@ -54,7 +55,7 @@ export function requestHandlers(session: WorkerSession): Handlers<WorkerProtocol
 }
 
 /** Every entry's attributions in one transferable Float64Array ([entry, token], row-major). */
-function packAttribution(result: Awaited<ReturnType<typeof attribute>>): PackedAttribution {
+function packAttribution(result: AttributionResult): PackedAttribution {
   const width = result.tokens.length;
   const attributions = new Float64Array(result.layers.length * width);
   result.layers.forEach((entry, i) => attributions.set(entry.attributions, i * width));

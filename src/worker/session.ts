@@ -1,4 +1,4 @@
-import { BertGradientModel } from '../core/bert/attribution';
+import { BertGradientModel } from '../core/bert/gradientModel';
 import { Ranker } from '../core/runtime/ranker';
 import type { RankerOptions } from '../core/runtime/types';
 import { loadTokenizer } from '../core/text';
