@@ -5,6 +5,7 @@ import {
   type AttributionState,
   type InspectedPair,
   type RankInfo,
+  type WhatIfSpec,
 } from '../../src/protocol/inspector';
 import { visiblyColoured } from '../shared/attributionText';
 import { RankLensApp, attributionTextStyles, panelStyles } from '../shared/app';
@@ -139,7 +140,7 @@ class InspectorApp extends RankLensApp<InspectorState> {
     if (!p) return html`<p class="busy">Running the model on the pair…</p>`;
     const s = this.state;
     const w = this.whatIf;
-    const notify = this.channel.endpoint;
+    const host = this.channel.endpoint;
     return html`
       <h2>Pair Inspector</h2>
       <div class="sub">
@@ -148,7 +149,7 @@ class InspectorApp extends RankLensApp<InspectorState> {
         ${
           p.pid
             ? html` ·
-                <a href="#" @click=${(e: Event) => (e.preventDefault(), notify.notify('showPassage', {}))}
+                <a href="#" @click=${(e: Event) => (e.preventDefault(), host.notify('showPassage', {}))}
                   >show passage</a
                 >`
             : nothing
@@ -163,7 +164,7 @@ class InspectorApp extends RankLensApp<InspectorState> {
         .oneScale=${s.oneScale}
         .picked=${w.picked}
         @rl-view=${(e: CustomEvent<AttributionViewChange>) => this.setView(e.detail)}
-        @rl-cancel=${() => notify.notify('cancelAttribution', {})}
+        @rl-cancel=${() => host.notify('cancelAttribution', {})}
         @rl-toggle=${(e: CustomEvent<number>) => w.togglePick(e.detail)}
         @rl-one-scale=${(e: CustomEvent<boolean>) => this.setState({ oneScale: e.detail })}
       ></rl-pickable-texts>
@@ -174,7 +175,7 @@ class InspectorApp extends RankLensApp<InspectorState> {
         .pending=${w.pending}
         .error=${w.error}
         @rl-mask=${(e: CustomEvent<Partial<MaskSettings>>) => this.setState(e.detail)}
-        @rl-apply=${(e: CustomEvent<Parameters<WhatIfController['apply']>[0]>) => void w.apply(e.detail)}
+        @rl-apply=${(e: CustomEvent<WhatIfSpec>) => void w.apply(e.detail)}
         @rl-clear-picks=${() => w.clearPicks()}
       ></rl-what-if-builder>
       <rl-what-if-table
@@ -183,8 +184,8 @@ class InspectorApp extends RankLensApp<InspectorState> {
         .results=${w.results}
         .chosen=${w.chosen}
         @rl-choose=${(e: CustomEvent<number>) => w.choose(e.detail)}
-        @rl-undo=${() => notify.notify('undoWhatIf', {})}
-        @rl-clear=${() => notify.notify('clearWhatIfs', {})}
+        @rl-undo=${() => host.notify('undoWhatIf', {})}
+        @rl-clear=${() => host.notify('clearWhatIfs', {})}
       ></rl-what-if-table>
       <rl-attention-maps
         .pair=${p}

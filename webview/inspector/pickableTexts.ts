@@ -94,7 +94,7 @@ class PickableTexts extends RankLensPart {
         .baseline=${this.baseline}
         .attribution=${this.attribution}
         .entry=${entry}
-        @rl-view=${(e: CustomEvent) => this.emit('rl-view', e.detail as unknown)}
+        @rl-view=${(e: CustomEvent<{ layer?: number; baseline?: Baseline }>) => this.emit('rl-view', e.detail)}
         @rl-cancel=${() => this.emit('rl-cancel', undefined)}
       ></rl-attribution-controls>
       ${

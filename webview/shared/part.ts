@@ -18,7 +18,10 @@ export abstract class RankLensPart extends LitElement {
     this.style.display = 'contents';
   }
 
-  /** Tells the element's owner what the user did: listen with @name on the part's tag. */
+  /**
+   * Tells the element's owner what the user did: listen with @name on the part's tag. The event does not
+   * bubble (a part's owner listens on the part itself); an undefined detail arrives as null.
+   */
   protected emit<T>(name: string, detail: T): void {
     this.dispatchEvent(new CustomEvent<T>(name, { detail }));
   }
