@@ -1,7 +1,7 @@
 import { css, html, nothing } from 'lit';
 import { property } from 'lit/decorators.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
-import type { Baseline } from '../../src/core/analysis/integratedGradients';
+import type { Baseline } from '../../src/core/attribution';
 import type { AttributionView } from '../../src/protocol/attribution';
 import {
   colouredText,

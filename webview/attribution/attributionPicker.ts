@@ -1,7 +1,7 @@
 import { css, html } from 'lit';
 import { property } from 'lit/decorators.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import type { Baseline } from '../../src/core/analysis/integratedGradients';
+import type { Baseline } from '../../src/core/attribution';
 import { RankLensPart } from '../shared/part';
 import { singleSelect } from '../shared/singleSelect';
 import { BASELINE_LABELS, layerLabel } from './labels';

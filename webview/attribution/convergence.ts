@@ -1,6 +1,6 @@
 import { css, html, nothing } from 'lit';
 import { property } from 'lit/decorators.js';
-import type { LayerAttribution } from '../../src/core/analysis/integratedGradients';
+import type { LayerAttribution } from '../../src/core/attribution';
 import type { AttributionView } from '../../src/protocol/attribution';
 import { RankLensPart } from '../shared/part';
 import { formatValue } from './colors';

@@ -1,4 +1,4 @@
-import type { LayerAttribution } from '../../src/core/analysis/integratedGradients';
+import type { LayerAttribution } from '../../src/core/attribution';
 import type { AttributionView } from '../../src/protocol/attribution';
 import { textTooltip } from '../shared/charts';
 import type { ChartColors } from '../shared/theme';

@@ -1,4 +1,4 @@
-import type { Baseline } from '../../src/core/analysis/integratedGradients';
+import type { Baseline } from '../../src/core/attribution';
 
 export const BASELINE_LABELS: Record<Baseline, string> = {
   'empty-query': 'empty query (query WordPieces → [PAD])',

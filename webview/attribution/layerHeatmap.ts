@@ -5,7 +5,7 @@ import { HeatmapChart } from 'echarts/charts';
 import { GridComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
-import type { Baseline } from '../../src/core/analysis/integratedGradients';
+import type { Baseline } from '../../src/core/attribution';
 import type { AttributionView } from '../../src/protocol/attribution';
 import { RankLensPart } from '../shared/part';
 import { chartColors } from '../shared/theme';

@@ -1,5 +1,5 @@
 import { css, html } from 'lit';
-import type { Baseline, LayerAttribution } from '../../src/core/analysis/integratedGradients';
+import type { Baseline, LayerAttribution } from '../../src/core/attribution';
 import { attributionProtocol, type AttributionView } from '../../src/protocol/attribution';
 import { visiblyColoured } from '../shared/attributionText';
 import { RankLensApp, attributionTextStyles, panelStyles } from '../shared/app';

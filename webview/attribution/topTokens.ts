@@ -1,6 +1,6 @@
 import { css, html } from 'lit';
 import { property } from 'lit/decorators.js';
-import type { AttributedToken } from '../../src/core/analysis/integratedGradients';
+import type { AttributedToken } from '../../src/core/attribution';
 import { absoluteMass, isTextToken, textScales } from '../shared/attributionText';
 import { cssom } from '../shared/cssom';
 import { RankLensPart } from '../shared/part';

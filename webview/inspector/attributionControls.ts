@@ -1,7 +1,7 @@
 import { css, html } from 'lit';
 import { property } from 'lit/decorators.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import type { Baseline, LayerAttribution } from '../../src/core/analysis/integratedGradients';
+import type { Baseline, LayerAttribution } from '../../src/core/attribution';
 import type { AttributionState } from '../../src/protocol/inspector';
 import { RankLensPart } from '../shared/part';
 import { singleSelect, type Choice } from '../shared/singleSelect';

@@ -1,5 +1,5 @@
 import { html, nothing } from 'lit';
-import type { Baseline } from '../../src/core/analysis/integratedGradients';
+import type { Baseline } from '../../src/core/attribution';
 import {
   inspectorProtocol,
   type AttributionState,

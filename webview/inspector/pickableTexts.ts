@@ -1,7 +1,7 @@
 import { css, html, nothing } from 'lit';
 import { property } from 'lit/decorators.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
-import type { Baseline, LayerAttribution } from '../../src/core/analysis/integratedGradients';
+import type { Baseline, LayerAttribution } from '../../src/core/attribution';
 import type { AttributionState, InspectedPair } from '../../src/protocol/inspector';
 import {
   colouredText,

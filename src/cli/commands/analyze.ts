@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { describeModel, type AnyAnalysis, type Json } from '../../core/analysis/analysis';
 import { createAnalysisContext } from '../../core/analysis/context';
-import type { AttributionAnalysisResult } from '../../core/analysis/layerAttribution';
+import type { AttributionAnalysisResult } from '../../core/analysis/attribution/layerAttribution';
 import { InProcessAnalysisModel } from '../../core/analysis/inProcessModel';
 import { loadPairSet, type PairSet, type PairSetSpec } from '../../core/analysis/pairSet';
 import { concatPairSets } from '../../core/analysis/probingAnalysis';

@@ -4,7 +4,7 @@
 import type { Json, ModelDescription } from '../analysis/analysis';
 import type { HeadImportanceResult } from '../analysis/headImportance';
 import type { InteractionDirection, InteractionResult } from '../analysis/interactionMask';
-import type { AttributionAnalysisResult, LayerShares } from '../analysis/layerAttribution';
+import type { AttributionAnalysisResult, LayerShares } from '../analysis/attribution/layerAttribution';
 import type { PeriodMaskResult } from '../analysis/periodMask';
 import type { ProbingResult } from '../analysis/probing';
 import type { RerankResult } from '../analysis/rerank';
