@@ -86,10 +86,11 @@ export class WhatIfController {
     this.pending = true;
     this.error = '';
     this.host.requestUpdate();
-    const before = this.results.length;
     try {
-      await this.endpoint().request('whatIf', spec);
-      await this.until(() => this.results.length > before);
+      // Waits for this what-if's own row: the table may still show a previous pair's rows when the request
+      // goes out (the host clears them in a notification of its own).
+      const { id } = await this.endpoint().request('whatIf', spec);
+      await this.until(() => this.results.some((w) => w.id === id));
       // Bring the new row and the attention maps beside the original into view.
       this.host.renderRoot.querySelector('#what-ifs tr.chosen')?.scrollIntoView({ block: 'center' });
     } catch (error) {
