@@ -3,13 +3,13 @@
 // Usage: node --import tsx bench/attributionProbing.ts [queries]
 import * as path from 'node:path';
 import { InProcessAnalysisModel } from '../src/core/analysis/inProcessModel';
-import { attributionMap, DEFAULT_ATTRIBUTION_SETTINGS } from '../src/core/analysis/layerAttribution';
+import { attributionMap, DEFAULT_ATTRIBUTION_SETTINGS } from '../src/core/analysis/attribution/layerAttribution';
 import {
   extractProbingFeatures,
   mergeProbingFeatures,
   trainAndEvaluateProbes,
-} from '../src/core/analysis/probing';
-import { ZHAN_STOP_WORDS } from '../src/core/analysis/stopWords';
+} from '../src/core/analysis/probing/probing';
+import { ZHAN_STOP_WORDS } from '../src/core/analysis/probing/stopWords';
 import { loadPairEncoder } from '../src/core/runtime/text';
 import { dev600Queries } from '../test/support/dev600';
 

@@ -1,18 +1,18 @@
 import * as path from 'node:path';
 import { describeModel, type AnyAnalysis, type Json } from '../../core/analysis/analysis';
 import { createAnalysisContext } from '../../core/analysis/context';
-import type { AttributionAnalysisResult } from '../../core/analysis/layerAttribution';
+import type { AttributionAnalysisResult } from '../../core/analysis/attribution/layerAttribution';
 import { InProcessAnalysisModel } from '../../core/analysis/inProcessModel';
 import { loadPairSet, type PairSet, type PairSetSpec } from '../../core/analysis/pairSet';
-import { concatPairSets } from '../../core/analysis/probingAnalysis';
-import type { ProbingResult } from '../../core/analysis/probing';
+import { concatPairSets } from '../../core/analysis/probing/probingAnalysis';
+import type { ProbingResult } from '../../core/analysis/probing/probing';
 import { PROBE_GROUP_LABELS } from '../../core/analysis/tokenGroups';
 import { createAnalysis } from '../../core/analysis/registry';
-import type { AttentionResult } from '../../core/analysis/attention';
-import type { InteractionResult } from '../../core/analysis/interactionMask';
-import type { HeadImportanceResult } from '../../core/analysis/headImportance';
-import type { PeriodMaskResult } from '../../core/analysis/periodMask';
-import type { RerankResult } from '../../core/analysis/rerank';
+import type { AttentionResult } from '../../core/analysis/attention/attention';
+import type { InteractionResult } from '../../core/analysis/interaction-mask/interactionMask';
+import type { HeadImportanceResult } from '../../core/analysis/head-importance/headImportance';
+import type { PeriodMaskResult } from '../../core/analysis/period-mask/periodMask';
+import type { RerankResult } from '../../core/analysis/rerank/rerank';
 import {
   checkOutputFolder,
   modelKey,

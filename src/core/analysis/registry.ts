@@ -3,13 +3,13 @@ import {
   attributionAnalysis,
   DEFAULT_ATTRIBUTION_JSON,
   type AttributionSettingsJson,
-} from './attributionAnalysis';
-import { attentionAnalysis } from './attention';
-import { headImportanceAnalysis } from './headImportance';
-import { interactionMaskAnalysis, type InteractionSettings } from './interactionMask';
-import { periodMaskAnalysis } from './periodMask';
-import { DEFAULT_PROBING_JSON, probingAnalysis, type ProbingSettingsJson } from './probingAnalysis';
-import { DEFAULT_FUSION_WEIGHT, rerankAnalysis, type RerankSettings } from './rerank';
+} from './attribution/attributionAnalysis';
+import { attentionAnalysis } from './attention/attention';
+import { headImportanceAnalysis } from './head-importance/headImportance';
+import { interactionMaskAnalysis, type InteractionSettings } from './interaction-mask/interactionMask';
+import { periodMaskAnalysis } from './period-mask/periodMask';
+import { DEFAULT_PROBING_JSON, probingAnalysis, type ProbingSettingsJson } from './probing/probingAnalysis';
+import { DEFAULT_FUSION_WEIGHT, rerankAnalysis, type RerankSettings } from './rerank/rerank';
 
 /**
  * Every dataset analysis by its CLI name, built from stored settings (`ranklens merge` rebuilds the analysis

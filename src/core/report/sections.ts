@@ -2,12 +2,12 @@
 // built from result files. Pure data and functions (no DOM, no node): the offline HTML report and the
 // extension's report panel both draw exactly these sections.
 import type { Json, ModelDescription } from '../analysis/analysis';
-import type { HeadImportanceResult } from '../analysis/headImportance';
-import type { InteractionDirection, InteractionResult } from '../analysis/interactionMask';
-import type { AttributionAnalysisResult, LayerShares } from '../analysis/layerAttribution';
-import type { PeriodMaskResult } from '../analysis/periodMask';
-import type { ProbingResult } from '../analysis/probing';
-import type { RerankResult } from '../analysis/rerank';
+import type { HeadImportanceResult } from '../analysis/head-importance/headImportance';
+import type { InteractionDirection, InteractionResult } from '../analysis/interaction-mask/interactionMask';
+import type { AttributionAnalysisResult, LayerShares } from '../analysis/attribution/layerAttribution';
+import type { PeriodMaskResult } from '../analysis/period-mask/periodMask';
+import type { ProbingResult } from '../analysis/probing/probing';
+import type { RerankResult } from '../analysis/rerank/rerank';
 import type { ResultFile } from '../analysis/runner';
 import { ATTRIBUTION_GROUPS, ATTRIBUTION_GROUP_LABELS, PROBE_GROUP_LABELS } from '../analysis/tokenGroups';
 import { modelComparisonSection, type ComparedResults } from './compareModels';

@@ -13,7 +13,7 @@ import {
   settingsLine,
   type ReportInput,
 } from '../../../src/core/report/sections';
-import type { PeriodMaskResult } from '../../../src/core/analysis/periodMask';
+import type { PeriodMaskResult } from '../../../src/core/analysis/period-mask/periodMask';
 import { comparisonVerdict, formatP } from '../../../src/core/eval/significance';
 
 const spec: CheckpointSpec = { layers: 2, heads: 2, hidden: 16, numLabels: 1, seed: 12 };

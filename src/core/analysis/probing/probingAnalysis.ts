@@ -1,8 +1,8 @@
-import { checkSeed } from '../random';
+import { checkSeed } from '../../random';
 import { createHash } from 'node:crypto';
-import type { Analysis } from './analysis';
-import { encodeChunk } from './attributionAnalysis';
-import type { PairSet, PairSetDescription } from './pairSet';
+import type { Analysis } from '../analysis';
+import { encodeChunk } from '../attribution/attributionAnalysis';
+import type { PairSet, PairSetDescription } from '../pairSet';
 import { PROBE_DEFAULTS } from './probe';
 import {
   extractProbingFeatures,
@@ -14,9 +14,9 @@ import {
   type ProbingSplit,
   type StatesModel,
 } from './probing';
-import type { CanReadStates } from './modelCapabilities';
+import type { CanReadStates } from '../modelCapabilities';
 import { ZHAN_STOP_WORDS } from './stopWords';
-import { PROBE_GROUPS } from './tokenGroups';
+import { PROBE_GROUPS } from '../tokenGroups';
 
 /**
  * Analysis 3 for the runner: `ranklens analyze probing`. Its pair set holds the training queries AND the

@@ -1,4 +1,4 @@
-import type { Analysis, AnalysisContext, Chunk } from './analysis';
+import type { Analysis, AnalysisContext, Chunk } from '../analysis';
 import {
   attributionMap,
   defaultSelection,
@@ -11,8 +11,8 @@ import {
   type QueryCandidates,
   type RelevanceSelection,
 } from './layerAttribution';
-import type { Baseline } from './integratedGradients';
-import type { CanAttribute } from './modelCapabilities';
+import type { Baseline } from '../integratedGradients';
+import type { CanAttribute } from '../modelCapabilities';
 
 /** Settings as stored in result files (JSON); `selection: null` = the default for the model's label count. */
 export interface AttributionSettingsJson {

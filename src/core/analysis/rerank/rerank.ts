@@ -1,6 +1,6 @@
-import type { Qrels } from '../data/qrels';
-import type { RankedCandidate, Run } from '../data/runs';
-import { evaluateRun, type QueryMetrics } from '../eval/metrics';
+import type { Qrels } from '../../data/qrels';
+import type { RankedCandidate, Run } from '../../data/runs';
+import { evaluateRun, type QueryMetrics } from '../../eval/metrics';
 import {
   comparePaired,
   meanInterval,
@@ -8,10 +8,10 @@ import {
   type MeanInterval,
   type PairedComparison,
   type SignificanceStatement,
-} from '../eval/significance';
-import type { Analysis, Chunk, AnalysisContext, RunDescription } from './analysis';
-import { rankByScore } from './ranking';
-import { encodeChunkPairs } from './chunkCandidates';
+} from '../../eval/significance';
+import type { Analysis, Chunk, AnalysisContext, RunDescription } from '../analysis';
+import { rankByScore } from '../ranking';
+import { encodeChunkPairs } from '../chunkCandidates';
 
 export interface RerankSettings {
   /**
