@@ -9,7 +9,10 @@ import * as path from 'node:path';
 import { BERT_BASE_SHAPE, tempDir, writeRandomCheckpoint } from '../test/support/checkpoints';
 import { describeModel } from '../src/core/analysis/analysis';
 import { createAnalysisContext } from '../src/core/analysis/context';
-import { interactionMasks, type InteractionDirection } from '../src/core/analysis/interaction-mask/interactionMask';
+import {
+  interactionMasks,
+  type InteractionDirection,
+} from '../src/core/analysis/interaction-mask/interactionMask';
 import { loadPairSet, type PairSet } from '../src/core/analysis/pairSet';
 import { createAnalysis } from '../src/core/analysis/registry';
 import { modelKey, runAnalysis } from '../src/core/analysis/runner';
