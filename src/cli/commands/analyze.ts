@@ -4,7 +4,7 @@ import { createAnalysisContext } from '../../core/analysis/context';
 import type { AttributionAnalysisResult } from '../../core/analysis/attribution/layerAttribution';
 import { InProcessAnalysisModel } from '../../core/analysis/inProcessModel';
 import { loadPairSet, type PairSet, type PairSetSpec } from '../../core/analysis/pairSet';
-import { concatPairSets } from '../../core/analysis/probing/probingAnalysis';
+import { concatPairSets } from '../../core/analysis/pairSet';
 import type { ProbingResult } from '../../core/analysis/probing/probing';
 import { PROBE_GROUP_LABELS } from '../../core/analysis/tokenGroups';
 import { createAnalysis } from '../../core/analysis/registry';

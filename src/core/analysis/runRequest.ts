@@ -3,7 +3,7 @@ import { describeModel, type Json } from './analysis';
 import { createAnalysisContext } from './context';
 import type { InProcessAnalysisModel } from './inProcessModel';
 import { loadPairSet, type PairSetSpec } from './pairSet';
-import { concatPairSets } from './probing/probingAnalysis';
+import { concatPairSets } from './pairSet';
 import { createAnalysis } from './registry';
 import { modelKey, runAnalysis, type ResultFile, type RunOutcome, type Shard } from './runner';
 import type { ProgressReport } from '../progress';

@@ -3,7 +3,7 @@ import { describeModel, type Json } from '../analysis/analysis';
 import { createAnalysisContext } from '../analysis/context';
 import type { InProcessAnalysisModel } from '../analysis/inProcessModel';
 import { loadPairSet, type PairSet, type PairSetSpec } from '../analysis/pairSet';
-import { concatPairSets } from '../analysis/probing/probingAnalysis';
+import { concatPairSets } from '../analysis/pairSet';
 import { ANALYSES, createAnalysis } from '../analysis/registry';
 import { modelKey, runAnalysis, type ResultFile } from '../analysis/runner';
 import type { ProgressReport } from '../progress';

@@ -11,7 +11,7 @@ import { InProcessAnalysisModel } from '../../../src/core/analysis/inProcessMode
 import type { AttributionAnalysisResult } from '../../../src/core/analysis/attribution/layerAttribution';
 import { loadPairSet, type PairSet } from '../../../src/core/analysis/pairSet';
 import { extractProbingFeatures, type ProbingResult } from '../../../src/core/analysis/probing/probing';
-import { concatPairSets } from '../../../src/core/analysis/probing/probingAnalysis';
+import { concatPairSets } from '../../../src/core/analysis/pairSet';
 import { createAnalysis } from '../../../src/core/analysis/registry';
 import { mergeShards, runAnalysis, type RunnerOptions } from '../../../src/core/analysis/runner';
 import { ZHAN_STOP_WORDS } from '../../../src/core/analysis/probing/stopWords';

@@ -1,4 +1,5 @@
-import type { Analysis, AnalysisContext, Chunk } from '../analysis';
+import type { Analysis } from '../analysis';
+import { encodeChunk } from '../chunkCandidates';
 import {
   attributionMap,
   defaultSelection,
@@ -8,7 +9,6 @@ import {
   type AttributionAnalysisResult,
   type AttributionModel,
   type AttributionPartial,
-  type QueryCandidates,
   type RelevanceSelection,
 } from './layerAttribution';
 import type { Baseline } from '../integratedGradients';
@@ -35,18 +35,6 @@ export const DEFAULT_ATTRIBUTION_JSON: AttributionSettingsJson = {
 
 export function hasAttribute(scorer: unknown): scorer is CanAttribute {
   return typeof (scorer as Partial<CanAttribute>).attribute === 'function';
-}
-
-/** The chunk's query items as encoded candidate lists with relevance flags. */
-export function encodeChunk(chunk: Chunk, context: AnalysisContext): QueryCandidates[] {
-  return chunk.items.map((item) => ({
-    qid: item.qid,
-    candidates: item.candidates.map((c) => ({
-      pid: c.pid,
-      pair: context.encode(item.text, c.text),
-      relevant: c.grade >= context.minRelevance,
-    })),
-  }));
 }
 
 /** Analysis 2 for the runner: `ranklens analyze attribution`. */
