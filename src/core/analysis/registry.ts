@@ -1,5 +1,6 @@
 import type { AnyAnalysis, Json } from './analysis';
 import { attentionSpec } from './attention/spec';
+import { attentionRelevanceSpec } from './attention-relevance/spec';
 import { attributionSpec } from './attribution/spec';
 import { headImportanceSpec } from './head-importance/spec';
 import { interactionMaskSpec } from './interaction-mask/spec';
@@ -20,6 +21,7 @@ export const ANALYSIS_SPECS: readonly AnalysisSpec[] = [
   interactionMaskSpec,
   headImportanceSpec,
   rerankSpec,
+  attentionRelevanceSpec,
 ];
 
 const BY_NAME = new Map(ANALYSIS_SPECS.map((spec) => [spec.name, spec]));
