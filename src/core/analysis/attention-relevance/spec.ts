@@ -45,7 +45,7 @@ export const attentionRelevanceSpec: AnalysisSpec = {
   help: "per layer, the attention passage tokens send to the query, query tokens to the passage and [CLS] to each, for each query's relevant candidates against its other candidates (the run's top --depth), compared query by query.",
   data: { qrels: 'required' },
   settings: [],
-  reportQueries: 40,
+  reportQueries: 20,
   create: () => attentionRelevanceAnalysis(),
   summary,
   report: (file, palette) => attentionRelevanceSection(file, palette),

@@ -2,7 +2,7 @@
 import type { ResultFile } from '../runner';
 import { csvOf } from '../../report/tableCells';
 import type { MeanInterval, SignificanceStatement } from '../../eval/significance';
-import { PAPER_ATTENTION } from '../../report/zhan2020';
+import { PAPER_ATTENTION } from './paper';
 import {
   type ReportPalette,
   type ChartSpec,

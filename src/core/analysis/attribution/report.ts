@@ -3,7 +3,7 @@ import type { AttributionAnalysisResult, LayerShares } from './layerAttribution'
 import type { ResultFile } from '../runner';
 import { ATTRIBUTION_GROUPS, ATTRIBUTION_GROUP_LABELS } from '../tokenGroups';
 import { csvOf } from '../../report/tableCells';
-import { PAPER_ATTRIBUTION } from '../../report/zhan2020';
+import { PAPER_ATTRIBUTION } from './paper';
 import {
   type ReportPalette,
   type ChartSpec,

@@ -4,7 +4,7 @@ import type { ResultFile } from '../runner';
 import { drillDown, type DrillDownInput } from '../../report/drillDown';
 import { COMPARISON_COLUMNS, comparisonCells, csvOf } from '../../report/tableCells';
 import type { PairedComparison } from '../../eval/significance';
-import { PAPER_INTERACTION_MASK } from '../../report/zhan2020';
+import { PAPER_INTERACTION_MASK } from './paper';
 import {
   type ReportPalette,
   type ReportSection,

@@ -3,7 +3,7 @@ import type { PeriodMaskResult } from './periodMask';
 import type { ResultFile } from '../runner';
 import { drillDown } from '../../report/drillDown';
 import { COMPARISON_COLUMNS, comparisonCells, csvOf } from '../../report/tableCells';
-import { PAPER_PERIOD_MASK } from '../../report/zhan2020';
+import { PAPER_PERIOD_MASK } from './paper';
 import {
   type ReportPalette,
   type ReportSection,

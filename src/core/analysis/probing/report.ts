@@ -3,7 +3,7 @@ import type { ProbingResult } from './probing';
 import type { ResultFile } from '../runner';
 import { PROBE_GROUP_LABELS } from '../tokenGroups';
 import { csvOf } from '../../report/tableCells';
-import { PAPER_PROBING } from '../../report/zhan2020';
+import { PAPER_PROBING } from './paper';
 import {
   type ReportPalette,
   type ReportSection,
