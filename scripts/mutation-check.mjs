@@ -19,7 +19,7 @@ const root = path.resolve(new URL('..', import.meta.url).pathname);
 
 /**
  * id, where the bug goes (file, the exact text it replaces, found exactly once), and the test files that
- * must fail on it. `issue22` marks the list of issue 22 (the 13 bugs nothing caught and the shard case);
+ * must fail on it. `issue22` marks the mutants issue 22 lists: a survivor among them fails the run;
  * `coveredBy` names another issue whose tests are to kill it (skipped without --all).
  */
 const MUTANTS = [

@@ -95,7 +95,7 @@ const tests: IntegrationTest[] = [
   {
     name: 'onnxruntime-node loads and runs inside the extension host',
     run: async () => {
-      // Resolved from the extension's own node_modules, exactly as the ranker will be.
+      // Resolved from the extension's own node_modules: the native binding the bundled ranker loads too.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const ort = require(
         require.resolve('onnxruntime-node', { paths: [extensionPath()] }),

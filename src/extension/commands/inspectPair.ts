@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import type { ActivePairState } from '../activePair';
+import type { ActiveSelectionState } from '../activeSelection';
 import type { DatasetController } from '../datasetController';
-import type { ActivePairController } from '../inspector/activePair';
+import type { ExplorerPairController } from '../inspector/explorerPair';
 import { PairSession } from '../inspector/pairSession';
 import type { ModelController } from '../modelController';
 import { InspectorPanel } from '../webviews/inspectorPanel';
@@ -31,10 +31,10 @@ export function pairArgsFrom(value: unknown): InspectPairArgs | undefined {
 export async function inspectPairCommand(
   models: ModelController,
   datasets: DatasetController,
-  active: ActivePairController,
+  active: ExplorerPairController,
   extensionUri: vscode.Uri,
   log: vscode.OutputChannel,
-  editorState: ActivePairState,
+  editorState: ActiveSelectionState,
   args?: unknown,
 ): Promise<InspectPairOutcome | undefined> {
   const given = pairArgsFrom(args);

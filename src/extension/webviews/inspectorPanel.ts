@@ -8,8 +8,8 @@ import {
   type WhatIfResult,
   type WhatIfSpec,
 } from '../../protocol/inspector';
-import type { ActivePairState, AttributionView } from '../activePair';
-import type { ActivePairController } from '../inspector/activePair';
+import type { ActiveSelectionState, AttributionView } from '../activeSelection';
+import type { ExplorerPairController } from '../inspector/explorerPair';
 import { attentionTensor, viewTokens, type PairSession } from '../inspector/pairSession';
 import { WhatIfMaps } from '../inspector/whatIfMaps';
 import { PassageDocuments } from '../passageDocuments';
@@ -37,7 +37,7 @@ export class InspectorPanel {
   private constructor(
     readonly panel: vscode.WebviewPanel,
     readonly host: WebviewHost<InspectorProtocol>,
-    private readonly editorState: ActivePairState,
+    private readonly editorState: ActiveSelectionState,
   ) {
     this.view = editorState.current.view;
     // From the editor to the slider (RankLens: Choose Attribution Layer…). A newly opened inspector keeps
@@ -59,9 +59,9 @@ export class InspectorPanel {
   static async show(
     extensionUri: vscode.Uri,
     session: PairSession,
-    active: ActivePairController,
+    active: ExplorerPairController,
     log: vscode.OutputChannel,
-    editorState: ActivePairState,
+    editorState: ActiveSelectionState,
   ): Promise<InspectorPanel> {
     let inspector = InspectorPanel.current;
     if (!inspector) {
@@ -149,7 +149,7 @@ export class InspectorPanel {
 
   private async load(
     session: PairSession,
-    active: ActivePairController,
+    active: ExplorerPairController,
     log: vscode.OutputChannel,
   ): Promise<void> {
     this.attribution?.abort(new CancelledError('Integrated Gradients'));
