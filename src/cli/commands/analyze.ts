@@ -28,7 +28,20 @@ import {
 
 const HELD_OUT_VALUES = ['heldout-queries', 'heldout-qrels', 'heldout-run'];
 
-/** Each analysis's line of the help, generated from its spec (name, flags, paragraph). */
+/** Words filled into lines of at most `width` characters, each line after the first indented by `indent`. */
+function fill(text: string, width = 110, indent = '  '): string {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of text.split(' ')) {
+    if (current && current.length + 1 + word.length > width) {
+      lines.push(current);
+      current = indent + word;
+    } else current = current ? `${current} ${word}` : word;
+  }
+  return [...lines, current].join('\n');
+}
+
+/** Each analysis's paragraph of the help, generated from its spec (name, flags, description). */
 function analysisHelp(spec: AnalysisSpec): string {
   const flags = [
     spec.data.heldOut
@@ -38,7 +51,7 @@ function analysisHelp(spec: AnalysisSpec): string {
   ]
     .filter(Boolean)
     .join(' ');
-  return `  ${spec.name}${flags ? ` ${flags}` : ''}: ${spec.help}`;
+  return `  ${fill(`${spec.name}${flags ? ` ${flags}` : ''}: ${spec.help}`, 108)}`;
 }
 
 export const usage = `ranklens analyze ${ANALYSIS_SPECS.map((s) => s.name).join('|')} --collection FILE --queries FILE --qrels FILE --run FILE --out DIR

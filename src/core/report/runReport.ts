@@ -57,7 +57,6 @@ export interface ReportRunOptions {
   readonly sizes: ReportSizes;
   readonly model: InProcessAnalysisModel;
   readonly modelName: string;
-  readonly modelDir: string;
   readonly maxLength: number;
   /** Each analysis writes DIR/<name>/result.json (and its chunk cache: a rerun reuses finished chunks). */
   readonly workDir: string;

@@ -30,7 +30,6 @@ before(async () => {
     sizes: { depth: 5, queries: {}, probingTrain: 2 },
     model,
     modelName: 'tiny </script><b>',
-    modelDir,
     maxLength: 64,
     workDir: path.join(root, 'work'),
     only: ['attribution', 'period-mask', 'head-importance', 'rerank'],

@@ -21,7 +21,7 @@ export const probingSpec: AnalysisSpec = {
   name: 'probing',
   title: 'Probing classifiers (Figure 3)',
   command: 'ranklens.analyzeProbing',
-  help: "MLP probes per layer and token group trained on the dataset options' queries, MRR@10 on the held-out queries (--heldout-queries FILE --heldout-qrels FILE --heldout-run FILE [--heldout-sample N]).",
+  help: "MLP probes per layer and token group trained on the dataset options' queries, MRR@10 on the held-out queries.",
   data: { qrels: 'required', heldOut: true },
   settings: [
     { flag: 'pooling', key: 'pooling', type: 'choice', choices: ['states', 'logits'] },
