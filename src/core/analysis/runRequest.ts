@@ -49,7 +49,7 @@ export interface RunRequestOptions {
   readonly shard?: Shard;
   /** The model's name in the result file (default: the base name of its folder). */
   readonly modelName?: string;
-  /** Told the pair set before the model is used (the CLI says which queries it leaves out). */
+  /** Told the pair set once the model and tokenizer are loaded, before the first chunk (the CLI says which queries it leaves out). */
   readonly onPairSet?: (pairSet: PairSet) => void;
 }
 
@@ -80,24 +80,20 @@ export async function runAnalysisRequestOutcome<M extends RequestModel & { dispo
     .filter((file): file is string => file !== undefined);
   await checkOutputFolder(request.dir, outputNames(spec.create(request.settings), options.shard), inputs);
   const { pairSet, settings } = await loadRequestPairSet(request, files, options.signal);
-  options.onPairSet?.(pairSet);
   const loaded = typeof model === 'function' ? await model() : model;
   try {
     const maxLength = Math.min(request.maxLength, loaded.info.maxLength);
-    return await runAnalysis(
-      spec.create(settings),
-      pairSet,
-      createAnalysisContext(loaded, loaded.info.dir, maxLength, request.batchSize),
-      {
-        dir: request.dir,
-        model: describeModel(loaded.info, options.modelName ?? path.basename(path.resolve(loaded.info.dir))),
-        modelKey: modelKey(loaded.info, maxLength),
-        chunkPairs: request.chunkPairs,
-        shard: options.shard,
-        signal: options.signal,
-        onProgress: options.onProgress,
-      },
-    );
+    const context = createAnalysisContext(loaded, loaded.info.dir, maxLength, request.batchSize);
+    options.onPairSet?.(pairSet);
+    return await runAnalysis(spec.create(settings), pairSet, context, {
+      dir: request.dir,
+      model: describeModel(loaded.info, options.modelName ?? path.basename(path.resolve(loaded.info.dir))),
+      modelKey: modelKey(loaded.info, maxLength),
+      chunkPairs: request.chunkPairs,
+      shard: options.shard,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
   } finally {
     if (typeof model === 'function') await loaded.dispose?.();
   }
