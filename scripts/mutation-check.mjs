@@ -218,7 +218,7 @@ const MUTANTS = [
   {
     id: 'ig-baselines-swapped',
     what: 'the empty-query baseline blanks the passage (and empty-document the query)',
-    file: 'src/core/analysis/integratedGradients.ts',
+    file: 'src/core/attribution/attribute.ts',
     find: "baseline === 'empty-query' ? isQueryToken : isPassageToken",
     replace: "baseline === 'empty-query' ? isPassageToken : isQueryToken",
     tests: [
@@ -229,7 +229,7 @@ const MUTANTS = [
   {
     id: 'ig-gauss-legendre-nodes-unscaled',
     what: 'Gauss-Legendre nodes left on [-1, 1] instead of mapped to [0, 1]',
-    file: 'src/core/analysis/gaussLegendre.ts',
+    file: 'src/core/attribution/quadrature.ts',
     find: 'nodes[n - 1 - i] = (1 + x) / 2;',
     replace: 'nodes[n - 1 - i] = x;',
     tests: ['test/unit/attribution/gaussLegendre.test.ts'],

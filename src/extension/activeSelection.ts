@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { BASELINES, type Baseline } from '../core/analysis/integratedGradients';
+import { BASELINES, type Baseline } from '../core/attribution';
 
 /** A query the user is looking at: from the open dataset (qid) or typed. */
 export interface ActiveQuery {

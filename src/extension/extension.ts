@@ -36,7 +36,7 @@ import { reportError } from './reportError';
 import { PASSAGE_SCHEME, PassageDocuments } from './passageDocuments';
 import { SlurmRuns } from './slurm/slurmRuns';
 import { logRestrictedMode } from './workspaceTrust';
-import type { Baseline } from '../core/analysis/integratedGradients';
+import type { Baseline } from '../core/attribution';
 import { ActiveSelectionState } from './activeSelection';
 import { chooseAttributionLayerCommand, setActiveQueryCommand } from './commands/activeCommands';
 import { AttributionDecorations } from './editor/attributionDecorations';

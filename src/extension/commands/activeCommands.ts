@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BASELINES, type Baseline } from '../../core/analysis/integratedGradients';
+import { BASELINES, type Baseline } from '../../core/attribution';
 import type { ActiveSelectionState, ActiveQuery } from '../activeSelection';
 import type { DatasetController } from '../datasetController';
 import type { ModelController } from '../modelController';

@@ -11,7 +11,7 @@ import {
   type AttributionPartial,
   type RelevanceSelection,
 } from './layerAttribution';
-import type { Baseline } from '../integratedGradients';
+import type { Baseline } from '../../attribution';
 import type { CanAttribute } from '../modelCapabilities';
 
 /** Settings as stored in result files (JSON); `selection: null` = the default for the model's label count. */

@@ -1,5 +1,4 @@
-import type { AttributionResult, Baseline } from '../integratedGradients';
-import { BASELINES, DEFAULT_TOLERANCE } from '../integratedGradients';
+import { BASELINES, DEFAULT_TOLERANCE, type AttributionResult, type Baseline } from '../../attribution';
 import { ATTRIBUTION_GROUPS, sumByAttributionGroup, type AttributionGroup } from '../tokenGroups';
 import type { CanAttribute } from '../modelCapabilities';
 import type { QueryCandidates } from '../chunkCandidates';
