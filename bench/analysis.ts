@@ -7,12 +7,13 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BERT_BASE_SHAPE, tempDir, writeRandomCheckpoint } from '../test/support/checkpoints';
-import { describeModel } from '../src/core/analysis/analysis';
 import { createAnalysisContext } from '../src/core/analysis/context';
-import { interactionMasks, type InteractionDirection } from '../src/core/analysis/interactionMask';
+import {
+  interactionMasks,
+  type InteractionDirection,
+} from '../src/core/analysis/interaction-mask/interactionMask';
 import { loadPairSet, type PairSet } from '../src/core/analysis/pairSet';
-import { createAnalysis } from '../src/core/analysis/registry';
-import { modelKey, runAnalysis } from '../src/core/analysis/runner';
+import { runAnalysisRequestOutcome } from '../src/core/analysis/runRequest';
 import { Ranker } from '../src/core/runtime/ranker';
 
 const DATA = process.env.RANKLENS_SHARED_DATA ?? path.resolve(__dirname, '..', '..', 'shared', 'data');
@@ -32,17 +33,21 @@ const seconds = async (fn: () => Promise<unknown>) => {
   return (used.user + used.system) / 1e6;
 };
 
-async function pairSetOf(queries: number, selection: 'candidates' | 'relevant'): Promise<PairSet> {
-  return loadPairSet({
+/** The dev600 files, `queries` of them drawn with seed 7, the run's top `depth`: what every analysis reads. */
+function dataFiles(queries: number) {
+  return {
     collection: path.join(DEV, 'collection.dev600-bm25-top20.tsv'),
     queries: path.join(DEV, 'queries.dev600.tsv'),
     qrels: path.join(DEV, 'qrels.dev600.txt'),
     run: path.join(DEV, 'run.dev600.bm25-top20.tsv'),
-    selection,
     depth,
     sample: queries,
     seed: 7,
-  });
+  };
+}
+
+async function pairSetOf(queries: number, selection: 'candidates' | 'relevant'): Promise<PairSet> {
+  return loadPairSet({ ...dataFiles(queries), selection });
 }
 
 interface Measured {
@@ -118,15 +123,16 @@ async function measure(label: string, modelDir: string, queries: number, heads: 
       ...(heads ? ['head-importance'] : []),
     ];
     for (const name of names) {
-      const set = name === 'attention' ? relevant : candidates;
-      const count = set.description.pairs;
-      const t = await seconds(() =>
-        runAnalysis(createAnalysis(name), set, context, {
-          dir: path.join(root, name),
-          model: describeModel(ranker.info, label),
-          modelKey: modelKey(ranker.info, 256),
-        }),
+      const count = (name === 'attention' ? relevant : candidates).description.pairs;
+      // CPU seconds from the moment the pair set is loaded: the analysis, not the reading of the files.
+      let start = process.cpuUsage();
+      await runAnalysisRequestOutcome(
+        { name, settings: {}, data: dataFiles(queries), dir: path.join(root, name), maxLength: 256 },
+        ranker,
+        { modelName: label, onPairSet: () => (start = process.cpuUsage()) },
       );
+      const used = process.cpuUsage(start);
+      const t = (used.user + used.system) / 1e6;
       perPair[name] = t / count;
       console.log(
         `analyze ${name.padEnd(17)} ${count} pairs in ${t.toFixed(1)} CPU s: ${(count / t).toFixed(2)} pairs/s = ${(t / count / scorePerPair).toFixed(2)}x a score-only forward per pair`,

@@ -11,8 +11,8 @@ import {
   extractProbingFeatures,
   mergeProbingFeatures,
   trainAndEvaluateProbes,
-} from '../src/core/analysis/probing';
-import { ZHAN_STOP_WORDS } from '../src/core/analysis/stopWords';
+} from '../src/core/analysis/probing/probing';
+import { ZHAN_STOP_WORDS } from '../src/core/analysis/probing/stopWords';
 import { loadPairEncoder } from '../src/core/runtime/text';
 import { dev600Queries } from '../test/support/dev600';
 

@@ -1,6 +1,6 @@
 // The mask options `ranklens score` and `ranklens inspect` share: masks in the paper's words, several at once.
 import { readFile } from 'node:fs/promises';
-import { periodsToCommas } from '../core/analysis/periodMask';
+import { periodsToCommas } from '../core/analysis/period-mask/periodMask';
 import {
   SEGMENT_SELECTORS,
   type HeadMaskSpec,

@@ -13,8 +13,13 @@ import {
   type ScorePairArgs,
   type ScorePairOutcome,
 } from './commands/modelCommands';
-import { registerNotYetAvailable } from './commands/notYetAvailable';
-import { ANALYSIS_COMMANDS, analyzeCommand, type AnalyzeArgs } from './commands/analyze';
+import {
+  ANALYSIS_COMMANDS,
+  ANALYZE_ANY_COMMAND,
+  analyzeCommand,
+  pickAnalysis,
+  type AnalyzeArgs,
+} from './commands/analyze';
 import { inspectPairCommand, type InspectPairArgs, type InspectPairOutcome } from './commands/inspectPair';
 import { resolvePairArgs } from './commands/modelCommands';
 import { ExplorerPairController, type PairForwardPass } from './inspector/explorerPair';
@@ -269,31 +274,31 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
   register('ranklens.attributePair', attributePair);
   register('ranklens.inspectPair', inspectPair);
   register('ranklens.showAttention', () => vscode.commands.executeCommand(`${ATTENTION_VIEW_ID}.focus`));
-  const analyze = (command: string) =>
-    guarded(async (args?: AnalyzeArgs) => {
-      const outcome = await analyzeCommand(
-        command,
-        models,
-        controller,
-        context.extensionUri,
-        resultsDir('analyses'),
-        log,
-        args,
-        slurm,
-      );
-      if (outcome) explorer.analysisSaved();
-      return outcome;
-    });
-  for (const command of Object.keys(ANALYSIS_COMMANDS)) register(command, analyze(command));
-  registerNotYetAvailable(
-    context,
-    new Set([
-      'ranklens.selectModel',
-      'ranklens.scorePair',
-      'ranklens.attributePair',
-      'ranklens.showAttention',
-      ...Object.keys(ANALYSIS_COMMANDS),
-    ]),
+  const analyze = async (name: string, args?: AnalyzeArgs) => {
+    const outcome = await analyzeCommand(
+      name,
+      models,
+      controller,
+      context.extensionUri,
+      resultsDir('analyses'),
+      log,
+      args,
+      slurm,
+    );
+    if (outcome) explorer.analysisSaved();
+    return outcome;
+  };
+  for (const [command, { name }] of Object.entries(ANALYSIS_COMMANDS))
+    register(
+      command,
+      guarded((args?: AnalyzeArgs) => analyze(name, args)),
+    );
+  register(
+    ANALYZE_ANY_COMMAND,
+    guarded(async (args?: AnalyzeArgs & { readonly name?: string }) => {
+      const name = args?.name ?? (await pickAnalysis());
+      return name ? analyze(name, args) : undefined;
+    }),
   );
   // The explorer follows the selected passage row (a forward pass in the worker, only while it is shown).
   let selection = 0;

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { PeriodMaskResult } from '../../src/core/analysis/periodMask';
+import type { PeriodMaskResult } from '../../src/core/analysis/period-mask/periodMask';
 import { movedQueries } from '../../src/core/report/drillDown';
 import type { AnalyzeOutcome, DatasetSplit } from '../../src/extension/commands/analyze';
 import type { RankLensApi } from '../../src/extension/extension';

@@ -141,7 +141,6 @@ export async function run(argv: string[]): Promise<number> {
       sizes: scaled(DEFAULT_REPORT_SIZES, scale),
       model,
       modelName: path.basename(path.resolve(modelDir)),
-      modelDir,
       maxLength: length,
       workDir,
       settings,

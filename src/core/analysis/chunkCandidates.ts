@@ -1,5 +1,5 @@
-// A chunk's candidates as one flat list, query by query in candidate order: how the analyses that score every
-// candidate encode them, and how they read a query's ranking back out of the flat scores.
+// A chunk's candidates encoded with their queries, flat (the analyses that score every candidate) or per query
+// (those that pick pairs within a query), and how a query's ranking is read back out of the flat scores.
 import type { EncodedPair } from '../text/types';
 import type { AnalysisContext, Chunk } from './analysis';
 import { reciprocalRank } from './ranking';
@@ -41,4 +41,26 @@ export function reciprocalRanksByQuery(
     start = end;
     return rr;
   });
+}
+
+/** One query with its candidate passages, already encoded, and which of them are relevant. */
+export interface QueryCandidates {
+  readonly qid: string;
+  readonly candidates: readonly {
+    readonly pid: string;
+    readonly pair: EncodedPair;
+    readonly relevant: boolean;
+  }[];
+}
+
+/** The chunk's query items as encoded candidate lists with relevance flags. */
+export function encodeChunk(chunk: Chunk, context: AnalysisContext): QueryCandidates[] {
+  return chunk.items.map((item) => ({
+    qid: item.qid,
+    candidates: item.candidates.map((c) => ({
+      pid: c.pid,
+      pair: context.encode(item.text, c.text),
+      relevant: c.grade >= context.minRelevance,
+    })),
+  }));
 }

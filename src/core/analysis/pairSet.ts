@@ -203,3 +203,35 @@ function checkPositive(value: number | undefined, name: string): void {
   if (value !== undefined && (!Number.isInteger(value) || value < 1))
     throw new Error(`${name} must be a positive integer, got ${value}`);
 }
+
+/**
+ * One pair set from a training set and a held-out set (loaded separately), the training queries first;
+ * the fingerprint covers both. Queries in both sets are refused: the probe would be evaluated on them.
+ */
+export function concatPairSets(train: PairSet, heldOut: PairSet): PairSet {
+  const trainQids = new Set(train.items.map((i) => i.qid));
+  const shared = heldOut.items.filter((i) => trainQids.has(i.qid)).map((i) => i.qid);
+  if (shared.length > 0)
+    throw new Error(
+      `training and held-out queries must be disjoint; both have ${shared.slice(0, 5).join(', ')}`,
+    );
+  const description: { -readonly [K in keyof PairSetDescription]: PairSetDescription[K] } = {
+    ...heldOut.description,
+    files: Object.fromEntries([
+      ...Object.entries(train.description.files).map(([k, v]) => [`train-${k}`, v]),
+      ...Object.entries(heldOut.description.files).map(([k, v]) => [`heldout-${k}`, v]),
+    ]),
+    queries: train.description.queries + heldOut.description.queries,
+    pairs: train.description.pairs + heldOut.description.pairs,
+  };
+  const withoutText =
+    (train.description.queriesWithoutText ?? 0) + (heldOut.description.queriesWithoutText ?? 0);
+  if (withoutText > 0) description.queriesWithoutText = withoutText;
+  return {
+    items: [...train.items, ...heldOut.items],
+    itemHashes: [...train.itemHashes, ...heldOut.itemHashes],
+    fingerprint: createHash('sha256').update(`${train.fingerprint}\n${heldOut.fingerprint}`).digest('hex'),
+    description,
+    sourceFiles: [...(train.sourceFiles ?? []), ...(heldOut.sourceFiles ?? [])],
+  };
+}

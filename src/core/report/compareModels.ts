@@ -1,9 +1,9 @@
 // Two models in one report: for every analysis both result sets hold, the per-query values they share (the same
 // qids) compared with the paired tests, model B against model A, and the queries that moved between them.
-import type { HeadImportanceResult } from '../analysis/headImportance';
-import type { InteractionDirection, InteractionResult } from '../analysis/interactionMask';
-import type { PeriodMaskResult } from '../analysis/periodMask';
-import type { RerankResult } from '../analysis/rerank';
+import type { HeadImportanceResult } from '../analysis/head-importance/headImportance';
+import type { InteractionDirection, InteractionResult } from '../analysis/interaction-mask/interactionMask';
+import type { PeriodMaskResult } from '../analysis/period-mask/periodMask';
+import type { RerankResult } from '../analysis/rerank/rerank';
 import { RESULT_FORMAT } from '../analysis/resultFormat';
 import type { ResultFile } from '../analysis/runner';
 import {

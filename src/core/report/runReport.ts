@@ -1,11 +1,9 @@
 import * as path from 'node:path';
 import { describeModel, type Json } from '../analysis/analysis';
-import { createAnalysisContext } from '../analysis/context';
 import type { InProcessAnalysisModel } from '../analysis/inProcessModel';
-import { loadPairSet, type PairSet, type PairSetSpec } from '../analysis/pairSet';
-import { concatPairSets } from '../analysis/probingAnalysis';
-import { ANALYSES, createAnalysis } from '../analysis/registry';
-import { modelKey, runAnalysis, type ResultFile } from '../analysis/runner';
+import { ANALYSIS_SPECS, analysisSpec } from '../analysis/registry';
+import { runAnalysisRequestOutcome, type AnalysisRunRequest } from '../analysis/runRequest';
+import type { ResultFile } from '../analysis/runner';
 import type { ProgressReport } from '../progress';
 import type { ReportInput } from './sections';
 
@@ -42,40 +40,23 @@ export interface ReportSizes {
 }
 
 /**
- * Small samples (scale up with --scale): on the bundled 6-layer model and 2 heavily shared cores, the masking
- * analyses cost (L + 1) x 3 and L x H + 1 forwards per pair (~1.4 s/pair measured), so they get 6 queries.
+ * Small samples (scale up with --scale): each analysis's spec says how many queries it draws (the masking
+ * analyses cost (L + 1) x 3 and L x H + 1 forwards per pair, so they get few).
  */
 export const DEFAULT_REPORT_SIZES: ReportSizes = {
   depth: 20,
-  queries: {
-    attention: 40,
-    attribution: 6,
-    probing: 25,
-    'period-mask': 40,
-    'interaction-mask': 6,
-    'head-importance': 6,
-    rerank: 60,
-  },
+  queries: Object.fromEntries(ANALYSIS_SPECS.map((spec) => [spec.name, spec.reportQueries])),
   probingTrain: 40,
 };
 
-/** The paper's order; analyses the registry does not know are skipped. */
-export const REPORT_ANALYSES = [
-  'attention',
-  'attribution',
-  'probing',
-  'period-mask',
-  'interaction-mask',
-  'head-importance',
-  'rerank',
-] as const;
+/** The paper's order (the registry's). */
+export const REPORT_ANALYSES: readonly string[] = ANALYSIS_SPECS.map((spec) => spec.name);
 
 export interface ReportRunOptions {
   readonly files: ReportDataFiles;
   readonly sizes: ReportSizes;
   readonly model: InProcessAnalysisModel;
   readonly modelName: string;
-  readonly modelDir: string;
   readonly maxLength: number;
   /** Each analysis writes DIR/<name>/result.json (and its chunk cache: a rerun reuses finished chunks). */
   readonly workDir: string;
@@ -91,47 +72,34 @@ export interface ReportRunOptions {
 /** Runs every analysis of the report in this process and collects their result files and wall times. */
 export async function runReportAnalyses(options: ReportRunOptions): Promise<ReportInput> {
   const { files, sizes, model } = options;
-  const names = REPORT_ANALYSES.filter((n) => n in ANALYSES && (!options.only || options.only.includes(n)));
+  const names = REPORT_ANALYSES.filter((n) => !options.only || options.only.includes(n));
   const results: Record<string, ResultFile> = {};
   const timings: { analysis: string; seconds: number; pairs: number }[] = [];
-  const context = createAnalysisContext(model, options.modelDir, options.maxLength);
   const seed = options.seed ?? 1;
   for (const [index, name] of names.entries()) {
     options.signal?.throwIfAborted();
     options.onAnalysis?.(name, index, names.length);
     const started = performance.now();
-    const extra = options.settings?.[name] ?? {};
-    const selection = createAnalysis(name, extra).selection;
-    const spec: PairSetSpec = {
-      collection: files.collection,
-      queries: files.queries,
-      qrels: files.qrels,
-      run: files.run,
-      selection,
-      depth: sizes.depth,
-      sample: sizes.queries[name],
-      seed,
-    };
-    let pairSet: PairSet;
-    let settings: Json = extra;
-    if (name === 'probing') {
-      const heldOut = await loadPairSet(spec);
-      const train = await loadPairSet({
-        ...spec,
-        queries: files.trainQueries,
-        qrels: files.trainQrels,
-        run: files.trainRun,
-        sample: sizes.probingTrain,
-      });
-      pairSet = concatPairSets(train, heldOut);
-      settings = { ...extra, heldOut: heldOut.items.map((i) => i.qid) };
-    } else {
-      pairSet = await loadPairSet(spec);
-    }
-    const outcome = await runAnalysis(createAnalysis(name, settings), pairSet, context, {
+    const heldOut = { queries: files.queries, qrels: files.qrels, run: files.run };
+    const spec = analysisSpec(name);
+    const request: AnalysisRunRequest = {
+      name,
+      settings: options.settings?.[name] ?? {},
+      data: {
+        collection: files.collection,
+        ...(spec.data.heldOut
+          ? { queries: files.trainQueries, qrels: files.trainQrels, run: files.trainRun }
+          : heldOut),
+        depth: sizes.depth,
+        sample: spec.data.heldOut ? sizes.probingTrain : sizes.queries[name],
+        seed,
+      },
+      ...(spec.data.heldOut ? { heldOut: { ...heldOut, sample: sizes.queries[name] } } : {}),
       dir: path.join(options.workDir, name),
-      model: describeModel(model.info, options.modelName),
-      modelKey: modelKey(model.info, options.maxLength),
+      maxLength: options.maxLength,
+    };
+    const outcome = await runAnalysisRequestOutcome(request, model, {
+      modelName: options.modelName,
       signal: options.signal,
       onProgress: options.onProgress,
     });
@@ -139,7 +107,7 @@ export async function runReportAnalyses(options: ReportRunOptions): Promise<Repo
     timings.push({
       analysis: name,
       seconds: (performance.now() - started) / 1000,
-      pairs: pairSet.description.pairs,
+      pairs: outcome.pairs,
     });
   }
   return {

@@ -2,9 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Json } from '../../core/analysis/analysis';
-import { ANALYSES } from '../../core/analysis/registry';
+import { ANALYSIS_SPECS, analysisSpec } from '../../core/analysis/registry';
 import type { AnalysisRunRequest } from '../../core/analysis/runRequest';
 import type { ResultFile } from '../../core/analysis/runner';
+import { settingsProblems, type AnalysisSpec } from '../../core/analysis/spec';
 import { splitNameOf } from '../../core/data/splits';
 import { CancelledError } from '../../core/progress';
 import { settingsLine, type ReportInput } from '../../core/report/sections';
@@ -15,23 +16,16 @@ import type { SlurmRuns } from '../slurm/slurmRuns';
 import { reportDrillHost } from '../drillDown/reportDrillHost';
 import { ReportPanel } from '../webviews/reportPanel';
 
-/** The palette's dataset analyses: command id -> analysis name and title. */
+/** The palette's commands of the analyses that have one: command id -> analysis name and title. */
 export const ANALYSIS_COMMANDS: Readonly<Record<string, { readonly name: string; readonly title: string }>> =
-  {
-    'ranklens.analyzeAttention': { name: 'attention', title: 'Attention distribution (Figure 1)' },
-    'ranklens.analyzeAttribution': {
-      name: 'attribution',
-      title: 'Layer-wise Integrated Gradients (Figure 2)',
-    },
-    'ranklens.analyzeProbing': { name: 'probing', title: 'Probing classifiers (Figure 3)' },
-    'ranklens.analyzePeriodMasking': { name: 'period-mask', title: 'Period masking (Table 1)' },
-    'ranklens.analyzeInteractionMasking': {
-      name: 'interaction-mask',
-      title: 'Interaction masking (Figure 4)',
-    },
-    'ranklens.analyzeHeadImportance': { name: 'head-importance', title: 'Head importance' },
-    'ranklens.analyzeRerank': { name: 'rerank', title: 'Re-rank a run' },
-  };
+  Object.fromEntries(
+    ANALYSIS_SPECS.flatMap((spec) =>
+      spec.command ? [[spec.command, { name: spec.name, title: spec.title }]] : [],
+    ),
+  );
+
+/** The command that offers every analysis of the registry in a quick pick (those without a command of their own too). */
+export const ANALYZE_ANY_COMMAND = 'ranklens.analyzeDataset';
 
 /** One queries file with the qrels and run of the same split (matched by file name). */
 export interface DatasetSplit {
@@ -103,38 +97,30 @@ async function pickSample(placeHolder: string): Promise<number | undefined | 'ca
   return choice.n === 0 ? undefined : choice.n;
 }
 
-/** Analysis-specific options asked in the palette. */
-async function pickSettings(name: string): Promise<Record<string, Json> | undefined> {
-  if (name === 'attribution') {
-    const choice = await vscode.window.showQuickPick(
-      [
-        { label: "The model's default", description: 'P > 0.5 (two labels) or top 10 (one label)', s: {} },
-        { label: 'Ranked in the top 3', s: { selection: { kind: 'rank', topK: 3 } } },
-        { label: 'Ranked in the top 10', s: { selection: { kind: 'rank', topK: 10 } } },
-      ],
-      { placeHolder: 'Which relevant pairs count as classified correctly by the model?' },
-    );
-    return choice?.s as Record<string, Json> | undefined;
-  }
-  if (name === 'probing') {
-    const choice = await vscode.window.showQuickPick(
-      [
-        {
-          label: 'Pool hidden states, lr 1e-3',
-          description: 'fast; for a few hundred pairs',
-          s: { pooling: 'states', learningRate: 1e-3 },
-        },
-        {
-          label: "The authors' probe (max over token logits), lr 1e-4",
-          description: 'slower, more memory',
-          s: { pooling: 'logits' },
-        },
-      ],
-      { placeHolder: 'Probe' },
-    );
-    return choice?.s as Record<string, Json> | undefined;
-  }
-  return {};
+/** Which analysis, for the command that offers them all. */
+export async function pickAnalysis(): Promise<string | undefined> {
+  const choice = await vscode.window.showQuickPick(
+    ANALYSIS_SPECS.map((spec) => ({ label: spec.title, description: spec.name, name: spec.name })),
+    { placeHolder: 'Which dataset analysis?' },
+  );
+  return choice?.name;
+}
+
+/** The analysis's options asked in the palette, as its spec's quick picks say (none: its defaults). */
+async function pickSettings(spec: AnalysisSpec): Promise<Record<string, Json> | undefined> {
+  if (!spec.palette) return {};
+  const choice = await vscode.window.showQuickPick(
+    spec.palette.picks.map((pick) => ({ label: pick.label, description: pick.description, pick })),
+    { placeHolder: spec.palette.placeHolder },
+  );
+  return choice ? { ...choice.pick.settings } : undefined;
+}
+
+/** Settings given or picked, checked against the analysis's schema before anything runs. */
+function checkedSettings(spec: AnalysisSpec, settings: Record<string, Json>): Record<string, Json> {
+  const problems = settingsProblems(spec, settings);
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  return settings;
 }
 
 /**
@@ -144,7 +130,7 @@ async function pickSettings(name: string): Promise<Record<string, Json> | undefi
  * panel with the same charts as `ranklens report`.
  */
 export async function analyzeCommand(
-  command: string,
+  name: string,
   models: ModelController,
   datasets: DatasetController,
   extensionUri: vscode.Uri,
@@ -153,17 +139,14 @@ export async function analyzeCommand(
   args: AnalyzeArgs = {},
   slurm?: SlurmRuns,
 ): Promise<AnalyzeOutcome | undefined> {
-  const { name, title } = ANALYSIS_COMMANDS[command];
-  if (!(name in ANALYSES)) {
-    void vscode.window.showInformationMessage(`RankLens: ${title} is not available in this version yet.`);
-    return undefined;
-  }
+  const spec = analysisSpec(name);
+  const { title } = spec;
   const splits = datasetSplits(datasets);
   const split = args.split ?? (await pickSplit(splits, `${title}: which queries?`));
   if (!split) return undefined;
   let trainSplit: DatasetSplit | undefined;
   let trainSample: number | undefined;
-  if (name === 'probing') {
+  if (spec.data.heldOut) {
     trainSplit = args.trainSplit ?? (await pickSplit(splits, 'Train the probes on which queries?', split));
     if (!trainSplit) return undefined;
   }
@@ -180,8 +163,9 @@ export async function analyzeCommand(
   } else {
     trainSample = args.trainSample;
   }
-  const settings = args.settings ?? (await pickSettings(name));
-  if (!settings) return undefined;
+  const picked = args.settings ?? (await pickSettings(spec));
+  if (!picked) return undefined;
+  const settings = checkedSettings(spec, picked);
   const collection = datasets.dataset?.files.collection;
   if (!collection) throw new Error('the open dataset has no collection (passage texts)');
 

@@ -1,7 +1,7 @@
 // One query of a drill-down, ranked by the model before and after a comparison's change, the way the analysis
 // ranked it: the run's top `depth` candidates, grades from the qrels, ties broken as trec_eval does.
 // No vscode import: unit-tested with a stand-in scorer.
-import { periodsToCommas } from '../../core/analysis/periodMask';
+import { periodsToCommas } from '../../core/analysis/period-mask/periodMask';
 import { rankByScore } from '../../core/analysis/ranking';
 import type { Dataset } from '../../core/data';
 import type { DrillTarget } from '../../core/report/drillDown';

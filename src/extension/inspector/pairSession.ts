@@ -7,7 +7,7 @@ import type { AttentionTensor, ViewToken } from '../../protocol/attention';
 import type { WhatIfResult, WhatIfSpec } from '../../protocol/inspector';
 import type { ChosenPair } from '../commands/modelCommands';
 import type { LoadedModel } from '../modelController';
-import { periodsToCommas } from '../../core/analysis/periodMask';
+import { periodsToCommas } from '../../core/analysis/period-mask/periodMask';
 import { appliesToEveryCandidate, describeWhatIf, maskSpecsFor, rankAmong } from './whatIf';
 
 /** Candidates at most that a pair is ranked among (a run's top 100, as the sample's DL19 runs hold). */

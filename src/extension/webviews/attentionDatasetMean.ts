@@ -4,7 +4,7 @@ import {
   ATTENTION_STATISTICS,
   type AttentionResult,
   type AttentionStatistic,
-} from '../../core/analysis/attention';
+} from '../../core/analysis/attention/attention';
 import { RESULT_FORMAT } from '../../core/analysis/runner';
 import type { AttentionShares } from '../../protocol/attention';
 import * as v from '../../protocol/validate';

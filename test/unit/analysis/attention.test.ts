@@ -11,7 +11,7 @@ import {
   attentionAnalysis,
   ATTENTION_STATISTICS,
   type AttentionResult,
-} from '../../../src/core/analysis/attention';
+} from '../../../src/core/analysis/attention/attention';
 import { createAnalysisContext } from '../../../src/core/analysis/context';
 import { loadPairSet, type PairSet } from '../../../src/core/analysis/pairSet';
 import { createAnalysis } from '../../../src/core/analysis/registry';

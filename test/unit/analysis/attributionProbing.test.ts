@@ -10,16 +10,16 @@ import { createAnalysisContext } from '../../../src/core/analysis/context';
 import { InProcessAnalysisModel } from '../../../src/core/analysis/inProcessModel';
 import type { AttributionAnalysisResult } from '../../../src/core/analysis/attribution/layerAttribution';
 import { loadPairSet, type PairSet } from '../../../src/core/analysis/pairSet';
-import { extractProbingFeatures, type ProbingResult } from '../../../src/core/analysis/probing';
-import { concatPairSets } from '../../../src/core/analysis/probingAnalysis';
+import { extractProbingFeatures, type ProbingResult } from '../../../src/core/analysis/probing/probing';
+import { concatPairSets } from '../../../src/core/analysis/pairSet';
 import { createAnalysis } from '../../../src/core/analysis/registry';
 import { mergeShards, runAnalysis, type RunnerOptions } from '../../../src/core/analysis/runner';
-import { ZHAN_STOP_WORDS } from '../../../src/core/analysis/stopWords';
+import { ZHAN_STOP_WORDS } from '../../../src/core/analysis/probing/stopWords';
 import { PROBE_GROUPS, probePositions } from '../../../src/core/analysis/tokenGroups';
 import { loadPairEncoder } from '../../../src/core/runtime/text';
 import { RankerWorkerClient } from '../../../src/worker/client';
 import { runAnalysisRequest, type AnalysisRunRequest } from '../../../src/core/analysis/runRequest';
-import { stringSeed } from '../../../src/core/analysis/probing';
+import { stringSeed } from '../../../src/core/analysis/probing/probing';
 
 // One label: the attribution analysis selects by rank (the model's top K), the bundled model's case.
 const spec: CheckpointSpec = { layers: 2, heads: 2, hidden: 16, numLabels: 1, seed: 44 };

@@ -15,7 +15,7 @@ import {
   interactionMasks,
   type InteractionDirection,
   type InteractionResult,
-} from '../../../src/core/analysis/interactionMask';
+} from '../../../src/core/analysis/interaction-mask/interactionMask';
 import { loadPairSet, type PairSet } from '../../../src/core/analysis/pairSet';
 import { createAnalysis } from '../../../src/core/analysis/registry';
 import { reciprocalRank } from '../../../src/core/analysis/ranking';

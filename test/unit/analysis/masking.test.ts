@@ -11,14 +11,14 @@ import { tempDir, type CheckpointSpec, type WrittenCheckpoint } from '../../supp
 import { referenceForward } from '../../support/model-fixtures';
 import { writeTinyModelAndDataset } from '../../support/tinyDataset';
 import { createAnalysisContext } from '../../../src/core/analysis/context';
-import type { HeadImportanceResult } from '../../../src/core/analysis/headImportance';
+import type { HeadImportanceResult } from '../../../src/core/analysis/head-importance/headImportance';
 import { loadPairSet, type PairSet } from '../../../src/core/analysis/pairSet';
 import {
   periodMaskAnalysis,
   periodsToCommas,
   PERIOD_SETTINGS,
   type PeriodMaskResult,
-} from '../../../src/core/analysis/periodMask';
+} from '../../../src/core/analysis/period-mask/periodMask';
 import { createAnalysis } from '../../../src/core/analysis/registry';
 import { runAnalysis } from '../../../src/core/analysis/runner';
 import { Ranker } from '../../../src/core/runtime/ranker';

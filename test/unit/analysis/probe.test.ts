@@ -1,9 +1,12 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { MlpProbe, newGradients, trainProbe, type ProbeData } from '../../../src/core/analysis/probe';
-import { chanceMrrAt10, mrrAt10 } from '../../../src/core/analysis/probing';
-import { stopWordsFromDocumentFrequencies, ZHAN_STOP_WORDS } from '../../../src/core/analysis/stopWords';
+import { MlpProbe, newGradients, trainProbe, type ProbeData } from '../../../src/core/analysis/probing/probe';
+import { chanceMrrAt10, mrrAt10 } from '../../../src/core/analysis/probing/probing';
+import {
+  stopWordsFromDocumentFrequencies,
+  ZHAN_STOP_WORDS,
+} from '../../../src/core/analysis/probing/stopWords';
 import { evaluateRun } from '../../../src/core/eval/metrics';
 import type { Qrels } from '../../../src/core/data/qrels';
 import type { Run } from '../../../src/core/data/runs';

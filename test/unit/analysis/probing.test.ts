@@ -1,12 +1,12 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import type { ProbeData } from '../../../src/core/analysis/probe';
+import type { ProbeData } from '../../../src/core/analysis/probing/probe';
 import {
   chanceMrrAt10,
   trainAndEvaluateProbes,
   type ProbingFeatures,
   type ProbingSplit,
-} from '../../../src/core/analysis/probing';
+} from '../../../src/core/analysis/probing/probing';
 import { PROBE_GROUPS } from '../../../src/core/analysis/tokenGroups';
 import { mulberry32 } from '../../../src/core/random';
 

@@ -11,7 +11,7 @@ import type { Scorer } from '../../../src/core/runtime/types';
 import { loadPairSet, type PairSet } from '../../../src/core/analysis/pairSet';
 import { createAnalysis } from '../../../src/core/analysis/registry';
 import { rankByScore } from '../../../src/core/analysis/ranking';
-import type { RerankResult } from '../../../src/core/analysis/rerank';
+import type { RerankResult } from '../../../src/core/analysis/rerank/rerank';
 import { comparePaired } from '../../../src/core/eval/significance';
 import {
   chunkItems,

@@ -7,7 +7,7 @@ import { tempDir, writeRandomCheckpoint } from '../../support/checkpoints';
 import { writeTinyVocab } from '../../support/tinyDataset';
 import { main } from '../../../src/cli/main';
 import { parseMaskFlag, takeMaskFlags } from '../../../src/cli/maskFlags';
-import { periodsToCommas } from '../../../src/core/analysis/periodMask';
+import { periodsToCommas } from '../../../src/core/analysis/period-mask/periodMask';
 import { Ranker } from '../../../src/core/runtime/ranker';
 import { encodePair, loadTokenizer } from '../../../src/core/text';
 

@@ -8,7 +8,7 @@ import { captureOutput } from '../../support/captureOutput';
 import { tempDir } from '../../support/checkpoints';
 import { tinyDatasetArgs, writeTinyModelAndDataset, type TinyDatasetFiles } from '../../support/tinyDataset';
 import { main } from '../../../src/cli/main';
-import type { PeriodMaskResult } from '../../../src/core/analysis/periodMask';
+import type { PeriodMaskResult } from '../../../src/core/analysis/period-mask/periodMask';
 import type { ResultFile } from '../../../src/core/analysis/runner';
 import { comparePaired, meanInterval, significanceOptions } from '../../../src/core/eval/significance';
 

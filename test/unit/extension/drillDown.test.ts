@@ -9,7 +9,7 @@ import { tempDir, type CheckpointSpec } from '../../support/checkpoints';
 import { writeTinyModelAndDataset, type TinyDatasetFiles } from '../../support/tinyDataset';
 import { createAnalysisContext } from '../../../src/core/analysis/context';
 import { loadPairSet } from '../../../src/core/analysis/pairSet';
-import { PERIOD_SETTINGS, type PeriodMaskResult } from '../../../src/core/analysis/periodMask';
+import { PERIOD_SETTINGS, type PeriodMaskResult } from '../../../src/core/analysis/period-mask/periodMask';
 import { createAnalysis } from '../../../src/core/analysis/registry';
 import { runAnalysis } from '../../../src/core/analysis/runner';
 import { loadDataset, type Dataset } from '../../../src/core/data';

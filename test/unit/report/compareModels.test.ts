@@ -1,7 +1,10 @@
 // Two models in one report: the metrics both result sets share, paired over the queries both ran.
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { periodMaskAnalysis, type PeriodMaskPartial } from '../../../src/core/analysis/periodMask';
+import {
+  periodMaskAnalysis,
+  type PeriodMaskPartial,
+} from '../../../src/core/analysis/period-mask/periodMask';
 import { RESULT_FORMAT, type ResultFile } from '../../../src/core/analysis/runner';
 import type { Json, RunDescription } from '../../../src/core/analysis/analysis';
 import { comparePaired } from '../../../src/core/eval/significance';

@@ -13,7 +13,7 @@ import {
   settingsLine,
   type ReportInput,
 } from '../../../src/core/report/sections';
-import type { PeriodMaskResult } from '../../../src/core/analysis/periodMask';
+import type { PeriodMaskResult } from '../../../src/core/analysis/period-mask/periodMask';
 import { comparisonVerdict, formatP } from '../../../src/core/eval/significance';
 
 const spec: CheckpointSpec = { layers: 2, heads: 2, hidden: 16, numLabels: 1, seed: 12 };
@@ -30,7 +30,6 @@ before(async () => {
     sizes: { depth: 5, queries: {}, probingTrain: 2 },
     model,
     modelName: 'tiny </script><b>',
-    modelDir,
     maxLength: 64,
     workDir: path.join(root, 'work'),
     only: ['attribution', 'period-mask', 'head-importance', 'rerank'],

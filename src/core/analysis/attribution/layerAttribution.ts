@@ -1,6 +1,7 @@
 import { BASELINES, DEFAULT_TOLERANCE, type AttributionResult, type Baseline } from '../../attribution';
 import { ATTRIBUTION_GROUPS, sumByAttributionGroup, type AttributionGroup } from '../tokenGroups';
 import type { CanAttribute } from '../modelCapabilities';
+import type { QueryCandidates } from '../chunkCandidates';
 import type { EncodedPair } from '../../text/types';
 import type { ScoreResult } from '../../runtime/types';
 
@@ -40,16 +41,6 @@ export const DEFAULT_ATTRIBUTION_SETTINGS: Omit<AttributionAnalysisSettings, 'se
   tolerance: DEFAULT_TOLERANCE,
   pairsPerQuery: 1,
 };
-
-/** One query with its candidate passages, already encoded, and which of them are relevant. */
-export interface QueryCandidates {
-  readonly qid: string;
-  readonly candidates: readonly {
-    readonly pid: string;
-    readonly pair: EncodedPair;
-    readonly relevant: boolean;
-  }[];
-}
 
 /** What the analysis needs of a model: scores for candidate lists, and IG for one pair. */
 export interface AttributionModel extends CanAttribute {

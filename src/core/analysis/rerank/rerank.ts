@@ -1,6 +1,6 @@
-import type { Qrels } from '../data/qrels';
-import type { RankedCandidate, Run } from '../data/runs';
-import { evaluateRun, type QueryMetrics } from '../eval/metrics';
+import type { Qrels } from '../../data/qrels';
+import type { RankedCandidate, Run } from '../../data/runs';
+import { evaluateRun, type QueryMetrics } from '../../eval/metrics';
 import {
   comparePaired,
   meanInterval,
@@ -9,10 +9,10 @@ import {
   type PairedComparison,
   type SignificanceOptions,
   type SignificanceStatement,
-} from '../eval/significance';
-import type { Analysis, Chunk, AnalysisContext, RunDescription } from './analysis';
-import { rankByScore } from './ranking';
-import { encodeChunkPairs } from './chunkCandidates';
+} from '../../eval/significance';
+import type { Analysis, Chunk, AnalysisContext, RunDescription } from '../analysis';
+import { rankByScore } from '../ranking';
+import { encodeChunkPairs } from '../chunkCandidates';
 
 export interface RerankSettings {
   /**

@@ -1,8 +1,8 @@
-import { seededShuffle } from '../random';
+import { seededShuffle } from '../../random';
 import { trainProbe, PROBE_DEFAULTS, type ProbeData, type ProbeTrainingOptions } from './probe';
-import { PROBE_GROUPS, probePositions, type ProbeGroup } from './tokenGroups';
-import type { QueryCandidates } from './attribution/layerAttribution';
-import type { CanReadStates } from './modelCapabilities';
+import { PROBE_GROUPS, probePositions, type ProbeGroup } from '../tokenGroups';
+import type { QueryCandidates } from '../chunkCandidates';
+import type { CanReadStates } from '../modelCapabilities';
 
 /**
  * Analysis 3 (Zhan et al., Figure 3): MLP probes on the frozen hidden states of every layer (0 =

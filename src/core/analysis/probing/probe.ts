@@ -1,4 +1,4 @@
-import { mulberry32, shuffleWith } from '../random';
+import { mulberry32, shuffleWith } from '../../random';
 
 /**
  * Zhan et al.'s probing classifier (probing/modeling.py), in plain TypeScript: for every token of a group,

@@ -5,11 +5,11 @@ import {
   type MeanInterval,
   type PairedComparison,
   type SignificanceStatement,
-} from '../eval/significance';
-import type { HeadMaskSpec } from '../runtime/types';
-import type { Analysis, AnalysisContext, Chunk, RunDescription } from './analysis';
-import { encodeChunkPairs, progressInPairs, reciprocalRanksByQuery } from './chunkCandidates';
-import { sumInOrder } from './ranking';
+} from '../../eval/significance';
+import type { HeadMaskSpec } from '../../runtime/types';
+import type { Analysis, AnalysisContext, Chunk, RunDescription } from '../analysis';
+import { encodeChunkPairs, progressInPairs, reciprocalRanksByQuery } from '../chunkCandidates';
+import { sumInOrder } from '../ranking';
 
 export interface HeadImportancePartial {
   readonly qids: readonly string[];

@@ -5,11 +5,11 @@ import {
   type MeanInterval,
   type PairedComparison,
   type SignificanceStatement,
-} from '../eval/significance';
-import type { MaskSpec } from '../runtime/types';
-import type { Analysis, AnalysisContext, Chunk, RunDescription } from './analysis';
-import { encodeChunkPairs, progressInPairs, reciprocalRanksByQuery } from './chunkCandidates';
-import { sumInOrder } from './ranking';
+} from '../../eval/significance';
+import type { MaskSpec } from '../../runtime/types';
+import type { Analysis, AnalysisContext, Chunk, RunDescription } from '../analysis';
+import { encodeChunkPairs, progressInPairs, reciprocalRanksByQuery } from '../chunkCandidates';
+import { sumInOrder } from '../ranking';
 
 export type MaskKind = MaskSpec['kind'];
 

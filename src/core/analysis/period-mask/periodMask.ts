@@ -5,12 +5,12 @@ import {
   type MeanInterval,
   type PairedComparison,
   type SignificanceStatement,
-} from '../eval/significance';
-import type { MaskSpec, PairInput } from '../runtime/types';
-import type { EncodedPair } from '../text/types';
-import type { Analysis, AnalysisContext, Chunk, RunDescription } from './analysis';
-import { reciprocalRank, sumInOrder } from './ranking';
-import { encodeChunkPairs, progressInPairs } from './chunkCandidates';
+} from '../../eval/significance';
+import type { MaskSpec, PairInput } from '../../runtime/types';
+import type { EncodedPair } from '../../text/types';
+import type { Analysis, AnalysisContext, Chunk, RunDescription } from '../analysis';
+import { reciprocalRank, sumInOrder } from '../ranking';
+import { encodeChunkPairs, progressInPairs } from '../chunkCandidates';
 
 /** The three ways of taking periods away (Zhan et al., Table 1); periods are the passage's "." tokens. */
 export const PERIOD_SETTINGS = ['comma', 'token-mask', 'attention-mask'] as const;

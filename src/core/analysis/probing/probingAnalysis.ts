@@ -1,8 +1,6 @@
-import { checkSeed } from '../random';
-import { createHash } from 'node:crypto';
-import type { Analysis } from './analysis';
-import { encodeChunk } from './attributionAnalysis';
-import type { PairSet, PairSetDescription } from './pairSet';
+import { checkSeed } from '../../random';
+import type { Analysis } from '../analysis';
+import { encodeChunk } from '../chunkCandidates';
 import { PROBE_DEFAULTS } from './probe';
 import {
   extractProbingFeatures,
@@ -14,9 +12,9 @@ import {
   type ProbingSplit,
   type StatesModel,
 } from './probing';
-import type { CanReadStates } from './modelCapabilities';
+import type { CanReadStates } from '../modelCapabilities';
 import { ZHAN_STOP_WORDS } from './stopWords';
-import { PROBE_GROUPS } from './tokenGroups';
+import { PROBE_GROUPS } from '../tokenGroups';
 
 /**
  * Analysis 3 for the runner: `ranklens analyze probing`. Its pair set holds the training queries AND the
@@ -143,37 +141,5 @@ export function probingAnalysis(
       const { heldOut: _, pooling: __, ...training } = settings;
       return trainAndEvaluateProbes(features, training);
     },
-  };
-}
-
-/**
- * One pair set from a training set and a held-out set (loaded separately), the training queries first;
- * the fingerprint covers both. Queries in both sets are refused: the probe would be evaluated on them.
- */
-export function concatPairSets(train: PairSet, heldOut: PairSet): PairSet {
-  const trainQids = new Set(train.items.map((i) => i.qid));
-  const shared = heldOut.items.filter((i) => trainQids.has(i.qid)).map((i) => i.qid);
-  if (shared.length > 0)
-    throw new Error(
-      `training and held-out queries must be disjoint; both have ${shared.slice(0, 5).join(', ')}`,
-    );
-  const description: { -readonly [K in keyof PairSetDescription]: PairSetDescription[K] } = {
-    ...heldOut.description,
-    files: Object.fromEntries([
-      ...Object.entries(train.description.files).map(([k, v]) => [`train-${k}`, v]),
-      ...Object.entries(heldOut.description.files).map(([k, v]) => [`heldout-${k}`, v]),
-    ]),
-    queries: train.description.queries + heldOut.description.queries,
-    pairs: train.description.pairs + heldOut.description.pairs,
-  };
-  const withoutText =
-    (train.description.queriesWithoutText ?? 0) + (heldOut.description.queriesWithoutText ?? 0);
-  if (withoutText > 0) description.queriesWithoutText = withoutText;
-  return {
-    items: [...train.items, ...heldOut.items],
-    itemHashes: [...train.itemHashes, ...heldOut.itemHashes],
-    fingerprint: createHash('sha256').update(`${train.fingerprint}\n${heldOut.fingerprint}`).digest('hex'),
-    description,
-    sourceFiles: [...(train.sourceFiles ?? []), ...(heldOut.sourceFiles ?? [])],
   };
 }

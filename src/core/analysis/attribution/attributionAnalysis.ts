@@ -1,4 +1,5 @@
-import type { Analysis, AnalysisContext, Chunk } from './analysis';
+import type { Analysis } from '../analysis';
+import { encodeChunk } from '../chunkCandidates';
 import {
   attributionMap,
   defaultSelection,
@@ -8,11 +9,10 @@ import {
   type AttributionAnalysisResult,
   type AttributionModel,
   type AttributionPartial,
-  type QueryCandidates,
   type RelevanceSelection,
-} from './attribution/layerAttribution';
-import type { Baseline } from '../attribution';
-import type { CanAttribute } from './modelCapabilities';
+} from './layerAttribution';
+import type { Baseline } from '../../attribution';
+import type { CanAttribute } from '../modelCapabilities';
 
 /** Settings as stored in result files (JSON); `selection: null` = the default for the model's label count. */
 export interface AttributionSettingsJson {
@@ -35,18 +35,6 @@ export const DEFAULT_ATTRIBUTION_JSON: AttributionSettingsJson = {
 
 export function hasAttribute(scorer: unknown): scorer is CanAttribute {
   return typeof (scorer as Partial<CanAttribute>).attribute === 'function';
-}
-
-/** The chunk's query items as encoded candidate lists with relevance flags. */
-export function encodeChunk(chunk: Chunk, context: AnalysisContext): QueryCandidates[] {
-  return chunk.items.map((item) => ({
-    qid: item.qid,
-    candidates: item.candidates.map((c) => ({
-      pid: c.pid,
-      pair: context.encode(item.text, c.text),
-      relevant: c.grade >= context.minRelevance,
-    })),
-  }));
 }
 
 /** Analysis 2 for the runner: `ranklens analyze attribution`. */

@@ -3,10 +3,10 @@ import {
   significanceStatement,
   type MeanInterval,
   type SignificanceStatement,
-} from '../eval/significance';
-import { ATTENTION_KINDS } from '../runtime/attentionKinds';
-import type { Analysis, AnalysisContext, Chunk, RunDescription } from './analysis';
-import { encodeChunkPairs } from './chunkCandidates';
+} from '../../eval/significance';
+import { ATTENTION_KINDS } from '../../runtime/attentionKinds';
+import type { Analysis, AnalysisContext, Chunk, RunDescription } from '../analysis';
+import { encodeChunkPairs } from '../chunkCandidates';
 
 const [CLS, SEP_MIDDLE, SEP_FINAL, QUERY, DOCUMENT, PERIOD] = ATTENTION_KINDS.map((_, i) => i);
 const ALL = ATTENTION_KINDS.map((_, i) => i);
