@@ -37,6 +37,7 @@ import {
   optionalText,
   parseArgs,
   positiveInt,
+  precisionOption,
   required,
   seedOption,
   threadsOption,
@@ -46,12 +47,14 @@ import {
 export const usage = `ranklens analyze rerank|attention|period-mask|interaction-mask|head-importance|attribution|probing --collection FILE --queries FILE --qrels FILE --run FILE --out DIR
         (rerank runs without --qrels, attention without --run; every other analysis needs both)
         [--depth N] [--sample N --seed S] [--min-relevance N] [--model DIR] [--max-length N] [--batch-size N]
-        [--threads N] [--chunk-pairs N] [--shard K/N] [--fusion-weight W] [--json] [--cache-dir DIR]
+        [--threads N] [--precision fp32|int8] [--chunk-pairs N] [--shard K/N] [--fusion-weight W] [--json] [--cache-dir DIR]
         [--device cpu|cuda] [--request FILE (an analysis request VS Code wrote, instead of the data options)]
 ${SLURM_USAGE}
   Runs a dataset analysis in one process (batched, one model load) and writes DIR/result.json; finished
   chunks are cached in DIR/cache/ (a rerun or an interrupted run resumes). --shard K/N runs only shard K of N
   and writes DIR/partials/shard-K-of-N.json; \`ranklens merge DIR\` then writes DIR/result.json.
+  --precision int8 (rerank only): the encoder's weight products in int8 (per output channel) with uint8
+  activations, for large runs; fp32 (the default) is exact. Named in result.json's model, and cached apart.
   rerank: scores the run's top --depth candidates, writes DIR/rerank.trec, rerank.tsv (MS MARCO) and
   fused.trec, and evaluates run, model and fusion (w = --fusion-weight, default 0.5, fixed; the result's
   sweep over w is in-sample: choose w on a validation set). Model: the bundled ranklens-mini by default.
@@ -78,6 +81,7 @@ const RUN_VALUES = [
   'max-length',
   'batch-size',
   'threads',
+  'precision',
   'chunk-pairs',
   'out',
   'shard',
@@ -382,6 +386,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   const modelDir = optionalText(args, 'model') ?? bundledModelDir();
   const requestFile = optionalText(args, 'request');
+  const precision = precisionOption(args);
+  if (precision !== 'fp32' && (name !== 'rerank' || requestFile))
+    throw new UsageError(
+      `--precision ${precision} is for rerank from the data options only: the rest stays exact`,
+    );
   if (requestFile)
     return runAnalysisRequestFile({
       analysis: name,
@@ -428,6 +437,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const analysis: AnyAnalysis = createAnalysis(name, prepared.settings);
   const ranker = await InProcessAnalysisModel.load(modelDir, {
+    precision,
     threads: threadsOption(args),
     device: parseDevice(optionalText(args, 'device') ?? 'cpu'),
     maxLength,
