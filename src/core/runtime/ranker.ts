@@ -73,7 +73,8 @@ export class Ranker implements Scorer {
       numLabels: config.numLabels,
       vocabSize: config.vocabSize,
       maxLength,
-      precision: options.precision ?? 'fp32',
+      // Said only where it is not the default, so an fp32 model describes itself as it always has.
+      ...(options.precision === 'int8' ? { precision: options.precision } : {}),
     };
     const { signal, ...kept } = options;
     const ranker = new Ranker(checkpoint, kept, info);

@@ -126,7 +126,7 @@ export interface ModelInfo {
   readonly numLabels: 1 | 2;
   readonly vocabSize: number;
   readonly maxLength: number;
-  /** The score graph's precision (RankerOptions.precision); absent where the model never says: fp32. */
+  /** The score graph's precision (RankerOptions.precision) where it is not fp32; absent: fp32. */
   readonly precision?: Precision;
 }
 
