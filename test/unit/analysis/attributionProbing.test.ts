@@ -8,7 +8,7 @@ import { referenceForward } from '../../support/model-fixtures';
 import { writeTinyModelAndDataset, type TinyDatasetFiles } from '../../support/tinyDataset';
 import { createAnalysisContext } from '../../../src/core/analysis/context';
 import { InProcessAnalysisModel } from '../../../src/core/analysis/inProcessModel';
-import type { AttributionAnalysisResult } from '../../../src/core/analysis/layerAttribution';
+import type { AttributionAnalysisResult } from '../../../src/core/analysis/attribution/layerAttribution';
 import { loadPairSet, type PairSet } from '../../../src/core/analysis/pairSet';
 import { extractProbingFeatures, type ProbingResult } from '../../../src/core/analysis/probing';
 import { concatPairSets } from '../../../src/core/analysis/probingAnalysis';
@@ -17,7 +17,7 @@ import { mergeShards, runAnalysis, type RunnerOptions } from '../../../src/core/
 import { ZHAN_STOP_WORDS } from '../../../src/core/analysis/stopWords';
 import { PROBE_GROUPS, probePositions } from '../../../src/core/analysis/tokenGroups';
 import { loadPairEncoder } from '../../../src/core/runtime/text';
-import { RankerWorkerClient } from '../../../src/core/runtime/worker-client';
+import { RankerWorkerClient } from '../../../src/worker/client';
 import { runAnalysisRequest, type AnalysisRunRequest } from '../../../src/core/analysis/runRequest';
 import { stringSeed } from '../../../src/core/analysis/probing';
 
