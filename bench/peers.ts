@@ -1,7 +1,10 @@
 // Side by side with what users would run instead (issue 21, item 1): RankLens vs sentence-transformers'
 // CrossEncoder.predict and plain transformers + torch.inference_mode (PyTorch CPU, fp32, from .venv), on the
 // bundled model and the sample's DL19 (4,300 pairs) and dev600-heldout (4,000 pairs) BM25 runs.
-// Run: npm run bench peers [-- --pairs N --threads 1,2 --batch 16,32,64]   (--pairs N: each run's first N pairs)
+// Run: npm run bench peers [-- --pairs N --threads 1,2 --batch 16,32,64 --precision fp32,int8]
+// (--pairs N: each run's first N pairs). int8 rows (RankLens --precision int8) are compared with RankLens fp32 by
+// rank correlation, not by the 1e-5 check; their end-to-end runs are evaluated against the qrels (MRR@10, nDCG@10)
+// beside the fp32 ones, so the quality cost of int8 is printed with its speed.
 // Each configuration runs in its own process, so its peak RSS is its own. RankLens in-process: Ranker.score on
 // pairs tokenised beforehand (tokenising timed apart); end to end: `node bin/ranklens.js analyze rerank` from the
 // files to a written run (a fresh npm run build first), wall and max RSS from /usr/bin/time. The PyTorch tools
@@ -13,6 +16,7 @@ import * as path from 'node:path';
 import { tempDir } from '../test/support/tempFiles';
 import { loadPairSet } from '../src/core/analysis/pairSet';
 import { BUNDLED_MODEL_FOLDER } from '../src/core/model/bundled';
+import { PRECISIONS, type Precision } from '../src/core/bert/graph';
 import { Ranker } from '../src/core/runtime/ranker';
 import { encodePair } from '../src/core/text/pair';
 import { loadTokenizer } from '../src/core/text/load';
@@ -24,16 +28,24 @@ const PYTHON = path.join(ROOT, '.venv', 'bin', 'python');
 const MAX_LENGTH = 256;
 const TOLERANCE = 1e-5;
 const DATASETS = [
-  { name: 'DL19', queries: 'queries.dl19.tsv', run: 'run.dl19.bm25.tsv' },
-  { name: 'dev600-heldout', queries: 'queries.dev600-heldout.tsv', run: 'run.dev600-heldout.bm25.tsv' },
+  { name: 'DL19', queries: 'queries.dl19.tsv', qrels: 'qrels.dl19.txt', run: 'run.dl19.bm25.tsv' },
+  {
+    name: 'dev600-heldout',
+    queries: 'queries.dev600-heldout.tsv',
+    qrels: 'qrels.dev600-heldout.txt',
+    run: 'run.dev600-heldout.bm25.tsv',
+  },
 ];
 const TOOLS = [
   'RankLens in-process',
   'RankLens end to end',
+  'RankLens int8 in-process',
+  'RankLens int8 end to end',
   'sentence-transformers',
   'transformers',
 ] as const;
 type Tool = (typeof TOOLS)[number];
+const isInt8 = (tool: Tool) => tool.startsWith('RankLens int8');
 
 interface Measurement {
   readonly seconds: number;
@@ -42,6 +54,8 @@ interface Measurement {
   readonly importSeconds?: number;
   readonly tokeniseSeconds?: number;
   readonly scores: number[];
+  /** End to end: the re-ranked run's MRR@10 and nDCG@10 against the qrels. */
+  readonly metrics?: { readonly mrr10: number; readonly ndcg10: number };
 }
 
 const option = (name: string, fallback: string) => {
@@ -58,7 +72,13 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
 }
 
 /** Worker: RankLens in-process on one configuration; prints a Measurement. */
-async function worker(pairsFile: string, cacheDir: string, threads: number, batchSize: number) {
+async function worker(
+  pairsFile: string,
+  cacheDir: string,
+  threads: number,
+  batchSize: number,
+  precision: Precision,
+) {
   const texts = fs
     .readFileSync(pairsFile, 'utf8')
     .trim()
@@ -70,7 +90,13 @@ async function worker(pairsFile: string, cacheDir: string, threads: number, batc
   const tokeniseSeconds = (performance.now() - t) / 1000;
   t = performance.now();
   // maxRunFlops Infinity: batches of exactly batchSize, as the PyTorch tools run them.
-  const ranker = await Ranker.load(MODEL, { threads, cacheDir, batchSize, maxRunFlops: Infinity });
+  const ranker = await Ranker.load(MODEL, {
+    threads,
+    cacheDir,
+    batchSize,
+    maxRunFlops: Infinity,
+    precision,
+  });
   const loadSeconds = (performance.now() - t) / 1000;
   await ranker.score(pairs.slice(0, batchSize)); // warm-up
   t = performance.now();
@@ -86,7 +112,8 @@ function measure(tool: Tool, dir: string, threads: number, batch: number, keys: 
   const pairsFile = path.join(dir, 'pairs.jsonl');
   const cacheDir = path.join(dir, '..', 'graphs');
   const env = { ...process.env, HF_HUB_OFFLINE: '1', OMP_NUM_THREADS: String(threads) };
-  if (tool === 'RankLens in-process') {
+  const precision = isInt8(tool) ? 'int8' : 'fp32';
+  if (tool === 'RankLens in-process' || tool === 'RankLens int8 in-process') {
     const args = [
       '--import',
       'tsx',
@@ -96,16 +123,19 @@ function measure(tool: Tool, dir: string, threads: number, batch: number, keys: 
       cacheDir,
       String(threads),
       String(batch),
+      precision,
     ];
     return JSON.parse(run(process.execPath, args, env)) as Measurement;
   }
-  if (tool === 'RankLens end to end') {
+  if (tool === 'RankLens end to end' || tool === 'RankLens int8 end to end') {
     const out = fs.mkdtempSync(path.join(dir, 'rerank-'));
     const cli = [process.execPath, 'bin/ranklens.js', 'analyze', 'rerank', '--collection'];
     const data = [path.join(DATA, 'collection.tsv'), '--queries', path.join(dir, 'queries.tsv')];
     const rest = [
       '--run',
       path.join(dir, 'run.tsv'),
+      '--qrels',
+      path.join(dir, 'qrels.txt'),
       '--depth',
       '1000',
       '--out',
@@ -113,7 +143,7 @@ function measure(tool: Tool, dir: string, threads: number, batch: number, keys: 
       '--cache-dir',
       cacheDir,
     ];
-    const settings = ['--threads', String(threads), '--batch-size', String(batch)];
+    const settings = ['--threads', String(threads), '--batch-size', String(batch), '--precision', precision];
     const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...cli, ...data, ...rest, ...settings], {
       cwd: ROOT,
       encoding: 'utf8',
@@ -126,7 +156,12 @@ function measure(tool: Tool, dir: string, threads: number, batch: number, keys: 
       written.set(`${qid}\t${pid}`, Number(score));
     }
     const scores = keys.map((k) => written.get(k) ?? NaN);
-    return { seconds: wall, loadSeconds: NaN, peakRssBytes: kb * 1024, scores };
+    const result = JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8')) as {
+      result: { metrics?: { model: { mrr10: number; ndcg10: number } } };
+    };
+    const model = result.result.metrics?.model;
+    const metrics = model && { mrr10: model.mrr10, ndcg10: model.ndcg10 };
+    return { seconds: wall, loadSeconds: NaN, peakRssBytes: kb * 1024, scores, metrics };
   }
   const peer = path.join(__dirname, 'peers', 'pytorch_peer.py');
   const py = ['--tool', tool === 'transformers' ? 'hf' : 'st', '--model', MODEL, '--pairs', pairsFile];
@@ -139,6 +174,11 @@ async function prepare(dataset: (typeof DATASETS)[number], dir: string, limit: n
   const lines = fs.readFileSync(path.join(DATA, dataset.run), 'utf8').trim().split('\n').slice(0, limit);
   fs.writeFileSync(path.join(dir, 'run.tsv'), lines.join('\n') + '\n');
   fs.copyFileSync(path.join(DATA, dataset.queries), path.join(dir, 'queries.tsv'));
+  // The qrels of the kept queries only: metrics over the queries the (possibly cut) run has.
+  const kept = new Set(lines.map((l) => l.split('\t')[0]));
+  const qrels = fs.readFileSync(path.join(DATA, dataset.qrels), 'utf8').trim().split('\n');
+  const keptQrels = qrels.filter((l) => kept.has(l.split(/\s+/)[0]));
+  fs.writeFileSync(path.join(dir, 'qrels.txt'), keptQrels.join('\n') + '\n');
   const set = await loadPairSet({
     collection: path.join(DATA, 'collection.tsv'),
     queries: path.join(dir, 'queries.tsv'),
@@ -152,6 +192,26 @@ async function prepare(dataset: (typeof DATASETS)[number], dir: string, limit: n
     pairs.map(({ item, c }) => JSON.stringify([item.text, c.text])).join('\n') + '\n',
   );
   return pairs.map(({ item, c }) => `${item.qid}\t${c.pid}`);
+}
+
+/** Spearman's rank correlation (ties broken by position: scores here are continuous). */
+function spearman(a: readonly number[], b: readonly number[]): number {
+  const ranks = (v: readonly number[]) => {
+    const out = new Array<number>(v.length);
+    v.map((x, i) => [x, i] as const)
+      .sort((p, q) => p[0] - q[0])
+      .forEach(([, i], r) => (out[i] = r));
+    return out;
+  };
+  const [ra, rb] = [ranks(a), ranks(b)];
+  const mean = (a.length - 1) / 2;
+  let [num, da, db] = [0, 0, 0];
+  for (let i = 0; i < a.length; i++) {
+    num += (ra[i] - mean) * (rb[i] - mean);
+    da += (ra[i] - mean) ** 2;
+    db += (rb[i] - mean) ** 2;
+  }
+  return num / Math.sqrt(da * db);
 }
 
 function maxDifference(a: readonly number[], b: readonly number[]) {
@@ -169,6 +229,11 @@ async function main() {
   const limit = Number(option('pairs', 'Infinity'));
   const threadCounts = list('threads', '1,2');
   const batches = list('batch', '16,32,64');
+  const precisions = option('precision', 'fp32,int8').split(',');
+  for (const p of precisions)
+    if (!PRECISIONS.includes(p as Precision))
+      throw new Error(`--precision: ${p} is not one of ${PRECISIONS.join(', ')}`);
+  const tools = TOOLS.filter((tool) => precisions.includes(isInt8(tool) ? 'int8' : 'fp32'));
   // The CLI as users run it, bundled from this tree; another bundle failing to build does not stop the benchmark.
   const built = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
   const cli = path.join(ROOT, 'out', 'cli.js');
@@ -185,24 +250,29 @@ async function main() {
       `model ${BUNDLED_MODEL_FOLDER} (fp32), max_length ${MAX_LENGTH}; first RankLens load, graph built: ${((performance.now() - t) / 1000).toFixed(1)} s`,
     );
     const header = ['tool', 'threads', 'batch', 'pairs/s', 'x ST', 'load s', 'peak RSS MB', 'max rel diff'];
+    const quality: string[] = [];
     for (const dataset of DATASETS) {
       const dir = path.join(root, dataset.name);
       const keys = await prepare(dataset, dir, limit);
       console.log(`\n${dataset.name}: ${keys.length} pairs`);
       console.log(header.map((h, i) => (i === 0 ? h.padEnd(22) : h.padStart(14))).join(''));
       let reference: number[] | undefined;
+      const metrics = new Map<string, NonNullable<Measurement['metrics']>>();
+      let int8Scores: number[] | undefined;
       for (const threads of threadCounts) {
         const best = new Map<Tool, number>();
         const st = new Map<number, number>();
         const rows: string[][] = [];
         const notes = new Map<string, string>();
-        for (const tool of TOOLS) {
+        for (const tool of tools) {
           for (const batch of batches) {
             const m = measure(tool, dir, threads, batch, keys);
             const rate = keys.length / m.seconds;
-            reference ??= m.scores;
-            const diff = maxDifference(reference, m.scores);
-            worst = Math.max(worst, diff.rel);
+            if (!isInt8(tool)) reference ??= m.scores;
+            const diff = maxDifference(reference ?? m.scores, m.scores);
+            if (isInt8(tool)) int8Scores ??= m.scores;
+            else worst = Math.max(worst, diff.rel);
+            if (m.metrics) metrics.set(isInt8(tool) ? 'int8' : 'fp32', m.metrics);
             best.set(tool, Math.max(best.get(tool) ?? 0, rate));
             if (tool === 'sentence-transformers') st.set(batch, rate);
             if (m.importSeconds !== undefined)
@@ -210,7 +280,7 @@ async function main() {
             if (m.tokeniseSeconds !== undefined)
               notes.set(tool, `RankLens tokenising ${(keys.length / m.tokeniseSeconds).toFixed(0)} pairs/s`);
             rows.push([tool, String(threads), String(batch), rate.toFixed(1), '', m.loadSeconds.toFixed(2)]);
-            rows.at(-1)!.push(mb(m.peakRssBytes), diff.rel.toExponential(1));
+            rows.at(-1)!.push(mb(m.peakRssBytes), isInt8(tool) ? '(int8)' : diff.rel.toExponential(1));
           }
         }
         for (const row of rows) {
@@ -219,12 +289,33 @@ async function main() {
           console.log(row.map((c, i) => (i === 0 ? c.padEnd(22) : c.padStart(14))).join(''));
         }
         const torch = Math.max(best.get('sentence-transformers')!, best.get('transformers')!);
+        const ratio = (tool: Tool, to: number) => `${((best.get(tool) ?? NaN) / to).toFixed(2)}x`;
         console.log(
-          `  ${threads} thread(s), best batch each: RankLens in-process / best PyTorch ${(best.get('RankLens in-process')! / torch).toFixed(2)}x, end to end / best PyTorch ${(best.get('RankLens end to end')! / torch).toFixed(2)}x (goal >= 1.3x)`,
+          `  ${threads} thread(s), best batch each: RankLens in-process / best PyTorch ${ratio('RankLens in-process', torch)}, end to end / best PyTorch ${ratio('RankLens end to end', torch)} (goal >= 1.3x)`,
         );
+        if (precisions.includes('int8')) {
+          const st = best.get('sentence-transformers')!;
+          console.log(
+            `  int8: in-process / sentence-transformers fp32 ${ratio('RankLens int8 in-process', st)}, end to end ${ratio('RankLens int8 end to end', st)} (goal >= 2.5x); in-process int8 / fp32 ${ratio('RankLens int8 in-process', best.get('RankLens in-process')!)}`,
+          );
+        }
         console.log(`  ${[...notes.values()].join('; ')}`);
       }
+      const [f, q] = [metrics.get('fp32'), metrics.get('int8')];
+      if (reference && int8Scores) {
+        const line = `${dataset.name} (${keys.length} pairs): int8 vs fp32 score Spearman ${spearman(reference, int8Scores).toFixed(4)}, max |diff| ${maxDifference(reference, int8Scores).abs.toFixed(3)}`;
+        const delta = (k: 'mrr10' | 'ndcg10') => (f && q ? (q[k] - f[k]).toFixed(4) : '-');
+        const both =
+          f && q
+            ? `; MRR@10 ${f.mrr10.toFixed(4)} -> ${q.mrr10.toFixed(4)} (${delta('mrr10')}), nDCG@10 ${f.ndcg10.toFixed(4)} -> ${q.ndcg10.toFixed(4)} (${delta('ndcg10')})`
+            : '';
+        quality.push(line + both);
+      }
     }
+    if (quality.length > 0)
+      console.log(
+        `\nint8 quality (goals: |dMRR@10| <= 0.003 dev600-heldout, |dnDCG@10| <= 0.005 DL19)\n${quality.join('\n')}`,
+      );
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
@@ -235,8 +326,8 @@ async function main() {
 }
 
 if (process.argv[2] === '--worker') {
-  const [file, cacheDir, threads, batch] = process.argv.slice(3);
-  worker(file, cacheDir, Number(threads), Number(batch)).catch((error: unknown) => {
+  const [file, cacheDir, threads, batch, precision] = process.argv.slice(3);
+  worker(file, cacheDir, Number(threads), Number(batch), precision as Precision).catch((error: unknown) => {
     console.error(error);
     process.exit(1);
   });

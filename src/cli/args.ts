@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import { defaultGraphCacheDir } from '../core/bert/cache';
 import { MAX_SEED } from '../core/random';
+import { PRECISIONS, type Precision } from '../core/bert/graph';
 
 /** A small, strict argument parser: `--name value`, `--flag`, and positionals; unknown options are errors. */
 export interface ParsedArgs {
@@ -142,6 +143,14 @@ export function threadsOption(args: ParsedArgs): number | undefined {
   if (threads !== undefined && threads > cores)
     throw new UsageError(`--threads must be at most ${cores} (the cores of this machine), got ${threads}`);
   return threads;
+}
+
+/** --precision fp32|int8 (default fp32): the score graph's precision. */
+export function precisionOption(args: ParsedArgs): Precision {
+  const text = optionalText(args, 'precision') ?? 'fp32';
+  const precision = PRECISIONS.find((p) => p === text);
+  if (!precision) throw new UsageError(`--precision must be ${PRECISIONS.join(' or ')}, got "${text}"`);
+  return precision;
 }
 
 /** The fewest tokens a pair can have: [CLS], [SEP] and [SEP]. */

@@ -9,6 +9,7 @@ import {
   maxLengthOption,
   optionalText,
   parseArgs,
+  precisionOption,
   required,
   threadsOption,
   type ParsedArgs,
@@ -32,7 +33,9 @@ async function loadModelAndPair(args: ParsedArgs): Promise<LoadedPair> {
   const [query, passage] = [required(args, 'query'), required(args, 'passage')];
   const maxLength = maxLengthOption(args);
   const threads = threadsOption(args);
-  const ranker = await Ranker.load(model, { threads, maxLength, cacheDir: cacheDirOf(args) });
+  // Only `score` takes --precision (inspection is exact): elsewhere the option is refused by parseArgs.
+  const precision = precisionOption(args);
+  const ranker = await Ranker.load(model, { threads, maxLength, cacheDir: cacheDirOf(args), precision });
   // Pairs longer than the model allows are truncated by the encoder (monoBERT's 256 by default).
   const encode = loadPairEncoder(model, { maxLength: Math.min(maxLength ?? 256, ranker.info.maxLength) });
   return { ranker, pair: encode(query, passage), modelDir: model };
@@ -54,7 +57,8 @@ export async function runOnMaskedPair(
   use: (masked: MaskedPair) => Promise<void>,
 ): Promise<number> {
   const { rest, masks } = takeMaskFlags(argv);
-  const args = parseArgs(rest, { values: [...MODEL_VALUES, ...MASK_VALUES], flags: ['json', ...MASK_FLAGS] });
+  const values = [...MODEL_VALUES, ...MASK_VALUES, ...(command === 'score' ? ['precision'] : [])];
+  const args = parseArgs(rest, { values, flags: ['json', ...MASK_FLAGS] });
   const options = await maskOptions(args, masks);
   return reportingErrors(command, async () => {
     const loaded = await loadModelAndPair(args);

@@ -21,6 +21,7 @@ import {
   optionalText,
   parseArgs,
   positiveInt,
+  precisionOption,
   required,
   seedOption,
   threadsOption,
@@ -58,13 +59,15 @@ function analysisHelp(spec: AnalysisSpec): string {
 export const usage = `ranklens analyze ${ANALYSIS_SPECS.map((s) => s.name).join('|')} --collection FILE --queries FILE --qrels FILE --run FILE --out DIR
         (rerank runs without --qrels, attention without --run; every other analysis needs both)
         [--depth N] [--sample N --seed S] [--min-relevance N] [--model DIR] [--max-length N] [--batch-size N]
-        [--threads N] [--chunk-pairs N] [--shard K/N] [--json] [--cache-dir DIR]
+        [--threads N] [--precision fp32|int8] [--chunk-pairs N] [--shard K/N] [--json] [--cache-dir DIR]
         [--device cpu|cuda] [--request FILE (an analysis request VS Code wrote, instead of the data options)]
 ${SIGNIFICANCE_USAGE}
 ${SLURM_USAGE}
   Runs a dataset analysis in one process (batched, one model load) and writes DIR/result.json; finished
   chunks are cached in DIR/cache/ (a rerun or an interrupted run resumes). --shard K/N runs only shard K of N
   and writes DIR/partials/shard-K-of-N.json; \`ranklens merge DIR\` then writes DIR/result.json.
+  --precision int8 (rerank only): the encoder's weight products in int8 (per output channel) with uint8
+  activations, for large runs; fp32 (the default) is exact. Named in result.json's model, and cached apart.
   Model: the bundled ranklens-mini by default.
 ${ANALYSIS_SPECS.map(analysisHelp).join('\n')}`;
 
@@ -76,6 +79,7 @@ const RUN_VALUES = [
   'max-length',
   'batch-size',
   'threads',
+  'precision',
   'chunk-pairs',
   'out',
   'shard',
@@ -146,6 +150,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   const modelDir = optionalText(args, 'model') ?? bundledModelDir();
   const requestFile = optionalText(args, 'request');
+  const precision = precisionOption(args);
+  if (precision !== 'fp32' && (spec.name !== 'rerank' || requestFile))
+    throw new UsageError(
+      `--precision ${precision} is for rerank from the data options only: the rest stays exact`,
+    );
   if (requestFile)
     return runAnalysisRequestFile({
       analysis: spec.name,
@@ -166,6 +175,7 @@ export async function run(argv: string[]): Promise<number> {
     request,
     () =>
       InProcessAnalysisModel.load(modelDir, {
+        precision,
         threads: threadsOption(args),
         device: parseDevice(optionalText(args, 'device') ?? 'cpu'),
         maxLength: request.maxLength,

@@ -35,6 +35,8 @@ export interface ModelDescription {
   readonly numHeads: number;
   readonly hiddenSize: number;
   readonly numLabels: 1 | 2;
+  /** Scores from an int8 score graph (`--precision int8`); absent: fp32. */
+  readonly precision?: 'int8';
 }
 
 export function describeModel(info: ModelInfo, name: string): ModelDescription {
@@ -45,6 +47,7 @@ export function describeModel(info: ModelInfo, name: string): ModelDescription {
     numHeads: info.numHeads,
     hiddenSize: info.hiddenSize,
     numLabels: info.numLabels,
+    ...(info.precision === 'int8' ? { precision: 'int8' as const } : {}),
   };
 }
 

@@ -92,7 +92,9 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
  * maximum pair length used to encode.
  */
 export function modelKey(info: ModelInfo, maxLength: number): string {
-  const hash = createHash('sha256').update(`${info.fingerprint}\n${maxLength}\n`);
+  // int8 scores are other numbers: their chunks are cached apart (fp32 keys stay what they were).
+  const precision = info.precision === 'int8' ? 'int8\n' : '';
+  const hash = createHash('sha256').update(`${info.fingerprint}\n${maxLength}\n${precision}`);
   for (const name of ['vocab.txt', 'tokenizer.json', 'tokenizer_config.json']) {
     const file = path.join(info.dir, name);
     if (existsSync(file)) hash.update(`${name}\n`).update(readFileSync(file));

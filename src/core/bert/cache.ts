@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { BertCheckpoint } from '../model/checkpoint';
 import { sha256OfFile } from '../model/contentHash';
 import { DataError } from '../data/dataError';
-import { BERT_GRAPH_VERSION, buildBertGraph, type GraphVariant } from './graph';
+import { BERT_GRAPH_VERSION, buildBertGraph, type GraphVariant, type Precision } from './graph';
 
 const PRODUCER = 'ranklens';
 /** Room for a few BERT-base checkpoints in both variants (about 0.9 GB per checkpoint). */
@@ -45,7 +45,7 @@ const MARKER_TEXT =
   'their .json manifests and their .partial leftovers; it never deletes anything else here.\n';
 
 /** A cached graph, its manifest, or a leftover of either's temporary file: the only names trimming removes. */
-const CACHE_FILE_NAME = /^bert-[a-z-]+-[0-9a-f]{32}\.(onnx|json)(\.\d+(\.\d+)?\.partial)?$/;
+const CACHE_FILE_NAME = /^bert-[a-z0-9-]+-[0-9a-f]{32}\.(onnx|json)(\.\d+(\.\d+)?\.partial)?$/;
 
 /** Whether `name` is one of the files a graph cache writes (graph, manifest, temporary file). */
 export function isGraphCacheFileName(name: string): boolean {
@@ -88,34 +88,52 @@ function isMarkerFile(marker: string): boolean {
   }
 }
 
-function docString(checkpoint: BertCheckpoint, variant: GraphVariant): string {
+function docString(checkpoint: BertCheckpoint, variant: GraphVariant, precision: Precision): string {
   return JSON.stringify({
     checkpoint: checkpoint.dir,
     fingerprint: checkpoint.fingerprint,
     variant,
+    precision,
     BERT_GRAPH_VERSION,
   });
 }
 
 /** The ONNX model in memory (small models, tests; large ones should go through the disk cache). */
-export function bertModelBytes(checkpoint: BertCheckpoint, variant: GraphVariant): Uint8Array {
-  return buildBertGraph(checkpoint, variant).encode(PRODUCER, docString(checkpoint, variant)).toBytes();
+export function bertModelBytes(
+  checkpoint: BertCheckpoint,
+  variant: GraphVariant,
+  precision: Precision = 'fp32',
+): Uint8Array {
+  return buildBertGraph(checkpoint, variant, precision)
+    .encode(PRODUCER, docString(checkpoint, variant, precision))
+    .toBytes();
 }
 
-/** File name that changes with the checkpoint's content, the graph builder version and the variant. */
-export function bertGraphCacheKey(checkpoint: BertCheckpoint, variant: GraphVariant): string {
+/**
+ * File name that changes with the checkpoint's content, the graph builder version, the variant and the
+ * precision (an int8 graph is never taken for an fp32 one). fp32 names carry no precision, so they are the
+ * names fp32 graphs always had.
+ */
+export function bertGraphCacheKey(
+  checkpoint: BertCheckpoint,
+  variant: GraphVariant,
+  precision: Precision = 'fp32',
+): string {
+  const suffix = precision === 'fp32' ? '' : `\n${precision}`;
   const key = crypto
     .createHash('sha256')
-    .update(`${checkpoint.fingerprint}\n${BERT_GRAPH_VERSION}\n${variant}`)
+    .update(`${checkpoint.fingerprint}\n${BERT_GRAPH_VERSION}\n${variant}${suffix}`)
     .digest('hex')
     .slice(0, 32);
-  return `bert-${variant}-${key}.onnx`;
+  return `bert-${variant}${precision === 'fp32' ? '' : `-${precision}`}-${key}.onnx`;
 }
 
 /** Written beside each cached graph (NAME.onnx -> NAME.json); a graph without a matching one is rebuilt. */
 export interface GraphManifest {
   readonly builderVersion: number;
   readonly variant: GraphVariant;
+  /** Absent in manifests written before int8 graphs existed: fp32. */
+  readonly precision?: Precision;
   readonly checkpointFingerprint: string;
   readonly graphSha256: string;
   readonly graphBytes: number;
@@ -149,6 +167,8 @@ export interface GraphCacheOptions {
   readonly signal?: AbortSignal;
   /** Told when a cached graph failed verification and is rebuilt (for logs and tests). */
   readonly onRebuild?: (graphFile: string, reason: string) => void;
+  /** The graph's precision (default fp32); part of the cache key. */
+  readonly precision?: Precision;
 }
 
 /**
@@ -165,10 +185,11 @@ export function ensureBertGraphFile(
   options: GraphCacheOptions = {},
 ): string {
   prepareGraphCacheDir(cacheDir);
-  const file = path.join(cacheDir, bertGraphCacheKey(checkpoint, variant));
+  const precision = options.precision ?? 'fp32';
+  const file = path.join(cacheDir, bertGraphCacheKey(checkpoint, variant, precision));
   const manifestFile = manifestPathOf(file);
   if (fs.existsSync(file)) {
-    const problem = verifyCachedGraph(file, manifestFile, checkpoint, variant);
+    const problem = verifyCachedGraph(file, manifestFile, checkpoint, variant, precision);
     if (problem === undefined) {
       markUsed(manifestFile);
       return file;
@@ -180,13 +201,16 @@ export function ensureBertGraphFile(
   options.signal?.throwIfAborted();
   const partial = `${file}.${process.pid}.${Date.now()}.partial`;
   try {
-    buildBertGraph(checkpoint, variant).encode(PRODUCER, docString(checkpoint, variant)).writeToFile(partial);
+    buildBertGraph(checkpoint, variant, precision)
+      .encode(PRODUCER, docString(checkpoint, variant, precision))
+      .writeToFile(partial);
     options.signal?.throwIfAborted();
     const graphSha256 = sha256OfFile(partial);
     fs.renameSync(partial, file);
     const manifest: GraphManifest = {
       builderVersion: BERT_GRAPH_VERSION,
       variant,
+      precision,
       checkpointFingerprint: checkpoint.fingerprint,
       graphSha256,
       graphBytes: fs.statSync(file).size,
@@ -211,6 +235,7 @@ export function verifyCachedGraph(
   manifestFile: string,
   checkpoint: BertCheckpoint,
   variant: GraphVariant,
+  precision: Precision = 'fp32',
 ): string | undefined {
   let manifest: GraphManifest;
   try {
@@ -221,6 +246,8 @@ export function verifyCachedGraph(
   if (manifest.builderVersion !== BERT_GRAPH_VERSION)
     return `built by graph builder ${manifest.builderVersion}`;
   if (manifest.variant !== variant) return `manifest is for variant ${manifest.variant}`;
+  if ((manifest.precision ?? 'fp32') !== precision)
+    return `manifest is for precision ${manifest.precision ?? 'fp32'}`;
   if (manifest.checkpointFingerprint !== checkpoint.fingerprint) return 'manifest is for another checkpoint';
   const stamp = stampOf(file);
   if (stamp.size !== manifest.graphBytes) return `${stamp.size} bytes, manifest says ${manifest.graphBytes}`;

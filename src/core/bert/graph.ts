@@ -1,5 +1,6 @@
 import { GraphBuilder, type Tensor } from '../graph/builder';
 import type { LazyBytes } from '../graph/protobuf';
+import { quantizeColumns, type QuantizedWeight } from '../graph/quantize';
 import type { BertCheckpoint, LayerNormWeights, LinearWeights, WeightRef } from '../model/checkpoint';
 
 /**
@@ -9,6 +10,17 @@ import type { BertCheckpoint, LayerNormWeights, LinearWeights, WeightRef } from 
  * [L, batch, H, seq, seq]).
  */
 export type GraphVariant = 'plain' | 'score' | 'inspect' | 'attention-stats';
+
+/**
+ * fp32: every product in float32 (exact up to float rounding). int8: the encoder layers' six weight products
+ * per layer run as DynamicQuantizeMatMul (int8 weights, per output channel; uint8 activations, per call), for
+ * large re-ranking runs; attention products, embeddings, pooler and classifier stay float32. Scores only:
+ * inspection and attribution always use fp32 graphs.
+ */
+export type Precision = 'fp32' | 'int8';
+export const PRECISIONS: readonly Precision[] = ['fp32', 'int8'];
+/** The variants an int8 graph may be built for: those whose only output is a score. */
+export const INT8_VARIANTS: readonly GraphVariant[] = ['plain', 'score'];
 
 /** Graph input and output names, shared by the runtime. */
 export const BERT_IO = {
@@ -57,23 +69,55 @@ function lazyWeight(ref: WeightRef): LazyBytes {
 /** PyTorch Linear stores [out, in]; MatMul wants [in, out]. Transposed while the model is written. */
 function lazyTransposed(ref: WeightRef): LazyBytes {
   const [rows, cols] = ref.shape;
+  return { byteLength: rows * cols * 4, produce: () => floatBytes(transposed(ref)) };
+}
+
+function transposed(ref: WeightRef): Float32Array {
+  const [rows, cols] = ref.shape;
+  const source = ref.read();
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) out[c * rows + r] = source[r * cols + c];
+  }
+  return out;
+}
+
+/**
+ * The int8 values and per-column scales of a PyTorch Linear weight ([out, in], as MatMul's [in, out]),
+ * quantised once when the first of the two is written and dropped when the second has been.
+ */
+function lazyQuantized(ref: WeightRef): { values: LazyBytes; scales: LazyBytes } {
+  const [rows, cols] = ref.shape;
+  let pending: QuantizedWeight | undefined;
+  let taken = 0;
+  const take = (): QuantizedWeight => {
+    pending ??= quantizeColumns(transposed(ref), cols, rows);
+    const result = pending;
+    if (++taken % 2 === 0) pending = undefined;
+    return result;
+  };
   return {
-    byteLength: rows * cols * 4,
-    produce: () => {
-      const source = ref.read();
-      const out = new Float32Array(rows * cols);
-      for (let r = 0; r < rows; r++) {
-        for (let c = 0; c < cols; c++) out[c * rows + r] = source[r * cols + c];
-      }
-      return floatBytes(out);
+    values: {
+      byteLength: rows * cols,
+      produce: () => {
+        const { values } = take();
+        return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+      },
     },
+    scales: { byteLength: rows * 4, produce: () => floatBytes(take().scales) },
   };
 }
 
 /** Builds HF BertForSequenceClassification (post-LN, erf GELU, tanh pooler) with our masking hooks. */
-export function buildBertGraph(checkpoint: BertCheckpoint, variant: GraphVariant): GraphBuilder {
+export function buildBertGraph(
+  checkpoint: BertCheckpoint,
+  variant: GraphVariant,
+  precision: Precision = 'fp32',
+): GraphBuilder {
+  if (precision === 'int8' && !INT8_VARIANTS.includes(variant))
+    throw new Error(`the ${variant} graph is exact only: int8 is for ${INT8_VARIANTS.join(' and ')} graphs`);
   const { config, weights } = checkpoint;
-  const g = new GraphBuilder(`bert_${variant}`);
+  const g = new GraphBuilder(`bert_${variant}${precision === 'int8' ? '_int8' : ''}`);
   const h = config.hiddenSize;
   const heads = config.numHeads;
   const headSize = h / heads;
@@ -86,6 +130,15 @@ export function buildBertGraph(checkpoint: BertCheckpoint, variant: GraphVariant
     const [out, inp] = w.weight.shape;
     const weight = g.initializer(`${label}.weight_t`, 'float32', [inp, out], lazyTransposed(w.weight));
     return g.addT(g.matMul(x, weight), param(w.bias, `${label}.bias`));
+  };
+  /** An encoder layer's Linear: int8 in an int8 graph (bias added inside the quantised product). */
+  const layerLinear = (x: Tensor, w: LinearWeights, label: string): Tensor => {
+    if (precision === 'fp32') return linear(x, w, label);
+    const [out, inp] = w.weight.shape;
+    const quantized = lazyQuantized(w.weight);
+    const values = g.initializer(`${label}.weight_t_int8`, 'int8', [inp, out], quantized.values);
+    const scales = g.initializer(`${label}.weight_scale`, 'float32', [out], quantized.scales);
+    return g.dynamicQuantizeMatMul(x, values, scales, param(w.bias, `${label}.bias`));
   };
   const layerNorm = (x: Tensor, w: LayerNormWeights, label: string, name?: string): Tensor =>
     g.layerNorm(
@@ -147,9 +200,9 @@ export function buildBertGraph(checkpoint: BertCheckpoint, variant: GraphVariant
     const p = `layer${i}`;
     const splitHeads = (t: Tensor, perm: number[]) =>
       g.transpose(g.reshape(t, [0, 0, heads, headSize]), perm);
-    const q = splitHeads(linear(x, w.query, `${p}.query`), [0, 2, 1, 3]);
-    const kT = splitHeads(linear(x, w.key, `${p}.key`), [0, 2, 3, 1]);
-    const v = splitHeads(linear(x, w.value, `${p}.value`), [0, 2, 1, 3]);
+    const q = splitHeads(layerLinear(x, w.query, `${p}.query`), [0, 2, 1, 3]);
+    const kT = splitHeads(layerLinear(x, w.key, `${p}.key`), [0, 2, 3, 1]);
+    const v = splitHeads(layerLinear(x, w.value, `${p}.value`), [0, 2, 1, 3]);
     const scaled = g.div(g.matMul(q, kT), scale);
     let context: Tensor;
     if (instrumented) {
@@ -177,14 +230,14 @@ export function buildBertGraph(checkpoint: BertCheckpoint, variant: GraphVariant
     }
     const merged = g.reshape(g.transpose(context, [0, 2, 1, 3]), [0, 0, h]);
     const attended = layerNorm(
-      g.addT(linear(merged, w.attentionOutput, `${p}.attention_output`), x),
+      g.addT(layerLinear(merged, w.attentionOutput, `${p}.attention_output`), x),
       w.attentionNorm,
       `${p}.attention_norm`,
     );
-    const pre = linear(attended, w.intermediate, `${p}.intermediate`);
+    const pre = layerLinear(attended, w.intermediate, `${p}.intermediate`);
     const gelu = g.mul(g.mul(pre, half), g.addT(one, g.erf(g.div(pre, sqrt2))));
     x = layerNorm(
-      g.addT(linear(gelu, w.output, `${p}.output`), attended),
+      g.addT(layerLinear(gelu, w.output, `${p}.output`), attended),
       w.outputNorm,
       `${p}.output_norm`,
       `${p}.hidden`,

@@ -1,5 +1,7 @@
 import type { LazyBytes } from './protobuf';
 import {
+  DTYPE_BYTES,
+  ONNX_DTYPE_CODE,
   encodeModel,
   type AttributeValue,
   type DType,
@@ -69,11 +71,21 @@ export interface OpAttributes {
    * its formula would each read and write the whole [batch, seq, intermediate] tensor.
    */
   Gelu: Record<string, never>;
+  /**
+   * onnxruntime's com.microsoft DynamicQuantizeMatMul: A (float) is quantised to uint8 per call (its own
+   * scale and zero point), multiplied by the int8 B as an integer product, and scaled back to float. Inputs:
+   * A, B (int8 [K, N]), B's scale (float scalar or [N], per column), B's zero point (int8, may be the empty
+   * name: 0), bias (float [N], optional). Forward only: no gradient rule (exact graphs never use it).
+   */
+  DynamicQuantizeMatMul: Record<string, never>;
 }
 export type OpType = keyof OpAttributes;
 
 /** Ops outside the default ONNX domain, with theirs. */
-export const OP_DOMAINS: Partial<Record<OpType, string>> = { Gelu: 'com.microsoft' };
+export const OP_DOMAINS: Partial<Record<OpType, string>> = {
+  Gelu: 'com.microsoft',
+  DynamicQuantizeMatMul: 'com.microsoft',
+};
 
 export interface GraphNode<K extends OpType = OpType> {
   readonly op: K;
@@ -83,15 +95,13 @@ export interface GraphNode<K extends OpType = OpType> {
   readonly attributes: OpAttributes[K];
 }
 
-const DTYPE_CODE: Record<DType, number> = { float32: 1, int64: 7, bool: 9 };
-
 /** Symbolic tensor: just a name in the graph. */
 export interface Tensor {
   readonly name: string;
 }
 
 function toAttributeValue(key: string, value: unknown): AttributeValue {
-  if (key === 'to') return { kind: 'int', value: DTYPE_CODE[value as DType] };
+  if (key === 'to') return { kind: 'int', value: ONNX_DTYPE_CODE[value as DType] };
   if (key === 'epsilon') return { kind: 'float', value: value as number };
   if (Array.isArray(value)) return { kind: 'ints', value: value as number[] };
   return { kind: 'int', value: value as number };
@@ -122,8 +132,7 @@ export class GraphBuilder {
   }
 
   initializer(name: string, dtype: DType, dims: readonly number[], data: Uint8Array | LazyBytes): Tensor {
-    const elementBytes = dtype === 'bool' ? 1 : dtype === 'float32' ? 4 : 8;
-    const expected = dims.reduce((a, b) => a * b, 1) * elementBytes;
+    const expected = dims.reduce((a, b) => a * b, 1) * DTYPE_BYTES[dtype];
     if (data.byteLength !== expected) {
       throw new Error(
         `initializer ${name}: ${data.byteLength} bytes for dims [${dims.join(', ')}], want ${expected}`,
@@ -150,6 +159,11 @@ export class GraphBuilder {
 
   matMul(a: Tensor, b: Tensor, name?: string): Tensor {
     return this.add('MatMul', [a, b], {}, name);
+  }
+  /** a (float) times the int8 weight `b` with per-column `bScale`, plus `bias`: see DynamicQuantizeMatMul. */
+  dynamicQuantizeMatMul(a: Tensor, b: Tensor, bScale: Tensor, bias?: Tensor, name?: string): Tensor {
+    const inputs = bias ? [a, b, bScale, { name: '' }, bias] : [a, b, bScale];
+    return this.add('DynamicQuantizeMatMul', inputs, {}, name);
   }
   addT(a: Tensor, b: Tensor, name?: string): Tensor {
     return this.add('Add', [a, b], {}, name);

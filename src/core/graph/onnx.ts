@@ -1,8 +1,10 @@
 import { ProtoWriter, type LazyBytes } from './protobuf';
 
 /** The element types our graphs use, with their onnx.TensorProto.DataType codes. */
-export type DType = 'float32' | 'int64' | 'bool';
-export const ONNX_DTYPE_CODE: Record<DType, number> = { float32: 1, int64: 7, bool: 9 };
+export type DType = 'float32' | 'int64' | 'bool' | 'int8' | 'uint8';
+export const ONNX_DTYPE_CODE: Record<DType, number> = { float32: 1, int64: 7, bool: 9, int8: 3, uint8: 2 };
+/** Bytes per element of each type, as initializers store them. */
+export const DTYPE_BYTES: Record<DType, number> = { float32: 4, int64: 8, bool: 1, int8: 1, uint8: 1 };
 
 /** A dimension is a fixed size or a symbolic name such as "batch". */
 export type Dim = number | string;

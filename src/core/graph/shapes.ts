@@ -112,7 +112,8 @@ function inferNode(
       return x && ins[1] && broadcastShapes(x, ins[1]);
     case 'Where':
       return x && ins[1] && ins[2] && broadcastShapes(broadcastShapes(x, ins[1]), ins[2]);
-    case 'MatMul': {
+    case 'MatMul':
+    case 'DynamicQuantizeMatMul': {
       const [a, b] = [x, ins[1]];
       if (!a || !b || a.length < 2 || b.length < 2) return undefined;
       const batch = broadcastShapes(a.slice(0, -2), b.slice(0, -2));

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ensureBertGraphFile, hashMemoDirOf, prepareGraphCacheDir } from '../bert/cache';
-import { BERT_IO, type GraphVariant } from '../bert/graph';
+import { BERT_IO, INT8_VARIANTS, type GraphVariant } from '../bert/graph';
 import { openBertCheckpoint, type BertCheckpoint } from '../model/checkpoint';
 import { scoreFromLogits } from '../model/score';
 import {
@@ -73,6 +73,8 @@ export class Ranker implements Scorer {
       numLabels: config.numLabels,
       vocabSize: config.vocabSize,
       maxLength,
+      // Said only where it is not the default, so an fp32 model describes itself as it always has.
+      ...(options.precision === 'int8' ? { precision: options.precision } : {}),
     };
     const { signal, ...kept } = options;
     const ranker = new Ranker(checkpoint, kept, info);
@@ -342,14 +344,20 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 export async function createSession(
   checkpoint: BertCheckpoint,
   variant: GraphVariant,
-  options: Pick<RankerOptions, 'threads' | 'cacheDir' | 'spinning' | 'maxCacheBytes' | 'signal' | 'device'>,
+  options: Pick<
+    RankerOptions,
+    'threads' | 'cacheDir' | 'spinning' | 'maxCacheBytes' | 'signal' | 'device' | 'precision'
+  >,
 ): Promise<ort.InferenceSession> {
   const sessionOptions = cpuSessionOptions(options);
   const device = options.device ?? 'cpu';
+  // The precision applies to score graphs only: inspection and attention statistics stay exact.
+  const precision = INT8_VARIANTS.includes(variant) ? (options.precision ?? 'fp32') : 'fp32';
   if (options.cacheDir) {
     const file = ensureBertGraphFile(checkpoint, variant, options.cacheDir, {
       maxBytes: options.maxCacheBytes,
       signal: options.signal,
+      precision,
     });
     return createSessionOn(device, () => ort.InferenceSession.create(file, sessionOptions));
   }
@@ -357,7 +365,7 @@ export async function createSession(
   // avoids holding a second in-memory copy of a 440 MB - 1.3 GB model while onnxruntime loads it.
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ranklens-graph-'));
   try {
-    const file = ensureBertGraphFile(checkpoint, variant, scratch, { signal: options.signal });
+    const file = ensureBertGraphFile(checkpoint, variant, scratch, { signal: options.signal, precision });
     return await createSessionOn(device, () => ort.InferenceSession.create(file, sessionOptions));
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import type { CpuSessionSettings } from '../sessionOptions';
+import type { Precision } from '../bert/graph';
 import type { EncodedToken, TokenKind } from '../text/types';
 import type { AttentionSums } from './attentionKinds';
 
@@ -108,6 +109,11 @@ export interface RankerOptions extends CpuSessionSettings {
    * soon. Infinity: batches by batchSize alone.
    */
   readonly maxRunFlops?: number;
+  /**
+   * Precision of the score graph (default fp32): int8 runs the encoder's weight products quantised, for
+   * large re-ranking runs. Inspection, attention statistics and attribution stay fp32 whatever this says.
+   */
+  readonly precision?: Precision;
 }
 
 export interface ModelInfo {
@@ -120,6 +126,8 @@ export interface ModelInfo {
   readonly numLabels: 1 | 2;
   readonly vocabSize: number;
   readonly maxLength: number;
+  /** The score graph's precision (RankerOptions.precision) where it is not fp32; absent: fp32. */
+  readonly precision?: Precision;
 }
 
 /**

@@ -1,0 +1,96 @@
+import { describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as ort from 'onnxruntime-node';
+import { GraphBuilder } from '../../../src/core/graph/builder';
+import { INT8_WEIGHT_LEVELS, quantizeColumns } from '../../../src/core/graph/quantize';
+import { mulberry32 } from '../../../src/core/random';
+
+const bytesOf = (a: Float32Array | Int8Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+/** ONNX DynamicQuantizeLinear: per-tensor uint8 with the range widened to hold 0, round half to even. */
+function dynamicQuantizeLinear(x: Float32Array): { q: Uint8Array; scale: number; zeroPoint: number } {
+  const roundEven = (v: number) => {
+    const r = Math.round(v);
+    return Math.abs(v - Math.trunc(v)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  };
+  const lo = Math.min(0, ...x);
+  const hi = Math.max(0, ...x);
+  const scale = Math.fround((hi - lo) / 255);
+  const zeroPoint = Math.max(0, Math.min(255, roundEven(-lo / scale)));
+  const q = Uint8Array.from(x, (v) => Math.max(0, Math.min(255, roundEven(v / scale) + zeroPoint)));
+  return { q, scale, zeroPoint };
+}
+
+function randomMatrix(random: () => number, count: number, spread: (i: number) => number): Float32Array {
+  return Float32Array.from({ length: count }, (_, i) => (random() * 2 - 1) * spread(i));
+}
+
+describe('int8 quantisation', () => {
+  it('quantises each column to its own scale, symmetric, within half a step', () => {
+    // Column 0 spans +-2.54, column 1 +-0.127, column 2 is all zero.
+    const w = Float32Array.from([2.54, -0.1, 0, -1.27, 0.127, 0, 0.01, 0.0381, 0]);
+    const { values, scales } = quantizeColumns(w, 3, 3);
+    assert.deepEqual(Array.from(scales), [Math.fround(2.54 / 127), Math.fround(0.127 / 127), 1]);
+    assert.deepEqual(Array.from(values), [127, -100, 0, -64, 127, 0, 1, 38, 0]);
+    w.forEach((v, i) => assert.ok(Math.abs(values[i] * scales[i % 3] - v) <= scales[i % 3] / 2 + 1e-9));
+    assert.throws(() => quantizeColumns(w, 2, 3), /9 values, want 2 x 3 = 6/);
+    assert.throws(() => quantizeColumns(Float32Array.from([1, NaN]), 1, 2), /weight \[0, 1\] is NaN/);
+  });
+
+  it("the graph's DynamicQuantizeMatMul matches a float64 reference of the same quantisation", async () => {
+    const random = mulberry32(21);
+    const [batch, rows, K, N] = [2, 7, 96, 40];
+    // Activations with a positive offset (zero point away from 0) and a few large values, as after a LayerNorm.
+    const a = randomMatrix(random, batch * rows * K, (i) => (i % 17 === 0 ? 6 : 1.5)).map((v) => v + 0.4);
+    // Columns of very different sizes: a per-tensor scale would lose the small ones.
+    const w = randomMatrix(random, K * N, (i) => 0.02 * (1 + (i % N)));
+    const bias = randomMatrix(random, N, () => 0.5);
+    const { values, scales } = quantizeColumns(w, K, N);
+
+    const g = new GraphBuilder('q');
+    const x = g.input('x', 'float32', [batch, rows, K]);
+    const b = g.initializer('w', 'int8', [K, N], bytesOf(values));
+    const s = g.initializer('w_scale', 'float32', [N], bytesOf(scales));
+    const y = g.dynamicQuantizeMatMul(x, b, s, g.constFloat(Array.from(bias), [N], 'bias'));
+    g.output(y, 'y', 'float32', [batch, rows, N]);
+    const session = await ort.InferenceSession.create(g.encode('test').toBytes());
+    const out = await session.run({ x: new ort.Tensor('float32', a, [batch, rows, K]) });
+    await session.release();
+    const got = out.y.data as Float32Array;
+
+    const qa = dynamicQuantizeLinear(a);
+    const reference = new Float64Array(batch * rows * N);
+    const exact = new Float64Array(batch * rows * N);
+    for (let m = 0; m < batch * rows; m++) {
+      for (let n = 0; n < N; n++) {
+        let integer = 0;
+        let real = 0;
+        for (let k = 0; k < K; k++) {
+          integer += (qa.q[m * K + k] - qa.zeroPoint) * values[k * N + n];
+          real += a[m * K + k] * w[k * N + n];
+        }
+        reference[m * N + n] = integer * qa.scale * scales[n] + bias[n];
+        exact[m * N + n] = real + bias[n];
+      }
+    }
+    // Per column, relative to the column's size: float32 accumulation and scaling only.
+    const columnSize = (n: number) =>
+      Math.max(...Array.from({ length: batch * rows }, (_, m) => Math.abs(exact[m * N + n])));
+    let worstReference = 0;
+    let worstExact = 0;
+    for (let i = 0; i < got.length; i++) {
+      const size = columnSize(i % N);
+      worstReference = Math.max(worstReference, Math.abs(got[i] - reference[i]) / size);
+      worstExact = Math.max(worstExact, Math.abs(got[i] - exact[i]) / size);
+    }
+    assert.ok(
+      worstReference < 2e-5,
+      `quantised product off its reference by ${worstReference} of a column's size`,
+    );
+    // The reference is a different number from the exact product (the check can tell them apart) ...
+    assert.ok(worstExact > 20 * worstReference, `exact ${worstExact} vs reference ${worstReference}`);
+    // ... and still close to it: the quantisation loses a few per cent at most, not the answer.
+    assert.ok(worstExact < 0.1, `quantised product off the exact one by ${worstExact} of a column's size`);
+    assert.equal(INT8_WEIGHT_LEVELS, 127);
+  });
+});
