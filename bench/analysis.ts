@@ -1,8 +1,11 @@
-// Dataset analyses as multiples of a score-only forward, on the bundled model and on a BERT-base-shaped random
-// checkpoint (with the bundled bert-base-uncased vocabulary), over real dev600 BM25 candidates; then the
-// paper's scale projected from the measured per-pair costs. Run: npm run bench analysis
-// Env: BENCH_QUERIES (bundled model, default 6), BENCH_BASE_QUERIES (BERT-base, default 1), BENCH_DEPTH (20),
-// BENCH_THREADS (1; times are CPU seconds), BENCH_SKIP_BASE=1 to skip the BERT-base part.
+// Dataset analyses as multiples of a score-only forward, on the bundled default model and on a BERT-base-shaped
+// random checkpoint (with the bundled bert-base-uncased vocabulary), over real dev600 BM25 candidates: first
+// each analysis's sharing ratio against its unshared baseline (same process, BENCH_REPEAT times), then the
+// analyses end to end, then the paper's scale projected from the measured per-pair costs (CPU-hours and Slurm
+// shards). Run: npm run bench analysis
+// Env: BENCH_QUERIES (default model, default 2), BENCH_BASE_QUERIES (BERT-base, default 1), BENCH_DEPTH (20),
+// BENCH_THREADS (1; times are CPU seconds), BENCH_REPEAT (2), BENCH_SKIP_BASE=1 to skip the BERT-base part,
+// BENCH_INT8_SPEEDUP (an int8 / fp32 speed-up measured by `npm run bench peers`, to add int8 CPU-hours).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,13 +16,15 @@ import { interactionMasks, type InteractionDirection } from '../src/core/analysi
 import { loadPairSet, type PairSet } from '../src/core/analysis/pairSet';
 import { createAnalysis } from '../src/core/analysis/registry';
 import { modelKey, runAnalysis } from '../src/core/analysis/runner';
+import { InProcessAnalysisModel } from '../src/core/analysis/inProcessModel';
 import { Ranker } from '../src/core/runtime/ranker';
+import type { EncodedPair } from '../src/core/text/types';
 
 const DATA = process.env.RANKLENS_SHARED_DATA ?? path.resolve(__dirname, '..', '..', 'shared', 'data');
 const DEV = path.join(DATA, 'msmarco', 'dev600_bm25_top20');
 const threads = Number(process.env.BENCH_THREADS ?? 1);
 const depth = Number(process.env.BENCH_DEPTH ?? 20);
-const BUNDLED = path.join(__dirname, '..', 'models', 'ranklens-mini');
+const BUNDLED = path.join(__dirname, '..', 'models', 'ranklens-minilm-l6');
 
 /**
  * CPU seconds of this process (user + system, onnxruntime's threads included): on a machine shared with other
@@ -48,52 +53,61 @@ async function pairSetOf(queries: number, selection: 'candidates' | 'relevant'):
 interface Measured {
   readonly label: string;
   readonly numLayers: number;
+  readonly numHeads: number;
   /** Seconds per pair of a score-only forward (Ranker.score, batched). */
   readonly scorePerPair: number;
   /** Seconds per pair of each analysis, over the pairs it covers. */
   readonly perPair: Record<string, number>;
-  readonly interactionShared: number;
-  readonly interactionIndependent: number;
 }
 
-async function measure(label: string, modelDir: string, queries: number, heads: boolean): Promise<Measured> {
-  const root = tempDir('bench-analysis');
-  const ranker = await Ranker.load(modelDir, { threads, cacheDir: path.join(root, 'graphs') });
-  try {
-    const { numLayers: L } = ranker.info;
-    const candidates = await pairSetOf(queries, 'candidates');
-    const relevant = await pairSetOf(queries, 'relevant');
-    const context = createAnalysisContext(ranker, modelDir, 256);
-    const pairs = candidates.items.flatMap((item) =>
-      item.candidates.map((c) => context.encode(item.text, c.text)),
-    );
-    const n = pairs.length;
-    const tokens = pairs.reduce((s, p) => s + p.inputIds.length, 0) / n;
-    console.log(
-      `\n${label}: ${L} layers, ${candidates.items.length} queries, ${n} candidate pairs (mean ${tokens.toFixed(0)} tokens), ${relevant.description.pairs} relevant pairs, ${threads} threads`,
-    );
-    await ranker.score(pairs.slice(0, 2)); // session warm-up
-    await ranker.attentionSums(pairs.slice(0, 2));
-    await ranker.scoreByMaskDepth(pairs.slice(0, 2), interactionMasks('both', 'attention'));
-    const scoreTime = await seconds(() => ranker.score(pairs));
-    const attentionTime = await seconds(() => ranker.attentionSums(pairs));
-    const scorePerPair = scoreTime / n;
-    console.log(
-      `score-only forward: ${(scorePerPair * 1000).toFixed(1)} ms/pair (${(1 / scorePerPair).toFixed(1)} pairs/s)`,
-    );
-    console.log(
-      `attention sums in the graph: ${((attentionTime / n) * 1000).toFixed(1)} ms/pair = ${(attentionTime / scoreTime).toFixed(2)}x score-only`,
-    );
+/** The ratio's value in each repetition, then its mean and spread. */
+const spread = (values: readonly number[]) => {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const range = values.length > 1 ? ` (runs ${values.map((v) => v.toFixed(2)).join(', ')})` : '';
+  return `${mean.toFixed(2)}x${range}`;
+};
 
-    // Interaction masks: shared prefixes (as the analysis runs them) vs each (direction, depth) on its own.
-    const directions: InteractionDirection[] = ['query-to-document', 'document-to-query', 'both'];
-    const interactionShared = await seconds(async () => {
+/**
+ * The sharing ratios, each measured against its unshared baseline in this process, `repeat` times: head
+ * importance with the unmasked layers below each head shared vs each of the 1 + L x H settings scored on its
+ * own, Figure 4's masked prefixes shared vs each (direction, depth) on its own, the attention statistics vs
+ * score-only, and the probing states (every layer, one pass per pair) vs score-only.
+ */
+async function sharingRatios(
+  ranker: Ranker,
+  model: InProcessAnalysisModel,
+  pairs: EncodedPair[],
+): Promise<void> {
+  const { numLayers: L, numHeads: H } = ranker.info;
+  const repeat = Number(process.env.BENCH_REPEAT ?? 2);
+  const directions: InteractionDirection[] = ['query-to-document', 'document-to-query', 'both'];
+  const sharedHeads = typeof ranker.scoreByHeadMask === 'function';
+  const ratios: Record<string, number[]> = { head: [], figure4: [], attention: [], probing: [] };
+  let headDifference = 0;
+  for (let r = 0; r < repeat; r++) {
+    const score = await seconds(() => ranker.score(pairs));
+    const naive: number[][] = [];
+    const naiveHeads = await seconds(async () => {
+      for (let s = 0; s <= L * H; s++) {
+        const headMasks = s === 0 ? undefined : [{ layer: Math.floor((s - 1) / H), heads: [(s - 1) % H] }];
+        naive.push((await ranker.score(pairs, { headMasks })).map((x) => x.score));
+      }
+    });
+    if (sharedHeads) {
+      let shared: number[][] = [];
+      const t = await seconds(async () => (shared = await ranker.scoreByHeadMask(pairs)));
+      ratios.head.push(t / naiveHeads);
+      shared.forEach((row, s) =>
+        row.forEach((v, i) => (headDifference = Math.max(headDifference, Math.abs(v - naive[s][i])))),
+      );
+    }
+    const figure4Shared = await seconds(async () => {
       for (const [d, direction] of directions.entries())
         await ranker.scoreByMaskDepth(pairs, interactionMasks(direction, 'attention'), {
           fromDepth: d === 0 ? 0 : 1,
         });
     });
-    const interactionIndependent = await seconds(async () => {
+    const figure4Independent = await seconds(async () => {
       await ranker.score(pairs);
       for (const direction of directions) {
         for (let i = 1; i <= L; i++) {
@@ -105,18 +119,54 @@ async function measure(label: string, modelDir: string, queries: number, heads: 
         }
       }
     });
-    console.log(
-      `interaction masks, all ${3 * L + 1} settings: shared prefixes ${interactionShared.toFixed(1)} CPU s, independent ${interactionIndependent.toFixed(1)} CPU s: ${(interactionShared / interactionIndependent).toFixed(2)}x`,
+    ratios.figure4.push(figure4Shared / figure4Independent);
+    ratios.attention.push((await seconds(() => ranker.attentionSums(pairs))) / score);
+    const positions = pairs.map((p) => [...p.inputIds.keys()]);
+    const states = await seconds(() =>
+      model.statesAt(pairs.map((pair, i) => ({ pair, positions: positions[i] }))),
     );
+    ratios.probing.push(states / score);
+    console.log(
+      `  run ${r + 1}: score-only ${((score / pairs.length) * 1000).toFixed(1)} ms/pair; naive head importance ${(naiveHeads / score).toFixed(1)}x score-only (${1 + L * H} settings)`,
+    );
+  }
+  console.log(
+    `head importance, shared layers below each head / naive (goal <= 0.6): ${sharedHeads ? `${spread(ratios.head)}, largest score difference ${headDifference.toExponential(1)}` : 'no shared path (1.00x: every setting scored on its own)'}`,
+  );
+  console.log(`Figure 4, shared masked prefixes / independent runs (goal <= 0.6): ${spread(ratios.figure4)}`);
+  console.log(`attention statistics / score-only (goal <= 1.10): ${spread(ratios.attention)}`);
+  console.log(
+    `probing states of every layer (all positions, one pass per pair for every layer and group) / score-only: ${spread(ratios.probing)}`,
+  );
+}
 
+async function measure(label: string, modelDir: string, queries: number, full: boolean): Promise<Measured> {
+  const root = tempDir('bench-analysis');
+  const ranker = await Ranker.load(modelDir, { threads, cacheDir: path.join(root, 'graphs') });
+  const model = InProcessAnalysisModel.wrap(ranker, () => Promise.reject(new Error('no gradients here')));
+  try {
+    const { numLayers: L, numHeads: H } = ranker.info;
+    const candidates = await pairSetOf(queries, 'candidates');
+    const relevant = await pairSetOf(queries, 'relevant');
+    const context = createAnalysisContext(model, modelDir, 256);
+    const pairs = candidates.items.flatMap((item) =>
+      item.candidates.map((c) => context.encode(item.text, c.text)),
+    );
+    const n = pairs.length;
+    const tokens = pairs.reduce((s, p) => s + p.inputIds.length, 0) / n;
+    console.log(
+      `\n${label}: ${L} layers x ${H} heads, ${candidates.items.length} queries, ${n} candidate pairs (mean ${tokens.toFixed(0)} tokens), ${relevant.description.pairs} relevant pairs, ${threads} threads`,
+    );
+    await ranker.score(pairs.slice(0, 2)); // session warm-up
+    await ranker.attentionSums(pairs.slice(0, 2));
+    await ranker.scoreByMaskDepth(pairs.slice(0, 2), interactionMasks('both', 'attention'));
+    if (full) await sharingRatios(ranker, model, pairs);
+    const scorePerPair = (await seconds(() => ranker.score(pairs))) / n;
+    console.log(
+      `score-only forward: ${(scorePerPair * 1000).toFixed(1)} ms/pair (${(1 / scorePerPair).toFixed(1)} pairs/s)`,
+    );
     const perPair: Record<string, number> = {};
-    const names = [
-      'rerank',
-      'attention',
-      'period-mask',
-      'interaction-mask',
-      ...(heads ? ['head-importance'] : []),
-    ];
+    const names = full ? ['rerank', 'attention', 'period-mask', 'interaction-mask', 'head-importance'] : [];
     for (const name of names) {
       const set = name === 'attention' ? relevant : candidates;
       const count = set.description.pairs;
@@ -132,33 +182,57 @@ async function measure(label: string, modelDir: string, queries: number, heads: 
         `analyze ${name.padEnd(17)} ${count} pairs in ${t.toFixed(1)} CPU s: ${(count / t).toFixed(2)} pairs/s = ${(t / count / scorePerPair).toFixed(2)}x a score-only forward per pair`,
       );
     }
-    return { label, numLayers: L, scorePerPair, perPair, interactionShared, interactionIndependent };
+    return { label, numLayers: L, numHeads: H, scorePerPair, perPair };
   } finally {
     await ranker.dispose();
     fs.rmSync(root, { recursive: true, force: true });
   }
 }
 
-function project(base: Measured): void {
-  // Zhan et al.: 6,980 dev queries x 1,000 BM25 candidates (they re-ranked the top 100), BERT-base.
-  const pairs = 6980 * 1000;
-  const relevantPairs = 7437;
-  const days = (s: number) => `${(s / 86400).toFixed(1)} days`;
-  const t = base.scorePerPair;
-  const rerank = pairs * t;
-  const interaction = pairs * base.perPair['interaction-mask'];
-  const settings40 = pairs * t * 40;
+/** Candidate pairs and relevant pairs at the paper's scale (Zhan et al.: 6,980 dev queries x BM25 top 1,000). */
+const PAPER_PAIRS = 6980 * 1000;
+const PAPER_RELEVANT_PAIRS = 7437;
+const NIGHT_HOURS = 8;
+const NODE_CORES = 32;
+
+/**
+ * CPU-hours per analysis at the paper's scale (one onnxruntime thread per shard: CPU-hours are core-hours),
+ * and the one-thread Slurm shards (and 32-core nodes) that finish it within a night. The default model's
+ * figures are its measured per-pair costs; BERT-base's are its measured score-only cost times the default
+ * model's analysis / score-only ratios (head importance scaled by its settings, 1 + L x H).
+ */
+function project(measured: Measured, base: Measured | undefined): void {
+  const int8 = Number(process.env.BENCH_INT8_SPEEDUP ?? NaN);
+  const rows: [string, number][] = [];
+  for (const [name, perPair] of Object.entries(measured.perPair)) {
+    const pairs = name === 'attention' ? PAPER_RELEVANT_PAIRS : PAPER_PAIRS;
+    rows.push([`${measured.label} ${name}`, (pairs * perPair) / 3600]);
+    if (base) {
+      const settings = (m: Measured) => 1 + m.numLayers * m.numHeads;
+      const scale = name === 'head-importance' ? settings(base) / settings(measured) : 1;
+      rows.push([
+        `BERT-base ${name} (estimate)`,
+        (pairs * (perPair / measured.scorePerPair) * scale * base.scorePerPair) / 3600,
+      ]);
+    }
+  }
   console.log(
-    `\nprojection to the paper's scale on this machine (BERT-base, measured ${(t * 1000).toFixed(0)} ms/pair score-only):`,
+    `\nprojection to the paper's scale (${PAPER_PAIRS.toLocaleString()} candidate pairs; attention: ${PAPER_RELEVANT_PAIRS.toLocaleString()} relevant pairs), fp32, 1 thread per Slurm shard, a night = ${NIGHT_HOURS} h on ${NODE_CORES}-core nodes:`,
   );
   console.log(
-    `  re-rank 6,980 x 1,000 = ${pairs.toLocaleString()} pairs: ${days(rerank)} (top 100 as the paper: ${days(rerank / 10)})`,
+    `${'analysis'.padEnd(44)} ${'CPU-hours'.padStart(10)} ${'shards'.padStart(7)} ${'nodes'.padStart(6)}${Number.isFinite(int8) ? `  int8 CPU-hours (/${int8})` : ''}`,
   );
+  let total = 0;
+  for (const [label, hours] of rows) {
+    const shards = Math.max(1, Math.ceil(hours / NIGHT_HOURS));
+    if (label.startsWith(measured.label)) total += hours;
+    console.log(
+      `${label.padEnd(44)} ${hours.toFixed(1).padStart(10)} ${String(shards).padStart(7)} ${String(Math.ceil(shards / NODE_CORES)).padStart(6)}${Number.isFinite(int8) ? `  ${(hours / int8).toFixed(1)}` : ''}`,
+    );
+  }
+  const shards = Math.ceil(total / NIGHT_HOURS);
   console.log(
-    `  ~40 mask settings run independently: ${days(settings40)}; interaction masks (${3 * base.numLayers + 1} settings) with shared prefixes: ${days(interaction)} (top 100: ${days(interaction / 10)})`,
-  );
-  console.log(
-    `  attention statistics over the ${relevantPairs.toLocaleString()} relevant dev pairs: ${((relevantPairs * (base.perPair.attention ?? t)) / 3600).toFixed(1)} h`,
+    `all ${measured.label} analyses above: ${total.toFixed(0)} CPU-hours = ${shards} one-thread shards (${Math.ceil(shards / NODE_CORES)} ${NODE_CORES}-core nodes) for ${NIGHT_HOURS} h`,
   );
 }
 
@@ -171,8 +245,11 @@ async function main() {
   console.log(
     `machine: 2 cores shared with other work; times are CPU seconds of this process (${threads} onnxruntime thread(s)), not wall time`,
   );
-  await measure('ranklens-mini', BUNDLED, Number(process.env.BENCH_QUERIES ?? 6), true);
-  if (process.env.BENCH_SKIP_BASE) return;
+  const measured = await measure('ranklens-minilm-l6', BUNDLED, Number(process.env.BENCH_QUERIES ?? 2), true);
+  if (process.env.BENCH_SKIP_BASE) {
+    project(measured, undefined);
+    return;
+  }
   const root = tempDir('bench-base');
   try {
     const dir = path.join(root, 'model');
@@ -186,7 +263,7 @@ async function main() {
       Number(process.env.BENCH_BASE_QUERIES ?? 1),
       false,
     );
-    project(base);
+    project(measured, base);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
