@@ -1,10 +1,10 @@
 // Dataset analyses as multiples of a score-only forward, on the bundled default model and on a BERT-base-shaped
 // random checkpoint (with the bundled bert-base-uncased vocabulary), over real dev600 BM25 candidates: first
 // each analysis's sharing ratio against its unshared baseline (same process, BENCH_REPEAT times), then the
-// analyses end to end, then the paper's scale projected from the measured per-pair costs (CPU-hours and Slurm
-// shards). Run: npm run bench analysis
-// Env: BENCH_QUERIES (default model, default 2), BENCH_BASE_QUERIES (BERT-base, default 1), BENCH_DEPTH (20),
-// BENCH_THREADS (1; times are CPU seconds), BENCH_REPEAT (2), BENCH_SKIP_BASE=1 to skip the BERT-base part,
+// paper's scale projected from the measured per-pair costs (CPU-hours and Slurm shards).
+// Run: npm run bench analysis
+// Env: BENCH_PAIRS (12), BENCH_QUERIES (1), BENCH_DEPTH (20), BENCH_THREADS (1; times are CPU seconds),
+// BENCH_REPEAT (2), BENCH_SKIP_BASE=1 to skip the BERT-base score-only forward,
 // BENCH_INT8_SPEEDUP (an int8 / fp32 speed-up measured by `npm run bench peers`, to add int8 CPU-hours).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -24,6 +24,9 @@ const DATA = process.env.RANKLENS_SHARED_DATA ?? path.resolve(__dirname, '..', '
 const DEV = path.join(DATA, 'msmarco', 'dev600_bm25_top20');
 const threads = Number(process.env.BENCH_THREADS ?? 1);
 const depth = Number(process.env.BENCH_DEPTH ?? 20);
+const queries = Number(process.env.BENCH_QUERIES ?? 1);
+/** Pairs the sharing ratios are measured on (the naive head importance scores each 1 + L x H times). */
+const pairCount = Number(process.env.BENCH_PAIRS ?? 12);
 const BUNDLED = path.join(__dirname, '..', 'models', 'ranklens-minilm-l6');
 
 /**
@@ -54,40 +57,55 @@ interface Measured {
   readonly label: string;
   readonly numLayers: number;
   readonly numHeads: number;
-  /** Seconds per pair of a score-only forward (Ranker.score, batched). */
+  /** CPU seconds per pair of a score-only forward (Ranker.score, batched). */
   readonly scorePerPair: number;
-  /** Seconds per pair of each analysis, over the pairs it covers. */
+  /** CPU seconds per pair of each analysis's model work, over the pairs it covers. */
   readonly perPair: Record<string, number>;
 }
 
-/** The ratio's value in each repetition, then its mean and spread. */
+/** The values of each repetition, then their mean. */
 const spread = (values: readonly number[]) => {
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  const range = values.length > 1 ? ` (runs ${values.map((v) => v.toFixed(2)).join(', ')})` : '';
-  return `${mean.toFixed(2)}x${range}`;
+  const runs = values.length > 1 ? ` (runs ${values.map((v) => v.toFixed(2)).join(', ')})` : '';
+  return `${mean.toFixed(2)}x${runs}`;
 };
+const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
 /**
- * The sharing ratios, each measured against its unshared baseline in this process, `repeat` times: head
- * importance with the unmasked layers below each head shared vs each of the 1 + L x H settings scored on its
- * own, Figure 4's masked prefixes shared vs each (direction, depth) on its own, the attention statistics vs
- * score-only, and the probing states (every layer, one pass per pair) vs score-only.
+ * The sharing ratios, each against its unshared baseline in this process, BENCH_REPEAT times: head importance
+ * with the unmasked layers below each head shared vs each of the 1 + L x H settings scored on its own; Figure
+ * 4's masked prefixes shared vs each (direction, depth) on its own; the attention statistics vs score-only;
+ * the probing states (every layer of every position, the one pass serving every layer and group) vs
+ * score-only. Returns the model work per pair of each analysis, for the projection.
  */
 async function sharingRatios(
   ranker: Ranker,
   model: InProcessAnalysisModel,
   pairs: EncodedPair[],
-): Promise<void> {
+): Promise<Record<string, number>> {
   const { numLayers: L, numHeads: H } = ranker.info;
   const repeat = Number(process.env.BENCH_REPEAT ?? 2);
   const directions: InteractionDirection[] = ['query-to-document', 'document-to-query', 'both'];
   const sharedHeads = typeof ranker.scoreByHeadMask === 'function';
-  const ratios: Record<string, number[]> = { head: [], figure4: [], attention: [], probing: [] };
+  const times: Record<string, number[]> = {
+    score: [],
+    naiveHeads: [],
+    heads: [],
+    figure4: [],
+    figure4Independent: [],
+    attention: [],
+    probing: [],
+  };
   let headDifference = 0;
   for (let r = 0; r < repeat; r++) {
-    const score = await seconds(() => ranker.score(pairs));
+    const time = async (name: string, fn: () => Promise<unknown>) => {
+      const t = await seconds(fn);
+      times[name].push(t);
+      return t;
+    };
+    const score = await time('score', () => ranker.score(pairs));
     const naive: number[][] = [];
-    const naiveHeads = await seconds(async () => {
+    await time('naiveHeads', async () => {
       for (let s = 0; s <= L * H; s++) {
         const headMasks = s === 0 ? undefined : [{ layer: Math.floor((s - 1) / H), heads: [(s - 1) % H] }];
         naive.push((await ranker.score(pairs, { headMasks })).map((x) => x.score));
@@ -95,19 +113,18 @@ async function sharingRatios(
     });
     if (sharedHeads) {
       let shared: number[][] = [];
-      const t = await seconds(async () => (shared = await ranker.scoreByHeadMask(pairs)));
-      ratios.head.push(t / naiveHeads);
+      await time('heads', async () => (shared = await ranker.scoreByHeadMask(pairs)));
       shared.forEach((row, s) =>
         row.forEach((v, i) => (headDifference = Math.max(headDifference, Math.abs(v - naive[s][i])))),
       );
     }
-    const figure4Shared = await seconds(async () => {
+    await time('figure4', async () => {
       for (const [d, direction] of directions.entries())
         await ranker.scoreByMaskDepth(pairs, interactionMasks(direction, 'attention'), {
           fromDepth: d === 0 ? 0 : 1,
         });
     });
-    const figure4Independent = await seconds(async () => {
+    await time('figure4Independent', async () => {
       await ranker.score(pairs);
       for (const direction of directions) {
         for (let i = 1; i <= L; i++) {
@@ -119,67 +136,70 @@ async function sharingRatios(
         }
       }
     });
-    ratios.figure4.push(figure4Shared / figure4Independent);
-    ratios.attention.push((await seconds(() => ranker.attentionSums(pairs))) / score);
-    const positions = pairs.map((p) => [...p.inputIds.keys()]);
-    const states = await seconds(() =>
-      model.statesAt(pairs.map((pair, i) => ({ pair, positions: positions[i] }))),
+    await time('attention', () => ranker.attentionSums(pairs));
+    await time('probing', () =>
+      model.statesAt(pairs.map((pair) => ({ pair, positions: [...pair.inputIds.keys()] }))),
     );
-    ratios.probing.push(states / score);
     console.log(
-      `  run ${r + 1}: score-only ${((score / pairs.length) * 1000).toFixed(1)} ms/pair; naive head importance ${(naiveHeads / score).toFixed(1)}x score-only (${1 + L * H} settings)`,
+      `  run ${r + 1}: score-only ${((score / pairs.length) * 1000).toFixed(1)} ms/pair; naive head importance ${(times.naiveHeads[r] / score).toFixed(1)}x score-only (${1 + L * H} settings)`,
     );
   }
+  const ratio = (a: string, b: string) => times[a].map((t, r) => t / times[b][r]);
   console.log(
-    `head importance, shared layers below each head / naive (goal <= 0.6): ${sharedHeads ? `${spread(ratios.head)}, largest score difference ${headDifference.toExponential(1)}` : 'no shared path (1.00x: every setting scored on its own)'}`,
+    `head importance, shared layers below each head / naive (goal <= 0.6): ${sharedHeads ? `${spread(ratio('heads', 'naiveHeads'))}, largest score difference ${headDifference.toExponential(1)}` : '1.00x (no shared path: every setting scored on its own)'}`,
   );
-  console.log(`Figure 4, shared masked prefixes / independent runs (goal <= 0.6): ${spread(ratios.figure4)}`);
-  console.log(`attention statistics / score-only (goal <= 1.10): ${spread(ratios.attention)}`);
   console.log(
-    `probing states of every layer (all positions, one pass per pair for every layer and group) / score-only: ${spread(ratios.probing)}`,
+    `Figure 4, shared masked prefixes / independent runs (goal <= 0.6): ${spread(ratio('figure4', 'figure4Independent'))}`,
   );
+  console.log(`attention statistics / score-only (goal <= 1.10): ${spread(ratio('attention', 'score'))}`);
+  console.log(
+    `probing, every layer's states (one pass for every layer and group) / score-only: ${spread(ratio('probing', 'score'))}`,
+  );
+  const perPair = (name: string) => mean(times[name]) / pairs.length;
+  return {
+    'head-importance': perPair(sharedHeads ? 'heads' : 'naiveHeads'),
+    'interaction-mask': perPair('figure4'),
+    attention: perPair('attention'),
+    probing: perPair('probing'),
+  };
 }
 
-async function measure(label: string, modelDir: string, queries: number, full: boolean): Promise<Measured> {
+async function measure(label: string, modelDir: string, full: boolean): Promise<Measured> {
   const root = tempDir('bench-analysis');
   const ranker = await Ranker.load(modelDir, { threads, cacheDir: path.join(root, 'graphs') });
   const model = InProcessAnalysisModel.wrap(ranker, () => Promise.reject(new Error('no gradients here')));
   try {
     const { numLayers: L, numHeads: H } = ranker.info;
     const candidates = await pairSetOf(queries, 'candidates');
-    const relevant = await pairSetOf(queries, 'relevant');
     const context = createAnalysisContext(model, modelDir, 256);
-    const pairs = candidates.items.flatMap((item) =>
-      item.candidates.map((c) => context.encode(item.text, c.text)),
-    );
+    const pairs = candidates.items
+      .flatMap((item) => item.candidates.map((c) => context.encode(item.text, c.text)))
+      .slice(0, full ? pairCount : Math.min(pairCount, 8));
     const n = pairs.length;
     const tokens = pairs.reduce((s, p) => s + p.inputIds.length, 0) / n;
     console.log(
-      `\n${label}: ${L} layers x ${H} heads, ${candidates.items.length} queries, ${n} candidate pairs (mean ${tokens.toFixed(0)} tokens), ${relevant.description.pairs} relevant pairs, ${threads} threads`,
+      `\n${label}: ${L} layers x ${H} heads, ${n} real dev600 BM25 candidate pairs (mean ${tokens.toFixed(0)} tokens), ${threads} thread(s)`,
     );
     await ranker.score(pairs.slice(0, 2)); // session warm-up
-    await ranker.attentionSums(pairs.slice(0, 2));
-    await ranker.scoreByMaskDepth(pairs.slice(0, 2), interactionMasks('both', 'attention'));
-    if (full) await sharingRatios(ranker, model, pairs);
+    const perPair = full ? await sharingRatios(ranker, model, pairs) : {};
     const scorePerPair = (await seconds(() => ranker.score(pairs))) / n;
     console.log(
       `score-only forward: ${(scorePerPair * 1000).toFixed(1)} ms/pair (${(1 / scorePerPair).toFixed(1)} pairs/s)`,
     );
-    const perPair: Record<string, number> = {};
-    const names = full ? ['rerank', 'attention', 'period-mask', 'interaction-mask', 'head-importance'] : [];
-    for (const name of names) {
-      const set = name === 'attention' ? relevant : candidates;
-      const count = set.description.pairs;
+    if (full) {
+      perPair.rerank = scorePerPair;
+      // Period masking scores every candidate once and its relevant candidates in each masked setting.
+      const set = await pairSetOf(queries, 'candidates');
       const t = await seconds(() =>
-        runAnalysis(createAnalysis(name), set, context, {
-          dir: path.join(root, name),
+        runAnalysis(createAnalysis('period-mask'), set, context, {
+          dir: path.join(root, 'period-mask'),
           model: describeModel(ranker.info, label),
           modelKey: modelKey(ranker.info, 256),
         }),
       );
-      perPair[name] = t / count;
+      perPair['period-mask'] = t / set.description.pairs;
       console.log(
-        `analyze ${name.padEnd(17)} ${count} pairs in ${t.toFixed(1)} CPU s: ${(count / t).toFixed(2)} pairs/s = ${(t / count / scorePerPair).toFixed(2)}x a score-only forward per pair`,
+        `analyze period-mask: ${set.description.pairs} pairs, ${(t / set.description.pairs / scorePerPair).toFixed(2)}x score-only per pair`,
       );
     }
     return { label, numLayers: L, numHeads: H, scorePerPair, perPair };
@@ -205,6 +225,8 @@ function project(measured: Measured, base: Measured | undefined): void {
   const int8 = Number(process.env.BENCH_INT8_SPEEDUP ?? NaN);
   const rows: [string, number][] = [];
   for (const [name, perPair] of Object.entries(measured.perPair)) {
+    // Probing reads a sample of training and held-out pairs, not every candidate: its cost is per pair below.
+    if (name === 'probing') continue;
     const pairs = name === 'attention' ? PAPER_RELEVANT_PAIRS : PAPER_PAIRS;
     rows.push([`${measured.label} ${name}`, (pairs * perPair) / 3600]);
     if (base) {
@@ -230,6 +252,9 @@ function project(measured: Measured, base: Measured | undefined): void {
       `${label.padEnd(44)} ${hours.toFixed(1).padStart(10)} ${String(shards).padStart(7)} ${String(Math.ceil(shards / NODE_CORES)).padStart(6)}${Number.isFinite(int8) ? `  ${(hours / int8).toFixed(1)}` : ''}`,
     );
   }
+  console.log(
+    `probing (a sample of pairs, not every candidate): ${(measured.perPair.probing * 1000).toFixed(1)} ms per pair of states = ${((measured.perPair.probing * 1e5) / 3600).toFixed(1)} CPU-hours per 100,000 pairs`,
+  );
   const shards = Math.ceil(total / NIGHT_HOURS);
   console.log(
     `all ${measured.label} analyses above: ${total.toFixed(0)} CPU-hours = ${shards} one-thread shards (${Math.ceil(shards / NODE_CORES)} ${NODE_CORES}-core nodes) for ${NIGHT_HOURS} h`,
@@ -245,7 +270,7 @@ async function main() {
   console.log(
     `machine: 2 cores shared with other work; times are CPU seconds of this process (${threads} onnxruntime thread(s)), not wall time`,
   );
-  const measured = await measure('ranklens-minilm-l6', BUNDLED, Number(process.env.BENCH_QUERIES ?? 2), true);
+  const measured = await measure('ranklens-minilm-l6', BUNDLED, true);
   if (process.env.BENCH_SKIP_BASE) {
     project(measured, undefined);
     return;
@@ -257,12 +282,7 @@ async function main() {
       stdio: 'inherit',
     });
     if (child.status !== 0) throw new Error('checkpoint generation failed');
-    const base = await measure(
-      'BERT-base shape (random weights)',
-      dir,
-      Number(process.env.BENCH_BASE_QUERIES ?? 1),
-      false,
-    );
+    const base = await measure('BERT-base shape (random weights)', dir, false);
     project(measured, base);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
