@@ -180,7 +180,15 @@ async function measure(label: string, modelDir: string, full: boolean): Promise<
     console.log(
       `\n${label}: ${L} layers x ${H} heads, ${n} real dev600 BM25 candidate pairs (mean ${tokens.toFixed(0)} tokens), ${threads} thread(s)`,
     );
-    await ranker.score(pairs.slice(0, 2)); // session warm-up
+    // Every session built and warmed before anything is timed.
+    const warm = pairs.slice(0, 2);
+    await ranker.score(warm);
+    if (full) {
+      await ranker.attentionSums(warm);
+      await ranker.scoreByMaskDepth(warm, interactionMasks('both', 'attention'));
+      if (typeof ranker.scoreByHeadMask === 'function') await ranker.scoreByHeadMask(warm);
+      await model.statesAt(warm.map((pair) => ({ pair, positions: [0] })));
+    }
     const perPair = full ? await sharingRatios(ranker, model, pairs) : {};
     const scorePerPair = (await seconds(() => ranker.score(pairs))) / n;
     console.log(
