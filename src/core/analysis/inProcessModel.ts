@@ -1,5 +1,6 @@
 import { attribute } from './integratedGradients';
 import {
+  statesAtByInspect,
   type AttributeCallOptions,
   type CanAttribute,
   type CanReadStates,
@@ -80,17 +81,8 @@ export class InProcessAnalysisModel implements Scorer, CanAttribute, CanReadStat
     return attribute(model, pair, { ...options, padId });
   }
 
-  /** Every layer's states of a whole batch of pairs in one pass per layer, then the requested rows. */
-  async statesAt(
-    requests: readonly StatesRequest[],
-    options: { readonly signal?: AbortSignal } = {},
-  ): Promise<Float32Array[]> {
-    const states = await this.ranker.hiddenStates(
-      requests.map((r) => r.pair),
-      { signal: options.signal },
-    );
-    const { numLayers: L, hiddenSize: h } = this.info;
-    return requests.map((request, i) => rowsAt(states[i], L + 1, h, request.positions));
+  statesAt(requests: readonly StatesRequest[], options: { readonly signal?: AbortSignal } = {}) {
+    return statesAtByInspect((pair, masks) => this.ranker.inspect(pair, masks), requests, options.signal);
   }
 
   async dispose(): Promise<void> {
@@ -100,20 +92,4 @@ export class InProcessAnalysisModel implements Scorer, CanAttribute, CanReadStat
     await gradients?.then((g) => g.model.dispose()).catch(() => undefined);
     await this.ranker.dispose();
   }
-}
-
-/** The rows `positions` of each layer of `states` ([layers, n, h]): [layers, positions, h]. */
-function rowsAt(states: Float32Array, layers: number, h: number, positions: readonly number[]): Float32Array {
-  const n = states.length / (layers * h);
-  const rows = positions.length;
-  const out = new Float32Array(layers * rows * h);
-  for (let layer = 0; layer < layers; layer++) {
-    positions.forEach((p, r) => {
-      if (!Number.isInteger(p) || p < 0 || p >= n)
-        throw new Error(`position ${p} is outside the pair (0-${n - 1})`);
-      const from = (layer * n + p) * h;
-      out.set(states.subarray(from, from + h), (layer * rows + r) * h);
-    });
-  }
-  return out;
 }

@@ -124,14 +124,6 @@ export class BertLayerModel {
     return scores;
   }
 
-  /** Every layer's unmasked output: [L + 1] arrays of [batch, seq, hidden] (index 0: the embeddings' output). */
-  async hiddenStates(batch: PaddedBatch, signal?: AbortSignal): Promise<Float32Array[]> {
-    const run = this.runner(batch, signal);
-    const states = [await run.embed()];
-    for (let l = 0; l < this.numLayers; l++) states.push(await run.layer(l, states[l]));
-    return states;
-  }
-
   /** The batch's calls to the embedding, layer, tail and head sessions. */
   private runner(batch: PaddedBatch, signal: AbortSignal | undefined) {
     if (this.disposed) throw new Error('this BertLayerModel has been disposed');

@@ -255,38 +255,6 @@ export class Ranker implements Scorer {
     return scores;
   }
 
-  /**
-   * Per pair, the hidden states of every layer unmasked: [(L + 1), n, hidden] row-major, n the pair's tokens
-   * (layer 0: the embeddings' output). Batched on the layer-by-layer model; no attention leaves onnxruntime.
-   */
-  async hiddenStates(pairs: readonly PairInput[], options: ScoreOptions = {}): Promise<Float32Array[]> {
-    const prepared = pairs.map((p, i) => preparePair(p, this.limits(), i));
-    const batchSize = options.batchSize ?? this.options.batchSize ?? DEFAULT_BATCH_SIZE;
-    const { numLayers: L, hiddenSize: h } = this.info;
-    this.layerModel ??= BertLayerModel.load(this.checkpoint, this.options);
-    const model = await this.layerModel;
-    const states: Float32Array[] = new Array(pairs.length);
-    let done = 0;
-    for (const batch of this.batches(prepared, batchSize, 1)) {
-      await nextTurn();
-      options.signal?.throwIfAborted();
-      const padded = padBatch(batch.map((i) => prepared[i]));
-      const byLayer = await model.hiddenStates(padded, options.signal);
-      const n = padded.seqLength;
-      batch.forEach((pairIndex, b) => {
-        const length = prepared[pairIndex].inputIds.length;
-        const own = new Float32Array((L + 1) * length * h);
-        byLayer.forEach((layer, l) =>
-          own.set(layer.subarray(b * n * h, (b * n + length) * h), l * length * h),
-        );
-        states[pairIndex] = own;
-      });
-      done += batch.length;
-      options.onProgress?.(done, pairs.length);
-    }
-    return states;
-  }
-
   /** One forward pass with every layer's attention probabilities and hidden states. */
   async inspect(pair: PairInput, options: InspectOptions = {}): Promise<InspectResult> {
     const prepared = preparePair(pair, this.limits());
