@@ -7,8 +7,8 @@
 // Run: node --import tsx bench/attribution-worker.ts   Env: BENCH_SEQ (256), BENCH_REPEAT (2),
 // BENCH_PAIR (dev | dl19: the extension test's DL19 pair)
 import * as path from 'node:path';
-import { attribute } from '../src/core/analysis/integratedGradients';
-import { BertGradientModel } from '../src/core/bert/attribution';
+import { attribute } from '../src/core/attribution';
+import { BertGradientModel } from '../src/core/bert/gradientModel';
 import { RankerWorkerClient } from '../src/core/runtime/worker-client';
 import { loadTokenizer } from '../src/core/text';
 import { REPO_ROOT } from '../test/support/paths';
@@ -40,7 +40,8 @@ async function main() {
   for (const { label, options } of configurations) {
     const [loadMs, model] = await timed(() => BertGradientModel.load(modelDir, options));
     const runs: number[] = [];
-    for (let i = 0; i < repeat; i++) runs.push((await timed(() => attribute(model, pair, { padId })))[0]);
+    for (let i = 0; i < repeat; i++)
+      runs.push((await timed(() => attribute(model, [pair], undefined, { padId })))[0]);
     await model.dispose();
     console.log(
       `${label}\n  in-process (as the CLI): load ${seconds(loadMs)}, runs ${runs.map(seconds).join(', ')}`,

@@ -1,4 +1,4 @@
-// Benchmark of layer-wise Integrated Gradients (src/core/analysis/integratedGradients.ts) for one real MS MARCO
+// Benchmark of layer-wise Integrated Gradients (src/core/attribution) for one real MS MARCO
 // pair of 256 WordPieces: time and peak RSS of IG at one layer and at all layers, as a ratio to one
 // score-only forward of the same pair (Ranker.score), and the integration points needed for 5%.
 // Each measurement runs in its own process so peak RSS is its own.
@@ -9,8 +9,8 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { attribute, BASELINES, type Baseline } from '../src/core/analysis/integratedGradients';
-import { BertGradientModel } from '../src/core/bert/attribution';
+import { attribute, BASELINES, type Baseline } from '../src/core/attribution';
+import { BertGradientModel } from '../src/core/bert/gradientModel';
 import { Ranker } from '../src/core/runtime/ranker';
 import { tempDir, writeRandomCheckpoint, BERT_BASE_SHAPE } from '../test/support/checkpoints';
 import { BERT_VOCAB, REPO_ROOT } from '../test/support/paths';
@@ -75,7 +75,7 @@ async function measure(what: string, modelDir: string): Promise<Measurement> {
     what === 'one' ? [oneLayer] : allLayers === 'all' ? ('all' as const) : allLayers.split(',').map(Number);
   t = performance.now();
   const cpu = process.cpuUsage();
-  const result = await attribute(model, pair, { layers, baselines });
+  const [result] = await attribute(model, [pair], baselines, { layers, batchSize });
   const ms = performance.now() - t;
   const used = process.cpuUsage(cpu);
   await model.dispose();

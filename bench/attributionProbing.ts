@@ -3,7 +3,10 @@
 // Usage: node --import tsx bench/attributionProbing.ts [queries]
 import * as path from 'node:path';
 import { InProcessAnalysisModel } from '../src/core/analysis/inProcessModel';
-import { attributionMap, DEFAULT_ATTRIBUTION_SETTINGS } from '../src/core/analysis/layerAttribution';
+import {
+  attributionMap,
+  DEFAULT_ATTRIBUTION_SETTINGS,
+} from '../src/core/analysis/attribution/layerAttribution';
 import {
   extractProbingFeatures,
   mergeProbingFeatures,

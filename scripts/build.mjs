@@ -1,6 +1,6 @@
 // One esbuild configuration for every bundle: the extension host, the CLI, the inference worker and the webviews.
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -13,12 +13,35 @@ const common = {
   logLevel: 'info',
   target: 'es2022',
 };
+
+// onnxruntime-node's JavaScript (and onnxruntime-common's) goes into the bundles; only its native binding stays a
+// file, which the .vsix ships at its node_modules path without the package's JavaScript or install-time
+// dependencies. The binding is required as a package subpath, so Node finds it from any bundle's folder.
+const ONNXRUNTIME_BINDING_REQUIRE =
+  /require\(`\.\.\/bin\/(napi-v\d+)\/\$\{process\.platform\}\/\$\{process\.arch\}\/onnxruntime_binding\.node`\)/;
+const onnxruntimeBinding = {
+  name: 'onnxruntime-binding',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]onnxruntime-node[\\/]dist[\\/]binding\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      if (!ONNXRUNTIME_BINDING_REQUIRE.test(source))
+        throw new Error(
+          `${args.path}: expected the binding's require(\`../bin/napi-v*/\${process.platform}/\${process.arch}/onnxruntime_binding.node\`) (has onnxruntime-node changed how it loads its binding?)`,
+        );
+      const contents = source.replace(
+        ONNXRUNTIME_BINDING_REQUIRE,
+        'require(`onnxruntime-node/bin/$1/${process.platform}/${process.arch}/onnxruntime_binding.node`)',
+      );
+      return { contents, loader: 'js' };
+    });
+  },
+};
 const node = {
   ...common,
   platform: 'node',
   format: 'cjs',
-  // onnxruntime-node is a native addon: it ships in node_modules, never inside a bundle.
-  external: ['vscode', 'onnxruntime-node'],
+  external: ['vscode'],
+  plugins: [onnxruntimeBinding],
 };
 
 const builds = [

@@ -19,7 +19,7 @@ const root = path.resolve(new URL('..', import.meta.url).pathname);
 
 /**
  * id, where the bug goes (file, the exact text it replaces, found exactly once), and the test files that
- * must fail on it. `issue22` marks the list of issue 22 (the 13 bugs nothing caught and the shard case);
+ * must fail on it. `issue22` marks the mutants issue 22 lists: a survivor among them fails the run;
  * `coveredBy` names another issue whose tests are to kill it (skipped without --all).
  */
 const MUTANTS = [
@@ -218,7 +218,7 @@ const MUTANTS = [
   {
     id: 'ig-baselines-swapped',
     what: 'the empty-query baseline blanks the passage (and empty-document the query)',
-    file: 'src/core/analysis/integratedGradients.ts',
+    file: 'src/core/attribution/attribute.ts',
     find: "baseline === 'empty-query' ? isQueryToken : isPassageToken",
     replace: "baseline === 'empty-query' ? isPassageToken : isQueryToken",
     tests: [
@@ -229,7 +229,7 @@ const MUTANTS = [
   {
     id: 'ig-gauss-legendre-nodes-unscaled',
     what: 'Gauss-Legendre nodes left on [-1, 1] instead of mapped to [0, 1]',
-    file: 'src/core/analysis/gaussLegendre.ts',
+    file: 'src/core/attribution/quadrature.ts',
     find: 'nodes[n - 1 - i] = (1 + x) / 2;',
     replace: 'nodes[n - 1 - i] = x;',
     tests: ['test/unit/attribution/gaussLegendre.test.ts'],

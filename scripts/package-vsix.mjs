@@ -1,7 +1,8 @@
-// Packages ranklens.vsix for this machine's platform: onnxruntime-node is native, so each .vsix carries the
-// binaries of one target only (vsce --target), and .vscodeignore drops the other platforms' 200+ MB.
+// Packages ranklens.vsix for one target (vsce --target; default: this machine's platform). The bundles in out/
+// carry every dependency's JavaScript, so the .vsix ships no node_modules but the one folder of native files
+// onnxruntime-node loads on the target: its binding and onnxruntime's library.
 import { spawnSync } from 'node:child_process';
-import { rmSync, statSync, existsSync, writeFileSync, readFileSync } from 'node:fs';
+import { rmSync, statSync, existsSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -10,10 +11,20 @@ const target =
 const out = join(root, 'ranklens.vsix');
 const ignore = join(root, '.vscodeignore');
 const base = readFileSync(ignore, 'utf8');
-// The other architecture of the same OS also goes (linux-x64 drops linux/arm64 and the reverse).
-const otherArch = process.arch === 'x64' ? 'arm64' : 'x64';
-const extra = `\nnode_modules/onnxruntime-node/bin/napi-v*/${process.platform}/${otherArch}/**\n`;
-writeFileSync(ignore, base + extra);
+// onnxruntime-node's npm package holds the binaries of every platform it supports, so any target it has a folder
+// for can be packaged from any machine.
+const binaries = 'node_modules/onnxruntime-node/bin/napi-v6';
+const available = readdirSync(join(root, binaries)).flatMap((os) =>
+  readdirSync(join(root, binaries, os)).map((arch) => `${os}-${arch}`),
+);
+if (!available.includes(target)) {
+  console.error(
+    `onnxruntime-node has no binaries for ${target} in ${binaries}: targets it has are ${available.join(', ')}`,
+  );
+  process.exit(1);
+}
+const [targetOs, targetArch] = target.split('-');
+writeFileSync(ignore, `${base}\n!${binaries}/${targetOs}/${targetArch}/**\n`);
 try {
   if (existsSync(out)) rmSync(out);
   const r = spawnSync(

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { writeAtomically } from '../core/analysis/checkedFile';
 import { DataError } from '../core/data/dataError';
 import { refuseOverwritingInput } from '../core/data/outputFiles';
-import { CheckpointError } from '../core/model/errors';
+import { CheckpointError } from '../core/model/checkpointError';
 import { CancelledError } from '../core/progress';
 import { UsageError } from './args';
 

@@ -20,10 +20,10 @@ export const MASK_USAGE = `  Masks (any number, combined):
         attention (probability zeroed after softmax, no renormalising). A->B is named as Zhan et al. name it:
         the attention that weights A for B's context, so B's tokens are the ATTENDING side and A's the
         attended keys. "query->doc" masks passage tokens attending to the query. LAYERS: all (default), N,
-        N-M or a comma list (0-based).
+        N-M or a comma list of transformer layers 1..L (0 is the embedding output).
         A, B: all, query, doc (passage tokens), period, cls, sep, sep-middle, sep-final, query-segment ([CLS],
         query, middle [SEP]), document-segment (passage, final [SEP]), comma lists of these, or pos:3,4.
-        e.g. --mask attention:period->all (Table 1), --mask attention:query-segment->document-segment@0-5
+        e.g. --mask attention:period->all (Table 1), --mask attention:query-segment->document-segment@1-6
         (Figure 4's query->doc in the first 6 layers).
   --mask-kind KIND --layers L --from SEL --to SEL  one mask with --from the ATTENDING side, --to the keys.
   --head-mask L:H[,H][;L:H..]  silence heads.     --masks FILE.json  {"masks": [...], "headMasks": [...]}.
@@ -71,6 +71,20 @@ export function parseLayers(text: string, option = 'layers'): number[] | 'all' {
   return layers;
 }
 
+/**
+ * Layers a mask applies to, counted as everywhere else in RankLens: 1..L are the transformer layers (layer 0 is
+ * the embedding output, which has no attention to mask). Returns the graph's 0-based layer indices.
+ */
+export function parseMaskLayers(text: string, option = 'layers'): number[] | 'all' {
+  const layers = parseLayers(text, option);
+  if (layers === 'all') return layers;
+  if (layers.includes(0))
+    throw new UsageError(
+      `--${option} ${text}: layer 0 is the embedding output, which has no attention to mask; masks take transformer layers 1..L`,
+    );
+  return layers.map((l) => l - 1);
+}
+
 /** "1:0,3;4:2" = layer 1 heads 0 and 3, layer 4 head 2. */
 export function parseHeadMasks(text: string): HeadMaskSpec[] {
   return text.split(';').map((part) => {
@@ -85,11 +99,11 @@ export function parseMaskFlag(text: string): MaskSpec {
   const m = /^(token|attention):([^>]+?)->([^@]+?)(?:@(.+))?$/.exec(text.trim());
   if (!m)
     throw new UsageError(
-      `--mask ${text}: expected KIND:A->B[@LAYERS], e.g. attention:query->doc@0-3 (KIND token or attention)`,
+      `--mask ${text}: expected KIND:A->B[@LAYERS], e.g. attention:query->doc@1-4 (KIND token or attention)`,
     );
   return {
     kind: m[1] as MaskSpec['kind'],
-    layers: m[4] === undefined ? 'all' : parseLayers(m[4], 'mask'),
+    layers: m[4] === undefined ? 'all' : parseMaskLayers(m[4], 'mask'),
     from: parseSelector(m[3], 'mask'),
     to: parseSelector(m[2], 'mask'),
   };

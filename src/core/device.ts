@@ -21,10 +21,16 @@ export function parseDevice(text: string): Device {
   return device;
 }
 
-/** The folder onnxruntime-node loads its native binding and execution provider libraries from. */
+/**
+ * The folder onnxruntime-node loads its native binding and execution provider libraries from. Resolved from the
+ * binding file itself: the .vsix ships that folder without onnxruntime-node's JavaScript (it is in the bundles).
+ */
 export function onnxruntimeBinaryDir(): string {
-  const entry = require.resolve('onnxruntime-node');
-  return path.resolve(path.dirname(entry), '..', 'bin', 'napi-v6', process.platform, process.arch);
+  return path.dirname(
+    require.resolve(
+      `onnxruntime-node/bin/napi-v6/${process.platform}/${process.arch}/onnxruntime_binding.node`,
+    ),
+  );
 }
 
 // onnxruntime-node's npm package bundles only the CPU provider; its install script adds these two for CUDA 12

@@ -17,7 +17,7 @@ import { registerNotYetAvailable } from './commands/notYetAvailable';
 import { ANALYSIS_COMMANDS, analyzeCommand, type AnalyzeArgs } from './commands/analyze';
 import { inspectPairCommand, type InspectPairArgs, type InspectPairOutcome } from './commands/inspectPair';
 import { resolvePairArgs } from './commands/modelCommands';
-import { ActivePairController, type ActivePair } from './inspector/activePair';
+import { ExplorerPairController, type PairForwardPass } from './inspector/explorerPair';
 import { PairSession } from './inspector/pairSession';
 import { ATTENTION_VIEW_ID, AttentionExplorer } from './webviews/attentionView';
 import type { WebviewHost } from './webviews/webviewHost';
@@ -26,12 +26,13 @@ import { ModelController, type LoadedModel } from './modelController';
 import { openDatasetCommand, type OpenDatasetArgs } from './commands/openDataset';
 import { DatasetController } from './datasetController';
 import { DatasetTreeProvider, passageRowPair, type DatasetNode } from './datasetTree';
-import { reportError, revealLine } from './errors';
+import { revealLine } from './editor/revealLine';
+import { reportError } from './reportError';
 import { PASSAGE_SCHEME, PassageDocuments } from './passageDocuments';
 import { SlurmRuns } from './slurm/slurmRuns';
 import { logRestrictedMode } from './workspaceTrust';
-import type { Baseline } from '../core/analysis/integratedGradients';
-import { ActivePairState } from './activePair';
+import type { Baseline } from '../core/attribution';
+import { ActiveSelectionState } from './activeSelection';
 import { chooseAttributionLayerCommand, setActiveQueryCommand } from './commands/activeCommands';
 import { AttributionDecorations } from './editor/attributionDecorations';
 import { InspectPairCodeLensProvider } from './editor/inspectCodeLens';
@@ -55,12 +56,12 @@ export interface RankLensApi {
   /** "Run on Slurm…" for analyses: submit, follow, cancel. */
   readonly slurm: SlurmRuns;
   readonly inspectPair: (args?: InspectPairArgs) => Promise<InspectPairOutcome | undefined>;
-  readonly activePair: () => ActivePair | undefined;
+  readonly activePair: () => PairForwardPass | undefined;
   /** The attention explorer's host, once VS Code has created the view. */
   readonly attentionView: () => WebviewHost<AttentionProtocol> | undefined;
   /** The editor surfaces: active query/pair/layer state, cached scores and attributions, hover, decorations. */
   readonly editor: {
-    readonly active: ActivePairState;
+    readonly active: ActiveSelectionState;
     readonly insights: PairInsights;
     readonly hover: PassageHoverProvider;
     readonly decorations: AttributionDecorations;
@@ -85,7 +86,7 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
   context.subscriptions.push(models);
   logRestrictedMode(log);
   // Which query, layer and baseline the editor surfaces use; it follows the inspector's pair (below).
-  const editorState = new ActivePairState();
+  const editorState = new ActiveSelectionState();
   const insights = new PairInsights(models, controller);
   const hover = new PassageHoverProvider(controller, models, editorState, insights);
   const decorations = new AttributionDecorations(controller, models, editorState, insights, log);
@@ -168,7 +169,7 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
     guarded((file: string, line?: number) => revealLine(file, line)),
   );
   const selectModel = guarded((dir?: string) => selectModelCommand(models, dir));
-  const active = new ActivePairController();
+  const active = new ExplorerPairController();
   const explorer = new AttentionExplorer(
     context.extensionUri,
     active,

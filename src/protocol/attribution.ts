@@ -1,8 +1,4 @@
-import type {
-  AttributedToken,
-  AttributionResult,
-  LayerAttribution,
-} from '../core/analysis/integratedGradients';
+import type { AttributedToken, AttributionResult, LayerAttribution } from '../core/attribution';
 import { defineProtocol } from './endpoint';
 import * as v from './validate';
 
@@ -27,6 +23,7 @@ export const layerAttribution: v.Validator<LayerAttribution> = v.object({
   completenessError: v.number,
   points: v.integer,
   converged: v.boolean,
+  convergenceDelta: v.number,
 });
 
 export const attributionResult: v.Validator<AttributionResult> = v.object({

@@ -55,6 +55,8 @@ export const whatIfResult = v.object({
   /** Tokens of the changed pair (period replacement changes token kinds). */
   tokens: v.array(viewToken),
   ms: v.number,
+  /** The dataset analysis of the same setting, as its button says it, when there is one ("run this over the split"). */
+  overSplit: v.optional(v.string),
 });
 export type WhatIfResult = v.Infer<typeof whatIfResult>;
 
@@ -135,6 +137,8 @@ export const inspectorProtocol = defineProtocol({
     clearWhatIfs: v.empty,
     cancelAttribution: v.empty,
     showPassage: v.empty,
+    /** Run what-if `id`'s setting over the pair's split as a dataset analysis (its row's button). */
+    runOverSplit: v.object({ id: v.integer }),
     /** The user moved the layer slider or switched the baseline: the editor's decorations follow. */
     attributionView: attributionView,
   },
@@ -149,6 +153,11 @@ export const inspectorProtocol = defineProtocol({
     setLayer: { params: v.object({ layer: v.integer }), result: inspectorSnapshot },
     /** Builds and applies a what-if as the controls would; answers with the table row once drawn. */
     applyWhatIf: { params: whatIfSpec, result: inspectorSnapshot },
+    /**
+     * A what-if the pair was opened with (a report's drill-down): the controls show it, and it is applied;
+     * answers once its row is drawn.
+     */
+    presetWhatIf: { params: whatIfSpec, result: inspectorSnapshot },
     undoWhatIf: { params: v.empty, result: inspectorSnapshot },
   },
 });

@@ -35,6 +35,44 @@ export const reportInput = v.object({
   compareWith: v.optional(v.object({ name: v.string, results: v.record(json) })),
 }) as unknown as v.Validator<ReportInput>;
 
+/** What a drill-down comparison changed (core/report/drillDown.ts DrillTarget). */
+export const drillTarget = v.object({ analysis: v.string, setting: v.string });
+export type DrillTargetMessage = v.Infer<typeof drillTarget>;
+
+const rankedPassage = v.object({
+  pid: v.string,
+  rank: v.integer,
+  score: v.number,
+  grade: v.integer,
+  /** Whether the comparison changed this passage (period masking changes only the relevant ones). */
+  changed: v.boolean,
+});
+
+/** One query's candidates ranked by the model before and after a comparison's change. */
+export const queryRanking = v.object({
+  qid: v.string,
+  query: v.string,
+  /** The change in words, as the inspector's what-if table says it. */
+  change: v.string,
+  minRelevance: v.integer,
+  before: v.array(rankedPassage),
+  after: v.array(rankedPassage),
+});
+export type QueryRanking = v.Infer<typeof queryRanking>;
+
+/** What the report's drill-down shows (tests wait on it). */
+export const drillSnapshot = v.object({
+  comparison: v.optional(v.string),
+  summary: v.string,
+  /** Queries listed in the open breakdown. */
+  queries: v.array(v.string),
+  qid: v.optional(v.string),
+  /** The opened query's ranking before and after, once computed. */
+  ranking: v.optional(queryRanking),
+  error: v.string,
+});
+export type DrillSnapshot = v.Infer<typeof drillSnapshot>;
+
 /** The analysis report panel: the same sections as the offline HTML report. */
 export const reportProtocol = defineProtocol({
   toView: {
@@ -50,12 +88,27 @@ export const reportProtocol = defineProtocol({
       params: v.object({ name: v.string, format: v.literal('png', 'svg', 'csv'), content: v.string }),
       result: v.object({ file: v.string }),
     },
+    /** A query of a drill-down, re-ranked by the model before and after the comparison's change. */
+    queryRanking: { params: v.object({ target: drillTarget, qid: v.string }), result: queryRanking },
+    /** Opens a pair of that ranking in the pair inspector with the same change applied as a what-if. */
+    inspectPair: {
+      params: v.object({ target: drillTarget, qid: v.string, pid: v.string }),
+      result: v.empty,
+    },
   },
   viewRequests: {
     /** Does what a chart's Save PNG / Save SVG button does (tests). */
     exportChart: {
       params: v.object({ id: v.string, format: v.literal('png', 'svg') }),
       result: v.object({ file: v.string }),
+    },
+    /**
+     * Does what the drill-down's clicks do (tests): open a comparison's breakdown, then (qid) a query's ranking,
+     * then (pid) the pair in the inspector; answers once that is shown.
+     */
+    drill: {
+      params: v.object({ comparison: v.string, qid: v.optional(v.string), pid: v.optional(v.string) }),
+      result: drillSnapshot,
     },
   },
 });

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { AttributionAnalysisResult } from '../../src/core/analysis/layerAttribution';
+import type { AttributionAnalysisResult } from '../../src/core/analysis/attribution/layerAttribution';
 import type { PeriodMaskResult } from '../../src/core/analysis/periodMask';
 import type { ProbingResult } from '../../src/core/analysis/probing';
 import type { ResultFile } from '../../src/core/analysis/runner';

@@ -9,6 +9,7 @@ import { Ranker, loadPairEncoder } from '../../src/core/runtime';
 import type { RankLensApi } from '../../src/extension/extension';
 import { runTests, withTimeout, type IntegrationTest } from './harness';
 import { analysisTests } from './analysisTests';
+import { drillDownTests } from './drillDownTests';
 import { inspectorTests } from './inspectorTests';
 import { webviewTests } from './webviewTests';
 import { editorTests } from './editorTests';
@@ -95,7 +96,7 @@ const tests: IntegrationTest[] = [
   {
     name: 'onnxruntime-node loads and runs inside the extension host',
     run: async () => {
-      // Resolved from the extension's own node_modules, exactly as the ranker will be.
+      // Resolved from the extension's own node_modules: the native binding the bundled ranker loads too.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const ort = require(
         require.resolve('onnxruntime-node', { paths: [extensionPath()] }),
@@ -358,6 +359,7 @@ export async function run(): Promise<void> {
     ...keyboardTests,
     ...editorTests,
     ...analysisTests,
+    ...drillDownTests,
   ];
   const { failed } = await runTests(
     only ? all.filter((t) => only.some((part) => t.name.includes(part))) : all,

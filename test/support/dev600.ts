@@ -1,4 +1,4 @@
-import type { QueryCandidates } from '../../src/core/analysis/layerAttribution';
+import type { QueryCandidates } from '../../src/core/analysis/attribution/layerAttribution';
 import { CollectionIndex } from '../../src/core/data/collectionIndex';
 import { readQrels } from '../../src/core/data/qrels';
 import { readQueries } from '../../src/core/data/queries';

@@ -7,7 +7,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
-import type { Baseline, LayerAttribution } from '../../src/core/analysis/integratedGradients';
+import type { Baseline, LayerAttribution } from '../../src/core/attribution';
 import { attributionProtocol, type AttributionView } from '../../src/protocol/attribution';
 import {
   absoluteMass,

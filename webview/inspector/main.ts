@@ -3,7 +3,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
-import type { Baseline, LayerAttribution } from '../../src/core/analysis/integratedGradients';
+import type { Baseline, LayerAttribution } from '../../src/core/attribution';
 import type { AttentionTensor } from '../../src/protocol/attention';
 import {
   inspectorProtocol,
@@ -214,6 +214,16 @@ class InspectorApp extends RankLensApp<InspectorState> {
         return this.snapshot();
       },
       applyWhatIf: async (spec) => {
+        await this.apply(spec);
+        return this.snapshot();
+      },
+      // The pair came with a what-if (a report's drill-down): the controls show it, then it is applied.
+      presetWhatIf: async (spec) => {
+        const m = spec.mask;
+        this.setState({
+          replacePeriods: spec.replacePeriods,
+          ...(m ? { kind: m.kind, from: m.from.group, to: m.to.group, maskLayers: m.layers } : {}),
+        });
         await this.apply(spec);
         return this.snapshot();
       },
@@ -594,6 +604,7 @@ class InspectorApp extends RankLensApp<InspectorState> {
               rank (this pair changed)
             </th>
             <th title="rank when every candidate gets the same change">rank (all candidates changed)</th>
+            <th>over the split</th>
           </tr>
         </thead>
         <tbody>
@@ -604,6 +615,7 @@ class InspectorApp extends RankLensApp<InspectorState> {
             <td class="num">—</td>
             <td class="num">${r ? `${r.rank} of ${r.of}` : '—'}</td>
             <td class="num">${r ? `${r.rank} of ${r.of}` : '—'}</td>
+            <td></td>
           </tr>
           ${this.whatIfs.map(
             (w, k) =>
@@ -625,6 +637,19 @@ class InspectorApp extends RankLensApp<InspectorState> {
                 <td class="num rank">${w.rank ? `${w.rank.rank} of ${w.rank.of}` : '—'}</td>
                 <td class="num">
                   ${w.rankAllChanged ? `${w.rankAllChanged.rank} of ${w.rankAllChanged.of}` : '— (picked tokens are this pair’s)'}
+                </td>
+                <td>
+                  ${
+                    w.overSplit
+                      ? html`<vscode-button
+                          secondary
+                          class="over-split"
+                          title=${w.overSplit}
+                          @click=${(e: Event) => (e.stopPropagation(), this.channel.endpoint.notify('runOverSplit', { id: w.id }))}
+                          >Run over the split</vscode-button
+                        >`
+                      : nothing
+                  }
                 </td>
               </tr>`,
           )}

@@ -1,11 +1,13 @@
 // The report panel in VS Code: the report element fed by the extension host through the report protocol.
 import { reportProtocol } from '../../src/protocol/report';
-import { connect } from '../shared/channel';
+import { connect, saveState, savedState } from '../shared/channel';
 import { chartColors, onThemeChange, themeColor } from '../shared/theme';
 import './reportView';
-import type { ReportView } from './reportView';
+import type { ReportView, SavedDrill } from './reportView';
 
 const view = document.createElement('rl-report') as ReportView;
+// The drill-down open when the panel was last hidden (VS Code rebuilds a hidden panel's page).
+view.restore = savedState<{ drill?: SavedDrill }>({}).drill;
 let lastSaved = '';
 const channel = connect(reportProtocol, {
   notifications: {
@@ -19,6 +21,7 @@ const channel = connect(reportProtocol, {
       await view.saveChart(id, format);
       return { file: lastSaved };
     },
+    drill: (params) => view.drillTo(params),
   },
 });
 view.host = {
@@ -34,6 +37,13 @@ view.host = {
     lastSaved = (await channel.endpoint.request('save', { name, format, content })).file;
   },
   rendered: (summary) => channel.endpoint.notify('rendered', summary),
+  remember: (drill) => saveState({ drill }),
+  drill: {
+    queryRanking: (target, qid) => channel.endpoint.request('queryRanking', { target, qid }),
+    inspectPair: async (target, qid, pid) => {
+      await channel.endpoint.request('inspectPair', { target, qid, pid });
+    },
+  },
 };
 document.body.appendChild(view);
 onThemeChange(() => view.redraw());

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { describeModel, type AnyAnalysis, type Json } from '../../core/analysis/analysis';
 import { createAnalysisContext } from '../../core/analysis/context';
-import type { AttributionAnalysisResult } from '../../core/analysis/layerAttribution';
+import type { AttributionAnalysisResult } from '../../core/analysis/attribution/layerAttribution';
 import { InProcessAnalysisModel } from '../../core/analysis/inProcessModel';
 import { loadPairSet, type PairSet, type PairSetSpec } from '../../core/analysis/pairSet';
 import { concatPairSets } from '../../core/analysis/probingAnalysis';
@@ -25,6 +25,7 @@ import { DEFAULT_MAX_LENGTH } from '../../core/text/pair';
 import { describeComparison, formatInterval, type PairedComparison } from '../../core/eval/significance';
 import { parseDevice } from '../../core/device';
 import { runAnalysisRequestFile } from '../analyzeRequest';
+import { SIGNIFICANCE_USAGE, SIGNIFICANCE_VALUES, significanceFlags } from '../significanceFlags';
 import { SLURM_USAGE, takeSlurmOptions } from '../slurmOptions';
 import { submitAnalyzeToSlurm } from '../slurmSubmit';
 import { bundledModelDir } from '../shippedFolders';
@@ -48,6 +49,7 @@ export const usage = `ranklens analyze rerank|attention|period-mask|interaction-
         [--depth N] [--sample N --seed S] [--min-relevance N] [--model DIR] [--max-length N] [--batch-size N]
         [--threads N] [--chunk-pairs N] [--shard K/N] [--fusion-weight W] [--json] [--cache-dir DIR]
         [--device cpu|cuda] [--request FILE (an analysis request VS Code wrote, instead of the data options)]
+${SIGNIFICANCE_USAGE}
 ${SLURM_USAGE}
   Runs a dataset analysis in one process (batched, one model load) and writes DIR/result.json; finished
   chunks are cached in DIR/cache/ (a rerun or an interrupted run resumes). --shard K/N runs only shard K of N
@@ -367,10 +369,11 @@ export async function run(argv: string[]): Promise<number> {
     );
   const slurm = takeSlurmOptions(rest);
   const args = parseArgs(slurm.rest, {
-    values: [...DATA_VALUES, ...RUN_VALUES, ...cli.values],
+    values: [...DATA_VALUES, ...RUN_VALUES, ...SIGNIFICANCE_VALUES, ...cli.values],
     flags: ['json', ...(cli.flags ?? [])],
   });
   const settings = cli.settings(args);
+  const significance = significanceFlags(args);
   const out = required(args, 'out');
   if (slurm.request) return submitAnalyzeToSlurm(name, slurm.rest, slurm.request);
   const shardText = args.options.get('shard');
@@ -448,6 +451,7 @@ export async function run(argv: string[]): Promise<number> {
         modelKey: modelKey(ranker.info, length),
         shard,
         chunkPairs: positiveInt(args, 'chunk-pairs'),
+        significance,
         onProgress: progress,
       },
     );

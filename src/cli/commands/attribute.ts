@@ -4,8 +4,8 @@ import {
   DEFAULT_TOLERANCE,
   type AttributionResult,
   type Baseline,
-} from '../../core/analysis/integratedGradients';
-import { BertGradientModel } from '../../core/bert/attribution';
+} from '../../core/attribution';
+import { BertGradientModel } from '../../core/bert/gradientModel';
 import { CollectionIndex, DataError, readQueries } from '../../core/data';
 import { encodePair, loadTokenizer } from '../../core/text';
 import {
@@ -122,11 +122,11 @@ export async function run(argv: string[]): Promise<number> {
       if (tokenizer.padId === undefined) throw new Error(`${modelDir}: the vocabulary has no [PAD] token`);
       const length = Math.min(maxLength ?? 256, model.config.maxPositions);
       const pair = encodePair(tokenizer, query, passage, { maxLength: length });
-      const result = await attribute(model, pair, {
+      const [result] = await attribute(model, [pair], baselines, {
         layers,
-        baselines,
         tolerance,
         maxPoints,
+        batchSize,
         padId: tokenizer.padId,
         onProgress: (done, total) => {
           if (process.stderr.isTTY) process.stderr.write(`\rintegrated ${done}/${total}`);
@@ -154,6 +154,7 @@ export async function run(argv: string[]): Promise<number> {
             score_baseline: e.scoreBaseline,
             sum: e.sum,
             completeness_error: e.completenessError,
+            convergence_delta: e.convergenceDelta,
             points: e.points,
             converged: e.converged,
             attributions: e.attributions,

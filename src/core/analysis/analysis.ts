@@ -1,3 +1,4 @@
+import type { SignificanceOptions } from '../eval/significance';
 import type { PairEncoder } from '../runtime/text';
 import type { ModelInfo, Scorer } from '../runtime/types';
 import type { PairSelection, PairSetDescription, QueryItem } from './pairSet';
@@ -51,6 +52,8 @@ export function describeModel(info: ModelInfo, name: string): ModelDescription {
 export interface RunDescription {
   readonly model: ModelDescription;
   readonly data: PairSetDescription;
+  /** α, resamples and seed of the intervals and paired tests (default DEFAULT_SIGNIFICANCE); used by finish only. */
+  readonly significance?: SignificanceOptions;
 }
 
 /**

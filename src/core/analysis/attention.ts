@@ -176,7 +176,12 @@ function finishAttention(partials: readonly AttentionPartial[], run: RunDescript
       description: ATTENTION_STATISTICS[name].description,
       perHead,
       meanOverHeads: perHead.map((heads) => heads.reduce((a, b) => a + b, 0) / H),
-      meanOverHeadsIntervals: Array.from({ length: L }, (_, l) => meanInterval(pairMeans.map((m) => m[l]))),
+      meanOverHeadsIntervals: Array.from({ length: L }, (_, l) =>
+        meanInterval(
+          pairMeans.map((m) => m[l]),
+          run.significance,
+        ),
+      ),
       chance: counted === 0 ? 0 : chance / counted,
       pairs: counted,
     };
@@ -185,7 +190,7 @@ function finishAttention(partials: readonly AttentionPartial[], run: RunDescript
     pairs,
     numLayers: L,
     numHeads: H,
-    significance: significanceStatement(undefined, 'pairs', false),
+    significance: significanceStatement(run.significance, 'pairs', false),
     convention:
       "Layers are numbered 1..L (0 would be the embeddings, which attend nowhere). A -> B (the paper): the attention that weights A for B's context, i.e. B's tokens attending to A's. Each pair contributes the mean over its attending tokens; pairs are averaged with equal weight. Passage periods are in the document block; [CLS]/[SEP] in no block.",
     statistics,

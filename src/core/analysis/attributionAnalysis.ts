@@ -10,8 +10,8 @@ import {
   type AttributionPartial,
   type QueryCandidates,
   type RelevanceSelection,
-} from './layerAttribution';
-import type { Baseline } from './integratedGradients';
+} from './attribution/layerAttribution';
+import type { Baseline } from '../attribution';
 import type { CanAttribute } from './modelCapabilities';
 
 /** Settings as stored in result files (JSON); `selection: null` = the default for the model's label count. */

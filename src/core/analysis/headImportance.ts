@@ -130,7 +130,7 @@ function finishHeads(partials: readonly HeadImportancePartial[], run: RunDescrip
         mrr10: mrr(s),
         deltaMrr10: mrr(s) - mrr(0),
         meanScoreChange: pairs === 0 ? 0 : changeSums[s] / pairs,
-        comparison: comparePaired(ranks[0], ranks[s]),
+        comparison: comparePaired(ranks[0], ranks[s], run.significance),
       };
     }),
   );
@@ -138,8 +138,8 @@ function finishHeads(partials: readonly HeadImportancePartial[], run: RunDescrip
     minRelevance: run.data.minRelevance,
     queries,
     pairs,
-    significance: significanceStatement(),
-    unmasked: { mrr10: mrr(0), interval: meanInterval(ranks[0]) },
+    significance: significanceStatement(run.significance),
+    unmasked: { mrr10: mrr(0), interval: meanInterval(ranks[0], run.significance) },
     heads,
     perQuery: {
       qids,

@@ -1,12 +1,11 @@
-import { attribute } from './integratedGradients';
+import { attribute, BASELINES, type PairAttributionOptions } from '../attribution';
 import {
   statesAtByInspect,
-  type AttributeCallOptions,
   type CanAttribute,
   type CanReadStates,
   type StatesRequest,
 } from './modelCapabilities';
-import { BertGradientModel } from '../bert/attribution';
+import { BertGradientModel } from '../bert/gradientModel';
 import { Ranker } from '../runtime/ranker';
 import type { AttentionSums } from '../runtime/attentionKinds';
 import type { MaskSpec, PairInput, RankerOptions, ScoreOptions, ScoreResult, Scorer } from '../runtime/types';
@@ -73,12 +72,13 @@ export class InProcessAnalysisModel implements Scorer, CanAttribute, CanReadStat
     return this.ranker.scoreByHeadMask(pairs, options);
   }
 
-  /** Layer-wise IG (integratedGradients.ts); the gradient model is loaded on the first call. */
-  async attribute(pair: EncodedPair, options: AttributeCallOptions = {}) {
+  /** Layer-wise IG (src/core/attribution); the gradient model is loaded on the first call. */
+  async attribute(pair: EncodedPair, options: PairAttributionOptions = {}) {
     this.gradients ??= this.gradientSource();
     this.gradients.catch(() => (this.gradients = undefined));
     const { model, padId } = await this.gradients;
-    return attribute(model, pair, { ...options, padId });
+    const [result] = await attribute(model, [pair], options.baselines ?? BASELINES, { ...options, padId });
+    return result;
   }
 
   statesAt(requests: readonly StatesRequest[], options: { readonly signal?: AbortSignal } = {}) {

@@ -151,9 +151,9 @@ function finishInteractions(
       {
         description: INTERACTION_DIRECTIONS[direction].description,
         mrr10: ranks[d].map((values) => (queries === 0 ? 0 : sumInOrder(values) / queries)),
-        intervals: ranks[d].map((values) => meanInterval(values)),
+        intervals: ranks[d].map((values) => meanInterval(values, run.significance)),
         vsUnmasked: ranks[d].map((values, depth) =>
-          depth === 0 ? null : comparePaired(ranks[d][0], values),
+          depth === 0 ? null : comparePaired(ranks[d][0], values, run.significance),
         ),
       },
     ]),
@@ -163,7 +163,7 @@ function finishInteractions(
     queries,
     kind,
     rule: 'Layers: 0 = embeddings, 1..L = transformer layers. [CLS] and the middle [SEP] are on the query side (token type 0); the final [SEP] on the document side (token type 1). Depth i masks transformer layers 1..i; depth 0 is the unmasked model.',
-    significance: significanceStatement(),
+    significance: significanceStatement(run.significance),
     directions,
     perQuery: {
       qids,

@@ -1,4 +1,4 @@
-import type { AttributionResult, Baseline } from './integratedGradients';
+import type { AttributionResult, PairAttributionOptions } from '../attribution';
 import type { InspectResult, MaskOptions, PairInput } from '../runtime/types';
 import type { EncodedPair } from '../text/types';
 
@@ -7,17 +7,8 @@ import type { EncodedPair } from '../text/types';
  * InProcessAnalysisModel and the RankerWorkerClient both provide them, so the analyses run unchanged in the
  * CLI, in tests and in the extension's worker.
  */
-export interface AttributeCallOptions {
-  readonly layers?: readonly number[] | 'all';
-  readonly baselines?: readonly Baseline[];
-  readonly tolerance?: number;
-  readonly initialIntervals?: number;
-  readonly maxPoints?: number;
-  readonly signal?: AbortSignal;
-}
-
 export interface CanAttribute {
-  attribute(pair: EncodedPair, options?: AttributeCallOptions): Promise<AttributionResult>;
+  attribute(pair: EncodedPair, options?: PairAttributionOptions): Promise<AttributionResult>;
 }
 
 /** Hidden states of every layer at chosen positions of a pair. */

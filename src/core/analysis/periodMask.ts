@@ -184,7 +184,7 @@ function finishPeriods(partials: readonly PeriodMaskPartial[], run: RunDescripti
       mrr10,
       relativeChange: original === 0 ? 0 : (mrr10 - original) / original,
       meanScoreChange: modifiedPassages === 0 ? 0 : change / modifiedPassages,
-      comparison: comparePaired(originalRanks, ranks),
+      comparison: comparePaired(originalRanks, ranks, run.significance),
     };
   });
   let withoutPeriods = 0;
@@ -194,8 +194,8 @@ function finishPeriods(partials: readonly PeriodMaskPartial[], run: RunDescripti
     queries: n,
     modifiedPassages,
     modifiedWithoutPeriods: withoutPeriods,
-    significance: significanceStatement(),
-    original: { mrr10: original, interval: meanInterval(originalRanks) },
+    significance: significanceStatement(run.significance),
+    original: { mrr10: original, interval: meanInterval(originalRanks, run.significance) },
     settings,
     perQuery: { qids: queries.map((q) => q.qid), original: originalRanks, settings: perSetting },
   };

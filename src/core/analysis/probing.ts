@@ -1,7 +1,7 @@
 import { seededShuffle } from '../random';
 import { trainProbe, PROBE_DEFAULTS, type ProbeData, type ProbeTrainingOptions } from './probe';
 import { PROBE_GROUPS, probePositions, type ProbeGroup } from './tokenGroups';
-import type { QueryCandidates } from './layerAttribution';
+import type { QueryCandidates } from './attribution/layerAttribution';
 import type { CanReadStates } from './modelCapabilities';
 
 /**

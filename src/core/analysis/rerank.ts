@@ -7,6 +7,7 @@ import {
   significanceStatement,
   type MeanInterval,
   type PairedComparison,
+  type SignificanceOptions,
   type SignificanceStatement,
 } from '../eval/significance';
 import type { Analysis, Chunk, AnalysisContext, RunDescription } from './analysis';
@@ -164,6 +165,7 @@ function evaluate(
   rankingOf: (q: RerankedQuery) => RankedCandidate[],
   qrels: Qrels,
   minRelevance: number,
+  significance?: SignificanceOptions,
 ): Evaluated {
   const rankings = new Map<string, RankedCandidate[]>();
   for (const q of queries) if (q.pids.length > 0) rankings.set(q.qid, rankingOf(q));
@@ -177,7 +179,10 @@ function evaluate(
       recall: r.recall,
       queriesJudged: r.queriesInQrels,
       queriesEvaluated: r.queriesEvaluated,
-      intervals: { mrr10: meanInterval(perQuery.mrr10), ndcg10: meanInterval(perQuery.ndcg10) },
+      intervals: {
+        mrr10: meanInterval(perQuery.mrr10, significance),
+        ndcg10: meanInterval(perQuery.ndcg10, significance),
+      },
     },
     perQuery: r.perQuery,
   };
@@ -190,10 +195,14 @@ function perQueryOf(perQuery: readonly QueryMetrics[]): RankingPerQuery {
   };
 }
 
-function compareRankings(baseline: RankingPerQuery, other: RankingPerQuery): RankingComparison {
+function compareRankings(
+  baseline: RankingPerQuery,
+  other: RankingPerQuery,
+  significance?: SignificanceOptions,
+): RankingComparison {
   return {
-    mrr10: comparePaired(baseline.mrr10, other.mrr10),
-    ndcg10: comparePaired(baseline.ndcg10, other.ndcg10),
+    mrr10: comparePaired(baseline.mrr10, other.mrr10, significance),
+    ndcg10: comparePaired(baseline.ndcg10, other.ndcg10, significance),
   };
 }
 
@@ -210,9 +219,21 @@ function finishRerank(partials: readonly RerankPartial[], run: RunDescription, w
     q.pids.map((pid, i) => ({ pid, rank: q.runRanks[i], score: q.runScores?.[i] }));
   const evaluated = judged
     ? {
-        run: evaluate(queries, byRun, qrels, minRelevance),
-        model: evaluate(queries, (q) => rankByScore(q.pids, q.modelScores), qrels, minRelevance),
-        fused: evaluate(queries, (q) => rankByScore(q.pids, fusedOf(q)), qrels, minRelevance),
+        run: evaluate(queries, byRun, qrels, minRelevance, run.significance),
+        model: evaluate(
+          queries,
+          (q) => rankByScore(q.pids, q.modelScores),
+          qrels,
+          minRelevance,
+          run.significance,
+        ),
+        fused: evaluate(
+          queries,
+          (q) => rankByScore(q.pids, fusedOf(q)),
+          qrels,
+          minRelevance,
+          run.significance,
+        ),
       }
     : null;
   const perQuery = evaluated
@@ -227,7 +248,13 @@ function finishRerank(partials: readonly RerankPartial[], run: RunDescription, w
   const sweep = judged
     ? Array.from({ length: 11 }, (_, k) => {
         const w = k / 10;
-        const m = evaluate(queries, (q) => rankByScore(q.pids, fuse(q, w)), qrels, minRelevance).metrics;
+        const m = evaluate(
+          queries,
+          (q) => rankByScore(q.pids, fuse(q, w)),
+          qrels,
+          minRelevance,
+          run.significance,
+        ).metrics;
         return { weight: w, mrr10: m.mrr10, ndcg10: m.ndcg10 };
       })
     : null;
@@ -238,11 +265,11 @@ function finishRerank(partials: readonly RerankPartial[], run: RunDescription, w
     metrics: evaluated
       ? { run: evaluated.run.metrics, model: evaluated.model.metrics, fused: evaluated.fused.metrics }
       : null,
-    significance: evaluated ? significanceStatement() : null,
+    significance: evaluated ? significanceStatement(run.significance) : null,
     comparisons: perQuery
       ? {
-          model: compareRankings(perQuery.run, perQuery.model),
-          fused: compareRankings(perQuery.run, perQuery.fused),
+          model: compareRankings(perQuery.run, perQuery.model, run.significance),
+          fused: compareRankings(perQuery.run, perQuery.fused, run.significance),
         }
       : null,
     perQuery,

@@ -10,6 +10,7 @@ import type { AnalysisContext, AnyAnalysis, Chunk, Json, ModelDescription, RunDe
 import { readCheckedFile, writeAtomically, writeCheckedFile } from './checkedFile';
 import type { PairSet } from './pairSet';
 import { RESULT_FORMAT } from './resultFormat';
+import type { SignificanceOptions } from '../eval/significance';
 
 export { RESULT_FORMAT };
 
@@ -40,6 +41,8 @@ export interface RunnerOptions {
   readonly modelKey: string;
   readonly shard?: Shard;
   readonly chunkPairs?: number;
+  /** α, resamples and seed of the result's intervals and tests (the chunks do not depend on them). */
+  readonly significance?: SignificanceOptions;
   readonly signal?: AbortSignal;
   readonly onProgress?: (report: ProgressReport) => void;
 }
@@ -78,6 +81,8 @@ interface PartialBody {
   readonly chunks: readonly { readonly index: number; readonly partial: Json }[];
   /** The inputs as the shard read them (absolute paths), so merge never writes over one of them. */
   readonly inputs?: readonly string[];
+  /** As the shard was asked (merge finishes with them). */
+  readonly significance?: SignificanceOptions;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -193,6 +198,7 @@ export async function runAnalysis(
       shard: options.shard,
       chunks: partials,
       inputs,
+      ...(options.significance ? { significance: options.significance } : {}),
     };
     const file = partialPath(options.dir, options.shard);
     await writeCheckedFile(file, PARTIAL_FORMAT, body as unknown as Json);
@@ -204,6 +210,7 @@ export async function runAnalysis(
     options.model,
     data,
     chunks.length,
+    options.significance,
   );
   const file = await writeResult(options.dir, analysis, result, inputs);
   return { file, chunksComputed: computed, chunksReused: reused, pairs: total, result };
@@ -223,6 +230,7 @@ function finishRun(
   model: ModelDescription,
   data: ResultFile['data'],
   chunks: number,
+  significance?: SignificanceOptions,
 ): ResultFile {
   return {
     format: RESULT_FORMAT,
@@ -232,7 +240,7 @@ function finishRun(
     model,
     data,
     chunks,
-    result: analysis.finish(partials, { model, data }) as Json,
+    result: analysis.finish(partials, { model, data, ...(significance ? { significance } : {}) }) as Json,
   };
 }
 
@@ -344,7 +352,7 @@ export async function mergeShards(dir: string, factory: AnalysisFactory): Promis
     );
   const inputs = [...new Set(bodies.flatMap((b) => b.inputs ?? []))];
   await prepareOutputFolder(dir, outputNames(analysis), inputs);
-  const result = finishRun(analysis, partials, first.model, first.data, first.chunkCount);
+  const result = finishRun(analysis, partials, first.model, first.data, first.chunkCount, first.significance);
   await writeResult(dir, analysis, result, inputs);
   return result;
 }

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readBertConfig, type BertConfig } from './config';
 import { contentHash } from './contentHash';
-import { CheckpointError } from './errors';
+import { CheckpointError } from './checkpointError';
 import { indexSafetensors, MAX_TENSOR_BYTES, readTensorAsFloat32, type TensorRecord } from './safetensors';
 
 /** One weight tensor, checked against config.json; its data is read from disk only on read(). */

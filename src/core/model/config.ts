@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CheckpointError } from './errors';
+import { CheckpointError } from './checkpointError';
 
 /** The parts of a Hugging Face BertConfig that fix the network's shape and numerics. */
 export interface BertConfig {

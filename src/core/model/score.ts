@@ -1,4 +1,4 @@
-import { CheckpointError } from './errors';
+import { CheckpointError } from './checkpointError';
 
 /**
  * The relevance score convention. One logit: the logit itself (sigmoid reported alongside, as

@@ -3,11 +3,42 @@
 // extension's report panel alike.
 import type { ChartSpec, ReportPalette, TableSpec } from './sections';
 
+/**
+ * What a comparison changed, in terms a host with the model can redo for one query: the analysis and its setting
+ * (period-mask: comma | token-mask | attention-mask). The extension rebuilds the query's ranking before/after
+ * from it and opens a pair in the inspector with the same what-if.
+ */
+export interface DrillTarget {
+  readonly analysis: string;
+  readonly setting: string;
+}
+
+/** Where a table row leads: a comparison's breakdown, or (with qid) one query's ranking under it. */
+export interface DrillLink {
+  /** A DrillDownInput id. */
+  readonly comparison: string;
+  readonly qid?: string;
+}
+
+/** What a drill-down chart's bars are, so a click on one opens its query. */
+export interface ChartDrill {
+  readonly comparison: string;
+  readonly label: string;
+  /** The comparison in words: Δ with its interval, p, queries up/down/same. */
+  readonly summary: string;
+  readonly target?: DrillTarget;
+  /** The bars' queries, left to right (largest gain first). */
+  readonly moved: readonly MovedQuery[];
+}
+
 /** One comparison to open: its label, and per query (same order) the baseline's and the setting's reciprocal rank. */
 export interface DrillDownInput {
   /** Unique within the report: the chart id is derived from it. */
   readonly id: string;
   readonly label: string;
+  readonly summary?: string;
+  /** Set where the host can redo the comparison for one query (see DrillTarget). */
+  readonly target?: DrillTarget;
   readonly qids: readonly string[];
   readonly baseline: readonly number[];
   readonly treatment: readonly number[];
@@ -37,13 +68,15 @@ export function movedQueries(input: DrillDownInput): MovedQuery[] {
   return moved.sort((a, b) => b.delta - a.delta || (a.qid < b.qid ? -1 : a.qid > b.qid ? 1 : 0));
 }
 
-export const MOVED_COLUMNS = ['comparison', 'qid', 'rank before', 'rank after', 'Δ reciprocal rank'] as const;
+export const rankText = (rank: number | null) => (rank === null ? '>10' : String(rank));
 
-const rankText = (rank: number | null) => (rank === null ? '>10' : String(rank));
+export const MOVED_COLUMNS = ['comparison', 'qid', 'rank before', 'rank after', 'Δ reciprocal rank'] as const;
 
 export function movedRows(label: string, moved: readonly MovedQuery[]): (string | number)[][] {
   return moved.map((m) => [label, m.qid, rankText(m.before), rankText(m.after), Number(m.delta.toFixed(4))]);
 }
+
+export const drillChartId = (comparison: string) => `drill-${comparison}`;
 
 /** A bar per query that moved, sorted by effect; the title counts the queries that did not. */
 export function drillDownChart(input: DrillDownInput, palette: ReportPalette): ChartSpec | undefined {
@@ -91,10 +124,17 @@ export function drillDownChart(input: DrillDownInput, palette: ReportPalette): C
     ],
   };
   return {
-    id: `drill-${input.id}`,
+    id: drillChartId(input.id),
     title: `${input.label}: the ${moved.length} queries that moved (${unchanged} unchanged)`,
     option,
     height: 240,
+    drill: {
+      comparison: input.id,
+      label: input.label,
+      summary: input.summary ?? '',
+      ...(input.target ? { target: input.target } : {}),
+      moved,
+    },
   };
 }
 
@@ -108,6 +148,9 @@ export function drillDown(
     return chart ? [chart] : [];
   });
   const rows = inputs.flatMap((input) => movedRows(input.label, movedQueries(input)));
+  const rowLinks = inputs.flatMap((input) =>
+    movedQueries(input).map((m): DrillLink => ({ comparison: input.id, qid: m.qid })),
+  );
   return {
     charts,
     table: rows.length
@@ -115,6 +158,7 @@ export function drillDown(
           caption: 'The queries that moved, by comparison (largest gain first)',
           columns: [...MOVED_COLUMNS],
           rows,
+          rowLinks,
         }
       : undefined,
   };

@@ -4,14 +4,14 @@
 import type { Json, ModelDescription } from '../analysis/analysis';
 import type { HeadImportanceResult } from '../analysis/headImportance';
 import type { InteractionDirection, InteractionResult } from '../analysis/interactionMask';
-import type { AttributionAnalysisResult, LayerShares } from '../analysis/layerAttribution';
+import type { AttributionAnalysisResult, LayerShares } from '../analysis/attribution/layerAttribution';
 import type { PeriodMaskResult } from '../analysis/periodMask';
 import type { ProbingResult } from '../analysis/probing';
 import type { RerankResult } from '../analysis/rerank';
 import type { ResultFile } from '../analysis/runner';
 import { ATTRIBUTION_GROUPS, ATTRIBUTION_GROUP_LABELS, PROBE_GROUP_LABELS } from '../analysis/tokenGroups';
 import { modelComparisonSection, type ComparedResults } from './compareModels';
-import { drillDown, type DrillDownInput } from './drillDown';
+import { drillDown, type ChartDrill, type DrillDownInput, type DrillLink } from './drillDown';
 import { COMPARISON_COLUMNS, comparisonCells, csvOf } from './tableCells';
 import {
   comparisonVerdict,
@@ -45,12 +45,16 @@ export interface ChartSpec {
   readonly title: string;
   readonly option: ChartOption;
   readonly height: number;
+  /** A per-query drill-down chart: its bars open their queries. */
+  readonly drill?: ChartDrill;
 }
 
 export interface TableSpec {
   readonly caption: string;
   readonly columns: readonly string[];
   readonly rows: readonly (readonly (string | number)[])[];
+  /** Per row, the drill-down it opens (a comparison, or a query under it), if any. */
+  readonly rowLinks?: readonly (DrillLink | undefined)[];
 }
 
 export interface ReportSection {
@@ -553,6 +557,10 @@ function periodMaskSection(file: ResultFile, palette: ReportPalette): ReportSect
       ? r.settings.map((s) => ({
           id: `period-mask-${s.setting}`,
           label: `${s.setting} vs original`,
+          summary: s.comparison
+            ? `MRR@10 ${digits(r.original.mrr10, 4)} → ${digits(s.mrr10, 4)}, Δ ${comparisonCells(s.comparison)[0]}; ${comparisonVerdict(s.comparison, r.significance?.alpha)}`
+            : '',
+          target: { analysis: 'period-mask', setting: s.setting },
           qids: r.perQuery.qids,
           baseline: r.perQuery.original,
           treatment: r.perQuery.settings[s.setting],
@@ -574,7 +582,13 @@ function periodMaskSection(file: ResultFile, palette: ReportPalette): ReportSect
     ),
     charts: drill.charts,
     tables: [
-      { caption: `MRR@10 over ${r.queries} queries`, columns, rows },
+      {
+        caption: `MRR@10 over ${r.queries} queries`,
+        columns,
+        rows,
+        // A setting's row opens its per-query breakdown.
+        rowLinks: [undefined, ...r.settings.map((s) => ({ comparison: `period-mask-${s.setting}` }))],
+      },
       ...(drill.table ? [drill.table] : []),
     ],
     csv: csvOf(columns, rows),

@@ -3,12 +3,11 @@ import type { ResultFile } from '../analysis/runner';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import type { AttributionResult } from '../analysis/integratedGradients';
+import type { AttributionResult, PairAttributionOptions } from '../attribution';
 import type { AttentionSums } from './attentionKinds';
 import type {
   AttributionPair,
   PackedAttribution,
-  WorkerAttributionOptions,
   WorkerRequest,
   WorkerResponse,
   WorkerResult,
@@ -267,16 +266,13 @@ export class RankerWorkerClient implements Scorer {
   }
 
   /**
-   * Layer-wise Integrated Gradients of one encoded pair (src/core/analysis/integratedGradients.ts). The
+   * Layer-wise Integrated Gradients of one encoded pair (src/core/attribution). The
    * worker loads a BertGradientModel for the same checkpoint on the first call and keeps it. Progress is
    * reported after each (layer, baseline) integral; an aborted signal stops at the next gradient batch.
    */
   async attribute(
     pair: AttributionPair,
-    options: WorkerAttributionOptions &
-      CallOptions & {
-        readonly onProgress?: (done: number, total: number) => void;
-      } = {},
+    options: PairAttributionOptions & CallOptions = {},
   ): Promise<AttributionResult> {
     const { signal, timeoutMs, onProgress, ...rest } = options;
     signal?.throwIfAborted();

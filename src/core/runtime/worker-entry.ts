@@ -2,9 +2,9 @@
 // Bundle this file as its own esbuild entry (e.g. out/ranker-worker.js, next to the code using the client).
 import { parentPort } from 'node:worker_threads';
 import { InProcessAnalysisModel } from '../analysis/inProcessModel';
-import { attribute } from '../analysis/integratedGradients';
+import { attribute, BASELINES } from '../attribution';
 import { runAnalysisRequest } from '../analysis/runRequest';
-import { BertGradientModel } from '../bert/attribution';
+import { BertGradientModel } from '../bert/gradientModel';
 import { loadTokenizer } from '../text';
 import { Ranker } from './ranker';
 import type { RankerOptions } from './types';
@@ -198,13 +198,14 @@ async function handle(request: WorkerRequest): Promise<void> {
       return;
     }
     case 'attribute': {
-      const { batchSize, ...options } = request.options;
+      const { baselines = BASELINES, ...options } = request.options;
       const { pair } = request;
-      const result = await cancellable(request.id, async (signal, onProgress) => {
-        const { model, padId } = await gradientModel(batchSize, signal);
+      const [result] = await cancellable(request.id, async (signal, onProgress) => {
+        const { model, padId } = await gradientModel(options.batchSize, signal);
         return attribute(
           model,
-          { ...pair, queryTruncated: false, passageTruncated: false, passageTokenCount: 0 },
+          [{ ...pair, queryTruncated: false, passageTruncated: false, passageTokenCount: 0 }],
+          baselines,
           { ...options, padId, signal, onProgress },
         );
       });

@@ -1,6 +1,6 @@
 import type { AnalysisRunRequest } from '../analysis/runRequest';
 import type { ResultFile } from '../analysis/runner';
-import type { AttributionResult, Baseline } from '../analysis/integratedGradients';
+import type { AttributionResult, PairAttributionOptions } from '../attribution';
 import type { EncodedToken } from '../text/types';
 import type { AttentionSums } from './attentionKinds';
 import type {
@@ -19,16 +19,6 @@ export interface AttributionPair {
   readonly tokenTypeIds: Int32Array;
   readonly attentionMask: Int32Array;
   readonly tokens: readonly EncodedToken[];
-}
-
-/** Integrated Gradients options that cross the thread boundary (no callbacks, no signal). */
-export interface WorkerAttributionOptions {
-  readonly layers?: readonly number[] | 'all';
-  readonly baselines?: readonly Baseline[];
-  readonly tolerance?: number;
-  readonly maxPoints?: number;
-  /** Interpolation points per onnxruntime run of the gradient model. */
-  readonly batchSize?: number;
 }
 
 /**
@@ -71,7 +61,8 @@ export type WorkerRequest =
       readonly id: number;
       readonly type: 'attribute';
       readonly pair: AttributionPair;
-      readonly options: WorkerAttributionOptions;
+      /** The options that cross the thread boundary: no signal, no callback. */
+      readonly options: Omit<PairAttributionOptions, 'signal' | 'onProgress'>;
     }
   /**
    * A whole dataset analysis (src/core/analysis/runRequest.ts) on the worker's model: pair sets, chunks and

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BASELINES, type Baseline } from '../../core/analysis/integratedGradients';
-import type { ActivePairState, ActiveQuery } from '../activePair';
+import { BASELINES, type Baseline } from '../../core/attribution';
+import type { ActiveSelectionState, ActiveQuery } from '../activeSelection';
 import type { DatasetController } from '../datasetController';
 import type { ModelController } from '../modelController';
 
@@ -12,7 +12,7 @@ import type { ModelController } from '../modelController';
  */
 export async function setActiveQueryCommand(
   datasets: DatasetController,
-  active: ActivePairState,
+  active: ActiveSelectionState,
   args?: { readonly qid?: string; readonly text?: string },
 ): Promise<ActiveQuery | undefined> {
   const dataset = datasets.dataset;
@@ -55,7 +55,7 @@ export async function setActiveQueryCommand(
 /** "RankLens: Choose Attribution Layer…": the layer (0..L) and baseline decorations and hovers use. */
 export async function chooseAttributionLayerCommand(
   models: ModelController,
-  active: ActivePairState,
+  active: ActiveSelectionState,
   args?: { readonly layer?: number; readonly baseline?: Baseline },
 ): Promise<{ layer: number; baseline: Baseline } | undefined> {
   const L = (await models.model()).info.numLayers;

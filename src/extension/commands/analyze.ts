@@ -12,6 +12,7 @@ import { DEFAULT_MAX_LENGTH } from '../../core/text/pair';
 import type { DatasetController } from '../datasetController';
 import type { ModelController } from '../modelController';
 import type { SlurmRuns } from '../slurm/slurmRuns';
+import { reportDrillHost } from '../drillDown/reportDrillHost';
 import { ReportPanel } from '../webviews/reportPanel';
 
 /** The palette's dataset analyses: command id -> analysis name and title. */
@@ -63,7 +64,7 @@ export interface AnalyzeOutcome {
 }
 
 /** The open dataset's splits: each queries file with the qrels and run whose names start with its split. */
-export function datasetSplits(datasets: DatasetController): DatasetSplit[] {
+export function datasetSplits(datasets: Pick<DatasetController, 'dataset'>): DatasetSplit[] {
   const files = datasets.dataset?.files;
   if (!files) return [];
   return files.queries.flatMap((queries) => {
@@ -245,6 +246,11 @@ export async function analyzeCommand(
           reportInput(result, (Date.now() - submittedAt) / 1000),
           clusterDir,
           log,
+          reportDrillHost(models, datasets, {
+            depth,
+            minRelevance: result.data.minRelevance,
+            files: result.data.files,
+          }),
         );
       },
     );
@@ -271,6 +277,12 @@ export async function analyzeCommand(
   log.appendLine(
     `analyze ${name} on ${split.name} (${result.data.queries} queries, ${result.data.pairs} pairs): ${seconds.toFixed(1)} s -> ${dir}`,
   );
-  const panel = ReportPanel.show(extensionUri, reportInput(result, seconds), dir, log);
+  // The report's drill-down re-ranks its queries with this model on this dataset, as the analysis drew them.
+  const drill = reportDrillHost(models, datasets, {
+    depth,
+    minRelevance: result.data.minRelevance,
+    files: result.data.files,
+  });
+  const panel = ReportPanel.show(extensionUri, reportInput(result, seconds), dir, log, drill);
   return { result, savedTo: dir, panel };
 }

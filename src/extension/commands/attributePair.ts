@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BASELINES, type AttributionResult, type Baseline } from '../../core/analysis/integratedGradients';
+import { BASELINES, type AttributionResult, type Baseline } from '../../core/attribution';
 import { CancelledError } from '../../core/progress';
 import { AttributionPanel } from '../webviews/attributionPanel';
 import type { DatasetController } from '../datasetController';

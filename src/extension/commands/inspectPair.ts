@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
-import type { ActivePairState } from '../activePair';
+import type { ActiveSelectionState } from '../activeSelection';
 import type { DatasetController } from '../datasetController';
-import type { ActivePairController } from '../inspector/activePair';
+import type { ExplorerPairController } from '../inspector/explorerPair';
 import { PairSession } from '../inspector/pairSession';
+import { whatIfSpec } from '../../protocol/inspector';
 import type { ModelController } from '../modelController';
-import { InspectorPanel } from '../webviews/inspectorPanel';
+import { InspectorPanel, type InspectorOpening } from '../webviews/inspectorPanel';
 import { pickPair, resolvePairArgs, type ScorePairArgs } from './modelCommands';
 
 /**
@@ -16,6 +17,18 @@ export type InspectPairArgs = ScorePairArgs;
 export interface InspectPairOutcome {
   readonly session: PairSession;
   readonly inspector: InspectorPanel;
+}
+
+/**
+ * How the pair is opened when a report's drill-down opens it: with its comparison's what-if applied, beside the
+ * report.
+ */
+function openingFrom(value: unknown): InspectorOpening {
+  const given = value as { whatIf?: unknown; beside?: unknown } | null | undefined;
+  return {
+    ...(given?.whatIf !== undefined ? { whatIf: whatIfSpec(given.whatIf, 'whatIf') } : {}),
+    ...(given?.beside === true ? { beside: true } : {}),
+  };
 }
 
 /** Accepts what a command can be called with: ids, texts, or a tree row carrying qid and pid. */
@@ -31,10 +44,10 @@ export function pairArgsFrom(value: unknown): InspectPairArgs | undefined {
 export async function inspectPairCommand(
   models: ModelController,
   datasets: DatasetController,
-  active: ActivePairController,
+  active: ExplorerPairController,
   extensionUri: vscode.Uri,
   log: vscode.OutputChannel,
-  editorState: ActivePairState,
+  editorState: ActiveSelectionState,
   args?: unknown,
 ): Promise<InspectPairOutcome | undefined> {
   const given = pairArgsFrom(args);
@@ -44,6 +57,13 @@ export async function inspectPairCommand(
   if (!pair) return undefined;
   const model = await models.model();
   const session = new PairSession(model, datasets.dataset, pair);
-  const inspector = await InspectorPanel.show(extensionUri, session, active, log, editorState);
+  const inspector = await InspectorPanel.show(
+    extensionUri,
+    session,
+    active,
+    log,
+    editorState,
+    openingFrom(args),
+  );
   return { session, inspector };
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { ActivePairState } from '../activePair';
+import type { ActiveSelectionState } from '../activeSelection';
 import type { DatasetController } from '../datasetController';
 import type { ModelController } from '../modelController';
 import { PASSAGE_SCHEME, PassageDocuments } from '../passageDocuments';
@@ -59,7 +59,7 @@ export class AttributionDecorations implements vscode.Disposable {
   constructor(
     private readonly datasets: DatasetController,
     models: ModelController,
-    private readonly active: ActivePairState,
+    private readonly active: ActiveSelectionState,
     private readonly insights: PairInsights,
     private readonly log: vscode.OutputChannel,
   ) {

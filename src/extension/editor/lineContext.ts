@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { roleFromName, referenceOfLine, type DatasetFileRole, type LineReference } from '../../core/data';
-import type { ActivePairState } from '../activePair';
+import type { ActiveSelectionState } from '../activeSelection';
 import type { DatasetController } from '../datasetController';
 import type { PairRef } from './pairInsights';
 
@@ -31,7 +31,7 @@ export async function lineContext(
   document: vscode.TextDocument,
   line: number,
   datasets: DatasetController,
-  active: ActivePairState,
+  active: ActiveSelectionState,
 ): Promise<LineContext | undefined> {
   const role = roleOfDocument(document);
   if (!role) return undefined;

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { AttributedToken, Baseline } from '../../core/analysis/integratedGradients';
+import type { AttributedToken, Baseline } from '../../core/attribution';
 import { ModelPairCache } from '../../core/analysis/pairCache';
 import { queryText, type Dataset } from '../../core/data';
 import type { DatasetController } from '../datasetController';

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ActivePairState } from '../activePair';
+import type { ActiveSelectionState } from '../activeSelection';
 import type { DatasetController } from '../datasetController';
 import type { ModelController } from '../modelController';
 import { inspectPairCommand } from './inspectCommand';
@@ -26,7 +26,7 @@ export class PassageHoverProvider implements vscode.HoverProvider {
   constructor(
     private readonly datasets: DatasetController,
     private readonly models: ModelController,
-    private readonly active: ActivePairState,
+    private readonly active: ActiveSelectionState,
     private readonly insights: PairInsights,
   ) {}
 

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { AttributionResult } from '../../core/analysis/integratedGradients';
+import type { AttributionResult } from '../../core/attribution';
 import type { Dataset } from '../../core/data';
 import type { InspectResult, MaskSpec } from '../../core/runtime/types';
 import type { EncodedPair, EncodedToken } from '../../core/text/types';

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { attentionProtocol, type AttentionProtocol } from '../../protocol/attention';
-import type { ActivePair, ActivePairController } from '../inspector/activePair';
+import type { PairForwardPass, ExplorerPairController } from '../inspector/explorerPair';
 import { attentionTensor, viewTokens } from '../inspector/pairSession';
 import { readAttentionDatasetMean } from './attentionDatasetMean';
 import { ViewHostProvider } from './webviewHost';
@@ -20,7 +20,7 @@ export class AttentionExplorer implements vscode.Disposable {
 
   constructor(
     extensionUri: vscode.Uri,
-    private readonly active: ActivePairController,
+    private readonly active: ExplorerPairController,
     private readonly workspaceFolder: () => string | undefined,
     private readonly log: vscode.OutputChannel,
   ) {
@@ -62,7 +62,7 @@ export class AttentionExplorer implements vscode.Disposable {
     host.show('pair', this.payload(pair));
   }
 
-  private payload(pair: ActivePair) {
+  private payload(pair: PairForwardPass) {
     const { session, result } = pair;
     const folder = this.workspaceFolder();
     const lookup = folder

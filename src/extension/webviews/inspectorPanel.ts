@@ -8,14 +8,24 @@ import {
   type WhatIfResult,
   type WhatIfSpec,
 } from '../../protocol/inspector';
-import type { ActivePairState, AttributionView } from '../activePair';
-import type { ActivePairController } from '../inspector/activePair';
+import type { ActiveSelectionState, AttributionView } from '../activeSelection';
+import type { ExplorerPairController } from '../inspector/explorerPair';
 import { attentionTensor, viewTokens, type PairSession } from '../inspector/pairSession';
 import { WhatIfMaps } from '../inspector/whatIfMaps';
 import { PassageDocuments } from '../passageDocuments';
+import { datasetSplits, type AnalyzeArgs } from '../commands/analyze';
+import { analysisOfWhatIf } from '../drillDown/comparisonWhatIf';
 import { openPanel, type WebviewHost } from './webviewHost';
 
 type Snapshot = NotificationBody<InspectorProtocol, 'host', 'rendered'>;
+
+/** How a pair comes into the inspector from elsewhere (a report's drill-down). */
+export interface InspectorOpening {
+  /** Applied once the pair is shown, with the controls set to it. */
+  readonly whatIf?: WhatIfSpec;
+  /** A new inspector opens beside the active editor (the report stays in view). */
+  readonly beside?: boolean;
+}
 
 /**
  * The pair inspector: one panel, reused for each pair the user inspects. Shows the score at once, then
@@ -37,7 +47,7 @@ export class InspectorPanel {
   private constructor(
     readonly panel: vscode.WebviewPanel,
     readonly host: WebviewHost<InspectorProtocol>,
-    private readonly editorState: ActivePairState,
+    private readonly editorState: ActiveSelectionState,
   ) {
     this.view = editorState.current.view;
     // From the editor to the slider (RankLens: Choose Attribution Layer…). A newly opened inspector keeps
@@ -59,9 +69,10 @@ export class InspectorPanel {
   static async show(
     extensionUri: vscode.Uri,
     session: PairSession,
-    active: ActivePairController,
+    active: ExplorerPairController,
     log: vscode.OutputChannel,
-    editorState: ActivePairState,
+    editorState: ActiveSelectionState,
+    opened: InspectorOpening = {},
   ): Promise<InspectorPanel> {
     let inspector = InspectorPanel.current;
     if (!inspector) {
@@ -72,6 +83,7 @@ export class InspectorPanel {
         title: 'Pair Inspector',
         bundle: 'inspector',
         protocol: inspectorProtocol,
+        ...(opened.beside ? { column: vscode.ViewColumn.Beside } : {}),
         extensionUri,
         log,
         handlers: {
@@ -82,6 +94,7 @@ export class InspectorPanel {
             clearWhatIfs: () => ref.panel?.setWhatIfs([]),
             // The slider and the editor's decorations show one layer: moving either moves the other.
             attributionView: (view) => ref.panel?.fromView(view),
+            runOverSplit: ({ id }) => void ref.panel?.runOverSplit(id),
             showPassage: () => {
               const pid = ref.panel?.session?.pair.pid;
               if (pid) void vscode.window.showTextDocument(PassageDocuments.uriFor(pid), { preview: true });
@@ -91,7 +104,9 @@ export class InspectorPanel {
             whatIf: async (spec) => {
               const session = ref.panel?.session;
               if (!session) throw new Error('no pair in the inspector');
-              const { row: result, attention } = await session.whatIf(spec);
+              const { row, attention } = await session.whatIf(spec);
+              const overSplit = analysisOfWhatIf(spec, session.model.info.numLayers)?.label;
+              const result = overSplit ? { ...row, overSplit } : row;
               if (ref.panel && ref.panel.session === session) {
                 ref.panel.specs.set(result.id, spec);
                 ref.panel.maps.put(result.id, attention);
@@ -121,7 +136,53 @@ export class InspectorPanel {
       inspector.panel.reveal(undefined, false);
     }
     await inspector.load(session, active, log);
+    // The view sets its controls to the what-if and applies it, as if the user had (its row lands in the table).
+    if (opened.whatIf) await inspector.host.request('presetWhatIf', opened.whatIf);
     return inspector;
+  }
+
+  /**
+   * "Run this over the split": what-if `id`'s setting as its dataset analysis (a palette command with
+   * arguments) over the split that holds the pair's query; the number of queries is asked unless given.
+   */
+  async runOverSplit(id: number, sample?: number | 'all'): Promise<unknown> {
+    const spec = this.specs.get(id);
+    const session = this.session;
+    if (!spec || !session) return undefined;
+    const analysis = analysisOfWhatIf(spec, session.model.info.numLayers);
+    if (!analysis) {
+      void vscode.window.showInformationMessage(
+        'RankLens: no dataset analysis runs this what-if (period masking runs periods → commas, and token or attention masks from all tokens to the periods in all layers).',
+      );
+      return undefined;
+    }
+    const qid = session.pair.qid;
+    const holding = session.dataset?.queries.find((q) => qid !== undefined && q.texts.has(qid));
+    const split = datasetSplits({ dataset: session.dataset }).find(
+      (s) => holding && path.resolve(s.queries) === path.resolve(holding.file),
+    );
+    // Without a split of the pair's own, the palette asks for one (and for the number of queries).
+    if (!split) return vscode.commands.executeCommand(analysis.command, { settings: analysis.settings });
+    const n =
+      sample ??
+      (
+        await vscode.window.showQuickPick(
+          [
+            { label: '10 queries', description: 'quick look', n: 10 as number | 'all' },
+            { label: '50 queries', n: 50 },
+            { label: '200 queries', n: 200 },
+            { label: 'All queries', description: 'may take long', n: 'all' as const },
+          ],
+          { placeHolder: `${analysis.label}: how many queries of ${split.name}?` },
+        )
+      )?.n;
+    if (n === undefined) return undefined;
+    const args: AnalyzeArgs = {
+      split,
+      ...(n === 'all' ? {} : { sample: n }),
+      settings: analysis.settings,
+    };
+    return vscode.commands.executeCommand(analysis.command, args);
   }
 
   private setWhatIfs(items: WhatIfResult[]): void {
@@ -142,6 +203,11 @@ export class InspectorPanel {
     return session.whatIfAttention(spec);
   }
 
+  /** The ids of the what-if table's rows, oldest first. */
+  whatIfIds(): number[] {
+    return this.whatIfs.map((w) => w.id);
+  }
+
   /** Resolves with the view's next report once it has drawn the pair. */
   whenRendered(): Promise<Snapshot> {
     return this.host.latestOr('rendered');
@@ -149,7 +215,7 @@ export class InspectorPanel {
 
   private async load(
     session: PairSession,
-    active: ActivePairController,
+    active: ExplorerPairController,
     log: vscode.OutputChannel,
   ): Promise<void> {
     this.attribution?.abort(new CancelledError('Integrated Gradients'));

@@ -3,7 +3,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ReportInput } from '../../core/report/sections';
 import type { NotificationBody } from '../../protocol/endpoint';
-import { reportProtocol, type ReportProtocol } from '../../protocol/report';
+import type { DrillTarget } from '../../core/report/drillDown';
+import { reportProtocol, type QueryRanking, type ReportProtocol } from '../../protocol/report';
+import type { InspectPairOutcome } from '../commands/inspectPair';
 import { writePng } from './attributionPanel';
 import { openPanel, type WebviewHost } from './webviewHost';
 
@@ -17,11 +19,25 @@ function safeName(name: string): string {
   return base;
 }
 
+/** What the drill-down asks of the extension: a query re-ranked under a comparison, a pair opened with it. */
+export interface ReportDrillHost {
+  queryRanking(target: DrillTarget, qid: string): Promise<QueryRanking>;
+  /** Opens the pair; resolves with what RankLens: Inspect Pair… gave (the inspector). */
+  inspectPair(target: DrillTarget, qid: string, pid: string): Promise<InspectPairOutcome | undefined>;
+}
+
+const noDrillHost = (): never => {
+  throw new Error('this report was opened without a model and dataset to re-rank its queries');
+};
+
 /**
  * The analysis report panel: the sections of `ranklens report` for the analyses given (charts in the
  * paper's form with Zhan et al.'s values beside), Save PNG / SVG / CSV into the analysis folder.
  */
 export class ReportPanel {
+  /** The inspector the drill-down opened last (tests look at it). */
+  inspected: InspectPairOutcome | undefined;
+
   private constructor(
     readonly panel: vscode.WebviewPanel,
     readonly host: WebviewHost<ReportProtocol>,
@@ -32,7 +48,9 @@ export class ReportPanel {
     input: ReportInput,
     folder: string,
     log?: vscode.OutputChannel,
+    drill?: ReportDrillHost,
   ): ReportPanel {
+    const ref: { panel?: ReportPanel } = {};
     const { panel, host } = openPanel({
       viewType: 'ranklens.report',
       title: input.title.replace(/^RankLens: /, ''),
@@ -57,16 +75,28 @@ export class ReportPanel {
               });
             return { file };
           },
+          queryRanking: ({ target, qid }) => (drill ?? noDrillHost()).queryRanking(target, qid),
+          inspectPair: async ({ target, qid, pid }) => {
+            const outcome = await (drill ?? noDrillHost()).inspectPair(target, qid, pid);
+            if (ref.panel) ref.panel.inspected = outcome;
+            return {};
+          },
         },
       },
     });
     host.show('show', { input, savedTo: folder });
-    return new ReportPanel(panel, host);
+    ref.panel = new ReportPanel(panel, host);
+    return ref.panel;
   }
 
   /** Resolves when every chart is drawn (tests and screenshots wait on it). */
   whenRendered(): Promise<Rendered> {
     return this.host.latestOr('rendered');
+  }
+
+  /** Does what the drill-down's clicks do: a comparison, then a query of it, then a pair (see the protocol). */
+  drill(params: { comparison: string; qid?: string; pid?: string }) {
+    return this.host.request('drill', params);
   }
 
   /** Does what a chart's Save PNG / Save SVG button does; resolves with the file written. */

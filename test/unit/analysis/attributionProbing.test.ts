@@ -8,7 +8,7 @@ import { referenceForward } from '../../support/model-fixtures';
 import { writeTinyModelAndDataset, type TinyDatasetFiles } from '../../support/tinyDataset';
 import { createAnalysisContext } from '../../../src/core/analysis/context';
 import { InProcessAnalysisModel } from '../../../src/core/analysis/inProcessModel';
-import type { AttributionAnalysisResult } from '../../../src/core/analysis/layerAttribution';
+import type { AttributionAnalysisResult } from '../../../src/core/analysis/attribution/layerAttribution';
 import { loadPairSet, type PairSet } from '../../../src/core/analysis/pairSet';
 import { extractProbingFeatures, type ProbingResult } from '../../../src/core/analysis/probing';
 import { concatPairSets } from '../../../src/core/analysis/probingAnalysis';

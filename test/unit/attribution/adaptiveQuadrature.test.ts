@@ -4,7 +4,7 @@ import {
   integrateAdaptively,
   type PathSample,
   type SampleRequest,
-} from '../../../src/core/analysis/adaptiveQuadrature';
+} from '../../../src/core/attribution/quadrature';
 
 /**
  * An analytic path with the shape real BERT paths have: flat, then a sharp turn at `turn`. Token t's share

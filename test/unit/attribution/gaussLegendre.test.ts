@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { gaussLegendre } from '../../../src/core/analysis/gaussLegendre';
+import { gaussLegendre } from '../../../src/core/attribution/quadrature';
 
 /** Abramowitz & Stegun, Table 25.4: positive abscissae and weights on [-1, 1]. */
 const TABLE: Record<number, [number, number][]> = {

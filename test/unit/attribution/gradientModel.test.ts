@@ -1,7 +1,7 @@
 import { after, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { BertGradientModel, type GradientModelOptions } from '../../../src/core/bert/attribution';
+import { BertGradientModel, type GradientModelOptions } from '../../../src/core/bert/gradientModel';
 import { bertForward64 } from '../../reference/bert64';
 import { tempDir, writeRandomCheckpoint, type CheckpointSpec } from '../../support/checkpoints';
 import { referenceConfig, referenceLookup, syntheticPair } from '../../support/model-fixtures';

@@ -9,8 +9,8 @@ import {
   integrateLayer,
   integrateLayerPaths,
   type LayerAttribution,
-} from '../../../src/core/analysis/integratedGradients';
-import { BertGradientModel } from '../../../src/core/bert/attribution';
+} from '../../../src/core/attribution';
+import { BertGradientModel } from '../../../src/core/bert/gradientModel';
 import { Ranker } from '../../../src/core/runtime/ranker';
 import { loadPairEncoder } from '../../../src/core/runtime/text';
 import type { EncodedPair, EncodedToken } from '../../../src/core/text/types';
@@ -93,7 +93,9 @@ describe('integrated gradients on random checkpoints', () => {
       try {
         const pair = encodedSynthetic(3, 7, 3);
         let progress = 0;
-        const result = await attribute(model, pair, { onProgress: (done) => (progress = done) });
+        const [result] = await attribute(model, [pair], BASELINES, {
+          onProgress: (done) => (progress = done),
+        });
         assert.equal(result.layers.length, 2 * (spec.layers + 1));
         assert.equal(progress, result.layers.length);
         assert.equal(result.tokens.length, pair.tokens.length);
@@ -133,7 +135,7 @@ describe('integrated gradients on random checkpoints', () => {
         endPasses.push(count);
         return gradientsAtEveryLayer(states, count, signal);
       };
-      const shared = await attribute(model, pair);
+      const [shared] = await attribute(model, [pair]);
       assert.deepEqual(endPasses, [3], 'one pass over the pair and its two baselines');
       const sharedEvaluations = new Map(evaluated);
       evaluated.clear();
@@ -188,7 +190,7 @@ describe('integrated gradients on random checkpoints', () => {
   it("after the last layer only [CLS] can matter (the head reads position 0), and it takes all of F(x) - F(x')", async () => {
     const model = await BertGradientModel.load(randomModel(SPEC), { threads: 1 });
     try {
-      const result = await attribute(model, encodedSynthetic(2, 5, 4), {
+      const [result] = await attribute(model, [encodedSynthetic(2, 5, 4)], BASELINES, {
         layers: [SPEC.layers],
         tolerance: 1e-3,
       });
@@ -357,7 +359,7 @@ describe('integrated gradients on random checkpoints', () => {
     const model = await BertGradientModel.load(randomModel(SPEC), { threads: 1, batchSize: 4 });
     try {
       const controller = new AbortController();
-      const run = attribute(model, encodedSynthetic(2, 3, 8), {
+      const run = attribute(model, [encodedSynthetic(2, 3, 8)], BASELINES, {
         signal: controller.signal,
         onProgress: () => controller.abort(new Error('cancelled by test')),
       });
@@ -371,7 +373,7 @@ describe('integrated gradients on random checkpoints', () => {
     const model = await BertGradientModel.load(randomModel(SPEC), { threads: 1 });
     try {
       await assert.rejects(
-        attribute(model, encodedSynthetic(1, 1, 1), { layers: [3] }),
+        attribute(model, [encodedSynthetic(1, 1, 1)], BASELINES, { layers: [3] }),
         /layer 3 is outside 0-2/,
       );
     } finally {
@@ -408,7 +410,7 @@ describe('integrated gradients on the bundled model', () => {
       const model = await BertGradientModel.load(dir, { threads: 2 });
       const ranker = await Ranker.load(dir, { threads: 2 });
       try {
-        const result = await attribute(model, pair, { layers: [0, 2, model.numLayers] });
+        const [result] = await attribute(model, [pair], BASELINES, { layers: [0, 2, model.numLayers] });
         const [scored] = await ranker.score([pair]);
         assert.ok(Math.abs(result.score - scored.score) < 1e-3, `${result.score} vs Ranker ${scored.score}`);
         for (const entry of result.layers) assertComplete(entry, 0.05);

@@ -51,7 +51,8 @@ const scoreCli = async (...extra: string[]) => {
 
 describe('mask flags', () => {
   it('reads A->B as the paper does: B attends, A is attended', () => {
-    assert.deepEqual(parseMaskFlag('attention:query->doc@0-2'), {
+    // Layers are counted 1..L as everywhere in RankLens (0 is the embedding output); the graph's indices are 0-based.
+    assert.deepEqual(parseMaskFlag('attention:query->doc@1-3'), {
       kind: 'attention',
       layers: [0, 1, 2],
       from: ['doc'],
@@ -63,13 +64,14 @@ describe('mask flags', () => {
       from: 'all',
       to: ['period'],
     });
+    assert.throws(() => parseMaskFlag('attention:query->doc@0-2'), /layer 0 is the embedding output/);
     assert.deepEqual(parseMaskFlag('attention:query-segment,sep-middle->document-segment@1').to, [
       'query-segment',
       'sep-middle',
     ]);
     assert.throws(() => parseMaskFlag('attention:query=>doc'), /expected KIND:A->B\[@LAYERS\]/);
     assert.throws(() => parseMaskFlag('soft:query->doc'), /KIND token or attention/);
-    const taken = takeMaskFlags(['--x', '1', '--mask', 'token:cls->all', '--mask=attention:doc->query@0']);
+    const taken = takeMaskFlags(['--x', '1', '--mask', 'token:cls->all', '--mask=attention:doc->query@1']);
     assert.deepEqual(taken.rest, ['--x', '1']);
     assert.equal(taken.masks.length, 2);
   });
@@ -79,9 +81,9 @@ describe('mask flags', () => {
     const plain = await scoreCli();
     const masked = await scoreCli(
       '--mask',
-      'attention:query-segment->document-segment@0',
+      'attention:query-segment->document-segment@1',
       '--mask',
-      'token:period->all@1',
+      'token:period->all@2',
     );
     const [want] = await ranker.score([pair], {
       masks: [

@@ -9,7 +9,7 @@ import {
   type CheckpointSpec,
 } from '../../support/checkpoints';
 import { openBertCheckpoint } from '../../../src/core/model/checkpoint';
-import { CheckpointError } from '../../../src/core/model/errors';
+import { CheckpointError } from '../../../src/core/model/checkpointError';
 import { readSafetensorsHeader, readTensorAsFloat32 } from '../../../src/core/model/safetensors';
 import { scoreFromLogits } from '../../../src/core/model/score';
 

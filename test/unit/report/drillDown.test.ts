@@ -38,6 +38,26 @@ describe('drill-down', () => {
     ]);
   });
 
+  it('links each bar and each moved-query row to its query, and the chart to what the comparison changed', () => {
+    const target = { analysis: 'period-mask', setting: 'comma' };
+    const { charts, table } = drillDown([{ ...input, target, summary: 'Δ −0.1' }], LIGHT_PALETTE);
+    const drill = charts[0].drill;
+    assert.ok(drill);
+    assert.equal(drill.comparison, 'x');
+    assert.deepEqual(drill.target, target);
+    assert.equal(drill.summary, 'Δ −0.1');
+    // Bar i is query drill.moved[i]: the order of the x axis.
+    assert.deepEqual(
+      drill.moved.map((m) => m.qid),
+      (charts[0].option.xAxis as { data: string[] }).data,
+    );
+    assert.deepEqual(table?.rowLinks, [
+      { comparison: 'x', qid: 'q2' },
+      { comparison: 'x', qid: 'q3' },
+      { comparison: 'x', qid: 'q4' },
+    ]);
+  });
+
   it('draws nothing for a comparison where no query moved', () => {
     const still = { ...input, treatment: input.baseline };
     const { charts, table } = drillDown([still], LIGHT_PALETTE);

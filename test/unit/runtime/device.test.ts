@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { tempDir, writeRandomCheckpoint } from '../../support/checkpoints';
 import { syntheticPair } from '../../support/model-fixtures';
 import { Ranker } from '../../../src/core/runtime/ranker';
-import { BertGradientModel } from '../../../src/core/bert/attribution';
+import { BertGradientModel } from '../../../src/core/bert/gradientModel';
 import {
   DeviceUnavailableError,
   cudaUnavailableReason,

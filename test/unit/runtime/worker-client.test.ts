@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tempDir, writeRandomCheckpoint } from '../../support/checkpoints';
 import { syntheticPair } from '../../support/model-fixtures';
-import { attribute } from '../../../src/core/analysis/integratedGradients';
-import { BertGradientModel } from '../../../src/core/bert/attribution';
+import { attribute } from '../../../src/core/attribution';
+import { BertGradientModel } from '../../../src/core/bert/gradientModel';
 import { Ranker } from '../../../src/core/runtime/ranker';
 import { loadPairEncoder } from '../../../src/core/runtime/text';
 import { RankerWorkerClient } from '../../../src/core/runtime/worker-client';
@@ -114,7 +114,7 @@ describe('RankerWorkerClient.attribute', () => {
     const viaWorker = await igClient.attribute(pair, { onProgress: (d, t) => progress.push([d, t]) });
     const model = await BertGradientModel.load(modelDir, { threads: 1 });
     try {
-      const direct = await attribute(model, pair, { padId: 0 });
+      const [direct] = await attribute(model, [pair], undefined, { padId: 0 });
       assert.deepEqual(viaWorker, direct);
     } finally {
       await model.dispose();

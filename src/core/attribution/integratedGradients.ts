@@ -1,57 +1,22 @@
-import type { BertGradientModel } from '../bert/attribution';
-import { integrateAdaptively } from './adaptiveQuadrature';
-import { gaussLegendre } from './gaussLegendre';
-import { isPassageToken, isQueryToken } from '../text/pair';
-import type { EncodedPair, EncodedToken, Segment, TokenKind } from '../text/types';
+import type { GradientModel } from './gradientModel';
+import { DEFAULT_BATCH_SIZE, DEFAULT_TOLERANCE, type AttributionOptions } from './options';
+import { gaussLegendre, integrateAdaptively } from './quadrature';
 
 /**
- * Layer-wise Integrated Gradients (Sundararajan et al. 2017) as Zhan et al. (SIGIR 2020) apply it to BERT
- * rankers: the path runs in the hidden-state space of layer k, from the baseline pair's state x' to the
- * pair's state x, and a token's attribution is (x - x') . mean gradient, summed over the hidden units.
- *
- * Baselines are the same pair with the query ("empty-query") or the passage ("empty-document") WordPieces
- * replaced by [PAD]. Positions, token types and the attention mask stay those of the original pair, so
- * the [PAD] positions ARE attended: x and x' must go through the same function F (the mask is part of F),
- * otherwise completeness, sum(attributions) = F(x) - F(x'), could not hold.
+ * Integrated Gradients (Sundararajan et al. 2017) along paths in the state space of one layer of a
+ * GradientModel: from a baseline's state x' to the pair's state x, a position's attribution is
+ * (x - x') . mean gradient over the path, summed over that position's hidden units. attribute.ts builds the
+ * paths of Zhan et al.'s layer-wise IG from pairs and baselines.
  *
  * Integration (default, rule 'adaptive'): composite Simpson panels bisected where their own completeness
  * gap is largest, until the whole path's completeness error, |sum - (F(x) - F(x'))| / |F(x) - F(x')|, is
- * within the tolerance (adaptiveQuadrature.ts; its stop 'bounded' waits for the sum of |gaps|). Rule
+ * within the tolerance (quadrature.ts; its stop 'bounded' waits for the sum of |gaps|). Rule
  * 'gauss-legendre': `initialPoints` nodes (6), redone with twice the nodes while completeness fails; its
- * end scores F(x), F(x') (the same at every layer) come from one forward pass. The composite trapezoid
- * (rule 'trapezoid': `initialIntervals` intervals, halved until the tolerance is met) stays available as the
- * plain reference the PyTorch cross-check integrates with. All paths of one layer (both baselines) share
- * onnxruntime runs.
+ * end scores F(x), F(x') come from the caller or one more model call. The composite trapezoid (rule
+ * 'trapezoid': `initialIntervals` intervals, halved until the tolerance is met) stays available as the
+ * plain reference the PyTorch cross-check integrates with. All paths of one layer share model calls of up
+ * to `batchSize` points.
  */
-export type Baseline = 'empty-query' | 'empty-document';
-export const BASELINES: readonly Baseline[] = ['empty-query', 'empty-document'];
-
-export interface IntegrationOptions {
-  /** Completeness error to reach (default 0.05, the paper's 5%). */
-  readonly tolerance?: number;
-  /** Quadrature (default 'adaptive'). */
-  readonly rule?: 'adaptive' | 'gauss-legendre' | 'trapezoid';
-  /** Simpson panels of the first pass (default 1, i.e. 3 points; rule 'adaptive' only). */
-  readonly initialPanels?: number;
-  /** Gauss–Legendre nodes of the first pass (default 6; rule 'gauss-legendre' only). */
-  readonly initialPoints?: number;
-  /** Trapezoid intervals of the first pass (default 32; rule 'trapezoid' only). */
-  readonly initialIntervals?: number;
-  /** Most gradient evaluations per layer and baseline (default 513). */
-  readonly maxPoints?: number;
-  readonly signal?: AbortSignal;
-}
-
-export interface AttributionOptions extends IntegrationOptions {
-  /** Layers to attribute at (0 = embedding output, L = after the last layer), or 'all' (default). */
-  readonly layers?: readonly number[] | 'all';
-  /** Default: both. */
-  readonly baselines?: readonly Baseline[];
-  /** Id of [PAD] in the model's vocabulary (default 0, as in BERT's vocabularies). */
-  readonly padId?: number;
-  /** Called after each (layer, baseline) integration. */
-  readonly onProgress?: (done: number, total: number) => void;
-}
 
 /** The result of one path integral at one layer. */
 export interface LayerIntegral {
@@ -68,34 +33,11 @@ export interface LayerIntegral {
   readonly points: number;
   /** Whether completenessError <= tolerance. */
   readonly converged: boolean;
+  /** Captum's convergence delta: sum - (F(x) - F(x')), in score units. */
+  readonly convergenceDelta: number;
 }
 
-export interface LayerAttribution extends LayerIntegral {
-  readonly layer: number;
-  readonly baseline: Baseline;
-}
-
-export interface AttributedToken {
-  readonly text: string;
-  readonly kind: TokenKind;
-  readonly segment: Segment;
-  /** UTF-16 offsets into the query (segment 0) or passage (segment 1); -1 for special tokens. */
-  readonly start: number;
-  readonly end: number;
-}
-
-export interface AttributionResult {
-  readonly tokens: readonly AttributedToken[];
-  /** The pair's score. */
-  readonly score: number;
-  readonly tolerance: number;
-  /** One entry per (layer, baseline), layers ascending; attributions align with `tokens`. */
-  readonly layers: readonly LayerAttribution[];
-}
-
-export const DEFAULT_TOLERANCE = 0.05;
 const DEFAULT_INITIAL_INTERVALS = 32;
-/** Measured (bench/attribution.ts): 6 nodes reach 5% on every integral of ranklens-mini and BERT-base. */
 const DEFAULT_INITIAL_POINTS = 6;
 const DEFAULT_MAX_POINTS = 513;
 /**
@@ -103,12 +45,6 @@ const DEFAULT_MAX_POINTS = 513;
  * tiny difference); the denominator is kept at least this fraction of max(1, |F(x)|, |F(x')|).
  */
 export const COMPLETENESS_FLOOR = 1e-4;
-
-/** The pair's ids with the query or passage WordPieces replaced by [PAD]. */
-export function baselineIds(tokens: readonly EncodedToken[], baseline: Baseline, padId: number): number[] {
-  const replaced = baseline === 'empty-query' ? isQueryToken : isPassageToken;
-  return tokens.map((t) => (replaced(t) ? padId : t.id));
-}
 
 /** One path of an integral at layer k: the pair's state, the baseline's state, and their scores if known. */
 export interface LayerPath {
@@ -128,11 +64,11 @@ export interface LayerPath {
  * Identical states give exactly zero attributions.
  */
 export async function integrateLayer(
-  model: BertGradientModel,
+  model: GradientModel,
   layer: number,
   input: Float32Array,
   baseline: Float32Array,
-  options: IntegrationOptions = {},
+  options: AttributionOptions = {},
 ): Promise<LayerIntegral> {
   const [integral] = await integrateLayerPaths(model, layer, [{ input, baseline }], options);
   return integral;
@@ -140,20 +76,23 @@ export async function integrateLayer(
 
 /**
  * Several paths at one layer (the pair against each baseline) integrated together: the points of every
- * path share onnxruntime runs of up to `model.batchSize` points.
+ * path share model calls of up to `batchSize` points.
  */
 export async function integrateLayerPaths(
-  model: BertGradientModel,
+  model: GradientModel,
   layer: number,
   paths: readonly LayerPath[],
-  options: IntegrationOptions = {},
+  options: AttributionOptions = {},
 ): Promise<LayerIntegral[]> {
   const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
   const rule = options.rule ?? 'adaptive';
   const maxPoints = options.maxPoints ?? DEFAULT_MAX_POINTS;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!(tolerance > 0)) throw new Error(`tolerance ${tolerance} must be positive`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new Error(`batch size ${batchSize} must be a positive integer`);
   if (rule === 'adaptive')
-    return integrateAdaptiveRule(model, layer, paths, { ...options, tolerance, maxPoints });
+    return integrateAdaptiveRule(model, layer, paths, { ...options, tolerance, maxPoints, batchSize });
   const first =
     rule === 'trapezoid'
       ? (options.initialIntervals ?? DEFAULT_INITIAL_INTERVALS)
@@ -165,7 +104,7 @@ export async function integrateLayerPaths(
   const firstPoints = rule === 'trapezoid' ? first + 1 : first;
   if (!(maxPoints >= firstPoints))
     throw new Error(`maxPoints ${maxPoints} must allow the first pass (${firstPoints} points)`);
-  const h = model.config.hiddenSize;
+  const h = model.hiddenSize;
   for (const p of paths)
     if (p.input.length !== p.baseline.length || p.input.length !== paths[0].input.length)
       throw new Error(`input has ${p.input.length} values, baseline ${p.baseline.length}`);
@@ -182,8 +121,8 @@ export async function integrateLayerPaths(
     points: readonly { path: number; alpha: number; sum: Float64Array; weight: number }[],
   ): Promise<Float64Array> => {
     const scores = new Float64Array(points.length);
-    for (let start = 0; start < points.length; start += model.batchSize) {
-      const chunk = points.slice(start, start + model.batchSize);
+    for (let start = 0; start < points.length; start += batchSize) {
+      const chunk = points.slice(start, start + batchSize);
       const states = new Float32Array(chunk.length * size);
       chunk.forEach(({ path, alpha }, p) => {
         const { baseline } = paths[path];
@@ -260,7 +199,7 @@ export async function integrateLayerPaths(
       states.set(paths[path].input, 2 * j * size);
       states.set(paths[path].baseline, (2 * j + 1) * size);
     });
-    const scores = await model.scores(layer, states, 2 * unknown.length, options.signal);
+    const { scores } = await model.scoresAndGradients(layer, states, 2 * unknown.length, options.signal);
     unknown.forEach((path, j) => (endScores[path] = { input: scores[2 * j], baseline: scores[2 * j + 1] }));
   }
   const used = paths.map(() => 0);
@@ -295,13 +234,17 @@ export async function integrateLayerPaths(
 
 /** Rule 'adaptive': every sampled point gives its score and each position's directional-derivative terms. */
 async function integrateAdaptiveRule(
-  model: BertGradientModel,
+  model: GradientModel,
   layer: number,
   paths: readonly LayerPath[],
-  options: IntegrationOptions & { readonly tolerance: number; readonly maxPoints: number },
+  options: AttributionOptions & {
+    readonly tolerance: number;
+    readonly maxPoints: number;
+    readonly batchSize: number;
+  },
 ): Promise<LayerIntegral[]> {
   if (paths.length === 0) return [];
-  const h = model.config.hiddenSize;
+  const h = model.hiddenSize;
   const size = paths[0].input.length;
   const seq = size / h;
   const differences = paths.map((p) => Float32Array.from(p.input, (v, i) => v - p.baseline[i]));
@@ -309,7 +252,9 @@ async function integrateAdaptiveRule(
   // x = x': exactly zero attributions; its score still costs one forward unless the caller has it.
   const same = paths.flatMap((_, i) => (differences[i].every((d) => d === 0) ? [i] : []));
   for (const i of same) {
-    const score = paths[i].scores?.input ?? (await model.scores(layer, paths[i].input, 1, options.signal))[0];
+    const score =
+      paths[i].scores?.input ??
+      (await model.scoresAndGradients(layer, paths[i].input, 1, options.signal)).scores[0];
     results[i] = zeroIntegral(seq, score, score);
   }
   const open = paths.flatMap((_, i) => (results[i] ? [] : [i]));
@@ -331,8 +276,8 @@ async function integrateAdaptiveRule(
       const unique = [
         ...new Map(requests.flatMap((r, i) => (gradientOf.has(keys[i]) ? [] : [[keys[i], r] as const]))),
       ];
-      for (let start = 0; start < unique.length; start += model.batchSize) {
-        const chunk = unique.slice(start, start + model.batchSize);
+      for (let start = 0; start < unique.length; start += options.batchSize) {
+        const chunk = unique.slice(start, start + options.batchSize);
         const states = new Float32Array(chunk.length * size);
         chunk.forEach(([, { path, alpha }], p) => {
           const { baseline, input } = paths[open[path]];
@@ -427,6 +372,7 @@ function zeroIntegral(seq: number, scoreInput: number, scoreBaseline: number): L
     completenessError: 0,
     points: 0,
     converged: true,
+    convergenceDelta: 0,
   };
 }
 
@@ -457,78 +403,6 @@ function finish(
     completenessError,
     points,
     converged: completenessError <= tolerance,
-  };
-}
-
-/** Token attributions of a query/passage pair at the given layers, against the given baselines. */
-export async function attribute(
-  model: BertGradientModel,
-  pair: EncodedPair,
-  options: AttributionOptions = {},
-): Promise<AttributionResult> {
-  const L = model.numLayers;
-  const layers =
-    options.layers === undefined || options.layers === 'all' ? [...Array(L + 1).keys()] : options.layers;
-  for (const k of layers) {
-    if (!Number.isInteger(k) || k < 0 || k > L)
-      throw new Error(`layer ${k} is outside 0-${L} (0 = embedding output, ${L} = after the last layer)`);
-  }
-  const baselines = options.baselines ?? BASELINES;
-  const padId = options.padId ?? 0;
-  const length = pair.attentionMask.reduce((n, m) => n + (m ? 1 : 0), 0);
-  const tokens = pair.tokens.slice(0, length);
-  if (tokens.length !== length || length === 0)
-    throw new Error(`the pair has ${pair.tokens.length} tokens for ${length} unpadded positions`);
-  const ids = Array.from(pair.inputIds.subarray(0, length));
-  const types = Array.from(pair.tokenTypeIds.subarray(0, length));
-
-  // One forward sweep gives every layer's state for the pair and each baseline.
-  const states = await model.hiddenStates(
-    [ids, ...baselines.map((b) => baselineIds(tokens, b, padId))],
-    baselines.map(() => types).concat([types]),
-  );
-  const rowSize = length * model.config.hiddenSize;
-  const row = (k: number, b: number) => states[k].subarray(b * rowSize, (b + 1) * rowSize);
-  // F(x) and F(x') are the same wherever the path runs (the state at k of a pair determines everything
-  // above k), so one head pass over the last layer's states gives the end scores of every integral.
-  const endScores = await model.scores(L, states[L], baselines.length + 1, options.signal);
-  // The ends of every path below L (alpha = 0, 1: the pair's and the baselines' own states) have their
-  // gradients in one backward pass of the layer-0 chain, ~3L layer passes instead of 3(L - k) per layer k.
-  const separateEndsCost = layers.reduce((n, k) => n + Math.max(0, L - k), 0);
-  const shareEnds = (options.rule ?? 'adaptive') === 'adaptive' && L <= separateEndsCost;
-  const ends = shareEnds
-    ? (await model.gradientsAtEveryLayer(states[0], baselines.length + 1, options.signal)).gradients
-    : undefined;
-  const gradientRow = (k: number, b: number) => ends?.[k]?.subarray(b * rowSize, (b + 1) * rowSize);
-
-  const results: LayerAttribution[] = [];
-  const total = layers.length * baselines.length;
-  for (const layer of [...layers].sort((a, b) => a - b)) {
-    options.signal?.throwIfAborted();
-    const integrals = await integrateLayerPaths(
-      model,
-      layer,
-      baselines.map((_, b) => {
-        const [input, baseline] = [gradientRow(layer, 0), gradientRow(layer, b + 1)];
-        return {
-          input: row(layer, 0),
-          baseline: row(layer, b + 1),
-          scores: { input: endScores[0], baseline: endScores[b + 1] },
-          ...(input && baseline ? { gradients: { input, baseline } } : {}),
-        };
-      }),
-      options,
-    );
-    integrals.forEach((integral, b) => {
-      results.push({ layer, baseline: baselines[b], ...integral });
-      options.onProgress?.(results.length, total);
-    });
-  }
-  const score = endScores[0];
-  return {
-    tokens: tokens.map(({ text, kind, segment, start, end }) => ({ text, kind, segment, start, end })),
-    score,
-    tolerance: options.tolerance ?? DEFAULT_TOLERANCE,
-    layers: results,
+    convergenceDelta: sum - delta,
   };
 }

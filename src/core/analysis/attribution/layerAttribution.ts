@@ -1,9 +1,8 @@
-import type { AttributionResult, Baseline } from './integratedGradients';
-import { BASELINES, DEFAULT_TOLERANCE } from './integratedGradients';
-import { ATTRIBUTION_GROUPS, sumByAttributionGroup, type AttributionGroup } from './tokenGroups';
-import type { CanAttribute } from './modelCapabilities';
-import type { EncodedPair } from '../text/types';
-import type { ScoreResult } from '../runtime/types';
+import { BASELINES, DEFAULT_TOLERANCE, type AttributionResult, type Baseline } from '../../attribution';
+import { ATTRIBUTION_GROUPS, sumByAttributionGroup, type AttributionGroup } from '../tokenGroups';
+import type { CanAttribute } from '../modelCapabilities';
+import type { EncodedPair } from '../../text/types';
+import type { ScoreResult } from '../../runtime/types';
 
 /**
  * Analysis 2 (Zhan et al., Figure 2): layer-wise Integrated Gradients with the empty-query and

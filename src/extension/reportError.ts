@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { DataError } from '../core/data';
 import { CancelledError } from '../core/progress';
+import { revealLine } from './editor/revealLine';
 
 /**
  * Shows an error the way a user can act on it: DataErrors offer to open the file at the offending line.
@@ -22,13 +23,4 @@ export async function reportError(error: unknown, log: vscode.OutputChannel): Pr
     return;
   }
   void vscode.window.showErrorMessage(`RankLens: ${message}`);
-}
-
-export async function revealLine(file: string, line: number | undefined): Promise<void> {
-  const document = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
-  const position = new vscode.Position(Math.max(0, (line ?? 1) - 1), 0);
-  await vscode.window.showTextDocument(document, {
-    selection: new vscode.Range(position, position),
-    preview: true,
-  });
 }

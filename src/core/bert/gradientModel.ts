@@ -29,7 +29,7 @@ export interface GradientModelOptions extends CpuSessionSettings {
   readonly residualBudgetBytes?: number;
   /**
    * Most bytes of layer weights the chain sessions may bake in as initializers (default 128 MiB): above it
-   * (BERT-base: 78 layers' worth, 2.2 GB) every chain reads the one shared set of weight inputs instead.
+   * (BERT-base: 78 layers' worth) every chain reads the one shared set of weight inputs instead.
    */
   readonly bakedWeightBytes?: number;
 }
@@ -55,7 +55,8 @@ const PRODUCER = 'ranklens-attribution';
  * and hidden states from one generic layer session (and its [CLS]-only twin for the last layer on the way to
  * a score). Layer weights are graph inputs, one set of JS tensors fed to every session, except in the chains
  * of a model small enough to bake them in (bakedWeightBytes). Every graph is unpadded: the points of one
- * pair's integrals all have its length.
+ * pair's integrals all have its length. It has the shape of attribution's GradientModel (hiddenStates,
+ * scoresAndGradients, gradientsAtEveryLayer), which Integrated Gradients calls.
  */
 export class BertGradientModel {
   private disposed = false;
@@ -83,7 +84,7 @@ export class BertGradientModel {
   /**
    * Builds and opens every session one after another. Opening one blocks the event loop (onnxruntime
    * compiles it synchronously), so between two the loop gets a turn and `signal` is checked: a worker reads
-   * a cancel during a load within one session's opening instead of after all L + 4 (2.4 s for BERT-base).
+   * a cancel during a load within one session's opening instead of after all L + 4.
    * A stopped load releases what it had opened and rejects with the signal's reason.
    */
   static async load(
@@ -99,15 +100,14 @@ export class BertGradientModel {
     const { config } = opened;
     const L = config.numLayers;
     const weightArrays = opened.weights.layers.map(readLayerWeights);
-    // Chains with their weights baked in run ~5% faster (prepacked, transposes folded) but hold their own
+    // Chains with their weights baked in run faster (prepacked, transposes folded) but hold their own
     // copies: L(L+1)/2 layers' worth, affordable for a small model only.
     const bakedBytes = ((L * (L + 1)) / 2) * layerBytes(weightArrays[0]);
     const bakedLimit = options.bakedWeightBytes ?? DEFAULT_BAKED_WEIGHT_BYTES;
     const fixed = bakedBytes <= bakedLimit ? weightArrays : undefined;
     // A small model's chains also keep a memory arena each, so a run reuses the buffers it freed instead of
-    // handing them back to the system and faulting them in again (mini's IG: -17%). An arena keeps its
-    // largest run for good, so their runs are cut small (64 MiB of residuals: +~450 MB held over six
-    // chains); a large model's chains run without one.
+    // handing them back to the system and faulting them in again. An arena keeps its largest run for good,
+    // so their runs are cut small (SMALL_MODEL_RESIDUAL_BUDGET); a large model's chains run without one.
     const arenas = fixed !== undefined;
     const residualBudget =
       options.residualBudgetBytes ?? (arenas ? SMALL_MODEL_RESIDUAL_BUDGET : DEFAULT_RESIDUAL_BUDGET);
@@ -186,6 +186,10 @@ export class BertGradientModel {
 
   get numLayers(): number {
     return this.config.numLayers;
+  }
+
+  get hiddenSize(): number {
+    return this.config.hiddenSize;
   }
 
   /**

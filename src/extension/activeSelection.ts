@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { BASELINES, type Baseline } from '../core/analysis/integratedGradients';
+import { BASELINES, type Baseline } from '../core/attribution';
 
 /** A query the user is looking at: from the open dataset (qid) or typed. */
 export interface ActiveQuery {
@@ -7,8 +7,8 @@ export interface ActiveQuery {
   readonly text: string;
 }
 
-/** A query/passage pair the user is looking at. */
-export interface ActivePair {
+/** The texts of the query/passage pair the user is looking at, with its pid when it comes from the dataset. */
+export interface PairTexts {
   readonly query: ActiveQuery;
   readonly pid?: string;
   readonly passage: string;
@@ -20,9 +20,10 @@ export interface AttributionView {
   readonly baseline: Baseline;
 }
 
-export interface ActiveState {
+/** What the user is looking at: a query, a pair of it, and the layer and baseline attributions are shown at. */
+export interface ActiveSelection {
   readonly query?: ActiveQuery;
-  readonly pair?: ActivePair;
+  readonly pair?: PairTexts;
   readonly view: AttributionView;
 }
 
@@ -31,12 +32,12 @@ export interface ActiveState {
  * inspector and the Dataset view set it; hovers on collection files score against its query, editor
  * decorations colour passages at its layer and baseline, the attention explorer follows its pair.
  */
-export class ActivePairState implements vscode.Disposable {
-  private state: ActiveState = { view: { layer: 0, baseline: 'empty-document' } };
-  private readonly changed = new vscode.EventEmitter<ActiveState>();
+export class ActiveSelectionState implements vscode.Disposable {
+  private state: ActiveSelection = { view: { layer: 0, baseline: 'empty-document' } };
+  private readonly changed = new vscode.EventEmitter<ActiveSelection>();
   readonly onDidChange = this.changed.event;
 
-  get current(): ActiveState {
+  get current(): ActiveSelection {
     return this.state;
   }
 
@@ -48,7 +49,7 @@ export class ActivePairState implements vscode.Disposable {
   }
 
   /** A pair; its query becomes the active query. */
-  setPair(pair: ActivePair): void {
+  setPair(pair: PairTexts): void {
     this.update({ query: pair.query, pair });
   }
 
@@ -60,7 +61,7 @@ export class ActivePairState implements vscode.Disposable {
     this.update({ view: next });
   }
 
-  private update(change: Partial<ActiveState>): void {
+  private update(change: Partial<ActiveSelection>): void {
     this.state = { ...this.state, ...change };
     this.changed.fire(this.state);
   }
