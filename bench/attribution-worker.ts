@@ -9,7 +9,7 @@
 import * as path from 'node:path';
 import { attribute } from '../src/core/attribution';
 import { BertGradientModel } from '../src/core/bert/gradientModel';
-import { RankerWorkerClient } from '../src/core/runtime/worker-client';
+import { RankerWorkerClient } from '../src/worker/client';
 import { loadTokenizer } from '../src/core/text';
 import { REPO_ROOT } from '../test/support/paths';
 import { benchPair, dl19Pair } from './benchPair';

@@ -17,8 +17,9 @@ import { ensureBertGraphFile, hashMemoDirOf } from '../src/core/bert/cache';
 import { openBertCheckpoint } from '../src/core/model/checkpoint';
 import { loadPairEncoder } from '../src/core/runtime/text';
 import type { RankerOptions } from '../src/core/runtime/types';
-import { RankerWorkerClient, type WorkerClientOptions } from '../src/core/runtime/worker-client';
-import type { AttributionPair } from '../src/core/runtime/worker-protocol';
+import type { WorkerClientOptions } from '../src/worker/client';
+import { ObservedWorkerClient } from '../test/support/observedWorkerClient';
+import type { AttributionPair } from '../src/protocol/worker';
 
 const pairsCount = Number(process.env.BENCH_PAIRS ?? 64);
 const seq = Number(process.env.BENCH_SEQ ?? 256);
@@ -43,11 +44,11 @@ interface Case {
   readonly label: string;
   readonly uncut?: boolean;
   /** Runs the call(s) to cancel; returns after the last cancel (the next one-pair call is timed from it). */
-  cancel(client: RankerWorkerClient, setup: Setup): Promise<string>;
+  cancel(client: ObservedWorkerClient, setup: Setup): Promise<string>;
 }
 
 /** Starts a long score call; the returned function cancels it and waits for its rejection. */
-function longScore(client: RankerWorkerClient, setup: Setup): () => Promise<void> {
+function longScore(client: ObservedWorkerClient, setup: Setup): () => Promise<void> {
   const controller = new AbortController();
   const call = client.score(
     Array.from({ length: pairsCount }, () => setup.long),
@@ -61,7 +62,7 @@ function longScore(client: RankerWorkerClient, setup: Setup): () => Promise<void
 }
 
 /** A long score cancelled `cancelAfter` ms in (the spare is most likely still loading). */
-async function cancelAfterDelay(client: RankerWorkerClient, setup: Setup): Promise<string> {
+async function cancelAfterDelay(client: ObservedWorkerClient, setup: Setup): Promise<string> {
   const stop = longScore(client, setup);
   await sleep(cancelAfter);
   const state = client.spareState;
@@ -70,7 +71,7 @@ async function cancelAfterDelay(client: RankerWorkerClient, setup: Setup): Promi
 }
 
 /** A long score cancelled once the spare has loaded. */
-async function cancelOnceSpareLoaded(client: RankerWorkerClient, setup: Setup): Promise<string> {
+async function cancelOnceSpareLoaded(client: ObservedWorkerClient, setup: Setup): Promise<string> {
   const stop = longScore(client, setup);
   await client.whenSpareReady();
   await stop();
@@ -78,7 +79,7 @@ async function cancelOnceSpareLoaded(client: RankerWorkerClient, setup: Setup): 
 }
 
 /** Starts an attribution of every layer and baseline, cancels it after cancelAfter ms, waits for its end. */
-async function cancelAttributionAfterDelay(client: RankerWorkerClient, setup: Setup): Promise<void> {
+async function cancelAttributionAfterDelay(client: ObservedWorkerClient, setup: Setup): Promise<void> {
   const controller = new AbortController();
   const call = client.attribute(setup.igPair, { signal: controller.signal });
   call.catch(() => undefined);
@@ -144,7 +145,7 @@ async function measure(setup: Setup, c: Case, workerOptions: WorkerClientOptions
     ...(c.uncut ? { maxRunFlops: Infinity } : {}),
   };
   let t0 = performance.now();
-  const client = await RankerWorkerClient.load(setup.modelDir, options, workerOptions);
+  const client = await ObservedWorkerClient.load(setup.modelDir, options, workerOptions);
   const loadMs = performance.now() - t0;
   try {
     t0 = performance.now();
@@ -174,7 +175,7 @@ async function measure(setup: Setup, c: Case, workerOptions: WorkerClientOptions
 async function firstAttributionAfterSwap(setup: Setup, preload: boolean, workerOptions: WorkerClientOptions) {
   const options: RankerOptions = { threads, cacheDir: setup.cacheDir, maxRunFlops: Infinity };
   // Grace 0: the cancel hands over to the spare at once (it is loaded), as for a call that cannot be cut.
-  const client = await RankerWorkerClient.load(setup.modelDir, options, {
+  const client = await ObservedWorkerClient.load(setup.modelDir, options, {
     ...workerOptions,
     cancelGraceMs: 0,
   });
@@ -209,7 +210,7 @@ async function firstAttributionAfterSwap(setup: Setup, preload: boolean, workerO
  * process would hide each other.
  */
 async function memoryChild(setup: Setup, spare: boolean, attributes: boolean): Promise<void> {
-  const client = await RankerWorkerClient.load(
+  const client = await ObservedWorkerClient.load(
     setup.modelDir,
     { threads, cacheDir: setup.cacheDir },
     { workerPath: setup.workerPath, spareIdleMs: spare ? undefined : 0 },
@@ -247,7 +248,7 @@ function spareMemory(setup: Setup, real: boolean) {
 }
 
 /** A quick attribution whose time is mostly the gradient model's load when that is not loaded yet. */
-function topLayerOnly(client: RankerWorkerClient) {
+function topLayerOnly(client: ObservedWorkerClient) {
   return { layers: [client.info.numLayers], baselines: ['empty-document' as const] };
 }
 
@@ -257,7 +258,7 @@ function topLayerOnly(client: RankerWorkerClient) {
  * BERT-base run within maxRunFlops. One attribution at layer 0 (all layers' gradients), one baseline.
  */
 async function gradientBatches(setup: Setup, workerOptions: WorkerClientOptions) {
-  const client = await RankerWorkerClient.load(
+  const client = await ObservedWorkerClient.load(
     setup.modelDir,
     { threads, cacheDir: setup.cacheDir },
     { ...workerOptions, spareIdleMs: 0 },
@@ -290,7 +291,7 @@ async function throughput(setup: Setup, workerOptions: WorkerClientOptions) {
       cacheDir: setup.cacheDir,
       ...(uncut ? { maxRunFlops: Infinity } : {}),
     };
-    const client = await RankerWorkerClient.load(setup.modelDir, options, {
+    const client = await ObservedWorkerClient.load(setup.modelDir, options, {
       ...workerOptions,
       spareIdleMs: 0,
     });

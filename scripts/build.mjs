@@ -48,7 +48,7 @@ const builds = [
   { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'out/extension.js' },
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'out/cli.js' },
   // Inference runs in this worker thread, off the extension host's event loop (RankerWorkerClient).
-  { ...node, entryPoints: ['src/core/runtime/worker-entry.ts'], outfile: 'out/ranker-worker.js' },
+  { ...node, entryPoints: ['src/worker/entry.ts'], outfile: 'out/ranker-worker.js' },
   { ...node, entryPoints: ['test/integration/suite.ts'], outfile: 'out/test/integration/suite.js' },
   {
     ...common,

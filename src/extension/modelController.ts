@@ -1,7 +1,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { RankerWorkerClient, loadPairEncoder, type ModelInfo, type PairEncoder } from '../core/runtime';
+import { loadPairEncoder, type ModelInfo, type PairEncoder } from '../core/runtime';
+import { RankerWorkerClient } from '../worker';
 import type { ScoreResult } from '../core/runtime/types';
 import { abortReason, CancelledError } from '../core/progress';
 

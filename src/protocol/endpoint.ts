@@ -11,6 +11,14 @@ import { ValidationError, type Infer, type Validator } from './validate';
 export interface RequestSpec<P = unknown, R = unknown> {
   readonly params: Validator<P>;
   readonly result: Validator<R>;
+  /** The buffers of a result that move to the other side instead of being copied (postMessage's transfer list). */
+  transfer?(result: R): ArrayBuffer[];
+}
+
+/** What a request handler knows of the request besides its params. */
+export interface RequestContext {
+  /** The request's id: notifications about it (progress, cancel) name it. */
+  readonly id: number;
 }
 
 export interface Protocol {
@@ -73,6 +81,7 @@ export type Handlers<P extends Protocol, S extends Side> = {
   readonly requests: {
     readonly [N in keyof RequestsTo<P, S>]: (
       params: Params<P, S, N>,
+      context: RequestContext,
     ) => Promise<Result<P, S, N>> | Result<P, S, N>;
   };
 };
@@ -82,13 +91,30 @@ export type Envelope =
   | { readonly rl: 'notify'; readonly name: string; readonly body: unknown }
   | { readonly rl: 'request'; readonly id: number; readonly name: string; readonly params: unknown }
   | { readonly rl: 'response'; readonly id: number; readonly ok: true; readonly result: unknown }
-  | { readonly rl: 'response'; readonly id: number; readonly ok: false; readonly error: string };
+  | {
+      readonly rl: 'response';
+      readonly id: number;
+      readonly ok: false;
+      readonly error: string;
+      /** The error's class name (e.g. CancelledError), given to the rejection on the other side. */
+      readonly errorName?: string;
+    };
 
 const envelope = v.variants('rl', {
   notify: v.object({ name: v.string }),
   request: v.object({ id: v.integer, name: v.string }),
-  response: v.object({ id: v.integer, ok: v.boolean, error: v.optional(v.string) }),
+  response: v.object({
+    id: v.integer,
+    ok: v.boolean,
+    error: v.optional(v.string),
+    errorName: v.optional(v.string),
+  }),
 });
+
+/** Checks that a raw message is an envelope (its body is checked by the protocol's validators). */
+export function readEnvelope(raw: unknown): Envelope {
+  return envelope(raw, 'message') as Envelope;
+}
 
 /** A request that cannot be answered any more: the other side was disposed or reloaded. */
 export class ChannelClosedError extends Error {
@@ -113,7 +139,7 @@ export class Endpoint<P extends Protocol, S extends Side> {
   constructor(
     private readonly protocol: P,
     private readonly side: S,
-    private readonly send: (message: Envelope) => void,
+    private readonly send: (message: Envelope, transfer?: ArrayBuffer[]) => void,
     private readonly handlers: Handlers<P, S>,
     /** Where invalid incoming messages are reported (they are dropped, never half-used). */
     private readonly onInvalid: (error: Error) => void,
@@ -148,7 +174,7 @@ export class Endpoint<P extends Protocol, S extends Side> {
   receive(raw: unknown): void {
     if (this.closed !== undefined) return;
     try {
-      const message = envelope(raw, 'message') as Envelope;
+      const message = readEnvelope(raw);
       if (message.rl === 'notify') this.receiveNotification(message.name, message.body);
       else if (message.rl === 'request') void this.answer(message.id, message.name, message.params);
       else this.settle(message);
@@ -193,11 +219,14 @@ export class Endpoint<P extends Protocol, S extends Side> {
 
   private async answer(id: number, name: string, params: unknown): Promise<void> {
     const spec = Object.hasOwn(this.incomingRequests(), name) ? this.incomingRequests()[name] : undefined;
-    const handler = (this.handlers.requests as Record<string, ((p: unknown) => unknown) | undefined>)[name];
+    const handler = (
+      this.handlers.requests as Record<string, ((p: unknown, c: RequestContext) => unknown) | undefined>
+    )[name];
     try {
       if (!spec || !handler) throw new ValidationError('message.name', 'a known request', name);
-      const result = spec.result(await handler(spec.params(params, name)), `${name} result`);
-      if (this.closed === undefined) this.send({ rl: 'response', id, ok: true, result });
+      const result = spec.result(await handler(spec.params(params, name), { id }), `${name} result`);
+      if (this.closed === undefined)
+        this.send({ rl: 'response', id, ok: true, result }, spec.transfer?.(result));
     } catch (error) {
       if (this.closed === undefined)
         this.send({
@@ -205,6 +234,7 @@ export class Endpoint<P extends Protocol, S extends Side> {
           id,
           ok: false,
           error: error instanceof Error ? error.message : String(error),
+          ...(error instanceof Error ? { errorName: error.name } : {}),
         });
     }
   }
@@ -214,7 +244,7 @@ export class Endpoint<P extends Protocol, S extends Side> {
     if (!pending) return; // answered after a reload rejected it: nobody is waiting
     this.pending.delete(message.id);
     if (!message.ok) {
-      pending.reject(new Error(message.error));
+      pending.reject(namedError(message.error, message.errorName));
       return;
     }
     try {
@@ -223,4 +253,11 @@ export class Endpoint<P extends Protocol, S extends Side> {
       pending.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
+}
+
+/** An Error with the message and (when given) the class name the other side reported. */
+export function namedError(message: string, name?: string): Error {
+  const error = new Error(message);
+  if (name !== undefined) error.name = name;
+  return error;
 }

@@ -134,6 +134,7 @@ function typedArray<T extends ArrayBufferView>(
 /** Binary payloads travel as typed arrays (structured clone), never as JSON arrays of numbers. */
 export const float32Array: Validator<Float32Array> = typedArray('Float32Array', Float32Array);
 export const float64Array: Validator<Float64Array> = typedArray('Float64Array', Float64Array);
+export const int32Array: Validator<Int32Array> = typedArray('Int32Array', Int32Array);
 
 /** No payload. */
 export const empty = object({});

@@ -1,5 +1,6 @@
 import { LitElement, css, type CSSResultGroup } from 'lit';
 import { savedState, saveState } from './channel';
+import { RankLensPart, partsSettled } from './part';
 import { onThemeChange } from './theme';
 
 /**
@@ -155,7 +156,8 @@ export const attributionTextStyles = css`
 /**
  * The base of every RankLens webview app (`<rl-app>`): UI state that survives the view being hidden and
  * shown (`state`, `setState`), a redraw when the theme changes, and the ready handshake once the element
- * is in the page — after which the host (re)sends what the view shows.
+ * is in the page — after which the host (re)sends what the view shows. Its `updateComplete` waits for the
+ * parts (webview/shared/part.ts) it is composed of, and `drawn` runs once they have drawn.
  */
 export abstract class RankLensApp<S extends object> extends LitElement {
   static override styles: CSSResultGroup = panelStyles;
@@ -174,9 +176,14 @@ export abstract class RankLensApp<S extends object> extends LitElement {
     this.requestUpdate();
   }
 
-  /** Theme colours are read when drawing: redraw (apps with cached charts also forget them here). */
+  /**
+   * Theme colours are read when drawing: the app and every part redraw (apps with cached charts also
+   * forget them here).
+   */
   protected themeChanged(): void {
     this.requestUpdate();
+    for (const element of this.renderRoot.querySelectorAll('*'))
+      if (element instanceof RankLensPart) element.requestUpdate();
   }
 
   override connectedCallback(): void {
@@ -184,4 +191,17 @@ export abstract class RankLensApp<S extends object> extends LitElement {
     onThemeChange(() => this.themeChanged());
     this.channel.ready();
   }
+
+  protected override async getUpdateComplete(): Promise<boolean> {
+    const result = await super.getUpdateComplete();
+    await partsSettled(this.renderRoot);
+    return result && !this.isUpdatePending;
+  }
+
+  override updated(): void {
+    void this.updateComplete.then(() => this.drawn());
+  }
+
+  /** After each update, once every part has drawn: where a panel reports what it shows. */
+  protected drawn(): void {}
 }

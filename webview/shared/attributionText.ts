@@ -27,6 +27,23 @@ export function scaleLimit(tokens: readonly TextToken[], values: ArrayLike<numbe
   return limit;
 }
 
+/**
+ * The ends of the colour scales of the query and the passage: each text on its own scale, or both on one
+ * (`both`, the largest |value| of either) when they are compared.
+ */
+export function textScales(
+  tokens: readonly TextToken[],
+  values: ArrayLike<number>,
+  oneScale: boolean,
+): { both: number; query: number; passage: number } {
+  const both = scaleLimit(tokens, values);
+  return {
+    both,
+    query: oneScale ? both : scaleLimit(tokens, values, 0),
+    passage: oneScale ? both : scaleLimit(tokens, values, 1),
+  };
+}
+
 export interface ColouredTextOptions {
   /** Positions drawn as selected (e.g. picked for a mask). */
   readonly selected?: ReadonlySet<number>;

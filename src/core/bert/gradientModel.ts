@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { createSessionOn } from '../device';
-import { cpuSessionOptions, type CpuSessionSettings } from '../runtime/sessionOptions';
+import { cpuSessionOptions, type CpuSessionSettings } from '../sessionOptions';
 import { openBertCheckpoint, type BertCheckpoint } from '../model/checkpoint';
 import type { GraphBuilder } from '../graph/builder';
 import type { Dim } from '../graph/onnx';

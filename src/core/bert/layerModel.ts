@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { createSessionOn } from '../device';
 import { openBertCheckpoint, type BertCheckpoint } from '../model/checkpoint';
 import type { BertConfig } from '../model/config';
-import { cpuSessionOptions, type CpuSessionSettings } from '../runtime/sessionOptions';
+import { cpuSessionOptions, type CpuSessionSettings } from '../sessionOptions';
 import {
   ATTRIBUTION_IO,
   buildEmbeddingGraph,

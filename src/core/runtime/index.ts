@@ -1,7 +1,5 @@
-// Running BERT cross-encoders: in process (Ranker) or in a worker thread (RankerWorkerClient, whose entry
-// src/core/runtime/worker-entry.ts must be bundled separately, e.g. as out/ranker-worker.js).
+// Running BERT cross-encoders in process (the worker thread that runs them for the extension is src/worker).
 export { Ranker, createSession } from './ranker';
-export { RankerWorkerClient, defaultWorkerPath, type WorkerClientOptions } from './worker-client';
 export { loadPairEncoder, type PairEncoder } from './text';
 export { compileMasks, type CompiledMasks } from './masks';
 export type {

@@ -22,7 +22,7 @@ import { BertLayerModel } from '../bert/layerModel';
 import { createSessionOn } from '../device';
 import type { TokenKind } from '../text/types';
 import { abortReason, callSignal } from '../progress';
-import { cpuSessionOptions } from './sessionOptions';
+import { cpuSessionOptions } from '../sessionOptions';
 import type {
   InspectOptions,
   InspectResult,

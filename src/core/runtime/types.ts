@@ -1,4 +1,4 @@
-import type { CpuSessionSettings } from './sessionOptions';
+import type { CpuSessionSettings } from '../sessionOptions';
 import type { EncodedToken, TokenKind } from '../text/types';
 import type { AttentionSums } from './attentionKinds';
 

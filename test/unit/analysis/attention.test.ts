@@ -21,7 +21,7 @@ import { ATTENTION_KINDS, type AttentionSums } from '../../../src/core/runtime/a
 import type { Scorer } from '../../../src/core/runtime/types';
 import { meanInterval } from '../../../src/core/eval/significance';
 import { mulberry32 } from '../../../src/core/random';
-import { RankerWorkerClient } from '../../../src/core/runtime/worker-client';
+import { RankerWorkerClient } from '../../../src/worker/client';
 import { encodePair, loadTokenizer } from '../../../src/core/text';
 
 const spec: CheckpointSpec = { layers: 3, heads: 2, hidden: 16, numLabels: 2, seed: 57 };

@@ -17,7 +17,7 @@ import { mergeShards, runAnalysis, type RunnerOptions } from '../../../src/core/
 import { ZHAN_STOP_WORDS } from '../../../src/core/analysis/stopWords';
 import { PROBE_GROUPS, probePositions } from '../../../src/core/analysis/tokenGroups';
 import { loadPairEncoder } from '../../../src/core/runtime/text';
-import { RankerWorkerClient } from '../../../src/core/runtime/worker-client';
+import { RankerWorkerClient } from '../../../src/worker/client';
 import { runAnalysisRequest, type AnalysisRunRequest } from '../../../src/core/analysis/runRequest';
 import { stringSeed } from '../../../src/core/analysis/probing';
 

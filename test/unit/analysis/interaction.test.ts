@@ -21,7 +21,7 @@ import { createAnalysis } from '../../../src/core/analysis/registry';
 import { reciprocalRank } from '../../../src/core/analysis/ranking';
 import { runAnalysis } from '../../../src/core/analysis/runner';
 import { Ranker } from '../../../src/core/runtime/ranker';
-import { RankerWorkerClient } from '../../../src/core/runtime/worker-client';
+import { RankerWorkerClient } from '../../../src/worker/client';
 import { encodePair, loadTokenizer } from '../../../src/core/text';
 import type { EncodedPair } from '../../../src/core/text/types';
 

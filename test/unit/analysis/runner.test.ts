@@ -26,7 +26,7 @@ import { readQrels, readRun } from '../../../src/core/data';
 import { evaluateRun } from '../../../src/core/eval';
 import { Ranker } from '../../../src/core/runtime/ranker';
 import { loadPairEncoder } from '../../../src/core/runtime/text';
-import { RankerWorkerClient } from '../../../src/core/runtime/worker-client';
+import { RankerWorkerClient } from '../../../src/worker/client';
 
 const spec: CheckpointSpec = { layers: 2, heads: 2, hidden: 16, numLabels: 2, seed: 31 };
 let root: string;

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type * as ort from 'onnxruntime-node';
-import { executionProviders, type Device } from '../device';
+import { executionProviders, type Device } from './device';
 
 export interface CpuSessionSettings {
   /** onnxruntime intra-op threads (default: onnxruntime's choice, the number of physical cores). */

@@ -12,7 +12,7 @@ import { syntheticPair } from '../../support/model-fixtures';
 import { CancelledError, TimeoutError } from '../../../src/core/progress';
 import { Ranker } from '../../../src/core/runtime/ranker';
 import { loadPairEncoder } from '../../../src/core/runtime/text';
-import { RankerWorkerClient } from '../../../src/core/runtime/worker-client';
+import { ObservedWorkerClient } from '../../support/observedWorkerClient';
 
 // BERT's shape at a quarter of its width (4 layers, hidden 256, 4 heads, 512 positions): big enough that
 // a batch of long pairs takes seconds, small enough to write in a moment.
@@ -31,7 +31,7 @@ const SHORT = syntheticPair(4, 20, SPEC.vocab, 2);
 
 let dir: string;
 let modelDir: string;
-let client: RankerWorkerClient;
+let client: ObservedWorkerClient;
 /** The same model in this process: the reference every answer after a cancel is compared with. */
 let direct: Ranker;
 /** How long loading the model in a fresh worker took (what a cancel without a warm spare waits for). */
@@ -76,7 +76,7 @@ before(async () => {
   );
   direct = await Ranker.load(modelDir, options());
   const t = process.hrtime.bigint();
-  client = await RankerWorkerClient.load(modelDir, options(), PATIENT);
+  client = await ObservedWorkerClient.load(modelDir, options(), PATIENT);
   loadSeconds = seconds(t);
   const t1 = process.hrtime.bigint();
   await client.score([LONG]);
@@ -90,7 +90,7 @@ after(async () => {
 });
 
 /** The next one-pair call after a cancel: answered, with the in-process Ranker's score, within the bound. */
-async function nextCallAnswered(on: RankerWorkerClient, since: bigint, bound: number): Promise<number> {
+async function nextCallAnswered(on: ObservedWorkerClient, since: bigint, bound: number): Promise<number> {
   const [next] = await on.score([SHORT]);
   const answeredAfter = seconds(since);
   assert.equal(next.score, (await direct.score([SHORT]))[0].score);
@@ -128,7 +128,7 @@ describe('cancelling a worker call', () => {
   });
 
   it('frees the worker without waiting for a warm spare that is still loading', async () => {
-    const fresh = await RankerWorkerClient.load(modelDir, options(), PATIENT);
+    const fresh = await ObservedWorkerClient.load(modelDir, options(), PATIENT);
     try {
       // The first long call starts the spare; the cancel comes 50 ms later, inside the call's first run and
       // long before a new worker thread could even have started loading.
@@ -203,7 +203,7 @@ describe('cancelling a worker call', () => {
     const pair = loadPairEncoder(modelDir)('w4 w5', passage);
     const small = { layers: [SPEC.layers], baselines: ['empty-document' as const] };
     // How long the gradient model takes to load: a first attribution in a fresh worker, less a second one.
-    const timing = await RankerWorkerClient.load(modelDir, options(), PATIENT);
+    const timing = await ObservedWorkerClient.load(modelDir, options(), PATIENT);
     let loadTook: number;
     try {
       let t = process.hrtime.bigint();
@@ -215,7 +215,7 @@ describe('cancelling a worker call', () => {
     } finally {
       await timing.dispose();
     }
-    const fresh = await RankerWorkerClient.load(modelDir, options(), PATIENT);
+    const fresh = await ObservedWorkerClient.load(modelDir, options(), PATIENT);
     try {
       const controller = new AbortController();
       const call = fresh.attribute(pair, { signal: controller.signal });
@@ -245,7 +245,7 @@ describe('cancelling a worker call', () => {
 
   it('falls back to the warm spare when one onnxruntime call cannot be cut', async () => {
     // maxRunFlops Infinity: the whole batch is one call, as one long pair of a big model would be.
-    const uncut = await RankerWorkerClient.load(modelDir, { ...options(), maxRunFlops: Infinity });
+    const uncut = await ObservedWorkerClient.load(modelDir, { ...options(), maxRunFlops: Infinity });
     try {
       // An attribution first: from then on spares load the gradient model too.
       const pair = loadPairEncoder(modelDir)('w1 w2', 'w3 w4 w5 w6 w7');
@@ -306,10 +306,10 @@ describe('cancelling a worker call', () => {
     const source = (file: string) => JSON.stringify(path.resolve(__dirname, file));
     fs.writeFileSync(
       script,
-      `import { RankerWorkerClient } from ${source('../../../src/core/runtime/worker-client')};
+      `import { ObservedWorkerClient } from ${source('../../support/observedWorkerClient')};
 import { syntheticPair } from ${source('../../support/model-fixtures')};
 (async () => {
-  const client = await RankerWorkerClient.load(${JSON.stringify(path.join(dir, 'model'))}, {
+  const client = await ObservedWorkerClient.load(${JSON.stringify(path.join(dir, 'model'))}, {
     threads: 1, cacheDir: ${JSON.stringify(path.join(dir, 'cache'))} }, { spareIdleMs: 600000 });
   await client.score([syntheticPair(4, 20, ${SPEC.vocab}, 2), syntheticPair(5, 20, ${SPEC.vocab}, 3)]);
   console.log('spare ' + (await client.whenSpareReady() ? 'ready' : 'missing'));
@@ -330,7 +330,7 @@ import { syntheticPair } from ${source('../../support/model-fixtures')};
   });
 
   it('starts no spare for one-pair calls, nor when spareIdleMs is 0', async () => {
-    const fresh = await RankerWorkerClient.load(
+    const fresh = await ObservedWorkerClient.load(
       path.join(dir, 'model'),
       { threads: 1, cacheDir: path.join(dir, 'cache') },
       { spareIdleMs: 0 },
@@ -346,7 +346,7 @@ import { syntheticPair } from ${source('../../support/model-fixtures')};
   });
 
   it('drops an idle spare after spareIdleMs', async () => {
-    const idle = await RankerWorkerClient.load(
+    const idle = await ObservedWorkerClient.load(
       path.join(dir, 'model'),
       { threads: 1, cacheDir: path.join(dir, 'cache') },
       { spareIdleMs: 300 },
@@ -366,7 +366,7 @@ import { syntheticPair } from ${source('../../support/model-fixtures')};
   it('cancels a model load', async () => {
     const controller = new AbortController();
     const t = process.hrtime.bigint();
-    const load = RankerWorkerClient.load(path.join(dir, 'model'), { signal: controller.signal });
+    const load = ObservedWorkerClient.load(path.join(dir, 'model'), { signal: controller.signal });
     setTimeout(() => controller.abort(), 20);
     await assert.rejects(load, CancelledError);
     assert.ok(seconds(t) < 2, `load rejected after ${seconds(t).toFixed(2)} s`);

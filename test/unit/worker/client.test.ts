@@ -8,11 +8,12 @@ import { attribute } from '../../../src/core/attribution';
 import { BertGradientModel } from '../../../src/core/bert/gradientModel';
 import { Ranker } from '../../../src/core/runtime/ranker';
 import { loadPairEncoder } from '../../../src/core/runtime/text';
-import { RankerWorkerClient } from '../../../src/core/runtime/worker-client';
+import { RankerWorkerClient } from '../../../src/worker/client';
+import { ObservedWorkerClient } from '../../support/observedWorkerClient';
 
 let dir: string;
 let direct: Ranker;
-let client: RankerWorkerClient;
+let client: ObservedWorkerClient;
 const pairs = Array.from({ length: 5 }, (_, i) => syntheticPair(2, 3 + i, 50, i));
 
 before(async () => {
@@ -20,7 +21,7 @@ before(async () => {
   writeRandomCheckpoint(path.join(dir, 'model'), { layers: 2, heads: 2, hidden: 8, numLabels: 2, seed: 8 });
   const options = { threads: 1, cacheDir: path.join(dir, 'cache'), batchSize: 2 };
   direct = await Ranker.load(path.join(dir, 'model'), options);
-  client = await RankerWorkerClient.load(path.join(dir, 'model'), options);
+  client = await ObservedWorkerClient.load(path.join(dir, 'model'), options);
 });
 after(async () => {
   await client.dispose();
@@ -71,7 +72,7 @@ describe('RankerWorkerClient', () => {
 
   it('reports a crashed worker as an error and starts a fresh one on the next call', async () => {
     const inFlight = client.score(Array.from({ length: 200 }, () => pairs[4]));
-    await client.crashWorkerForTesting();
+    await client.crashWorker();
     await assert.rejects(inFlight, /ranker worker stopped \(worker exited with code 70\)/);
     const [after] = await client.score([pairs[0]]);
     assert.equal(after.score, (await direct.score([pairs[0]]))[0].score);
