@@ -1,8 +1,11 @@
-// Dataset analyses as multiples of a score-only forward, on the bundled model and on a BERT-base-shaped random
-// checkpoint (with the bundled bert-base-uncased vocabulary), over real dev600 BM25 candidates; then the
-// paper's scale projected from the measured per-pair costs. Run: npm run bench analysis
-// Env: BENCH_QUERIES (bundled model, default 6), BENCH_BASE_QUERIES (BERT-base, default 1), BENCH_DEPTH (20),
-// BENCH_THREADS (1; times are CPU seconds), BENCH_SKIP_BASE=1 to skip the BERT-base part.
+// Dataset analyses as multiples of a score-only forward, on the bundled default model and on a BERT-base-shaped
+// random checkpoint (with the bundled bert-base-uncased vocabulary), over real dev600 BM25 candidates: first
+// each analysis's sharing ratio against its unshared baseline (same process, BENCH_REPEAT times), then the
+// paper's scale projected from the measured per-pair costs (CPU-hours and Slurm shards).
+// Run: npm run bench analysis
+// Env: BENCH_PAIRS (12), BENCH_QUERIES (1), BENCH_DEPTH (20), BENCH_THREADS (1; times are CPU seconds),
+// BENCH_REPEAT (2), BENCH_SKIP_BASE=1 to skip the BERT-base score-only forward,
+// BENCH_INT8_SPEEDUP (an int8 / fp32 speed-up measured by `npm run bench peers`, to add int8 CPU-hours).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -14,13 +17,18 @@ import {
 } from '../src/core/analysis/interaction-mask/interactionMask';
 import { loadPairSet, type PairSet } from '../src/core/analysis/pairSet';
 import { runAnalysisRequestOutcome } from '../src/core/analysis/runRequest';
+import { InProcessAnalysisModel } from '../src/core/analysis/inProcessModel';
 import { Ranker } from '../src/core/runtime/ranker';
+import type { EncodedPair } from '../src/core/text/types';
 
 const DATA = process.env.RANKLENS_SHARED_DATA ?? path.resolve(__dirname, '..', '..', 'shared', 'data');
 const DEV = path.join(DATA, 'msmarco', 'dev600_bm25_top20');
 const threads = Number(process.env.BENCH_THREADS ?? 1);
 const depth = Number(process.env.BENCH_DEPTH ?? 20);
-const BUNDLED = path.join(__dirname, '..', 'models', 'ranklens-mini');
+const queries = Number(process.env.BENCH_QUERIES ?? 1);
+/** Pairs the sharing ratios are measured on (the naive head importance scores each 1 + L x H times). */
+const pairCount = Number(process.env.BENCH_PAIRS ?? 12);
+const BUNDLED = path.join(__dirname, '..', 'models', 'ranklens-minilm-l6');
 
 /**
  * CPU seconds of this process (user + system, onnxruntime's threads included): on a machine shared with other
@@ -33,7 +41,6 @@ const seconds = async (fn: () => Promise<unknown>) => {
   return (used.user + used.system) / 1e6;
 };
 
-/** The dev600 files, `queries` of them drawn with seed 7, the run's top `depth`: what every analysis reads. */
 function dataFiles(queries: number) {
   return {
     collection: path.join(DEV, 'collection.dev600-bm25-top20.tsv'),
@@ -53,52 +60,75 @@ async function pairSetOf(queries: number, selection: 'candidates' | 'relevant'):
 interface Measured {
   readonly label: string;
   readonly numLayers: number;
-  /** Seconds per pair of a score-only forward (Ranker.score, batched). */
+  readonly numHeads: number;
+  /** CPU seconds per pair of a score-only forward (Ranker.score, batched). */
   readonly scorePerPair: number;
-  /** Seconds per pair of each analysis, over the pairs it covers. */
+  /** CPU seconds per pair of each analysis's model work, over the pairs it covers. */
   readonly perPair: Record<string, number>;
-  readonly interactionShared: number;
-  readonly interactionIndependent: number;
 }
 
-async function measure(label: string, modelDir: string, queries: number, heads: boolean): Promise<Measured> {
-  const root = tempDir('bench-analysis');
-  const ranker = await Ranker.load(modelDir, { threads, cacheDir: path.join(root, 'graphs') });
-  try {
-    const { numLayers: L } = ranker.info;
-    const candidates = await pairSetOf(queries, 'candidates');
-    const relevant = await pairSetOf(queries, 'relevant');
-    const context = createAnalysisContext(ranker, modelDir, 256);
-    const pairs = candidates.items.flatMap((item) =>
-      item.candidates.map((c) => context.encode(item.text, c.text)),
-    );
-    const n = pairs.length;
-    const tokens = pairs.reduce((s, p) => s + p.inputIds.length, 0) / n;
-    console.log(
-      `\n${label}: ${L} layers, ${candidates.items.length} queries, ${n} candidate pairs (mean ${tokens.toFixed(0)} tokens), ${relevant.description.pairs} relevant pairs, ${threads} threads`,
-    );
-    await ranker.score(pairs.slice(0, 2)); // session warm-up
-    await ranker.attentionSums(pairs.slice(0, 2));
-    await ranker.scoreByMaskDepth(pairs.slice(0, 2), interactionMasks('both', 'attention'));
-    const scoreTime = await seconds(() => ranker.score(pairs));
-    const attentionTime = await seconds(() => ranker.attentionSums(pairs));
-    const scorePerPair = scoreTime / n;
-    console.log(
-      `score-only forward: ${(scorePerPair * 1000).toFixed(1)} ms/pair (${(1 / scorePerPair).toFixed(1)} pairs/s)`,
-    );
-    console.log(
-      `attention sums in the graph: ${((attentionTime / n) * 1000).toFixed(1)} ms/pair = ${(attentionTime / scoreTime).toFixed(2)}x score-only`,
-    );
+/** The values of each repetition, then their mean. */
+const spread = (values: readonly number[]) => {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const runs = values.length > 1 ? ` (runs ${values.map((v) => v.toFixed(2)).join(', ')})` : '';
+  return `${mean.toFixed(2)}x${runs}`;
+};
+const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
-    // Interaction masks: shared prefixes (as the analysis runs them) vs each (direction, depth) on its own.
-    const directions: InteractionDirection[] = ['query-to-document', 'document-to-query', 'both'];
-    const interactionShared = await seconds(async () => {
+/**
+ * The sharing ratios, each against its unshared baseline in this process, BENCH_REPEAT times: head importance
+ * with the unmasked layers below each head shared vs each of the 1 + L x H settings scored on its own; Figure
+ * 4's masked prefixes shared vs each (direction, depth) on its own; the attention statistics vs score-only;
+ * the probing states (every layer of every position, the one pass serving every layer and group) vs
+ * score-only. Returns the model work per pair of each analysis, for the projection.
+ */
+async function sharingRatios(
+  ranker: Ranker,
+  model: InProcessAnalysisModel,
+  pairs: EncodedPair[],
+): Promise<Record<string, number>> {
+  const { numLayers: L, numHeads: H } = ranker.info;
+  const repeat = Number(process.env.BENCH_REPEAT ?? 2);
+  const directions: InteractionDirection[] = ['query-to-document', 'document-to-query', 'both'];
+  const sharedHeads = typeof ranker.scoreByHeadMask === 'function';
+  const times: Record<string, number[]> = {
+    score: [],
+    naiveHeads: [],
+    heads: [],
+    figure4: [],
+    figure4Independent: [],
+    attention: [],
+    probing: [],
+  };
+  let headDifference = 0;
+  for (let r = 0; r < repeat; r++) {
+    const time = async (name: string, fn: () => Promise<unknown>) => {
+      const t = await seconds(fn);
+      times[name].push(t);
+      return t;
+    };
+    const score = await time('score', () => ranker.score(pairs));
+    const naive: number[][] = [];
+    await time('naiveHeads', async () => {
+      for (let s = 0; s <= L * H; s++) {
+        const headMasks = s === 0 ? undefined : [{ layer: Math.floor((s - 1) / H), heads: [(s - 1) % H] }];
+        naive.push((await ranker.score(pairs, { headMasks })).map((x) => x.score));
+      }
+    });
+    if (sharedHeads) {
+      let shared: number[][] = [];
+      await time('heads', async () => (shared = await ranker.scoreByHeadMask(pairs)));
+      shared.forEach((row, s) =>
+        row.forEach((v, i) => (headDifference = Math.max(headDifference, Math.abs(v - naive[s][i])))),
+      );
+    }
+    await time('figure4', async () => {
       for (const [d, direction] of directions.entries())
         await ranker.scoreByMaskDepth(pairs, interactionMasks(direction, 'attention'), {
           fromDepth: d === 0 ? 0 : 1,
         });
     });
-    const interactionIndependent = await seconds(async () => {
+    await time('figure4Independent', async () => {
       await ranker.score(pairs);
       for (const direction of directions) {
         for (let i = 1; i <= L; i++) {
@@ -110,61 +140,142 @@ async function measure(label: string, modelDir: string, queries: number, heads: 
         }
       }
     });
-    console.log(
-      `interaction masks, all ${3 * L + 1} settings: shared prefixes ${interactionShared.toFixed(1)} CPU s, independent ${interactionIndependent.toFixed(1)} CPU s: ${(interactionShared / interactionIndependent).toFixed(2)}x`,
+    await time('attention', () => ranker.attentionSums(pairs));
+    await time('probing', () =>
+      model.statesAt(pairs.map((pair) => ({ pair, positions: [...pair.inputIds.keys()] }))),
     );
+    console.log(
+      `  run ${r + 1}: score-only ${((score / pairs.length) * 1000).toFixed(1)} ms/pair; naive head importance ${(times.naiveHeads[r] / score).toFixed(1)}x score-only (${1 + L * H} settings)`,
+    );
+  }
+  const ratio = (a: string, b: string) => times[a].map((t, r) => t / times[b][r]);
+  console.log(
+    `head importance, shared layers below each head / naive (goal <= 0.6): ${sharedHeads ? `${spread(ratio('heads', 'naiveHeads'))}, largest score difference ${headDifference.toExponential(1)}` : '1.00x (no shared path: every setting scored on its own)'}`,
+  );
+  console.log(
+    `Figure 4, shared masked prefixes / independent runs (goal <= 0.6): ${spread(ratio('figure4', 'figure4Independent'))}`,
+  );
+  console.log(`attention statistics / score-only (goal <= 1.10): ${spread(ratio('attention', 'score'))}`);
+  console.log(
+    `probing, every layer's states (one pass for every layer and group) / score-only: ${spread(ratio('probing', 'score'))}`,
+  );
+  const perPair = (name: string) => mean(times[name]) / pairs.length;
+  return {
+    'head-importance': perPair(sharedHeads ? 'heads' : 'naiveHeads'),
+    'interaction-mask': perPair('figure4'),
+    attention: perPair('attention'),
+    probing: perPair('probing'),
+  };
+}
 
-    const perPair: Record<string, number> = {};
-    const names = [
-      'rerank',
-      'attention',
-      'period-mask',
-      'interaction-mask',
-      ...(heads ? ['head-importance'] : []),
-    ];
-    for (const name of names) {
-      const count = (name === 'attention' ? relevant : candidates).description.pairs;
-      // CPU seconds from the moment the pair set is loaded: the analysis, not the reading of the files.
-      let start = process.cpuUsage();
-      await runAnalysisRequestOutcome(
-        { name, settings: {}, data: dataFiles(queries), dir: path.join(root, name), maxLength: 256 },
-        ranker,
-        { modelName: label, onPairSet: () => (start = process.cpuUsage()) },
+async function measure(label: string, modelDir: string, full: boolean): Promise<Measured> {
+  const root = tempDir('bench-analysis');
+  const ranker = await Ranker.load(modelDir, { threads, cacheDir: path.join(root, 'graphs') });
+  const model = InProcessAnalysisModel.wrap(ranker, () => Promise.reject(new Error('no gradients here')));
+  try {
+    const { numLayers: L, numHeads: H } = ranker.info;
+    const candidates = await pairSetOf(queries, 'candidates');
+    const context = createAnalysisContext(model, modelDir, 256);
+    const pairs = candidates.items
+      .flatMap((item) => item.candidates.map((c) => context.encode(item.text, c.text)))
+      .slice(0, full ? pairCount : Math.min(pairCount, 8));
+    const n = pairs.length;
+    const tokens = pairs.reduce((s, p) => s + p.inputIds.length, 0) / n;
+    console.log(
+      `\n${label}: ${L} layers x ${H} heads, ${n} real dev600 BM25 candidate pairs (mean ${tokens.toFixed(0)} tokens), ${threads} thread(s)`,
+    );
+    // Every session built and warmed before anything is timed.
+    const warm = pairs.slice(0, 2);
+    await ranker.score(warm);
+    if (full) {
+      await ranker.attentionSums(warm);
+      await ranker.scoreByMaskDepth(warm, interactionMasks('both', 'attention'));
+      if (typeof ranker.scoreByHeadMask === 'function') await ranker.scoreByHeadMask(warm);
+      await model.statesAt(warm.map((pair) => ({ pair, positions: [0] })));
+    }
+    const perPair = full ? await sharingRatios(ranker, model, pairs) : {};
+    const scorePerPair = (await seconds(() => ranker.score(pairs))) / n;
+    console.log(
+      `score-only forward: ${(scorePerPair * 1000).toFixed(1)} ms/pair (${(1 / scorePerPair).toFixed(1)} pairs/s)`,
+    );
+    if (full) {
+      perPair.rerank = scorePerPair;
+      // Period masking scores every candidate once and its relevant candidates in each masked setting.
+      const set = await pairSetOf(queries, 'candidates');
+      const t = await seconds(() =>
+        runAnalysisRequestOutcome(
+          {
+            name: 'period-mask',
+            settings: {},
+            data: dataFiles(queries),
+            dir: path.join(root, 'period-mask'),
+            maxLength: 256,
+          },
+          model,
+          { modelName: label },
+        ),
       );
-      const used = process.cpuUsage(start);
-      const t = (used.user + used.system) / 1e6;
-      perPair[name] = t / count;
+      perPair['period-mask'] = t / set.description.pairs;
       console.log(
-        `analyze ${name.padEnd(17)} ${count} pairs in ${t.toFixed(1)} CPU s: ${(count / t).toFixed(2)} pairs/s = ${(t / count / scorePerPair).toFixed(2)}x a score-only forward per pair`,
+        `analyze period-mask: ${set.description.pairs} pairs, ${(t / set.description.pairs / scorePerPair).toFixed(2)}x score-only per pair`,
       );
     }
-    return { label, numLayers: L, scorePerPair, perPair, interactionShared, interactionIndependent };
+    return { label, numLayers: L, numHeads: H, scorePerPair, perPair };
   } finally {
     await ranker.dispose();
     fs.rmSync(root, { recursive: true, force: true });
   }
 }
 
-function project(base: Measured): void {
-  // Zhan et al.: 6,980 dev queries x 1,000 BM25 candidates (they re-ranked the top 100), BERT-base.
-  const pairs = 6980 * 1000;
-  const relevantPairs = 7437;
-  const days = (s: number) => `${(s / 86400).toFixed(1)} days`;
-  const t = base.scorePerPair;
-  const rerank = pairs * t;
-  const interaction = pairs * base.perPair['interaction-mask'];
-  const settings40 = pairs * t * 40;
+/** Candidate pairs and relevant pairs at the paper's scale (Zhan et al.: 6,980 dev queries x BM25 top 1,000). */
+const PAPER_PAIRS = 6980 * 1000;
+const PAPER_RELEVANT_PAIRS = 7437;
+const NIGHT_HOURS = 8;
+const NODE_CORES = 32;
+
+/**
+ * CPU-hours per analysis at the paper's scale (one onnxruntime thread per shard: CPU-hours are core-hours),
+ * and the one-thread Slurm shards (and 32-core nodes) that finish it within a night. The default model's
+ * figures are its measured per-pair costs; BERT-base's are its measured score-only cost times the default
+ * model's analysis / score-only ratios (head importance scaled by its settings, 1 + L x H).
+ */
+function project(measured: Measured, base: Measured | undefined): void {
+  const int8 = Number(process.env.BENCH_INT8_SPEEDUP ?? NaN);
+  const rows: [string, number][] = [];
+  for (const [name, perPair] of Object.entries(measured.perPair)) {
+    // Probing reads a sample of training and held-out pairs, not every candidate: its cost is per pair below.
+    if (name === 'probing') continue;
+    const pairs = name === 'attention' ? PAPER_RELEVANT_PAIRS : PAPER_PAIRS;
+    rows.push([`${measured.label} ${name}`, (pairs * perPair) / 3600]);
+    if (base) {
+      const settings = (m: Measured) => 1 + m.numLayers * m.numHeads;
+      const scale = name === 'head-importance' ? settings(base) / settings(measured) : 1;
+      rows.push([
+        `BERT-base ${name} (estimate)`,
+        (pairs * (perPair / measured.scorePerPair) * scale * base.scorePerPair) / 3600,
+      ]);
+    }
+  }
   console.log(
-    `\nprojection to the paper's scale on this machine (BERT-base, measured ${(t * 1000).toFixed(0)} ms/pair score-only):`,
+    `\nprojection to the paper's scale (${PAPER_PAIRS.toLocaleString()} candidate pairs; attention: ${PAPER_RELEVANT_PAIRS.toLocaleString()} relevant pairs), fp32, 1 thread per Slurm shard, a night = ${NIGHT_HOURS} h on ${NODE_CORES}-core nodes:`,
   );
   console.log(
-    `  re-rank 6,980 x 1,000 = ${pairs.toLocaleString()} pairs: ${days(rerank)} (top 100 as the paper: ${days(rerank / 10)})`,
+    `${'analysis'.padEnd(44)} ${'CPU-hours'.padStart(10)} ${'shards'.padStart(7)} ${'nodes'.padStart(6)}${Number.isFinite(int8) ? `  int8 CPU-hours (/${int8})` : ''}`,
   );
+  let total = 0;
+  for (const [label, hours] of rows) {
+    const shards = Math.max(1, Math.ceil(hours / NIGHT_HOURS));
+    if (label.startsWith(measured.label)) total += hours;
+    console.log(
+      `${label.padEnd(44)} ${hours.toFixed(1).padStart(10)} ${String(shards).padStart(7)} ${String(Math.ceil(shards / NODE_CORES)).padStart(6)}${Number.isFinite(int8) ? `  ${(hours / int8).toFixed(1)}` : ''}`,
+    );
+  }
   console.log(
-    `  ~40 mask settings run independently: ${days(settings40)}; interaction masks (${3 * base.numLayers + 1} settings) with shared prefixes: ${days(interaction)} (top 100: ${days(interaction / 10)})`,
+    `probing (a sample of pairs, not every candidate): ${(measured.perPair.probing * 1000).toFixed(1)} ms per pair of states = ${((measured.perPair.probing * 1e5) / 3600).toFixed(1)} CPU-hours per 100,000 pairs`,
   );
+  const shards = Math.ceil(total / NIGHT_HOURS);
   console.log(
-    `  attention statistics over the ${relevantPairs.toLocaleString()} relevant dev pairs: ${((relevantPairs * (base.perPair.attention ?? t)) / 3600).toFixed(1)} h`,
+    `all ${measured.label} analyses above: ${total.toFixed(0)} CPU-hours = ${shards} one-thread shards (${Math.ceil(shards / NODE_CORES)} ${NODE_CORES}-core nodes) for ${NIGHT_HOURS} h`,
   );
 }
 
@@ -177,7 +288,9 @@ async function main() {
   console.log(
     `machine: 2 cores shared with other work; times are CPU seconds of this process (${threads} onnxruntime thread(s)), not wall time`,
   );
-  await measure('ranklens-mini', BUNDLED, Number(process.env.BENCH_QUERIES ?? 6), true);
+  const measured = await measure('ranklens-minilm-l6', BUNDLED, true);
+  // Printed before the BERT-base part, which builds a 440 MB graph and may not fit beside other work.
+  project(measured, undefined);
   if (process.env.BENCH_SKIP_BASE) return;
   const root = tempDir('bench-base');
   try {
@@ -186,13 +299,8 @@ async function main() {
       stdio: 'inherit',
     });
     if (child.status !== 0) throw new Error('checkpoint generation failed');
-    const base = await measure(
-      'BERT-base shape (random weights)',
-      dir,
-      Number(process.env.BENCH_BASE_QUERIES ?? 1),
-      false,
-    );
-    project(base);
+    const base = await measure('BERT-base shape (random weights)', dir, false);
+    project(measured, base);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

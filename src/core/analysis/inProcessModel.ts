@@ -68,6 +68,10 @@ export class InProcessAnalysisModel implements Scorer, CanAttribute, CanReadStat
     return this.ranker.scoreByMaskDepth(pairs, masks, options);
   }
 
+  scoreByHeadMask(pairs: readonly PairInput[], options?: ScoreOptions): Promise<number[][]> {
+    return this.ranker.scoreByHeadMask(pairs, options);
+  }
+
   /** Layer-wise IG (src/core/attribution); the gradient model is loaded on the first call. */
   async attribute(pair: EncodedPair, options: PairAttributionOptions = {}) {
     this.gradients ??= this.gradientSource();

@@ -29,6 +29,8 @@ export const ATTRIBUTION_IO = {
   tokenPairs: 'exp_token_pairs',
   /** Masked layer only: float [batch, seq, seq], 1 = probability i -> j zeroed after softmax (attention mask). */
   attentionPairs: 'exp_attention_pairs',
+  /** Head-masked layer only: float [batch, heads], 1 keeps the head, 0 zeroes its output (the head mask). */
+  headKeep: 'exp_head_keep',
 } as const;
 
 /** Layer weight input names, in the order LayerWeightArrays lists them. */
@@ -110,6 +112,8 @@ export interface LayerGraphOptions {
    * feed-forward are skipped; keys and values still come from every position.
    */
   readonly clsOnly?: boolean;
+  /** Adds the per-pair head mask input (ATTRIBUTION_IO.headKeep), as buildBertGraph's head mask applies it. */
+  readonly headMasked?: boolean;
 }
 
 /** The shape of each layer weight input. */
@@ -170,7 +174,11 @@ function appendLayer(
   /** int64 [batch, seq] (1 = real token), or undefined where no position is padding. */
   paddingMask: Tensor | undefined,
   w: Record<LayerWeightName, Tensor>,
-  { masked = false, clsOnly = false }: { readonly masked?: boolean; readonly clsOnly?: boolean },
+  {
+    masked = false,
+    clsOnly = false,
+    headMasked = false,
+  }: { readonly masked?: boolean; readonly clsOnly?: boolean; readonly headMasked?: boolean },
 ): Tensor {
   const h = config.hiddenSize;
   const heads = config.numHeads;
@@ -206,7 +214,13 @@ function appendLayer(
   } else {
     probs = g.softmax(paddingAdd ? g.addT(scaled, paddingAdd) : scaled, -1);
   }
-  const context = g.matMul(probs, v);
+  const perHead = g.matMul(probs, v);
+  const context = headMasked
+    ? g.mul(
+        perHead,
+        g.reshape(g.input(ATTRIBUTION_IO.headKeep, 'float32', ['batch', heads]), [0, heads, 1, 1]),
+      )
+    : perHead;
   const merged = g.reshape(g.transpose(context, [0, 2, 1, 3]), [0, 0, h]);
   const attended = norm(g.addT(linear(merged, 'attention_output'), rows), 'attention_norm');
   const pre = linear(attended, 'intermediate');
@@ -216,7 +230,14 @@ function appendLayer(
 
 /** One BERT layer as its own graph (weights as inputs named as LAYER_WEIGHT_NAMES, unless `fixed`). */
 export function buildLayerGraph(config: BertConfig, options: LayerGraphOptions = {}): GraphBuilder {
-  const { gradient: withGradient = false, masked = false, fixed, clsOnly = false, padded = true } = options;
+  const {
+    gradient: withGradient = false,
+    masked = false,
+    fixed,
+    clsOnly = false,
+    padded = true,
+    headMasked = false,
+  } = options;
   if (masked && clsOnly) throw new Error('a masked layer graph computes every position');
   const name = masked ? 'bert_layer_masked' : clsOnly ? 'bert_layer_cls' : 'bert_layer';
   const g = new GraphBuilder(withGradient ? `${name}_vjp` : name);
@@ -224,7 +245,7 @@ export function buildLayerGraph(config: BertConfig, options: LayerGraphOptions =
   const x = g.input(ATTRIBUTION_IO.hidden, 'float32', HIDDEN_DIMS(h));
   const paddingMask = padded ? g.input(ATTRIBUTION_IO.attentionMask, 'int64', ['batch', 'seq']) : undefined;
   const w = layerWeightTensors(g, config, '', fixed);
-  const y = appendLayer(g, config, x, paddingMask, w, { masked, clsOnly });
+  const y = appendLayer(g, config, x, paddingMask, w, { masked, clsOnly, headMasked });
   const outDims = clsOnly ? ['batch', 1, h] : HIDDEN_DIMS(h);
   g.output(y, ATTRIBUTION_IO.hiddenOut, 'float32', outDims);
   if (withGradient) {
@@ -330,6 +351,24 @@ function appendHead(g: GraphBuilder, checkpoint: BertCheckpoint, x: Tensor): Ten
   return config.numLabels === 1
     ? g.squeeze(logits, [1])
     : g.gather(g.softmax(logits, -1), g.constInt64([1], [], 'positive_class'), 1);
+}
+
+/**
+ * The last layer for [CLS] only, with the head mask input, then the head: hidden state entered at layer L - 1
+ * -> score. What every masked run that leaves the last layer's other positions unread ends with.
+ */
+export function buildTailGraph(
+  checkpoint: BertCheckpoint,
+  fixed: Record<LayerWeightName, LayerWeightArray>,
+): GraphBuilder {
+  const { config } = checkpoint;
+  const g = new GraphBuilder('bert_tail');
+  const x = g.input(ATTRIBUTION_IO.hidden, 'float32', HIDDEN_DIMS(config.hiddenSize));
+  const paddingMask = g.input(ATTRIBUTION_IO.attentionMask, 'int64', ['batch', 'seq']);
+  const w = layerWeightTensors(g, config, '', fixed);
+  const last = appendLayer(g, config, x, paddingMask, w, { clsOnly: true, headMasked: true });
+  g.output(appendHead(g, checkpoint, last), ATTRIBUTION_IO.score, 'float32', ['batch']);
+  return g;
 }
 
 /** Last hidden state -> score, and (withGradient) d score / d hidden (each batch row is its own point). */

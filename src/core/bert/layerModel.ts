@@ -8,18 +8,23 @@ import {
   buildEmbeddingGraph,
   buildHeadGraph,
   buildLayerGraph,
+  buildTailGraph,
   readLayerWeights,
 } from './attributionGraph';
 
 const PRODUCER = 'ranklens-layers';
 
-/** A padded batch for the layer model: ids, types, padding mask and per-pair [seq, seq] masks. */
-export interface LayerBatch {
+/** A padded batch: ids, types and padding mask. */
+export interface PaddedBatch {
   readonly size: number;
   readonly seqLength: number;
   readonly inputIds: BigInt64Array;
   readonly tokenTypeIds: BigInt64Array;
   readonly attentionMask: BigInt64Array;
+}
+
+/** A padded batch for the layer model with per-pair [seq, seq] masks. */
+export interface LayerBatch extends PaddedBatch {
   /** [batch, seq, seq]: 1 = key removed before softmax. */
   readonly tokenPairs: Float32Array;
   /** [batch, seq, seq]: 1 = probability zeroed after softmax. */
@@ -29,7 +34,9 @@ export interface LayerBatch {
 /**
  * BERT run one layer at a time (embeddings -> masked layer x L -> head), so a run can stop after layer i and
  * continue from its hidden state: what lets the interaction-mask experiment share the masked prefix between
- * depths. Each layer is its own session with its weights as initializers (as fast per layer as the full graph).
+ * depths, and head importance share the unmasked layers below the masked head. Each layer is its own session
+ * with its weights as initializers (as fast per layer as the full graph). A run whose last layer is unmasked
+ * or head-masked ends in the tail (the last layer for [CLS] only, then the head): the score reads nothing else.
  */
 export class BertLayerModel {
   private disposed = false;
@@ -40,6 +47,8 @@ export class BertLayerModel {
     /** One session per layer, its weights baked in (onnxruntime prepacks them for its matrix products). */
     private readonly layers: readonly ort.InferenceSession[],
     private readonly head: ort.InferenceSession,
+    /** The last layer for [CLS] only (head mask input) and the head. */
+    private readonly tail: ort.InferenceSession,
   ) {}
 
   static async load(
@@ -54,11 +63,14 @@ export class BertLayerModel {
     const layers: ort.InferenceSession[] = [];
     // One at a time, so only one layer's weights are in a protobuf buffer at once.
     for (const w of opened.weights.layers) {
-      const graph = buildLayerGraph(opened.config, { masked: true, fixed: readLayerWeights(w) });
+      const fixed = readLayerWeights(w);
+      const graph = buildLayerGraph(opened.config, { masked: true, headMasked: true, fixed });
       layers.push(await create(graph.encode(PRODUCER).toBytes()));
     }
     const head = await create(buildHeadGraph(opened, false).encode(PRODUCER).toBytes());
-    return new BertLayerModel(opened.config, embeddings, layers, head);
+    const last = readLayerWeights(opened.weights.layers[opened.config.numLayers - 1]);
+    const tail = await create(buildTailGraph(opened, last).encode(PRODUCER).toBytes());
+    return new BertLayerModel(opened.config, embeddings, layers, head, tail);
   }
 
   get numLayers(): number {
@@ -67,56 +79,116 @@ export class BertLayerModel {
 
   /**
    * Scores of the batch with the batch's masks applied in layers 0..i-1 only, for every depth i = 0..L
-   * ([depth][pair]). The masked chain runs once; depth i continues unmasked from its layer-i state, so the
-   * L + 1 settings cost L(L + 1) / 2 + L layer passes instead of L(L + 1). Depths below `fromDepth` are
-   * not scored (depth 0, the unmasked model, is the same for every mask: callers score it once).
+   * ([depth][pair]). The masked chain runs once; depth i continues unmasked from its layer-i state (its last
+   * layer for [CLS] only), so the L + 1 settings cost about L(L + 1) / 2 + L layer passes instead of L(L + 1).
+   * Depths below `fromDepth` are not scored (depth 0, the unmasked model, is the same for every mask: callers
+   * score it once).
    */
   async scoresByMaskDepth(batch: LayerBatch, fromDepth = 0, signal?: AbortSignal): Promise<Float32Array[]> {
-    if (this.disposed) throw new Error('this BertLayerModel has been disposed');
-    const { size: b, seqLength: n } = batch;
-    const h = this.config.hiddenSize;
+    const run = this.runner(batch, signal);
     const L = this.numLayers;
-    const padding = new ort.Tensor('int64', batch.attentionMask, [b, n]);
-    const none = new ort.Tensor('float32', new Float32Array(b * n * n), [b, n, n]);
     const masks = {
-      token: new ort.Tensor('float32', batch.tokenPairs, [b, n, n]),
-      attention: new ort.Tensor('float32', batch.attentionPairs, [b, n, n]),
+      token: new ort.Tensor('float32', batch.tokenPairs, run.pairsDims),
+      attention: new ort.Tensor('float32', batch.attentionPairs, run.pairsDims),
     };
-    const run = async (j: number, x: Float32Array, masked: boolean) => {
-      signal?.throwIfAborted();
-      const out = await this.layers[j].run({
-        [ATTRIBUTION_IO.hidden]: new ort.Tensor('float32', x, [b, n, h]),
-        [ATTRIBUTION_IO.attentionMask]: padding,
-        [ATTRIBUTION_IO.tokenPairs]: masked ? masks.token : none,
-        [ATTRIBUTION_IO.attentionPairs]: masked ? masks.attention : none,
-      });
-      return out[ATTRIBUTION_IO.hiddenOut].data as Float32Array;
-    };
-    const score = async (x: Float32Array) => {
-      const out = await this.head.run({ [ATTRIBUTION_IO.hidden]: new ort.Tensor('float32', x, [b, n, h]) });
-      return Float32Array.from(out[ATTRIBUTION_IO.score].data as Float32Array);
-    };
-    const embedded = await this.embeddings.run({
-      [ATTRIBUTION_IO.inputIds]: new ort.Tensor('int64', batch.inputIds, [b, n]),
-      [ATTRIBUTION_IO.tokenTypeIds]: new ort.Tensor('int64', batch.tokenTypeIds, [b, n]),
-    });
-    let masked = embedded[ATTRIBUTION_IO.hiddenOut].data as Float32Array;
+    let masked = await run.embed();
     const scores: Float32Array[] = [];
     for (let depth = 0; depth <= L; depth++) {
       // `masked` is the state after layers 0..depth-1 masked; the rest runs unmasked.
-      if (depth >= fromDepth) {
-        let x = masked;
-        for (let j = depth; j < L; j++) x = await run(j, x, false);
-        scores.push(await score(x));
-      }
-      if (depth < L) masked = await run(depth, masked, true);
+      if (depth >= fromDepth)
+        scores.push(depth < L ? await run.finish(masked, depth) : await run.head(masked));
+      if (depth < L) masked = await run.layer(depth, masked, masks);
     }
     return scores;
+  }
+
+  /**
+   * Scores of the batch unmasked (index 0), then with head h of layer l masked alone (index 1 + l * H + h).
+   * The unmasked states below layer l are computed once and every head of layer l continues from them, so the
+   * 1 + L * H settings cost about L + H * L(L + 1) / 2 layer passes (the last layer for [CLS] only) instead
+   * of (1 + L * H) * L.
+   */
+  async scoresByHeadMask(batch: PaddedBatch, signal?: AbortSignal): Promise<Float32Array[]> {
+    const run = this.runner(batch, signal);
+    const { numLayers: L, numHeads: H } = this.config;
+    const states = [await run.embed()];
+    for (let l = 0; l < L - 1; l++) states.push(await run.layer(l, states[l]));
+    const scores = [await run.finish(states[L - 1], L - 1)];
+    for (let l = 0; l < L; l++) {
+      for (let h = 0; h < H; h++) {
+        const keep = run.keepAllBut(h);
+        if (l === L - 1) scores.push(await run.finish(states[l], l, keep));
+        else scores.push(await run.finish(await run.layer(l, states[l], undefined, keep), l + 1));
+      }
+    }
+    return scores;
+  }
+
+  /** The batch's calls to the embedding, layer, tail and head sessions. */
+  private runner(batch: PaddedBatch, signal: AbortSignal | undefined) {
+    if (this.disposed) throw new Error('this BertLayerModel has been disposed');
+    const { size: b, seqLength: n } = batch;
+    const { hiddenSize: h, numHeads: H, numLayers: L } = this.config;
+    const pairsDims = [b, n, n];
+    const padding = new ort.Tensor('int64', batch.attentionMask, [b, n]);
+    const none = new ort.Tensor('float32', new Float32Array(b * n * n), pairsDims);
+    const keepAll = new ort.Tensor('float32', new Float32Array(b * H).fill(1), [b, H]);
+    const hidden = (x: Float32Array) => new ort.Tensor('float32', x, [b, n, h]);
+    const layer = async (
+      j: number,
+      x: Float32Array,
+      masks?: { readonly token: ort.Tensor; readonly attention: ort.Tensor },
+      keep = keepAll,
+    ) => {
+      signal?.throwIfAborted();
+      const out = await this.layers[j].run({
+        [ATTRIBUTION_IO.hidden]: hidden(x),
+        [ATTRIBUTION_IO.attentionMask]: padding,
+        [ATTRIBUTION_IO.tokenPairs]: masks?.token ?? none,
+        [ATTRIBUTION_IO.attentionPairs]: masks?.attention ?? none,
+        [ATTRIBUTION_IO.headKeep]: keep,
+      });
+      return out[ATTRIBUTION_IO.hiddenOut].data as Float32Array;
+    };
+    return {
+      pairsDims,
+      layer,
+      embed: async () => {
+        signal?.throwIfAborted();
+        const out = await this.embeddings.run({
+          [ATTRIBUTION_IO.inputIds]: new ort.Tensor('int64', batch.inputIds, [b, n]),
+          [ATTRIBUTION_IO.tokenTypeIds]: new ort.Tensor('int64', batch.tokenTypeIds, [b, n]),
+        });
+        return out[ATTRIBUTION_IO.hiddenOut].data as Float32Array;
+      },
+      /** Every head kept but h, for every pair. */
+      keepAllBut: (head: number) => {
+        const keep = new Float32Array(b * H).fill(1);
+        for (let p = 0; p < b; p++) keep[p * H + head] = 0;
+        return new ort.Tensor('float32', keep, [b, H]);
+      },
+      /** Layers from..L-1 unmasked from x (the first with `keep`'s head mask when it is the last), then the head. */
+      finish: async (x: Float32Array, from: number, keep = keepAll) => {
+        for (let j = from; j < L - 1; j++) x = await layer(j, x);
+        signal?.throwIfAborted();
+        const out = await this.tail.run({
+          [ATTRIBUTION_IO.hidden]: hidden(x),
+          [ATTRIBUTION_IO.attentionMask]: padding,
+          [ATTRIBUTION_IO.headKeep]: keep,
+        });
+        return Float32Array.from(out[ATTRIBUTION_IO.score].data as Float32Array);
+      },
+      head: async (x: Float32Array) => {
+        signal?.throwIfAborted();
+        const out = await this.head.run({ [ATTRIBUTION_IO.hidden]: hidden(x) });
+        return Float32Array.from(out[ATTRIBUTION_IO.score].data as Float32Array);
+      },
+    };
   }
 
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    for (const s of [this.embeddings, ...this.layers, this.head]) await s.release();
+    for (const s of [this.embeddings, ...this.layers, this.head, this.tail]) await s.release();
   }
 }

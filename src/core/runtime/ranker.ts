@@ -234,6 +234,29 @@ export class Ranker implements Scorer {
     return scores;
   }
 
+  /**
+   * Scores unmasked ([0][pair]) and with each head masked alone ([1 + l * H + h][pair]), as `score` with that
+   * head mask gives them. Runs on the layer-by-layer model, which shares the unmasked layers below each head.
+   */
+  async scoreByHeadMask(pairs: readonly PairInput[], options: ScoreOptions = {}): Promise<number[][]> {
+    const prepared = pairs.map((p, i) => preparePair(p, this.limits(), i));
+    const batchSize = options.batchSize ?? this.options.batchSize ?? DEFAULT_BATCH_SIZE;
+    const { numLayers: L, numHeads: H } = this.info;
+    this.layerModel ??= BertLayerModel.load(this.checkpoint, this.options);
+    const model = await this.layerModel;
+    const scores = Array.from({ length: 1 + L * H }, () => new Array<number>(pairs.length));
+    let done = 0;
+    for (const batch of this.batches(prepared, batchSize, 1)) {
+      await nextTurn();
+      options.signal?.throwIfAborted();
+      const bySetting = await model.scoresByHeadMask(padBatch(batch.map((i) => prepared[i])), options.signal);
+      bySetting.forEach((s, k) => batch.forEach((pairIndex, b) => (scores[k][pairIndex] = s[b])));
+      done += batch.length;
+      options.onProgress?.(done, pairs.length);
+    }
+    return scores;
+  }
+
   /** One forward pass with every layer's attention probabilities and hidden states. */
   async inspect(pair: PairInput, options: InspectOptions = {}): Promise<InspectResult> {
     const prepared = preparePair(pair, this.limits());

@@ -149,4 +149,9 @@ export interface Scorer {
     masks: readonly MaskSpec[],
     options?: ScoreOptions & { readonly fromDepth?: number },
   ): Promise<number[][]>;
+  /**
+   * Scores unmasked ([0][pair]) and with head h of layer l masked alone ([1 + l * H + h][pair]), sharing the
+   * unmasked layers below each head. Optional: without it, head importance scores each head mask on its own.
+   */
+  scoreByHeadMask?(pairs: readonly PairInput[], options?: ScoreOptions): Promise<number[][]>;
 }

@@ -10,6 +10,7 @@ import type { HeadMaskSpec } from '../../runtime/types';
 import type { Analysis, AnalysisContext, Chunk, RunDescription } from '../analysis';
 import { encodeChunkPairs, progressInPairs, reciprocalRanksByQuery } from '../chunkCandidates';
 import { sumInOrder } from '../ranking';
+import type { EncodedPair } from '../../text/types';
 
 export interface HeadImportancePartial {
   readonly qids: readonly string[];
@@ -62,21 +63,8 @@ export function headImportanceAnalysis(): Analysis<
 }
 
 async function maskHeads(chunk: Chunk, context: AnalysisContext): Promise<HeadImportancePartial> {
-  const { numLayers: L, numHeads: H } = context.scorer.info;
   const pairs = encodeChunkPairs(chunk, context);
-  const settings: (HeadMaskSpec[] | undefined)[] = [undefined];
-  for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) settings.push([{ layer: l, heads: [h] }]);
-  const scores: number[][] = [];
-  const progress = progressInPairs(context, pairs.length, settings.length * pairs.length);
-  for (const [s, headMasks] of settings.entries()) {
-    const results = await context.scorer.score(pairs, {
-      headMasks,
-      batchSize: context.batchSize,
-      signal: context.signal,
-      onProgress: (n) => progress(s * pairs.length + n),
-    });
-    scores.push(results.map((r) => r.score));
-  }
+  const scores = await scoresByHeadMask(pairs, context);
   // [setting][query], turned into the partial's [query][setting].
   const ranks = scores.map((s) => reciprocalRanksByQuery(chunk, s, context.minRelevance));
   const reciprocalRanks = chunk.items.map((_, q) => ranks.map((rr) => rr[q]));
@@ -86,6 +74,37 @@ async function maskHeads(chunk: Chunk, context: AnalysisContext): Promise<HeadIm
     return sum;
   });
   return { qids: chunk.items.map((item) => item.qid), reciprocalRanks, scoreChangeSums, pairs: pairs.length };
+}
+
+/**
+ * [setting][pair]: unmasked (0), then head (l, h) masked alone (1 + l * H + h). A scorer that shares the
+ * unmasked layers below each head does so; any other scores every setting on its own.
+ */
+async function scoresByHeadMask(
+  pairs: readonly EncodedPair[],
+  context: AnalysisContext,
+): Promise<number[][]> {
+  const { scorer } = context;
+  const { numLayers: L, numHeads: H } = scorer.info;
+  const settings = 1 + L * H;
+  const options = { batchSize: context.batchSize, signal: context.signal };
+  if (scorer.scoreByHeadMask) {
+    const progress = progressInPairs(context, pairs.length, pairs.length);
+    return scorer.scoreByHeadMask(pairs, { ...options, onProgress: progress });
+  }
+  const progress = progressInPairs(context, pairs.length, settings * pairs.length);
+  const scores: number[][] = [];
+  for (let s = 0; s < settings; s++) {
+    const l = Math.floor((s - 1) / H);
+    const headMasks: HeadMaskSpec[] | undefined = s === 0 ? undefined : [{ layer: l, heads: [(s - 1) % H] }];
+    const results = await scorer.score(pairs, {
+      ...options,
+      headMasks,
+      onProgress: (n) => progress(s * pairs.length + n),
+    });
+    scores.push(results.map((r) => r.score));
+  }
+  return scores;
 }
 
 function finishHeads(partials: readonly HeadImportancePartial[], run: RunDescription): HeadImportanceResult {
