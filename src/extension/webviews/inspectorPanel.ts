@@ -133,7 +133,8 @@ export class InspectorPanel {
         if (InspectorPanel.current === created) InspectorPanel.current = undefined;
       });
     } else {
-      inspector.panel.reveal(undefined, false);
+      // Opened from a report: beside it, so the report stays in view with the pair it came from.
+      inspector.panel.reveal(opened.beside ? vscode.ViewColumn.Beside : undefined, false);
     }
     await inspector.load(session, active, log);
     // The view sets its controls to the what-if and applies it, as if the user had (its row lands in the table).
