@@ -75,6 +75,13 @@ export class InspectorPanel {
     opened: InspectorOpening = {},
   ): Promise<InspectorPanel> {
     let inspector = InspectorPanel.current;
+    if (inspector && opened.beside && !inspector.panel.visible) {
+      // Opened from a report whose group hides the inspector: a new inspector beside the report keeps both in
+      // view (moving the old one to another group would reload its page under the request that follows).
+      inspector.panel.dispose();
+      if (InspectorPanel.current === inspector) InspectorPanel.current = undefined;
+      inspector = undefined;
+    }
     if (!inspector) {
       // The handlers need the panel object, which needs the host the handlers go into.
       const ref: { panel?: InspectorPanel } = {};
@@ -133,8 +140,7 @@ export class InspectorPanel {
         if (InspectorPanel.current === created) InspectorPanel.current = undefined;
       });
     } else {
-      // Opened from a report: beside it, so the report stays in view with the pair it came from.
-      inspector.panel.reveal(opened.beside ? vscode.ViewColumn.Beside : undefined, false);
+      inspector.panel.reveal(undefined, false);
     }
     await inspector.load(session, active, log);
     // The view sets its controls to the what-if and applies it, as if the user had (its row lands in the table).
