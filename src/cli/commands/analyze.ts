@@ -12,6 +12,7 @@ import { SIGNIFICANCE_USAGE, SIGNIFICANCE_VALUES, significanceFlags } from '../s
 import { SLURM_USAGE, takeSlurmOptions } from '../slurmOptions';
 import { submitAnalyzeToSlurm } from '../slurmSubmit';
 import { bundledModelDir } from '../shippedFolders';
+import { BUNDLED_MODEL_NAME } from '../../core/model/bundled';
 import {
   UsageError,
   cacheDirOf,
@@ -68,7 +69,7 @@ ${SLURM_USAGE}
   and writes DIR/partials/shard-K-of-N.json; \`ranklens merge DIR\` then writes DIR/result.json.
   --precision int8 (rerank only): the encoder's weight products in int8 (per output channel) with uint8
   activations, for large runs; fp32 (the default) is exact. Named in result.json's model, and cached apart.
-  Model: the bundled ranklens-mini by default.
+  Model: the bundled ${BUNDLED_MODEL_NAME} by default.
 ${ANALYSIS_SPECS.map(analysisHelp).join('\n')}`;
 
 const DATA_VALUES = ['collection', 'queries', 'qrels', 'run', 'depth', 'sample', 'seed', 'min-relevance'];
