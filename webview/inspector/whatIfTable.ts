@@ -45,7 +45,6 @@ class WhatIfTable extends RankLensPart {
               rank (this pair changed)
             </th>
             <th title="rank when every candidate gets the same change">rank (all candidates changed)</th>
-            <th>over the split</th>
           </tr>
         </thead>
         <tbody>
@@ -56,7 +55,6 @@ class WhatIfTable extends RankLensPart {
             <td class="num">—</td>
             <td class="num">${rankOf(r)}</td>
             <td class="num">${rankOf(r)}</td>
-            <td></td>
           </tr>
           ${this.results.map(
             (w, k) =>
@@ -65,6 +63,8 @@ class WhatIfTable extends RankLensPart {
                 tabindex="0"
                 @click=${() => choose(k)}
                 @keydown=${(e: KeyboardEvent) => {
+                  // A key on the row's own link is the link's.
+                  if (e.target !== e.currentTarget) return;
                   if (e.key === 'Enter' || e.key === ' ') {
                     e.preventDefault();
                     choose(k);
@@ -72,24 +72,28 @@ class WhatIfTable extends RankLensPart {
                 }}
               >
                 <td>${k + 1}</td>
-                <td>${w.label}</td>
+                <td>
+                  ${w.label}
+                  ${
+                    w.overSplit
+                      ? html`<br /><a
+                            href="#"
+                            class="over-split"
+                            title=${`${w.overSplit}: this setting over the query's split`}
+                            @click=${(e: Event) => {
+                              e.preventDefault();
+                              e.stopPropagation();
+                              this.emit('rl-over-split', w.id);
+                            }}
+                            >run over the split</a
+                          >`
+                      : nothing
+                  }
+                </td>
                 <td class="num">${w.score.toFixed(4)}</td>
                 <td class="num">${(w.score - p.score >= 0 ? '+' : '') + (w.score - p.score).toFixed(4)}</td>
                 <td class="num rank">${rankOf(w.rank)}</td>
                 <td class="num">${rankOf(w.rankAllChanged, '— (picked tokens are this pair’s)')}</td>
-                <td>
-                  ${
-                    w.overSplit
-                      ? html`<vscode-button
-                          secondary
-                          class="over-split"
-                          title=${w.overSplit}
-                          @click=${(e: Event) => (e.stopPropagation(), this.emit('rl-over-split', w.id))}
-                          >Run over the split</vscode-button
-                        >`
-                      : nothing
-                  }
-                </td>
               </tr>`,
           )}
         </tbody>
