@@ -7,28 +7,11 @@ import type { AttributionAnalysisResult } from '../../src/core/analysis/attribut
 import type { PeriodMaskResult } from '../../src/core/analysis/period-mask/periodMask';
 import type { ProbingResult } from '../../src/core/analysis/probing/probing';
 import type { ResultFile } from '../../src/core/analysis/runner';
-import type { AnalyzeArgs, AnalyzeOutcome, DatasetSplit } from '../../src/extension/commands/analyze';
-import type { RankLensApi } from '../../src/extension/extension';
+import type { AnalyzeArgs, AnalyzeOutcome } from '../../src/extension/commands/analyze';
 import { withTimeout, type IntegrationTest } from './harness';
 import { screenshot } from './screenshots';
 import { BUNDLED_MODEL_FOLDER } from '../../src/core/model/bundled';
-
-const EXTENSION_ID = 'ranklens.ranklens';
-
-async function api(): Promise<RankLensApi> {
-  const extension = vscode.extensions.getExtension<RankLensApi>(EXTENSION_ID);
-  assert.ok(extension, `${EXTENSION_ID} is not installed in this extension host`);
-  return extension.activate();
-}
-
-function split(folder: string, name: string): DatasetSplit {
-  return {
-    name,
-    queries: path.join(folder, `queries.${name}.tsv`),
-    qrels: path.join(folder, `qrels.${name}.txt`),
-    run: path.join(folder, `run.${name}.bm25.tsv`),
-  };
-}
+import { EXTENSION_ID, api, sampleSplit } from './extensionApi';
 
 async function analyze(command: string, args: AnalyzeArgs): Promise<AnalyzeOutcome> {
   const outcome = await withTimeout(
@@ -59,8 +42,8 @@ export const analysisTests: IntegrationTest[] = [
       );
       if ((await rl.model()).dir !== dir) await rl.selectModel(dir);
       await rl.openDataset({ folder: rl.sampleFolder });
-      const heldOut = split(rl.sampleFolder, 'dev600-heldout');
-      const train = split(rl.sampleFolder, 'dev600-train');
+      const heldOut = sampleSplit(rl.sampleFolder, 'dev600-heldout');
+      const train = sampleSplit(rl.sampleFolder, 'dev600-train');
       const L = (await rl.model()).info.numLayers;
 
       // Figure 2: every relevant pair in the top 20 qualifies with top-K 20; one per query.

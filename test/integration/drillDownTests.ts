@@ -7,30 +7,13 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PeriodMaskResult } from '../../src/core/analysis/period-mask/periodMask';
 import { movedQueries } from '../../src/core/report/drillDown';
-import type { AnalyzeOutcome, DatasetSplit } from '../../src/extension/commands/analyze';
-import type { RankLensApi } from '../../src/extension/extension';
+import type { AnalyzeOutcome } from '../../src/extension/commands/analyze';
 import type { QueryRanking } from '../../src/protocol/report';
 import { BUNDLED_MODEL_FOLDER } from '../../src/core/model/bundled';
 import { withTimeout, type IntegrationTest } from './harness';
 import { inspectorWhere } from './inspectorTests';
 import { THEMES, screenshot, setTheme } from './screenshots';
-
-const EXTENSION_ID = 'ranklens.ranklens';
-
-async function api(): Promise<RankLensApi> {
-  const extension = vscode.extensions.getExtension<RankLensApi>(EXTENSION_ID);
-  assert.ok(extension, `${EXTENSION_ID} is not installed in this extension host`);
-  return extension.activate();
-}
-
-function split(folder: string, name: string): DatasetSplit {
-  return {
-    name,
-    queries: path.join(folder, `queries.${name}.tsv`),
-    qrels: path.join(folder, `qrels.${name}.txt`),
-    run: path.join(folder, `run.${name}.bm25.tsv`),
-  };
-}
+import { EXTENSION_ID, api, sampleSplit } from './extensionApi';
 
 /** MRR@10's term of a ranked list: 1 / rank of its first passage judged >= minRelevance, within the top 10. */
 function reciprocalRank(
@@ -53,7 +36,7 @@ export const drillDownTests: IntegrationTest[] = [
       );
       if ((await rl.model()).dir !== bundled) await rl.selectModel(bundled);
       await rl.openDataset({ folder: rl.sampleFolder });
-      const heldOut = split(rl.sampleFolder, 'dev600-heldout');
+      const heldOut = sampleSplit(rl.sampleFolder, 'dev600-heldout');
 
       // The palette's default: 10 queries of the held-out split, top 20 of BM25.
       const outcome = await withTimeout(

@@ -10,14 +10,7 @@ import type { RankLensApi } from '../../src/extension/extension';
 import { withTimeout, type IntegrationTest } from './harness';
 import { THEMES, screenshot, setTheme } from './screenshots';
 import { BUNDLED_MODEL_FOLDER } from '../../src/core/model/bundled';
-
-const EXTENSION_ID = 'ranklens.ranklens';
-
-async function api(): Promise<RankLensApi> {
-  const extension = vscode.extensions.getExtension<RankLensApi>(EXTENSION_ID);
-  assert.ok(extension, `${EXTENSION_ID} is not installed in this extension host`);
-  return extension.activate();
-}
+import { EXTENSION_ID, api } from './extensionApi';
 
 function root(): string {
   return vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;

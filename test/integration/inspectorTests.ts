@@ -12,14 +12,7 @@ import type { InspectorSnapshot } from '../../src/protocol/inspector';
 import { tempDir, writeRandomCheckpoint } from '../support/checkpoints';
 import { withTimeout, type IntegrationTest } from './harness';
 import { THEMES, screenshot, setTheme } from './screenshots';
-
-const EXTENSION_ID = 'ranklens.ranklens';
-
-async function api(): Promise<RankLensApi> {
-  const extension = vscode.extensions.getExtension<RankLensApi>(EXTENSION_ID);
-  assert.ok(extension, `${EXTENSION_ID} is not installed in this extension host`);
-  return extension.activate();
-}
+import { EXTENSION_ID, api } from './extensionApi';
 
 /** The inspector's report once `accept` holds (polling its snapshot request). */
 export async function inspectorWhere(

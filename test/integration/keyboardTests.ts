@@ -6,21 +6,13 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AnalyzeOutcome, DatasetSplit } from '../../src/extension/commands/analyze';
 import type { InspectPairOutcome } from '../../src/extension/commands/inspectPair';
-import type { RankLensApi } from '../../src/extension/extension';
 import { withTimeout, type IntegrationTest } from './harness';
 import { explorerHost, inspectorWhere, pairFromSample } from './inspectorTests';
 import { canPressKeys, focusVisible, pressKeys, type KeyAnswer } from './keyboard';
 import { screenshot } from './screenshots';
 import { renderedWhere } from './webviewTests';
 import { BUNDLED_MODEL_FOLDER } from '../../src/core/model/bundled';
-
-const EXTENSION_ID = 'ranklens.ranklens';
-
-async function api(): Promise<RankLensApi> {
-  const extension = vscode.extensions.getExtension<RankLensApi>(EXTENSION_ID);
-  assert.ok(extension, `${EXTENSION_ID} is not installed in this extension host`);
-  return extension.activate();
-}
+import { EXTENSION_ID, api } from './extensionApi';
 
 function assertFocusDrawn(answer: KeyAnswer, what: string): void {
   assert.ok(

@@ -15,14 +15,7 @@ import { webviewTests } from './webviewTests';
 import { editorTests } from './editorTests';
 import { keyboardTests } from './keyboardTests';
 import { BUNDLED_MODEL_FOLDER } from '../../src/core/model/bundled';
-
-const EXTENSION_ID = 'ranklens.ranklens';
-
-async function api(): Promise<RankLensApi> {
-  const extension = vscode.extensions.getExtension<RankLensApi>(EXTENSION_ID);
-  assert.ok(extension, `${EXTENSION_ID} is not installed in this extension host`);
-  return extension.activate();
-}
+import { EXTENSION_ID, api } from './extensionApi';
 
 function sharedData(extensionPath: string, ...parts: string[]): string {
   const base = process.env.RANKLENS_SHARED_DATA ?? path.resolve(extensionPath, '..', 'shared', 'data');

@@ -3,22 +3,15 @@ import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { RankLensApi } from '../../src/extension/extension';
 import type { NotificationBody, Protocol } from '../../src/protocol/endpoint';
 import type { WebviewHost } from '../../src/extension/webviews/webviewHost';
 import type { AttributionProtocol } from '../../src/protocol/attribution';
 import { withTimeout, type IntegrationTest } from './harness';
 import { canPressKeys, pressKeys } from './keyboard';
 import { THEMES, screenshot, setTheme } from './screenshots';
+import { EXTENSION_ID, api } from './extensionApi';
 
-const EXTENSION_ID = 'ranklens.ranklens';
 type IgRendered = NotificationBody<AttributionProtocol, 'host', 'rendered'>;
-
-async function api(): Promise<RankLensApi> {
-  const extension = vscode.extensions.getExtension<RankLensApi>(EXTENSION_ID);
-  assert.ok(extension, `${EXTENSION_ID} is not installed in this extension host`);
-  return extension.activate();
-}
 
 function sharedData(...parts: string[]): string {
   const root = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
