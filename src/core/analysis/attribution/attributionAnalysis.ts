@@ -54,9 +54,7 @@ export function attributionAnalysis(
   });
   return {
     name: 'attribution',
-    // 2: adaptive Simpson quadrature instead of Gauss–Legendre (other points, other numbers). 3: fused GELU and
-    // path ends from one layer-0 pass (the same integrals to ~1e-7, not to the bit). Partials and cached
-    // results of an older version are never mixed with these.
+    // Part of every cache key: partials and results of another version are never mixed (README: versions).
     version: 3,
     // Rank-based selection needs every candidate of the query scored.
     selection: 'candidates',
