@@ -195,6 +195,12 @@ describe('experiment masks', () => {
       Math.abs(scored.score - inspected.score) <= 1e-6,
       `score ${scored.score} vs inspect ${inspected.score}`,
     );
+    // Attention statistics keep every row's probabilities there, and the context of [CLS] alone.
+    const [sums] = await ranker.attentionSums([{ ...pair, tokens }], { masks, headMasks });
+    assert.ok(
+      Math.abs(sums.score - scored.score) <= 1e-6,
+      `statistics' score ${sums.score} vs ${scored.score}`,
+    );
     // The masks change the score: the [CLS] row's masks reach it.
     const [unmasked] = await ranker.score([{ ...pair, tokens }]);
     assert.ok(Math.abs(unmasked.score - scored.score) > 1e-3);
