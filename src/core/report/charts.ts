@@ -166,6 +166,11 @@ export function paperPointsFor(options: ReportOptions): PaperPoints {
   };
 }
 
+/** What the paper curves' legend entries add when they are drawn by relative depth: ", by depth", else "". */
+export function depthTag(options: ReportOptions, modelLayers: number): string {
+  return alignsByDepth(options, modelLayers) ? ', by depth' : '';
+}
+
 /** A note for a section whose paper curves were moved to this model's depth. */
 export function alignmentNotes(options: ReportOptions, modelLayers: number): string[] {
   if (!alignsByDepth(options, modelLayers)) return [];
