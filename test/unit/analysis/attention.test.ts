@@ -186,6 +186,11 @@ describe('attention distribution (Figure 1)', () => {
     assert.equal(header, 'statistic,layer,head,share,uniform');
     const layersAndHeads = new Set(lines.map((line) => line.split(',').slice(1, 3).join('.')));
     assert.deepEqual([...layersAndHeads].sort(), ['1.1', '1.2', '2.1', '2.2', '3.1', '3.2']);
+    // A chart's title names its blocks once ("query → query", not again as "query -> query").
+    assert.equal(
+      section.charts.find((c) => c.id === 'attention-queryToQuery')?.title,
+      'query → query: query tokens attending to query tokens',
+    );
     const series = section.charts[0].option.series as { name: string; data: number[][] }[];
     assert.deepEqual(
       series.find((s) => s.name === 'mean over heads')!.data.map(([x]) => x),

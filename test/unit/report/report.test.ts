@@ -106,6 +106,15 @@ describe('report', () => {
       ],
     );
     assert.deepEqual((heads.charts[0].option.xAxis as { data: string[] }).data, ['1', '2']);
+    // The colour bar lies under the grid, clear of its cells and of the axis name: horizontal, and its bottom
+    // edge plus its thickness (echarts' itemWidth, 20 by default) and labels end above where the grid begins.
+    const bar = heads.charts[0].option.visualMap as { orient: string; bottom: number; itemWidth?: number };
+    const grid = heads.charts[0].option.grid as { bottom: number };
+    assert.equal(bar.orient, 'horizontal');
+    assert.ok(
+      bar.bottom + (bar.itemWidth ?? 20) + 40 <= grid.bottom,
+      `${JSON.stringify(bar)} vs ${grid.bottom}`,
+    );
     const rerank = sections.find((s) => s.id === 'rerank')!;
     assert.equal(rerank.tables[1].rows.length, 4);
     assert.ok(!rerank.description.includes('fround'));
