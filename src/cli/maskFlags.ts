@@ -25,11 +25,12 @@ export const MASK_USAGE = `  Masks (any number, combined):
         query, middle [SEP]), document-segment (passage, final [SEP]), comma lists of these, or pos:3,4.
         e.g. --mask attention:period->all (Table 1), --mask attention:query-segment->document-segment@1-6
         (Figure 4's query->doc in the first 6 layers).
-  --mask-kind KIND --layers L --from SEL --to SEL  one mask with --from the ATTENDING side, --to the keys
+  --mask-kind KIND --layers LAYERS --from SEL --to SEL  one mask with --from the ATTENDING side, --to the keys
         (LAYERS as for --mask: transformer layers 1..L).
   --head-mask L:H[,H][;L:H..]  silence heads H (1..H) of transformer layer L (1..L), e.g. 1:1,4;12:3.
   --masks FILE.json  {"masks": [{"kind", "layers": "all"|[1..L], "from", "to"}], "headMasks": [{"layer": 1..L,
-        "heads": [1..H]}]}, numbered as above (the JSON that score/inspect print under "masks" reads back).
+        "heads": [1..H]}]}, numbered as above; "head_masks" is read as "headMasks", so the JSON score --json and
+        inspect print reads back as a masks file.
   --replace-periods-with-commas  passage periods become "," tokens before scoring (Table 1's comma setting).`;
 
 const KINDS: readonly TokenKind[] = ['cls', 'sep', 'query', 'doc', 'period', 'pad'];
@@ -155,14 +156,20 @@ export function takeMaskFlags(argv: readonly string[]): { rest: string[]; masks:
 }
 
 /**
- * Checks a masks JSON file: { "masks": [MaskSpec...], "headMasks": [...] } or a bare MaskSpec array, numbered as
+ * Checks a masks JSON file: { "masks": [MaskSpec...], "headMasks": [...] } (or "head_masks", as score --json and
+ * inspect print it) or a bare MaskSpec array, numbered as
  * users number layers (transformer layers 1..L) and heads (1..H). Returns the graph's 0-based indices.
  */
 export function parseMaskFile(json: unknown, file: string): { masks: MaskSpec[]; headMasks: HeadMaskSpec[] } {
-  const body = Array.isArray(json) ? { masks: json } : (json as { masks?: unknown; headMasks?: unknown });
+  const body = Array.isArray(json)
+    ? { masks: json }
+    : (json as { masks?: unknown; headMasks?: unknown; head_masks?: unknown });
   if (typeof body !== 'object' || body === null) throw new UsageError(`${file}: expected an object or array`);
   const masks = (body.masks ?? []) as unknown[];
-  const headMasks = (body.headMasks ?? []) as unknown[];
+  // score --json and inspect print "head_masks": their output reads back as a masks file.
+  const headMasks = (body.headMasks ??
+    ('head_masks' in body ? body.head_masks : undefined) ??
+    []) as unknown[];
   if (!Array.isArray(masks) || !Array.isArray(headMasks)) {
     throw new UsageError(`${file}: "masks" and "headMasks" must be arrays`);
   }
