@@ -157,8 +157,8 @@ export function takeMaskFlags(argv: readonly string[]): { rest: string[]; masks:
 
 /**
  * Checks a masks JSON file: { "masks": [MaskSpec...], "headMasks": [...] } (or "head_masks", as score --json and
- * inspect print it) or a bare MaskSpec array, numbered as
- * users number layers (transformer layers 1..L) and heads (1..H). Returns the graph's 0-based indices.
+ * inspect print it) or a bare MaskSpec array, with layers (transformer layers 1..L) and heads (1..H) numbered as
+ * users number them. Returns the graph's 0-based indices.
  */
 export function parseMaskFile(json: unknown, file: string): { masks: MaskSpec[]; headMasks: HeadMaskSpec[] } {
   const body = Array.isArray(json)
