@@ -176,7 +176,8 @@ export function alignmentNotes(options: ReportOptions, modelLayers: number): str
   if (!alignsByDepth(options, modelLayers)) return [];
   return [
     `The paper's curves are drawn by relative depth: its layer l (of ${PAPER_LAYERS}) at l × ${modelLayers}/${PAPER_LAYERS} ` +
-      `on this ${modelLayers}-layer model's axis (\`--paper-layers published\` draws them at their own numbers).`,
+      `on this ${modelLayers}-layer model's axis, marked "by depth" in the legend (\`--paper-layers published\`, or the ` +
+      `setting ranklens.report.paperLayers in VS Code, draws them at their own numbers).`,
   ];
 }
 
