@@ -8,7 +8,7 @@ import type { ResultFile } from '../../core/analysis/runner';
 import { settingsProblems, type AnalysisSpec } from '../../core/analysis/spec';
 import { splitNameOf } from '../../core/data/splits';
 import { CancelledError } from '../../core/progress';
-import { settingsLine, type ReportInput } from '../../core/report/sections';
+import { settingsLine, type PaperLayerAlignment, type ReportInput } from '../../core/report/sections';
 import { DEFAULT_MAX_LENGTH } from '../../core/text/pair';
 import type { DatasetController } from '../datasetController';
 import type { ModelController } from '../modelController';
@@ -193,6 +193,7 @@ export async function analyzeCommand(
   };
   const reportInput = (result: ResultFile, seconds: number): ReportInput => ({
     title: `RankLens: ${title}`,
+    paperLayers: paperLayersSetting(),
     model: result.model,
     results: { [name]: result },
     timings: [{ analysis: name, seconds, pairs: result.data.pairs }],
@@ -269,4 +270,10 @@ export async function analyzeCommand(
   });
   const panel = ReportPanel.show(extensionUri, reportInput(result, seconds), dir, log, drill);
   return { result, savedTo: dir, panel };
+}
+
+/** `ranklens.report.paperLayers`: where report panels draw the paper's 12 layers beside another depth. */
+function paperLayersSetting(): PaperLayerAlignment {
+  const value = vscode.workspace.getConfiguration('ranklens').get<string>('report.paperLayers');
+  return value === 'published' ? 'published' : 'relative-depth';
 }

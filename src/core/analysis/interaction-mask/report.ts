@@ -17,6 +17,7 @@ import {
   intervalLines,
   type ReportOptions,
   paperPointsFor,
+  depthTag,
   alignmentNotes,
 } from '../../report/charts';
 
@@ -37,9 +38,13 @@ export function interactionSection(
   );
   const modelLayers = Math.max(0, ...directions.map((d) => r.directions[d].mrr10.length - 1));
   const paperPoints = paperPointsFor(options);
+  const tag = depthTag(options, modelLayers);
   const hasIntervals = directions.some((d) => (r.directions[d].intervals?.length ?? 0) > 0);
   const legend = [
-    ...directions.flatMap((d) => [INTERACTION_LABELS[d].label, `${INTERACTION_LABELS[d].label} (paper)`]),
+    ...directions.flatMap((d) => [
+      INTERACTION_LABELS[d].label,
+      `${INTERACTION_LABELS[d].label} (paper${tag})`,
+    ]),
     ...(hasIntervals ? [INTERVAL_LEGEND] : []),
   ];
   const option = baseOption(palette, 'layers masked (first i)', 'MRR@10', legend);
@@ -52,7 +57,7 @@ export function interactionSection(
         r.directions[d].mrr10.map((v, depth): [number, number] => [depth, v]),
         color,
       ),
-      line(`${label} (paper)`, paperPoints(PAPER_INTERACTION_MASK[paper], modelLayers), color, true),
+      line(`${label} (paper${tag})`, paperPoints(PAPER_INTERACTION_MASK[paper], modelLayers), color, true),
       ...intervalLines(r.directions[d].intervals ?? [], color),
     ];
   });
