@@ -36,7 +36,12 @@ export const reportInput = v.object({
 }) as unknown as v.Validator<ReportInput>;
 
 /** What a drill-down comparison changed (core/report/drillDown.ts DrillTarget). */
-export const drillTarget = v.object({ analysis: v.string, setting: v.string });
+export const drillTarget = v.object({
+  analysis: v.string,
+  setting: v.string,
+  layers: v.optional(v.integer),
+  maskKind: v.optional(v.literal('token', 'attention')),
+});
 export type DrillTargetMessage = v.Infer<typeof drillTarget>;
 
 const rankedPassage = v.object({

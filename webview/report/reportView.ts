@@ -265,17 +265,7 @@ export class ReportView extends LitElement {
         <p>${section.description}</p>
         ${section.notes.map((n) => html`<p class="note">${n}</p>`)}
         <div class="charts">
-          ${section.charts.map(
-            (c) =>
-              html`<div>
-                <h3>${c.title}</h3>
-                <div class="chart" data-chart=${c.id}></div>
-                <div class="actions">
-                  <button @click=${() => void this.saveChart(c.id, 'png')}>Save PNG</button>
-                  <button @click=${() => void this.saveChart(c.id, 'svg')}>Save SVG</button>
-                </div>
-              </div>`,
-          )}
+          ${section.charts.filter((c) => !c.onlyWhenOpen).map((c) => this.renderChart(c))}
         </div>
         ${section.tables.map(
           (t) =>
@@ -297,6 +287,17 @@ export class ReportView extends LitElement {
         </div>
       </section>
     `;
+  }
+
+  private renderChart(c: ChartSpec) {
+    return html`<div>
+      <h3>${c.title}</h3>
+      <div class="chart" data-chart=${c.id}></div>
+      <div class="actions">
+        <button @click=${() => void this.saveChart(c.id, 'png')}>Save PNG</button>
+        <button @click=${() => void this.saveChart(c.id, 'svg')}>Save SVG</button>
+      </div>
+    </div>`;
   }
 
   private renderRow(cells: readonly (string | number)[], link: DrillLink | undefined) {
@@ -361,7 +362,7 @@ export class ReportView extends LitElement {
     const target = open.drill.target;
     if (!target || !this.host?.drill) {
       open.error = !target
-        ? `${open.drill.label}: the ranking before/after is available for period masking's settings only.`
+        ? `${open.drill.label}: the ranking before/after is available for period masking's settings and interaction masking's depths only.`
         : 'Re-ranking a query needs the model: open this report from RankLens in VS Code.';
       this.requestUpdate();
       return;
@@ -422,9 +423,13 @@ export class ReportView extends LitElement {
   private renderDrill(open: OpenDrill) {
     const d = open.drill;
     const sign = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
+    const chart = this.sections
+      .flatMap((s) => s.charts)
+      .find((c) => c.onlyWhenOpen && c.drill?.comparison === d.comparison);
     return html`<div class="drill" role="region" aria-label="Drill-down: ${d.label}">
       <h3>${d.label}: per query</h3>
       ${d.summary ? html`<p>${d.summary}.</p>` : nothing}
+      ${chart ? html`<div class="charts">${this.renderChart(chart)}</div>` : nothing}
       <div class="note">
         The ${d.moved.length} queries that moved, sorted by effect, largest gain first (rank of the first
         relevant passage before → after, Δ reciprocal
@@ -524,7 +529,22 @@ export class ReportView extends LitElement {
           if (m) void this.follow({ comparison: drill.comparison, qid: m.qid });
         });
       }
+      const points = spec.pointLinks;
+      if (points) {
+        // A point opens its comparison's breakdown.
+        entry.chart.off('click');
+        entry.chart.on('click', (p: { seriesName?: string; dataIndex?: number }) => {
+          const link = points[p.seriesName ?? '']?.[p.dataIndex ?? -1];
+          if (link) void this.follow(link);
+        });
+      }
     }
+    // Charts whose element is gone (a closed drill-down's) are let go.
+    for (const [id, { chart }] of this.charts)
+      if (!chart.getDom().isConnected) {
+        chart.dispose();
+        this.charts.delete(id);
+      }
     if (this.input && this.host)
       this.host.rendered?.({ sections: this.sections.length, charts: this.charts.size });
   }
