@@ -71,6 +71,8 @@ export const drillSnapshot = v.object({
   summary: v.string,
   /** Queries listed in the open breakdown. */
   queries: v.array(v.string),
+  /** Whether the breakdown's per-query chart is drawn (among the section's charts, or in the drill-down). */
+  chartShown: v.boolean,
   qid: v.optional(v.string),
   /** The opened query's ranking before and after, once computed. */
   ranking: v.optional(queryRanking),

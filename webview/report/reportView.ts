@@ -1,9 +1,15 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import * as echarts from 'echarts/core';
-import { HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
+import { BarChart, HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
 import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
-import { rankText, type ChartDrill, type DrillLink, type DrillTarget } from '../../src/core/report/drillDown';
+import {
+  drillChartId,
+  rankText,
+  type ChartDrill,
+  type DrillLink,
+  type DrillTarget,
+} from '../../src/core/report/drillDown';
 import type { DrillSnapshot, QueryRanking } from '../../src/protocol/report';
 import {
   reportSections,
@@ -14,6 +20,7 @@ import {
 } from '../../src/core/report/sections';
 
 echarts.use([
+  BarChart,
   HeatmapChart,
   LineChart,
   ScatterChart,
@@ -414,10 +421,17 @@ export class ReportView extends LitElement {
       comparison: o?.drill.comparison,
       summary: o?.drill.summary ?? '',
       queries: o?.drill.moved.map((m) => m.qid) ?? [],
+      chartShown: o !== undefined && this.chartDrawn(drillChartId(o.drill.comparison)),
       qid: o?.qid,
       ranking: o?.ranking,
       error: o?.error ?? '',
     };
+  }
+
+  /** Whether chart `id` has its element on the page and is drawn into it. */
+  private chartDrawn(id: string): boolean {
+    const element = this.renderRoot.querySelector(`[data-chart="${id}"]`);
+    return element !== null && this.charts.get(id)?.chart.getDom() === element;
   }
 
   private renderDrill(open: OpenDrill) {
@@ -459,6 +473,8 @@ export class ReportView extends LitElement {
 
   private renderRanking(r: QueryRanking) {
     const rows = Math.min(10, r.before.length);
+    // "changed" marks the passages a comparison changed where it changed only some (period masking).
+    const someUnchanged = r.after.some((c) => !c.changed);
     const cell = (c: QueryRanking['before'][number] | undefined, moved?: number) =>
       c
         ? html`<td class=${c.grade >= r.minRelevance ? 'relevant' : ''}>
@@ -471,7 +487,7 @@ export class ReportView extends LitElement {
                 ${c.pid}
               </button>
               ${c.grade >= r.minRelevance ? ` relevant (${c.grade})` : c.grade > 0 ? ` grade ${c.grade}` : ''}
-              ${moved !== undefined && c.changed ? ' · changed' : ''}${moved !== undefined && moved !== c.rank ? ` · was ${moved}` : ''}
+              ${moved !== undefined && c.changed && someUnchanged ? ' · changed' : ''}${moved !== undefined && moved !== c.rank ? ` · was ${moved}` : ''}
             </td>
             <td>${c.score.toFixed(4)}</td>`
         : html`<td></td>
@@ -480,7 +496,13 @@ export class ReportView extends LitElement {
     return html`<table class="ranking">
       <caption>
         Query ${r.qid} “${r.query}”: the model's top ${rows} of ${r.before.length} candidates, before and with
-        ${r.change}${r.after.some((c) => !c.changed) && r.after.some((c) => c.changed) ? ' (on the relevant passages only, as the analysis did)' : ''}.
+        ${r.change}${
+          someUnchanged
+            ? r.after.some((c) => c.changed)
+              ? ' (on the relevant passages only, as the analysis did)'
+              : ''
+            : ' (on every candidate, as the analysis did)'
+        }.
         Pick a passage to open the pair in the inspector with the same change.
       </caption>
       <tr>
