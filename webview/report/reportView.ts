@@ -200,6 +200,13 @@ export class ReportView extends LitElement {
   input: ReportInput | undefined;
   host: ReportHost | undefined;
   private readonly charts = new Map<string, { chart: echarts.ECharts; spec: ChartSpec }>();
+  /** Charts follow their element's width (a panel split beside the inspector, a window resized). */
+  private readonly resizes = new ResizeObserver((entries) => {
+    for (const { target } of entries) {
+      const entry = this.charts.get((target as HTMLElement).dataset.chart ?? '');
+      if (entry?.chart.getDom() === target) entry.chart.resize();
+    }
+  });
   private sections: ReportSection[] = [];
   private open: OpenDrill | undefined;
   /** A drill-down to reopen once the sections are built again. */
@@ -532,9 +539,11 @@ export class ReportView extends LitElement {
       element.style.height = `${spec.height}px`;
       let entry = this.charts.get(spec.id);
       if (!entry || entry.chart.getDom() !== element) {
+        if (entry) this.resizes.unobserve(entry.chart.getDom());
         entry?.chart.dispose();
         entry = { chart: echarts.init(element, undefined, { renderer: 'canvas' }), spec };
         this.charts.set(spec.id, entry);
+        this.resizes.observe(element);
       }
       entry.spec = spec;
       entry.chart.setOption(spec.option as echarts.EChartsCoreOption, true);
@@ -564,6 +573,7 @@ export class ReportView extends LitElement {
     // Charts whose element is gone (a closed drill-down's) are let go.
     for (const [id, { chart }] of this.charts)
       if (!chart.getDom().isConnected) {
+        this.resizes.unobserve(chart.getDom());
         chart.dispose();
         this.charts.delete(id);
       }
@@ -577,6 +587,7 @@ export class ReportView extends LitElement {
   }
 
   private disposeCharts(): void {
+    this.resizes.disconnect();
     for (const { chart } of this.charts.values()) chart.dispose();
     this.charts.clear();
   }
