@@ -1,7 +1,9 @@
 // From a compared number to the queries behind it: per-query changes of the reciprocal rank (MRR@10's terms),
 // sorted by effect, as a chart and as a table of the queries that moved. Pure data, drawn by the report and the
 // extension's report panel alike.
+import { comparisonVerdict, type PairedComparison } from '../eval/significance';
 import type { ChartSpec, ReportPalette, TableSpec } from './sections';
+import { comparisonCells } from './tableCells';
 
 /**
  * What a comparison changed, in terms a host with the model can redo for one query: the analysis and its setting
@@ -70,6 +72,18 @@ export function movedQueries(input: DrillDownInput): MovedQuery[] {
       moved.push({ qid, before: rankOf(input.baseline[i]), after: rankOf(input.treatment[i]), delta });
   });
   return moved.sort((a, b) => b.delta - a.delta || (a.qid < b.qid ? -1 : a.qid > b.qid ? 1 : 0));
+}
+
+/** A comparison of MRR@10 in words, as its breakdown opens: the two values, Δ with its interval, the verdict. */
+export function comparisonSummary(
+  before: number,
+  after: number,
+  comparison: PairedComparison | null | undefined,
+  alpha: number | undefined,
+): string {
+  if (!comparison) return '';
+  const value = (v: number) => Number(v.toFixed(4));
+  return `MRR@10 ${value(before)} → ${value(after)}, Δ ${comparisonCells(comparison)[0]}; ${comparisonVerdict(comparison, alpha)}`;
 }
 
 export const rankText = (rank: number | null) => (rank === null ? '>10' : String(rank));

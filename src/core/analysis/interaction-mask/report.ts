@@ -1,9 +1,9 @@
 // The interaction-mask section of the report (charts, tables, CSV and the paper's values beside this model's).
 import type { InteractionDirection, InteractionResult } from './interactionMask';
 import type { ResultFile } from '../runner';
-import { drillDown, drillLinkOf, type DrillDownInput } from '../../report/drillDown';
+import { comparisonSummary, drillDown, drillLinkOf, type DrillDownInput } from '../../report/drillDown';
 import { COMPARISON_COLUMNS, comparisonCells, csvOf } from '../../report/tableCells';
-import { comparisonVerdict, type PairedComparison } from '../../eval/significance';
+import type { PairedComparison } from '../../eval/significance';
 import { PAPER_INTERACTION_MASK } from './paper';
 import {
   type ReportPalette,
@@ -151,13 +151,10 @@ function drillInputs(r: InteractionResult, d: InteractionDirection): DrillDownIn
   const { mrr10, vsUnmasked } = r.directions[d];
   return ranks.slice(1).map((treatment, k): DrillDownInput => {
     const depth = k + 1;
-    const c = vsUnmasked?.[depth];
     return {
       id: `interaction-${d}-${depth}`,
       label: `${INTERACTION_LABELS[d].label}, i = ${depth} vs i = 0`,
-      summary: c
-        ? `MRR@10 ${digits(mrr10[0], 4)} → ${digits(mrr10[depth], 4)}, Δ ${comparisonCells(c)[0]}; ${comparisonVerdict(c, r.significance?.alpha)}`
-        : '',
+      summary: comparisonSummary(mrr10[0], mrr10[depth], vsUnmasked?.[depth], r.significance?.alpha),
       target: { analysis: 'interaction-mask', setting: d, layers: depth, maskKind: r.kind },
       qids: r.perQuery.qids,
       baseline: ranks[0],
