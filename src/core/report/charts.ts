@@ -27,6 +27,10 @@ export interface ChartSpec {
   readonly height: number;
   /** A per-query drill-down chart: its bars open their queries. */
   readonly drill?: ChartDrill;
+  /** Drawn only inside its drill-down once that is opened, not among the section's charts. */
+  readonly onlyWhenOpen?: boolean;
+  /** Per series name, per data index: the drill-down a point opens (a comparison's breakdown), if any. */
+  readonly pointLinks?: Readonly<Record<string, readonly (DrillLink | undefined)[]>>;
 }
 
 export interface TableSpec {

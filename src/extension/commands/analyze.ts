@@ -15,6 +15,7 @@ import type { ModelController } from '../modelController';
 import type { SlurmRuns } from '../slurm/slurmRuns';
 import { reportDrillHost } from '../drillDown/reportDrillHost';
 import { ReportPanel } from '../webviews/reportPanel';
+import { significanceOfSettings } from './significanceSettings';
 
 /** The palette's commands of the analyses that have one: command id -> analysis name and title. */
 export const ANALYSIS_COMMANDS: Readonly<Record<string, { readonly name: string; readonly title: string }>> =
@@ -166,6 +167,9 @@ export async function analyzeCommand(
   const picked = args.settings ?? (await pickSettings(spec));
   if (!picked) return undefined;
   const settings = checkedSettings(spec, picked);
+  // The intervals and tests as Settings: RankLens › Significance says (the CLI's --alpha ...).
+  const config = vscode.workspace.getConfiguration('ranklens.significance');
+  const significance = significanceOfSettings((key) => config.get(key));
   const collection = datasets.dataset?.files.collection;
   if (!collection) throw new Error('the open dataset has no collection (passage texts)');
 
@@ -190,6 +194,7 @@ export async function analyzeCommand(
       : {}),
     dir,
     maxLength: DEFAULT_MAX_LENGTH,
+    ...(significance ? { significance } : {}),
   };
   const reportInput = (result: ResultFile, seconds: number): ReportInput => ({
     title: `RankLens: ${title}`,
