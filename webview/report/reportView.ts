@@ -1,6 +1,6 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import * as echarts from 'echarts/core';
-import { HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
+import { BarChart, HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
 import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
 import { rankText, type ChartDrill, type DrillLink, type DrillTarget } from '../../src/core/report/drillDown';
@@ -14,6 +14,7 @@ import {
 } from '../../src/core/report/sections';
 
 echarts.use([
+  BarChart,
   HeatmapChart,
   LineChart,
   ScatterChart,

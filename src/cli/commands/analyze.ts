@@ -3,11 +3,13 @@ import type { Json } from '../../core/analysis/analysis';
 import { InProcessAnalysisModel } from '../../core/analysis/inProcessModel';
 import { ANALYSIS_SPECS, findAnalysisSpec } from '../../core/analysis/registry';
 import { runAnalysisRequestOutcome, type AnalysisRunRequest } from '../../core/analysis/runRequest';
-import { parseShard } from '../../core/analysis/runner';
+import { parseShard, type RunOutcome, type Shard } from '../../core/analysis/runner';
 import { checkFieldValue, flagsHelp, type AnalysisSpec, type SettingField } from '../../core/analysis/spec';
 import { DEFAULT_MAX_LENGTH } from '../../core/text/pair';
 import { parseDevice } from '../../core/device';
 import { runAnalysisRequestFile } from '../analyzeRequest';
+import { analyzeModels } from '../analyzeModels';
+import { takeModels } from '../modelList';
 import { SIGNIFICANCE_USAGE, SIGNIFICANCE_VALUES, significanceFlags } from '../significanceFlags';
 import { SLURM_USAGE, takeSlurmOptions } from '../slurmOptions';
 import { submitAnalyzeToSlurm } from '../slurmSubmit';
@@ -129,7 +131,8 @@ export async function run(argv: string[]): Promise<number> {
         : `which analysis? (${ANALYSIS_SPECS.map((s) => s.name).join(', ')})`,
     );
   const slurm = takeSlurmOptions(rest);
-  const args = parseArgs(slurm.rest, {
+  const { models, rest: withoutModels } = takeModels(slurm.rest);
+  const args = parseArgs(withoutModels, {
     values: [
       ...DATA_VALUES,
       ...RUN_VALUES,
@@ -141,6 +144,30 @@ export async function run(argv: string[]): Promise<number> {
   });
   const settings = settingsFromFlags(spec, args);
   const out = required(args, 'out');
+  const precision = precisionOption(args);
+  if (precision !== 'fp32' && (spec.name !== 'rerank' || args.options.has('request')))
+    throw new UsageError(
+      `--precision ${precision} is for rerank from the data options only: the rest stays exact`,
+    );
+  if (models.length > 1) {
+    for (const [given, what] of [
+      [slurm.request, '--slurm'],
+      [args.options.has('shard'), '--shard'],
+      [args.options.has('request'), '--request'],
+    ] as const)
+      if (given) throw new UsageError(`${what} runs one model: give one --model, or run each model apart`);
+    return analyzeModels({
+      analysis: spec.name,
+      models,
+      out,
+      json: args.options.has('json'),
+      significance: significanceFlags(args),
+      inputs: dataInputs(args),
+      run: (modelDir, dir, modelName) =>
+        runWithModel(spec, args, requestFromFlags(spec, args, settings, dir), modelDir, modelName),
+      summary: (result) => spec.summary(result),
+    });
+  }
   if (slurm.request) return submitAnalyzeToSlurm(spec.name, slurm.rest, slurm.request);
   const shardText = args.options.get('shard');
   let shard;
@@ -149,13 +176,8 @@ export async function run(argv: string[]): Promise<number> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const modelDir = optionalText(args, 'model') ?? bundledModelDir();
+  const modelDir = models[0] ?? bundledModelDir();
   const requestFile = optionalText(args, 'request');
-  const precision = precisionOption(args);
-  if (precision !== 'fp32' && (spec.name !== 'rerank' || requestFile))
-    throw new UsageError(
-      `--precision ${precision} is for rerank from the data options only: the rest stays exact`,
-    );
   if (requestFile)
     return runAnalysisRequestFile({
       analysis: spec.name,
@@ -168,6 +190,35 @@ export async function run(argv: string[]): Promise<number> {
       cacheDir: cacheDirOf(args),
     });
   const request = requestFromFlags(spec, args, settings, out);
+  const outcome = await runWithModel(spec, args, request, modelDir, undefined, shard);
+  const cacheNote = `${outcome.chunksComputed} chunks computed, ${outcome.chunksReused} reused from ${path.join(out, 'cache')}`;
+  if (!outcome.result) {
+    process.stdout.write(`wrote ${outcome.file} (${outcome.pairs} pairs; ${cacheNote})\n`);
+  } else if (args.options.has('json')) {
+    process.stdout.write(JSON.stringify(outcome.result) + '\n');
+  } else {
+    process.stdout.write(spec.summary(outcome.result) + `wrote ${outcome.file} (${cacheNote})\n`);
+  }
+  return 0;
+}
+
+/** The data files the flags name (never written over). */
+function dataInputs(args: ParsedArgs): string[] {
+  return ['collection', 'queries', 'qrels', 'run', ...HELD_OUT_VALUES].flatMap((name) => {
+    const value = optionalText(args, name);
+    return value !== undefined ? [value] : [];
+  });
+}
+
+/** Runs the request with the model in DIR, showing progress on a terminal. */
+async function runWithModel(
+  spec: AnalysisSpec,
+  args: ParsedArgs,
+  request: AnalysisRunRequest,
+  modelDir: string,
+  modelName?: string,
+  shard?: Shard,
+): Promise<RunOutcome> {
   const progress = process.stderr.isTTY
     ? (r: { done: number; total?: number }) =>
         process.stderr.write(`\r${spec.name}: ${r.done}/${r.total} pairs`)
@@ -176,7 +227,7 @@ export async function run(argv: string[]): Promise<number> {
     request,
     () =>
       InProcessAnalysisModel.load(modelDir, {
-        precision,
+        precision: precisionOption(args),
         threads: threadsOption(args),
         device: parseDevice(optionalText(args, 'device') ?? 'cpu'),
         maxLength: request.maxLength,
@@ -184,6 +235,7 @@ export async function run(argv: string[]): Promise<number> {
       }),
     {
       shard,
+      modelName,
       onProgress: progress,
       onPairSet: (pairSet) => {
         const withoutText = pairSet.description.queriesWithoutText;
@@ -196,15 +248,7 @@ export async function run(argv: string[]): Promise<number> {
     },
   );
   if (progress) process.stderr.write('\n');
-  const cacheNote = `${outcome.chunksComputed} chunks computed, ${outcome.chunksReused} reused from ${path.join(out, 'cache')}`;
-  if (!outcome.result) {
-    process.stdout.write(`wrote ${outcome.file} (${outcome.pairs} pairs; ${cacheNote})\n`);
-  } else if (args.options.has('json')) {
-    process.stdout.write(JSON.stringify(outcome.result) + '\n');
-  } else {
-    process.stdout.write(spec.summary(outcome.result) + `wrote ${outcome.file} (${cacheNote})\n`);
-  }
-  return 0;
+  return outcome;
 }
 
 /** The request the data and run flags describe (the same a palette run or `ranklens report` builds). */
