@@ -8,7 +8,12 @@ import type { ComparedResults } from '../core/report/compareModels';
 import { reportHtml } from '../core/report/html';
 import { UsageError } from './args';
 import { checkComparedModels, modelNames } from './modelList';
-import { comparisonTable, writeModelComparison, writeReportFile } from './modelComparisonOutput';
+import {
+  checkComparisonOutputs,
+  comparisonTable,
+  writeModelComparison,
+  writeReportFile,
+} from './modelComparisonOutput';
 import { findReportBundle } from './reportBundle';
 
 export interface AnalyzeModelsOptions {
@@ -27,6 +32,7 @@ export interface AnalyzeModelsOptions {
 
 export async function analyzeModels(options: AnalyzeModelsOptions): Promise<number> {
   checkComparedModels(options.models);
+  await checkComparisonOutputs(options.out, options.inputs);
   const names = modelNames(options.models);
   const compared: ComparedResults[] = [];
   const folders: Record<string, string> = {};

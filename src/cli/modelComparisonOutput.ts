@@ -84,6 +84,28 @@ const isComparisonFile = (text: string) => {
 export const isRankLensReport = (text: string) => text.includes('<meta name="generator" content="RankLens">');
 
 /**
+ * Checks, before any model runs, that DIR/comparison.json and DIR/report.html are RankLens's to write: not an
+ * input, and not a file of the user's (an earlier comparison or report there is replaced).
+ */
+export async function checkComparisonOutputs(
+  dir: string,
+  inputs: readonly string[],
+  html = true,
+): Promise<void> {
+  const comparison = path.join(dir, 'comparison.json');
+  await refuseOverwritingInput(comparison, inputs);
+  await refuseForeignFile(
+    comparison,
+    isComparisonFile,
+    `a RankLens model comparison (${MODEL_COMPARISON_FORMAT})`,
+  );
+  if (!html) return;
+  const report = path.join(dir, 'report.html');
+  await refuseOverwritingInput(report, inputs);
+  await refuseForeignFile(report, isRankLensReport, 'a RankLens report');
+}
+
+/**
  * Writes DIR/comparison.json (replacing only an earlier comparison file, never an input or another file) and
  * returns its content.
  */

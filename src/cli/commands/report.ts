@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { InProcessAnalysisModel } from '../../core/analysis/inProcessModel';
 import { comparedResults, type ComparedResults } from '../../core/report/compareModels';
 import { checkComparedModels, modelNames, takeModels } from '../modelList';
-import { comparisonTable, writeModelComparison } from '../modelComparisonOutput';
+import { checkComparisonOutputs, comparisonTable, writeModelComparison } from '../modelComparisonOutput';
 import { reportHtml } from '../../core/report/html';
 import type { PaperLayerAlignment, ReportInput } from '../../core/report/sections';
 import {
@@ -134,6 +134,7 @@ export async function run(argv: string[]): Promise<number> {
   // The authors' 1e-4 was for ~10^5-10^6 training pairs; the report's few hundred need larger steps.
   const probeLearningRate = optionalNumber(args, 'probe-learning-rate') ?? 1e-3;
   const maxLength = maxLengthOption(args) ?? DEFAULT_MAX_LENGTH;
+  if (models.length > 1 || compareWith) await checkComparisonOutputs(workDir, inputs, false);
   const started = performance.now();
   const tty = process.stderr.isTTY;
   const runs: ReportInput[] = [];
