@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { InProcessAnalysisModel } from '../../core/analysis/inProcessModel';
-import { comparedResults, type ComparedResults } from '../../core/report/compareModels';
+import type { ComparedResults } from '../../core/report/compareModels';
+import { readComparedFolder } from '../../core/report/readComparedFolder';
 import { checkComparedModels, modelNames, takeModels } from '../modelList';
 import { checkComparisonOutputs, comparisonTable, writeModelComparison } from '../modelComparisonOutput';
 import { reportHtml } from '../../core/report/html';
@@ -63,21 +63,10 @@ function reportBundle(): string {
 
 /** DIR/result.json, else DIR/<analysis>/result.json for every analysis of a report. */
 function readComparedResults(dir: string): ComparedResults {
-  const candidates = [
-    path.join(dir, 'result.json'),
-    ...REPORT_ANALYSES.map((n) => path.join(dir, n, 'result.json')),
-  ];
-  const files = candidates
-    .filter((f) => existsSync(f))
-    .map((file) => ({ file, text: readFileSync(file, 'utf8') }));
-  if (files.length === 0)
-    throw new UsageError(
-      `--compare ${dir}: no result.json there nor in its analysis folders (${REPORT_ANALYSES.join(', ')})`,
-    );
   try {
-    return comparedResults(files);
+    return readComparedFolder(dir);
   } catch (e) {
-    throw new UsageError(`--compare: ${(e as Error).message}`);
+    throw new UsageError(`--compare ${(e as Error).message}`);
   }
 }
 
