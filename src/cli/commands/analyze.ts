@@ -61,7 +61,7 @@ function analysisHelp(spec: AnalysisSpec): string {
 
 export const usage = `ranklens analyze ${ANALYSIS_SPECS.map((s) => s.name).join('|')} --collection FILE --queries FILE --qrels FILE --run FILE --out DIR
         (rerank runs without --qrels, attention without --run; every other analysis needs both)
-        [--depth N] [--sample N --seed S] [--min-relevance N] [--model DIR] [--max-length N] [--batch-size N]
+        [--depth N] [--sample N --seed S] [--min-relevance N] [--model DIR ...] [--max-length N] [--batch-size N]
         [--threads N] [--precision fp32|int8] [--chunk-pairs N] [--shard K/N] [--json] [--cache-dir DIR]
         [--device cpu|cuda] [--request FILE (an analysis request VS Code wrote, instead of the data options)]
 ${SIGNIFICANCE_USAGE}
@@ -71,7 +71,10 @@ ${SLURM_USAGE}
   and writes DIR/partials/shard-K-of-N.json; \`ranklens merge DIR\` then writes DIR/result.json.
   --precision int8 (rerank only): the encoder's weight products in int8 (per output channel) with uint8
   activations, for large runs; fp32 (the default) is exact. Named in result.json's model, and cached apart.
-  Model: the bundled ${BUNDLED_MODEL_NAME} by default.
+  Model: the bundled ${BUNDLED_MODEL_NAME} by default. --model A --model B [...]: the analysis runs with each
+  model into DIR/<model folder name>/ (cached, resumable), then every other model is compared with the first on
+  every per-query metric both have (paired permutation and t-tests over the queries both ran, queries
+  up/down/same): the table, DIR/comparison.json and DIR/report.html with the models' curves overlaid.
 ${ANALYSIS_SPECS.map(analysisHelp).join('\n')}`;
 
 const DATA_VALUES = ['collection', 'queries', 'qrels', 'run', 'depth', 'sample', 'seed', 'min-relevance'];
