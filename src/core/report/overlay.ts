@@ -69,13 +69,13 @@ function unusedColors(series: readonly unknown[], palette: readonly string[]): s
   return palette.filter((c) => !used.has(c));
 }
 
-/** Rows a plain legend of these names takes in a half-width chart (~440 px; ~6.5 px a character, 35 px a key). */
+/** Rows a plain legend of these names takes in a half-width chart (~500 px; ~6 px a character, 35 px a key). */
 function legendRows(names: readonly string[]): number {
   let rows = 1;
   let width = 0;
   for (const name of names) {
-    const item = name.length * 6.5 + 35;
-    if (width > 0 && width + item > 440) {
+    const item = name.length * 6 + 35;
+    if (width > 0 && width + item > 500) {
       rows++;
       width = 0;
     }
