@@ -98,13 +98,12 @@ export async function run(argv: string[]): Promise<number> {
     ],
     flags: [],
   });
+  if (models.length > 1) checkComparedModels(models);
   const out = optionalText(args, 'out') ?? 'ranklens-report.html';
   const files: ReportDataFiles = sampleWorkspaceFiles(optionalText(args, 'workspace') ?? bundledWorkspace());
   const inputs = Object.values(files);
   await checkOutputFile(out, inputs);
-  const bundle = reportBundle();
   const workDir = optionalText(args, 'work-dir') ?? `${out}.d`;
-  if (models.length > 1) checkComparedModels(models);
   const modelDirs = models.length ? models : [bundledModelDir()];
   // One model: its analyses in DIR/<analysis>; several: each model's in DIR/<model>/<analysis>.
   const names = models.length > 1 ? modelNames(models) : [path.basename(path.resolve(modelDirs[0]))];
@@ -118,7 +117,13 @@ export async function run(argv: string[]): Promise<number> {
       throw new UsageError(`--only: unknown analysis "${name}" (known: ${REPORT_ANALYSES.join(', ')})`);
   }
   const compareDir = optionalText(args, 'compare');
+  // A report compared with its own results is the same numbers twice (and a rerun would rewrite them).
+  if (compareDir && path.resolve(compareDir) === path.resolve(workDir))
+    throw new UsageError(
+      `--compare ${compareDir} is this report's own --work-dir: give another model's results`,
+    );
   const compareWith = compareDir ? readComparedResults(compareDir) : undefined;
+  const bundle = reportBundle();
   const paperLayers = paperLayerAlignment(optionalText(args, 'paper-layers') ?? 'relative-depth');
   // The authors' 1e-4 was for ~10^5-10^6 training pairs; the report's few hundred need larger steps.
   const probeLearningRate = optionalNumber(args, 'probe-learning-rate') ?? 1e-3;

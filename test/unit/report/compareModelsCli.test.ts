@@ -200,6 +200,17 @@ describe('ranklens analyze with two models', () => {
       /sample-workspace has no config\.json/,
     );
     await refused([...models, '--shard', '1/2'], 2, /--shard runs one model/);
+    const report = await captureOutput(() =>
+      main(['report', '--model', SMALL_MODEL_DIR, '--model', SMALL_MODEL_DIR, '--out', `${target}.html`]),
+    );
+    assert.equal(report.code, 2);
+    assert.match(report.err, /are the same folder/);
+    const own = await captureOutput(() =>
+      main(['report', '--out', `${target}.html`, '--compare', `${target}.html.d${path.sep}`]),
+    );
+    assert.equal(own.code, 2);
+    assert.match(own.err, /is this report's own --work-dir/);
+    assert.equal(fs.existsSync(`${target}.html`), false);
 
     fs.mkdirSync(target);
     fs.writeFileSync(path.join(target, 'comparison.json'), 'my notes\n');
