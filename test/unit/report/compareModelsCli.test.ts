@@ -129,6 +129,29 @@ describe('ranklens analyze with two models', () => {
       ? `period-mask, original MRR@10: paired over the ${shared} queries both ran; ${4 - shared} only L6 ran and ${4 - shared} only mini ran are left out.`
       : 'period-mask, original MRR@10: the two results share no query: nothing to pair.';
     assert.ok(lines.includes(metric), lines.join('\n'));
+
+    // A third model: each other model gets its own section against the first, with drill-downs of its own.
+    const three = reportSections({ 'period-mask': a }, LIGHT_PALETTE, {
+      modelName: 'L6',
+      compareWith: [
+        {
+          name: 'mini',
+          results: { 'period-mask': readJson<ResultFile>(path.join(out, 'ranklens-mini', 'result.json')) },
+        },
+        { name: 'mini-seed-7', results: { 'period-mask': b } },
+      ],
+    });
+    assert.deepEqual(
+      three.map((s) => s.id),
+      ['period-mask', 'model-comparison', 'model-comparison-2'],
+    );
+    assert.deepEqual(
+      three.slice(1).map((s) => s.title),
+      ['Two models: L6 (A) and mini (B)', 'Two models: L6 (A) and mini-seed-7 (B)'],
+    );
+    const drillIds = three.flatMap((s) => s.charts.flatMap((c) => (c.drill ? [c.drill.comparison] : [])));
+    assert.ok(drillIds.length > 0);
+    assert.equal(new Set(drillIds).size, drillIds.length, drillIds.join(', '));
   });
 
   it("draws B's curves into A's charts and adds the comparison section", async () => {
