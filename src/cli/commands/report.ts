@@ -28,10 +28,12 @@ import {
 import { checkOutputFile, writeOutputFile } from '../io';
 import { bundledModelDir, bundledWorkspace } from '../shippedFolders';
 import { findReportBundle } from '../reportBundle';
+import { SIGNIFICANCE_USAGE, SIGNIFICANCE_VALUES, significanceFlags } from '../significanceFlags';
 
 export const usage = `ranklens report [--out report.html] [--work-dir DIR] [--model DIR [--model DIR ...]] [--workspace DIR]
         [--scale X] [--only a,b] [--paper-layers relative-depth|published] [--probe-learning-rate LR]
         [--max-length N] [--threads N] [--seed S] [--compare DIR]
+${SIGNIFICANCE_USAGE}
   Runs every dataset analysis (attention, attribution, probing, period masking, interaction masking, head
   importance, re-ranking) on the sample workspace's dev600 split (held-out queries; the probes train on the
   training queries) and writes ONE self-contained HTML file with the charts in the paper's form and Zhan et
@@ -95,10 +97,13 @@ export async function run(argv: string[]): Promise<number> {
       'seed',
       'cache-dir',
       'compare',
+      ...SIGNIFICANCE_VALUES,
     ],
     flags: [],
   });
   if (models.length > 1) checkComparedModels(models);
+  // Checked before anything is read or loaded; every analysis of the report uses them.
+  const significance = significanceFlags(args);
   const out = optionalText(args, 'out') ?? 'ranklens-report.html';
   const files: ReportDataFiles = sampleWorkspaceFiles(optionalText(args, 'workspace') ?? bundledWorkspace());
   const inputs = Object.values(files);
@@ -151,6 +156,7 @@ export async function run(argv: string[]): Promise<number> {
           settings: { probing: { learningRate: probeLearningRate } },
           only,
           seed: seedOption(args, 'seed'),
+          significance,
           onAnalysis: (name, k, n) => process.stderr.write(`${tty ? '\n' : ''}[${k + 1}/${n}] ${name}\n`),
           onProgress: tty
             ? (r) => process.stderr.write(`\r  ${r.done}/${r.total ?? '?'} ${r.unit}`)
@@ -165,7 +171,7 @@ export async function run(argv: string[]): Promise<number> {
   const compared = [
     ...others.map((o): ComparedResults => ({ name: o.model.name, results: o.results })),
     ...(compareWith ? [compareWith] : []),
-  ];
+  ].map((c) => (significance ? { ...c, significance } : c));
   const seconds = (performance.now() - started) / 1000;
   const full: ReportInput = {
     ...input,
@@ -190,7 +196,7 @@ export async function run(argv: string[]): Promise<number> {
   if (compared.length) {
     const { file, comparison } = await writeModelComparison(
       workDir,
-      { name: input.model.name, results: input.results },
+      { name: input.model.name, results: input.results, ...(significance ? { significance } : {}) },
       compared,
       Object.fromEntries(
         runs.map((r, i) => [r.model.name, modelDirs.length > 1 ? path.join(workDir, names[i]) : workDir]),
