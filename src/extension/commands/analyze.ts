@@ -127,8 +127,9 @@ function checkedSettings(spec: AnalysisSpec, settings: Record<string, Json>): Re
 /**
  * A palette dataset analysis: quick picks for the split, the number of queries and options; the whole
  * analysis runs in the ranker's worker thread with a cancellable progress notification; result.json (and
- * the chunk cache, so a cancelled run resumes) under <workspace>/.ranklens/analyses/; shown in the report
- * panel with the same charts as `ranklens report`.
+ * the chunk cache, so a cancelled run resumes) under <workspace>/.ranklens/analyses/<analysis>/<model>/, so
+ * the same analysis with another model is saved beside it (RankLens: Compare Report… reads both); shown in the
+ * report panel with the same charts as `ranklens report`.
  */
 export async function analyzeCommand(
   name: string,
@@ -177,7 +178,8 @@ export async function analyzeCommand(
   const depth = args.depth ?? 20;
   const data = trainSplit ?? split;
   const folder = `${split.name}-${sample ?? 'all'}${trainSplit ? `-train-${trainSplit.name}-${trainSample ?? 'all'}` : ''}`;
-  const dir = path.join(resultsRoot, name, folder.replace(/[^A-Za-z0-9_.-]/g, '_'));
+  const safe = (part: string) => part.replace(/[^A-Za-z0-9_.-]/g, '_');
+  const dir = path.join(resultsRoot, name, safe(path.basename(model.dir)), safe(folder));
   const request: AnalysisRunRequest = {
     name,
     settings,
