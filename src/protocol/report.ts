@@ -115,6 +115,14 @@ export const reportProtocol = defineProtocol({
       result: v.object({ file: v.string }),
     },
     /**
+     * Scrolls a chart (by its id) or else a section (by its id; with `table`, its first table) to the top of
+     * the panel, as the user scrolls to it (tests, before a screenshot); answers whether the report has it.
+     */
+    scrollTo: {
+      params: v.object({ id: v.string, table: v.optional(v.boolean) }),
+      result: v.object({ found: v.boolean }),
+    },
+    /**
      * Does what the drill-down's clicks do (tests): open a comparison's breakdown, then (qid) a query's ranking,
      * then (pid) the pair in the inspector; answers once that is shown.
      */

@@ -1,7 +1,7 @@
 // The report panel in VS Code: the report element fed by the extension host through the report protocol.
 import { reportProtocol } from '../../src/protocol/report';
 import { connect, saveState, savedState } from '../shared/channel';
-import { chartColors, onThemeChange, themeColor } from '../shared/theme';
+import { chartColors, onThemeChange, opaqueColor, themeColor } from '../shared/theme';
 import './reportView';
 import type { ReportView, SavedDrill } from './reportView';
 
@@ -22,13 +22,16 @@ const channel = connect(reportProtocol, {
       return { file: lastSaved };
     },
     drill: (params) => view.drillTo(params),
+    scrollTo: ({ id, table }) => ({ found: view.revealPart(id, table ?? false) }),
   },
 });
 view.host = {
   palette: () => {
     const c = chartColors();
     const series = ['blue', 'orange', 'green', 'red', 'purple', 'yellow'].map((name, i) =>
-      themeColor(`charts-${name}`, ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#bcbd22'][i]),
+      opaqueColor(
+        themeColor(`charts-${name}`, ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#bcbd22'][i]),
+      ),
     );
     return { text: c.foreground, muted: c.muted, grid: c.border, series: [...series, '#8c564b', '#17becf'] };
   },

@@ -435,6 +435,20 @@ export class ReportView extends LitElement {
     };
   }
 
+  /**
+   * Scrolls chart `id` (its title) or else section `id` (or its first table) to the top; false when the report
+   * has none of them.
+   */
+  revealPart(id: string, table: boolean): boolean {
+    const section = `section#${CSS.escape(id)}`;
+    const target = table
+      ? this.renderRoot.querySelector(`${section} table`)
+      : (this.renderRoot.querySelector(`[data-chart="${CSS.escape(id)}"]`)?.parentElement ??
+        this.renderRoot.querySelector(section));
+    target?.scrollIntoView({ block: 'start' });
+    return target !== null && target !== undefined;
+  }
+
   /** Whether chart `id` has its element on the page and is drawn into it. */
   private chartDrawn(id: string): boolean {
     const element = this.renderRoot.querySelector(`[data-chart="${id}"]`);

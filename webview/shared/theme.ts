@@ -23,6 +23,17 @@ export function themeColor(name: string, fallback: string): string {
   return value || fallback;
 }
 
+/**
+ * A theme colour without its alpha: some themes give chart colours as translucent (e.g. charts.orange as #rrggbbaa),
+ * which a thin line draws faded into the background; a chart's series need them solid.
+ */
+export function opaqueColor(color: string): string {
+  const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})[0-9a-f]{1,2}$/i.exec(color);
+  if (hex && (color.length === 5 || color.length === 9)) return `#${hex[1]}`;
+  const rgba = /^rgba\(\s*([^,]+),\s*([^,]+),\s*([^,]+),[^)]*\)$/i.exec(color);
+  return rgba ? `rgb(${rgba[1]}, ${rgba[2]}, ${rgba[3]})` : color;
+}
+
 /** Colours charts need, read afresh for each draw. */
 export interface ChartColors {
   readonly foreground: string;

@@ -69,13 +69,17 @@ function unusedColors(series: readonly unknown[], palette: readonly string[]): s
   return palette.filter((c) => !used.has(c));
 }
 
-/** Rows a plain legend of these names takes in a half-width chart (~500 px; ~6 px a character, 35 px a key). */
+/**
+ * Rows a plain legend of these names takes in a half-width chart of a report panel beside the drill-down charts
+ * (~440 px wide; ~6.4 px a character at 12 px, 35 px a key with its gap): an estimate on the wide side, since a
+ * row too many leaves a gap but a row too few draws the legend over the plot.
+ */
 function legendRows(names: readonly string[]): number {
   let rows = 1;
   let width = 0;
   for (const name of names) {
-    const item = name.length * 6 + 35;
-    if (width > 0 && width + item > 500) {
+    const item = name.length * 6.4 + 35;
+    if (width > 0 && width + item > 440) {
       rows++;
       width = 0;
     }

@@ -36,8 +36,23 @@ const noDrillHost = (): never => {
  * paper's form with Zhan et al.'s values beside), Save PNG / SVG / CSV into the analysis folder.
  */
 export class ReportPanel {
-  /** The report panel the user looked at last (RankLens: Compare Report… adds to it), while it is open. */
-  static active: ReportPanel | undefined;
+  /** The open report panels, the one the user looked at last at the end. */
+  private static readonly lookedAt: ReportPanel[] = [];
+  /**
+   * The report panel the user looked at last (RankLens: Compare Report… adds to it), while it is open: closing
+   * it hands the role to the one looked at before, which is what the editor shows next.
+   */
+  static get active(): ReportPanel | undefined {
+    return ReportPanel.lookedAt.at(-1);
+  }
+  private static forget(panel: ReportPanel): void {
+    const at = ReportPanel.lookedAt.indexOf(panel);
+    if (at >= 0) ReportPanel.lookedAt.splice(at, 1);
+  }
+  private static lookAt(panel: ReportPanel): void {
+    ReportPanel.forget(panel);
+    ReportPanel.lookedAt.push(panel);
+  }
   /** The inspector the drill-down opened last (tests look at it). */
   inspected: InspectPairOutcome | undefined;
 
@@ -48,13 +63,11 @@ export class ReportPanel {
     /** The folder the report's results (and saved charts) are in. */
     readonly folder: string,
   ) {
-    ReportPanel.active = this;
+    ReportPanel.lookAt(this);
     panel.onDidChangeViewState(({ webviewPanel }) => {
-      if (webviewPanel.active) ReportPanel.active = this;
+      if (webviewPanel.active) ReportPanel.lookAt(this);
     });
-    panel.onDidDispose(() => {
-      if (ReportPanel.active === this) ReportPanel.active = undefined;
-    });
+    panel.onDidDispose(() => ReportPanel.forget(this));
   }
 
   /** What the panel shows. */
@@ -126,6 +139,14 @@ export class ReportPanel {
   /** Does what the drill-down's clicks do: a comparison, then a query of it, then a pair (see the protocol). */
   drill(params: { comparison: string; qid?: string; pid?: string }) {
     return this.host.request('drill', params);
+  }
+
+  /**
+   * Scrolls a chart, a section or (`table`) a section's first table to the top of the panel; resolves with whether
+   * the report has it.
+   */
+  async scrollTo(id: string, table = false): Promise<boolean> {
+    return (await this.host.request('scrollTo', { id, table })).found;
   }
 
   /** Does what a chart's Save PNG / Save SVG button does; resolves with the file written. */
