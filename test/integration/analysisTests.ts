@@ -8,10 +8,11 @@ import type { PeriodMaskResult } from '../../src/core/analysis/period-mask/perio
 import type { ProbingResult } from '../../src/core/analysis/probing/probing';
 import type { ResultFile } from '../../src/core/analysis/runner';
 import type { AnalyzeArgs, AnalyzeOutcome } from '../../src/extension/commands/analyze';
+import type { InteractionResult } from '../../src/core/analysis/interaction-mask/interactionMask';
 import { comparedModels } from '../../src/core/report/sections';
 import type { ReportPanel } from '../../src/extension/webviews/reportPanel';
 import { withTimeout, type IntegrationTest } from './harness';
-import { screenshot } from './screenshots';
+import { THEMES, screenshot, setTheme } from './screenshots';
 import { BUNDLED_MODEL_FOLDER } from '../../src/core/model/bundled';
 import { EXTENSION_ID, api, sampleSplit } from './extensionApi';
 
@@ -143,6 +144,65 @@ export const analysisTests: IntegrationTest[] = [
       assert.deepEqual(probed, { sections: 1, charts: 1 });
       assert.deepEqual(probing.panel.host.cspViolations, [], 'Content-Security-Policy violations');
       await screenshot('analysis-probing');
+    },
+  },
+  {
+    name: 'two models in one report: Figure 4 of the bundled and the small model overlaid, their paired comparison beside (screenshots in 3 themes)',
+    run: async () => {
+      const rl = await api();
+      const extension = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+      const bundled = path.join(extension, BUNDLED_MODEL_FOLDER);
+      const small = path.join(extension, 'models', 'ranklens-mini');
+      await rl.openDataset({ folder: rl.sampleFolder });
+      const heldOut = sampleSplit(rl.sampleFolder, 'dev600-heldout');
+      // The report alone in the window (the screenshots).
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      // Figure 4 on few queries: every direction at every depth is scored for each pair, by each model.
+      const figure4: AnalyzeArgs = { split: heldOut, sample: 3, depth: 20, settings: { kind: 'attention' } };
+      try {
+        if ((await rl.model()).dir !== bundled) await rl.selectModel(bundled);
+        const first = await analyze('ranklens.analyzeInteractionMasking', figure4);
+        await withTimeout(first.panel.whenRendered(), 60_000, 'report panel render');
+        await rl.selectModel(small);
+        const second = await analyze('ranklens.analyzeInteractionMasking', figure4);
+        assert.notEqual(second.savedTo, first.savedTo, 'each model’s results in a folder of their own');
+        assert.notEqual(second.result.model.name, first.result.model.name);
+        const a = first.result.result as unknown as InteractionResult;
+        const b = second.result.result as unknown as InteractionResult;
+        assert.deepEqual(b.perQuery.qids, a.perQuery.qids, 'the same seeded queries for both models');
+
+        // The user closes the small model's report: the bundled model's, looked at before, is the one compared.
+        second.panel.panel.dispose();
+        const redrawn = first.panel.host.next('rendered');
+        const compared = await vscode.commands.executeCommand<ReportPanel | undefined>(
+          'ranklens.compareReport',
+          { folder: second.savedTo },
+        );
+        assert.equal(compared, first.panel, 'the report the user looked at last gets the comparison');
+        const drawn = await withTimeout(redrawn, 60_000, 'compared report render');
+        assert.equal(drawn.sections, 2, 'Figure 4 with both models, and the comparison between them');
+        assert.deepEqual(
+          comparedModels(first.panel.input.compareWith).map((c) => c.name),
+          [second.result.model.name],
+        );
+        for (const theme of THEMES) {
+          await setTheme(theme);
+          first.panel.panel.reveal(vscode.ViewColumn.One);
+          const again = await withTimeout(first.panel.whenRendered(), 30_000, `report in ${theme.slug}`);
+          assert.equal(again.sections, 2, 'the comparison survives the panel being redrawn');
+          assert.ok(await first.panel.scrollTo('interaction-mask'), 'Figure 4 is in the report');
+          await screenshot(`report-two-models-${theme.slug}`, { clip: 'editor', settleMs: 1500 });
+        }
+        // The comparison's table: B against A over the same queries, for the unmasked model and every depth.
+        await setTheme(THEMES[0]);
+        await withTimeout(first.panel.whenRendered(), 30_000, 'report in light');
+        assert.ok(await first.panel.scrollTo('model-comparison', true), 'the comparison has its table');
+        await screenshot('report-two-models-table', { clip: 'editor', settleMs: 1200 });
+        assert.deepEqual(first.panel.host.cspViolations, [], 'Content-Security-Policy violations');
+      } finally {
+        await setTheme(THEMES[0]);
+        if ((await rl.model()).dir !== bundled) await rl.selectModel(bundled);
+      }
     },
   },
 ];
