@@ -114,6 +114,12 @@ export interface LayerGraphOptions {
   readonly clsOnly?: boolean;
   /** Adds the per-pair head mask input (ATTRIBUTION_IO.headKeep), as buildBertGraph's head mask applies it. */
   readonly headMasked?: boolean;
+  /**
+   * Outputs the layer once per head with that head masked alone: hidden_out is [heads, batch, seq, hidden]
+   * (variant k is head k zeroed, as headKeep = 0 for k gives it). Queries, keys, values and attention
+   * probabilities do not depend on the head mask, so they are computed once for every variant.
+   */
+  readonly headVariants?: boolean;
 }
 
 /** The shape of each layer weight input. */
@@ -178,7 +184,13 @@ function appendLayer(
     masked = false,
     clsOnly = false,
     headMasked = false,
-  }: { readonly masked?: boolean; readonly clsOnly?: boolean; readonly headMasked?: boolean },
+    headVariants = false,
+  }: {
+    readonly masked?: boolean;
+    readonly clsOnly?: boolean;
+    readonly headMasked?: boolean;
+    readonly headVariants?: boolean;
+  },
 ): Tensor {
   const h = config.hiddenSize;
   const heads = config.numHeads;
@@ -222,7 +234,15 @@ function appendLayer(
       )
     : perHead;
   const merged = g.reshape(g.transpose(context, [0, 2, 1, 3]), [0, 0, h]);
-  const attended = norm(g.addT(linear(merged, 'attention_output'), rows), 'attention_norm');
+  let projected = linear(merged, 'attention_output');
+  if (headVariants) {
+    // Head k masked alone: the attention output less head k's context times head k's rows of W_o,
+    // [batch, heads, rows, hidden] -> [heads, batch, rows, hidden]; the rest of the layer broadcasts over heads.
+    const perHeadWeights = g.reshape(w['attention_output.weight_t'], [heads, headSize, h]);
+    const dropped = g.matMul(perHead, perHeadWeights);
+    projected = g.transpose(g.sub(g.unsqueeze(projected, [1]), dropped), [1, 0, 2, 3]);
+  }
+  const attended = norm(g.addT(projected, rows), 'attention_norm');
   const pre = linear(attended, 'intermediate');
   const gelu = g.gelu(pre);
   return norm(g.addT(linear(gelu, 'output'), attended), 'output_norm');
@@ -237,15 +257,22 @@ export function buildLayerGraph(config: BertConfig, options: LayerGraphOptions =
     clsOnly = false,
     padded = true,
     headMasked = false,
+    headVariants = false,
   } = options;
   if (masked && clsOnly) throw new Error('a masked layer graph computes every position');
+  if (headVariants && (masked || headMasked || withGradient || clsOnly))
+    throw new Error('a head-variants layer graph takes no masks, gradient or [CLS]-only output');
   const name = masked ? 'bert_layer_masked' : clsOnly ? 'bert_layer_cls' : 'bert_layer';
   const g = new GraphBuilder(withGradient ? `${name}_vjp` : name);
   const h = config.hiddenSize;
   const x = g.input(ATTRIBUTION_IO.hidden, 'float32', HIDDEN_DIMS(h));
   const paddingMask = padded ? g.input(ATTRIBUTION_IO.attentionMask, 'int64', ['batch', 'seq']) : undefined;
   const w = layerWeightTensors(g, config, '', fixed);
-  const y = appendLayer(g, config, x, paddingMask, w, { masked, clsOnly, headMasked });
+  const y = appendLayer(g, config, x, paddingMask, w, { masked, clsOnly, headMasked, headVariants });
+  if (headVariants) {
+    g.output(y, ATTRIBUTION_IO.hiddenOut, 'float32', [config.numHeads, 'batch', 'seq', h]);
+    return g;
+  }
   const outDims = clsOnly ? ['batch', 1, h] : HIDDEN_DIMS(h);
   g.output(y, ATTRIBUTION_IO.hiddenOut, 'float32', outDims);
   if (withGradient) {
@@ -355,17 +382,27 @@ function appendHead(g: GraphBuilder, checkpoint: BertCheckpoint, x: Tensor): Ten
 
 /**
  * The last layer for [CLS] only, with the head mask input, then the head: hidden state entered at layer L - 1
- * -> score. What every masked run that leaves the last layer's other positions unread ends with.
+ * -> score. What every masked run that leaves the last layer's other positions unread ends with. With
+ * headVariants, no head mask input: the scores with each head of the last layer masked alone, [heads * batch].
  */
 export function buildTailGraph(
   checkpoint: BertCheckpoint,
   fixed: Record<LayerWeightName, LayerWeightArray>,
+  { headVariants = false }: { readonly headVariants?: boolean } = {},
 ): GraphBuilder {
   const { config } = checkpoint;
-  const g = new GraphBuilder('bert_tail');
-  const x = g.input(ATTRIBUTION_IO.hidden, 'float32', HIDDEN_DIMS(config.hiddenSize));
+  const h = config.hiddenSize;
+  const g = new GraphBuilder(headVariants ? 'bert_tail_head_variants' : 'bert_tail');
+  const x = g.input(ATTRIBUTION_IO.hidden, 'float32', HIDDEN_DIMS(h));
   const paddingMask = g.input(ATTRIBUTION_IO.attentionMask, 'int64', ['batch', 'seq']);
   const w = layerWeightTensors(g, config, '', fixed);
+  if (headVariants) {
+    // [heads, batch, 1, hidden] -> [heads * batch, 1, hidden]: score k * batch + p is pair p with head k masked.
+    const last = appendLayer(g, config, x, paddingMask, w, { clsOnly: true, headVariants: true });
+    const score = appendHead(g, checkpoint, g.reshape(last, [-1, 1, h]));
+    g.output(score, ATTRIBUTION_IO.score, 'float32', ['variants']);
+    return g;
+  }
   const last = appendLayer(g, config, x, paddingMask, w, { clsOnly: true, headMasked: true });
   g.output(appendHead(g, checkpoint, last), ATTRIBUTION_IO.score, 'float32', ['batch']);
   return g;

@@ -49,7 +49,11 @@ export class BertLayerModel {
     private readonly head: ort.InferenceSession,
     /** The last layer for [CLS] only (head mask input) and the head. */
     private readonly tail: ort.InferenceSession,
+    /** Builds the head-variants sessions, on first use: only head importance needs them. */
+    private readonly createHeadVariants: () => Promise<HeadVariantSessions>,
   ) {}
+
+  private headVariants?: Promise<HeadVariantSessions>;
 
   static async load(
     checkpoint: string | BertCheckpoint,
@@ -70,7 +74,16 @@ export class BertLayerModel {
     const head = await create(buildHeadGraph(opened, false).encode(PRODUCER).toBytes());
     const last = readLayerWeights(opened.weights.layers[opened.config.numLayers - 1]);
     const tail = await create(buildTailGraph(opened, last).encode(PRODUCER).toBytes());
-    return new BertLayerModel(opened.config, embeddings, layers, head, tail);
+    const createHeadVariants = async (): Promise<HeadVariantSessions> => {
+      const below: ort.InferenceSession[] = [];
+      for (const w of opened.weights.layers.slice(0, -1)) {
+        const graph = buildLayerGraph(opened.config, { headVariants: true, fixed: readLayerWeights(w) });
+        below.push(await create(graph.encode(PRODUCER).toBytes()));
+      }
+      const graph = buildTailGraph(opened, last, { headVariants: true });
+      return { layers: below, tail: await create(graph.encode(PRODUCER).toBytes()) };
+    };
+    return new BertLayerModel(opened.config, embeddings, layers, head, tail, createHeadVariants);
   }
 
   get numLayers(): number {
@@ -104,23 +117,31 @@ export class BertLayerModel {
 
   /**
    * Scores of the batch unmasked (index 0), then with head h of layer l masked alone (index 1 + l * H + h).
-   * The unmasked states below layer l are computed once and every head of layer l continues from them, so the
-   * 1 + L * H settings cost about L + H * L(L + 1) / 2 layer passes (the last layer for [CLS] only) instead
-   * of (1 + L * H) * L.
+   * The unmasked states below layer l are computed once; one call of layer l's head-variants graph gives the
+   * layer's output with each of its heads masked (queries, keys, values and probabilities computed once), and
+   * the H variants continue stacked ([H * batch] sequences per call) through the layers above. So the 1 + L * H
+   * settings cost about L + H * L(L - 1) / 2 layer passes (the last layer for [CLS] only) in L(L + 3) / 2 + 1
+   * calls, instead of (1 + L * H) * L passes. A call costs about H layer passes: batches are sized for that.
    */
   async scoresByHeadMask(batch: PaddedBatch, signal?: AbortSignal): Promise<Float32Array[]> {
     const run = this.runner(batch, signal);
     const { numLayers: L, numHeads: H } = this.config;
+    this.headVariants ??= this.createHeadVariants();
+    const variants = await this.headVariants;
+    const stacked = this.runner(repeated(batch, H), signal);
     const states = [await run.embed()];
     for (let l = 0; l < L - 1; l++) states.push(await run.layer(l, states[l]));
     const scores = [await run.finish(states[L - 1], L - 1)];
-    for (let l = 0; l < L; l++) {
-      for (let h = 0; h < H; h++) {
-        const keep = run.keepAllBut(h);
-        if (l === L - 1) scores.push(await run.finish(states[l], l, keep));
-        else scores.push(await run.finish(await run.layer(l, states[l], undefined, keep), l + 1));
-      }
+    const byHead = (joined: Float32Array) =>
+      Array.from({ length: H }, (_, h) => joined.slice(h * batch.size, (h + 1) * batch.size));
+    for (let l = 0; l < L - 1; l++) {
+      signal?.throwIfAborted();
+      const out = await variants.layers[l].run(run.layerFeeds(states[l]));
+      scores.push(...byHead(await stacked.finish(out[ATTRIBUTION_IO.hiddenOut].data as Float32Array, l + 1)));
     }
+    signal?.throwIfAborted();
+    const out = await variants.tail.run(run.layerFeeds(states[L - 1]));
+    scores.push(...byHead(out[ATTRIBUTION_IO.score].data as Float32Array));
     return scores;
   }
 
@@ -138,7 +159,6 @@ export class BertLayerModel {
       j: number,
       x: Float32Array,
       masks?: { readonly token: ort.Tensor; readonly attention: ort.Tensor },
-      keep = keepAll,
     ) => {
       signal?.throwIfAborted();
       const out = await this.layers[j].run({
@@ -146,13 +166,18 @@ export class BertLayerModel {
         [ATTRIBUTION_IO.attentionMask]: padding,
         [ATTRIBUTION_IO.tokenPairs]: masks?.token ?? none,
         [ATTRIBUTION_IO.attentionPairs]: masks?.attention ?? none,
-        [ATTRIBUTION_IO.headKeep]: keep,
+        [ATTRIBUTION_IO.headKeep]: keepAll,
       });
       return out[ATTRIBUTION_IO.hiddenOut].data as Float32Array;
     };
     return {
       pairsDims,
       layer,
+      /** A head-variants graph's feeds: the layer input and the padding. */
+      layerFeeds: (x: Float32Array) => ({
+        [ATTRIBUTION_IO.hidden]: hidden(x),
+        [ATTRIBUTION_IO.attentionMask]: padding,
+      }),
       embed: async () => {
         signal?.throwIfAborted();
         const out = await this.embeddings.run({
@@ -161,20 +186,14 @@ export class BertLayerModel {
         });
         return out[ATTRIBUTION_IO.hiddenOut].data as Float32Array;
       },
-      /** Every head kept but h, for every pair. */
-      keepAllBut: (head: number) => {
-        const keep = new Float32Array(b * H).fill(1);
-        for (let p = 0; p < b; p++) keep[p * H + head] = 0;
-        return new ort.Tensor('float32', keep, [b, H]);
-      },
-      /** Layers from..L-1 unmasked from x (the first with `keep`'s head mask when it is the last), then the head. */
-      finish: async (x: Float32Array, from: number, keep = keepAll) => {
+      /** Layers from..L-1 unmasked from x (the last for [CLS] only), then the head. */
+      finish: async (x: Float32Array, from: number) => {
         for (let j = from; j < L - 1; j++) x = await layer(j, x);
         signal?.throwIfAborted();
         const out = await this.tail.run({
           [ATTRIBUTION_IO.hidden]: hidden(x),
           [ATTRIBUTION_IO.attentionMask]: padding,
-          [ATTRIBUTION_IO.headKeep]: keep,
+          [ATTRIBUTION_IO.headKeep]: keepAll,
         });
         return Float32Array.from(out[ATTRIBUTION_IO.score].data as Float32Array);
       },
@@ -190,5 +209,29 @@ export class BertLayerModel {
     if (this.disposed) return;
     this.disposed = true;
     for (const s of [this.embeddings, ...this.layers, this.head, this.tail]) await s.release();
+    const variants = await this.headVariants?.catch(() => undefined);
+    for (const s of [...(variants?.layers ?? []), ...(variants ? [variants.tail] : [])]) await s.release();
   }
+}
+
+/** Each layer below the last with every head masked alone, and the tail with every last-layer head masked alone. */
+interface HeadVariantSessions {
+  readonly layers: readonly ort.InferenceSession[];
+  readonly tail: ort.InferenceSession;
+}
+
+/** The batch's pairs `times` times over (copy k's pair p is sequence k * size + p), for stacked variants. */
+function repeated(batch: PaddedBatch, times: number): PaddedBatch {
+  const tile = (a: BigInt64Array) => {
+    const out = new BigInt64Array(a.length * times);
+    for (let k = 0; k < times; k++) out.set(a, k * a.length);
+    return out;
+  };
+  return {
+    size: batch.size * times,
+    seqLength: batch.seqLength,
+    inputIds: tile(batch.inputIds),
+    tokenTypeIds: tile(batch.tokenTypeIds),
+    attentionMask: tile(batch.attentionMask),
+  };
 }
