@@ -205,7 +205,7 @@ export class Ranker implements Scorer {
     const scores = Array.from({ length: L + 1 - fromDepth }, () => new Array<number>(pairs.length));
     let done = 0;
     // The layer model runs one layer per onnxruntime call.
-    for (const batch of this.batches(prepared, batchSize, 1)) {
+    for (const batch of this.batches(prepared, batchSize, L)) {
       await nextTurn();
       options.signal?.throwIfAborted();
       const members = batch.map((i) => prepared[i]);
