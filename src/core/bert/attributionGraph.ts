@@ -216,7 +216,12 @@ function appendLayer(
   const scaled = g.div(g.matMul(q, kT), g.constFloat([Math.sqrt(headSize)], [], 'sqrt_head_size'));
   let probs: Tensor;
   if (masked) {
-    const pairs = (name: string) => g.unsqueeze(g.input(name, 'float32', ['batch', 'seq', 'seq']), [1]);
+    // [batch, 1 (heads), query rows, seq]: with clsOnly, the [CLS] query's row alone.
+    const pairs = (name: string) => {
+      const all = g.input(name, 'float32', ['batch', 'seq', 'seq']);
+      const queried = clsOnly ? g.slice(all, g.constInt64([0]), g.constInt64([1]), g.constInt64([1])) : all;
+      return g.unsqueeze(queried, [1]);
+    };
     const removed = g.mul(pairs(ATTRIBUTION_IO.tokenPairs), negative());
     const additive = paddingAdd ? g.addT(paddingAdd, removed) : removed;
     probs = g.mul(
@@ -384,15 +389,22 @@ function appendHead(g: GraphBuilder, checkpoint: BertCheckpoint, x: Tensor): Ten
  * The last layer for [CLS] only, with the head mask input, then the head: hidden state entered at layer L - 1
  * -> score. What every masked run that leaves the last layer's other positions unread ends with. With
  * headVariants, no head mask input: the scores with each head of the last layer masked alone, [heads * batch].
+ * With masked, the per-pair token and attention masks instead of the head mask (their [CLS] rows apply).
  */
 export function buildTailGraph(
   checkpoint: BertCheckpoint,
   fixed: Record<LayerWeightName, LayerWeightArray>,
-  { headVariants = false }: { readonly headVariants?: boolean } = {},
+  {
+    headVariants = false,
+    masked = false,
+  }: { readonly headVariants?: boolean; readonly masked?: boolean } = {},
 ): GraphBuilder {
   const { config } = checkpoint;
   const h = config.hiddenSize;
-  const g = new GraphBuilder(headVariants ? 'bert_tail_head_variants' : 'bert_tail');
+  if (headVariants && masked) throw new Error('a head-variants tail takes no pair masks');
+  const g = new GraphBuilder(
+    headVariants ? 'bert_tail_head_variants' : masked ? 'bert_tail_masked' : 'bert_tail',
+  );
   const x = g.input(ATTRIBUTION_IO.hidden, 'float32', HIDDEN_DIMS(h));
   const paddingMask = g.input(ATTRIBUTION_IO.attentionMask, 'int64', ['batch', 'seq']);
   const w = layerWeightTensors(g, config, '', fixed);
@@ -403,7 +415,7 @@ export function buildTailGraph(
     g.output(score, ATTRIBUTION_IO.score, 'float32', ['variants']);
     return g;
   }
-  const last = appendLayer(g, config, x, paddingMask, w, { clsOnly: true, headMasked: true });
+  const last = appendLayer(g, config, x, paddingMask, w, { clsOnly: true, masked, headMasked: !masked });
   g.output(appendHead(g, checkpoint, last), ATTRIBUTION_IO.score, 'float32', ['batch']);
   return g;
 }

@@ -6,7 +6,6 @@ import { cpuSessionOptions, type CpuSessionSettings } from '../sessionOptions';
 import {
   ATTRIBUTION_IO,
   buildEmbeddingGraph,
-  buildHeadGraph,
   buildLayerGraph,
   buildTailGraph,
   readLayerWeights,
@@ -32,11 +31,12 @@ export interface LayerBatch extends PaddedBatch {
 }
 
 /**
- * BERT run one layer at a time (embeddings -> masked layer x L -> head), so a run can stop after layer i and
+ * BERT run one layer at a time (embeddings -> masked layer x L -> tail), so a run can stop after layer i and
  * continue from its hidden state: what lets the interaction-mask experiment share the masked prefix between
  * depths, and head importance share the unmasked layers below the masked head. Each layer is its own session
  * with its weights as initializers (as fast per layer as the full graph). A run whose last layer is unmasked
- * or head-masked ends in the tail (the last layer for [CLS] only, then the head): the score reads nothing else.
+ * or head-masked ends in the tail (the last layer for [CLS] only, then the head), and one masked in every
+ * layer in the masked tail (the same with the pair masks' [CLS] rows): the score reads nothing else.
  */
 export class BertLayerModel {
   private disposed = false;
@@ -46,7 +46,8 @@ export class BertLayerModel {
     private readonly embeddings: ort.InferenceSession,
     /** One session per layer, its weights baked in (onnxruntime prepacks them for its matrix products). */
     private readonly layers: readonly ort.InferenceSession[],
-    private readonly head: ort.InferenceSession,
+    /** The last layer for [CLS] only with the pair masks, and the head. */
+    private readonly maskedTail: ort.InferenceSession,
     /** The last layer for [CLS] only (head mask input) and the head. */
     private readonly tail: ort.InferenceSession,
     /** Builds the head-variants sessions, on first use: only head importance needs them. */
@@ -71,8 +72,10 @@ export class BertLayerModel {
       const graph = buildLayerGraph(opened.config, { masked: true, headMasked: true, fixed });
       layers.push(await create(graph.encode(PRODUCER).toBytes()));
     }
-    const head = await create(buildHeadGraph(opened, false).encode(PRODUCER).toBytes());
     const last = readLayerWeights(opened.weights.layers[opened.config.numLayers - 1]);
+    const maskedTail = await create(
+      buildTailGraph(opened, last, { masked: true }).encode(PRODUCER).toBytes(),
+    );
     const tail = await create(buildTailGraph(opened, last).encode(PRODUCER).toBytes());
     const createHeadVariants = async (): Promise<HeadVariantSessions> => {
       const below: ort.InferenceSession[] = [];
@@ -83,7 +86,7 @@ export class BertLayerModel {
       const graph = buildTailGraph(opened, last, { headVariants: true });
       return { layers: below, tail: await create(graph.encode(PRODUCER).toBytes()) };
     };
-    return new BertLayerModel(opened.config, embeddings, layers, head, tail, createHeadVariants);
+    return new BertLayerModel(opened.config, embeddings, layers, maskedTail, tail, createHeadVariants);
   }
 
   get numLayers(): number {
@@ -93,7 +96,8 @@ export class BertLayerModel {
   /**
    * Scores of the batch with the batch's masks applied in layers 0..i-1 only, for every depth i = 0..L
    * ([depth][pair]). The masked chain runs once; depth i continues unmasked from its layer-i state (its last
-   * layer for [CLS] only), so the L + 1 settings cost about L(L + 1) / 2 + L layer passes instead of L(L + 1).
+   * layer for [CLS] only, as is depth L's), so the L + 1 settings cost about L(L + 1) / 2 + L - 1 layer passes
+   * instead of L(L + 1).
    * Depths below `fromDepth` are not scored (depth 0, the unmasked model, is the same for every mask: callers
    * score it once).
    */
@@ -106,12 +110,12 @@ export class BertLayerModel {
     };
     let masked = await run.embed();
     const scores: Float32Array[] = [];
-    for (let depth = 0; depth <= L; depth++) {
+    for (let depth = 0; depth < L; depth++) {
       // `masked` is the state after layers 0..depth-1 masked; the rest runs unmasked.
-      if (depth >= fromDepth)
-        scores.push(depth < L ? await run.finish(masked, depth) : await run.head(masked));
-      if (depth < L) masked = await run.layer(depth, masked, masks);
+      if (depth >= fromDepth) scores.push(await run.finish(masked, depth));
+      if (depth < L - 1) masked = await run.layer(depth, masked, masks);
     }
+    scores.push(await run.maskedTail(masked, masks));
     return scores;
   }
 
@@ -145,7 +149,7 @@ export class BertLayerModel {
     return scores;
   }
 
-  /** The batch's calls to the embedding, layer, tail and head sessions. */
+  /** The batch's calls to the embedding, layer and tail sessions. */
   private runner(batch: PaddedBatch, signal: AbortSignal | undefined) {
     if (this.disposed) throw new Error('this BertLayerModel has been disposed');
     const { size: b, seqLength: n } = batch;
@@ -197,9 +201,18 @@ export class BertLayerModel {
         });
         return Float32Array.from(out[ATTRIBUTION_IO.score].data as Float32Array);
       },
-      head: async (x: Float32Array) => {
+      /** The masked last layer for [CLS] only from x, then the head. */
+      maskedTail: async (
+        x: Float32Array,
+        masks: { readonly token: ort.Tensor; readonly attention: ort.Tensor },
+      ) => {
         signal?.throwIfAborted();
-        const out = await this.head.run({ [ATTRIBUTION_IO.hidden]: hidden(x) });
+        const out = await this.maskedTail.run({
+          [ATTRIBUTION_IO.hidden]: hidden(x),
+          [ATTRIBUTION_IO.attentionMask]: padding,
+          [ATTRIBUTION_IO.tokenPairs]: masks.token,
+          [ATTRIBUTION_IO.attentionPairs]: masks.attention,
+        });
         return Float32Array.from(out[ATTRIBUTION_IO.score].data as Float32Array);
       },
     };
@@ -208,7 +221,7 @@ export class BertLayerModel {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    for (const s of [this.embeddings, ...this.layers, this.head, this.tail]) await s.release();
+    for (const s of [this.embeddings, ...this.layers, this.maskedTail, this.tail]) await s.release();
     const variants = await this.headVariants?.catch(() => undefined);
     for (const s of [...(variants?.layers ?? []), ...(variants ? [variants.tail] : [])]) await s.release();
   }
