@@ -31,12 +31,12 @@ export interface LayerBatch extends PaddedBatch {
 }
 
 /**
- * BERT run one layer at a time (embeddings -> masked layer x L -> tail), so a run can stop after layer i and
- * continue from its hidden state: what lets the interaction-mask experiment share the masked prefix between
+ * BERT run one layer at a time (embeddings -> masked layer x (L - 1) -> tail), so a run can stop after layer i
+ * and continue from its hidden state: what lets the interaction-mask experiment share the masked prefix between
  * depths, and head importance share the unmasked layers below the masked head. Each layer is its own session
- * with its weights as initializers (as fast per layer as the full graph). A run whose last layer is unmasked
- * or head-masked ends in the tail (the last layer for [CLS] only, then the head), and one masked in every
- * layer in the masked tail (the same with the pair masks' [CLS] rows): the score reads nothing else.
+ * with its weights as initializers (as fast per layer as the full graph). Every run ends in a tail, the last
+ * layer for [CLS] only and the head (the score reads nothing else): unmasked, with the pair masks' [CLS] rows,
+ * or with each head masked alone. Head importance's head-variants sessions are built on first use.
  */
 export class BertLayerModel {
   private disposed = false;
@@ -44,7 +44,10 @@ export class BertLayerModel {
   private constructor(
     readonly config: BertConfig,
     private readonly embeddings: ort.InferenceSession,
-    /** One session per layer, its weights baked in (onnxruntime prepacks them for its matrix products). */
+    /**
+     * One session per layer below the last, its weights baked in (onnxruntime prepacks them for its matrix
+     * products): every run ends in a [CLS]-only tail.
+     */
     private readonly layers: readonly ort.InferenceSession[],
     /** The last layer for [CLS] only with the pair masks, and the head. */
     private readonly maskedTail: ort.InferenceSession,
@@ -67,9 +70,9 @@ export class BertLayerModel {
     const embeddings = await create(buildEmbeddingGraph(opened).encode(PRODUCER).toBytes());
     const layers: ort.InferenceSession[] = [];
     // One at a time, so only one layer's weights are in a protobuf buffer at once.
-    for (const w of opened.weights.layers) {
+    for (const w of opened.weights.layers.slice(0, -1)) {
       const fixed = readLayerWeights(w);
-      const graph = buildLayerGraph(opened.config, { masked: true, headMasked: true, fixed });
+      const graph = buildLayerGraph(opened.config, { masked: true, fixed });
       layers.push(await create(graph.encode(PRODUCER).toBytes()));
     }
     const last = readLayerWeights(opened.weights.layers[opened.config.numLayers - 1]);
@@ -170,7 +173,6 @@ export class BertLayerModel {
         [ATTRIBUTION_IO.attentionMask]: padding,
         [ATTRIBUTION_IO.tokenPairs]: masks?.token ?? none,
         [ATTRIBUTION_IO.attentionPairs]: masks?.attention ?? none,
-        [ATTRIBUTION_IO.headKeep]: keepAll,
       });
       return out[ATTRIBUTION_IO.hiddenOut].data as Float32Array;
     };
