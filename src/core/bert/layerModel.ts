@@ -49,15 +49,21 @@ export class BertLayerModel {
      * products): every run ends in a [CLS]-only tail.
      */
     private readonly layers: readonly ort.InferenceSession[],
-    /** The last layer for [CLS] only with the pair masks, and the head. */
+    /**
+     * The last layer for [CLS] only with the pair masks and without them, from the same input, and the head:
+     * [2 * batch] scores, masked then unmasked.
+     */
     private readonly maskedTail: ort.InferenceSession,
     /** The last layer for [CLS] only (head mask input) and the head. */
     private readonly tail: ort.InferenceSession,
     /** Builds the head-variants sessions, on first use: only head importance needs them. */
     private readonly createHeadVariants: () => Promise<HeadVariantSessions>,
+    /** Builds the layers below the last with and without the pair masks, on first use (Figure 4's). */
+    private readonly createMaskPairs: () => Promise<readonly ort.InferenceSession[]>,
   ) {}
 
   private headVariants?: Promise<HeadVariantSessions>;
+  private maskPairs?: Promise<readonly ort.InferenceSession[]>;
 
   static async load(
     checkpoint: string | BertCheckpoint,
@@ -77,7 +83,7 @@ export class BertLayerModel {
     }
     const last = readLayerWeights(opened.weights.layers[opened.config.numLayers - 1]);
     const maskedTail = await create(
-      buildTailGraph(opened, last, { masked: true }).encode(PRODUCER).toBytes(),
+      buildTailGraph(opened, last, { masked: true, alsoUnmasked: true }).encode(PRODUCER).toBytes(),
     );
     const tail = await create(buildTailGraph(opened, last).encode(PRODUCER).toBytes());
     const createHeadVariants = async (): Promise<HeadVariantSessions> => {
@@ -89,7 +95,24 @@ export class BertLayerModel {
       const graph = buildTailGraph(opened, last, { headVariants: true });
       return { layers: below, tail: await create(graph.encode(PRODUCER).toBytes()) };
     };
-    return new BertLayerModel(opened.config, embeddings, layers, maskedTail, tail, createHeadVariants);
+    const createMaskPairs = async () => {
+      const pairs: ort.InferenceSession[] = [];
+      for (const w of opened.weights.layers.slice(0, -1)) {
+        const fixed = readLayerWeights(w);
+        const graph = buildLayerGraph(opened.config, { masked: true, alsoUnmasked: true, fixed });
+        pairs.push(await create(graph.encode(PRODUCER).toBytes()));
+      }
+      return pairs;
+    };
+    return new BertLayerModel(
+      opened.config,
+      embeddings,
+      layers,
+      maskedTail,
+      tail,
+      createHeadVariants,
+      createMaskPairs,
+    );
   }
 
   get numLayers(): number {
@@ -100,7 +123,8 @@ export class BertLayerModel {
    * Scores of the batch with the batch's masks applied in layers 0..i-1 only, for every depth i = 0..L
    * ([depth][pair]). The masked chain runs once; depth i continues unmasked from its layer-i state (its last
    * layer for [CLS] only, as is depth L's), so the L + 1 settings cost about L(L + 1) / 2 + L - 1 layer passes
-   * instead of L(L + 1).
+   * instead of L(L + 1). Masked layer i and depth i's first unmasked layer share their input, so one call
+   * computes both, with the queries, keys and values once.
    * Depths below `fromDepth` are not scored (depth 0, the unmasked model, is the same for every mask: callers
    * score it once).
    */
@@ -111,14 +135,26 @@ export class BertLayerModel {
       token: new ort.Tensor('float32', batch.tokenPairs, run.pairsDims),
       attention: new ort.Tensor('float32', batch.attentionPairs, run.pairsDims),
     };
+    this.maskPairs ??= this.createMaskPairs();
+    const pairs = await this.maskPairs;
     let masked = await run.embed();
     const scores: Float32Array[] = [];
-    for (let depth = 0; depth < L; depth++) {
-      // `masked` is the state after layers 0..depth-1 masked; the rest runs unmasked.
-      if (depth >= fromDepth) scores.push(await run.finish(masked, depth));
-      if (depth < L - 1) masked = await run.layer(depth, masked, masks);
+    for (let depth = 0; depth < L - 1; depth++) {
+      // `masked` is the state after layers 0..depth-1 masked; depth `depth` runs the rest unmasked.
+      if (depth < fromDepth) {
+        masked = await run.layer(depth, masked, masks);
+        continue;
+      }
+      signal?.throwIfAborted();
+      const out = await pairs[depth].run(run.maskedFeeds(masked, masks));
+      const both = out[ATTRIBUTION_IO.hiddenOut].data as Float32Array;
+      const half = both.length / 2;
+      scores.push(await run.finish(both.slice(half), depth + 1));
+      masked = both.slice(0, half);
     }
-    scores.push(await run.maskedTail(masked, masks));
+    const [maskedScores, unmaskedScores] = await run.maskedTail(masked, masks);
+    if (L - 1 >= fromDepth) scores.push(unmaskedScores);
+    scores.push(maskedScores);
     return scores;
   }
 
@@ -203,11 +239,15 @@ export class BertLayerModel {
         });
         return Float32Array.from(out[ATTRIBUTION_IO.score].data as Float32Array);
       },
-      /** The masked last layer for [CLS] only from x, then the head. */
-      maskedTail: async (
-        x: Float32Array,
-        masks: { readonly token: ort.Tensor; readonly attention: ort.Tensor },
-      ) => {
+      /** A masked graph's feeds. */
+      maskedFeeds: (x: Float32Array, masks: PairMasks) => ({
+        [ATTRIBUTION_IO.hidden]: hidden(x),
+        [ATTRIBUTION_IO.attentionMask]: padding,
+        [ATTRIBUTION_IO.tokenPairs]: masks.token,
+        [ATTRIBUTION_IO.attentionPairs]: masks.attention,
+      }),
+      /** The last layer for [CLS] only from x with the masks and without, then the head: [masked, unmasked]. */
+      maskedTail: async (x: Float32Array, masks: PairMasks) => {
         signal?.throwIfAborted();
         const out = await this.maskedTail.run({
           [ATTRIBUTION_IO.hidden]: hidden(x),
@@ -215,7 +255,8 @@ export class BertLayerModel {
           [ATTRIBUTION_IO.tokenPairs]: masks.token,
           [ATTRIBUTION_IO.attentionPairs]: masks.attention,
         });
-        return Float32Array.from(out[ATTRIBUTION_IO.score].data as Float32Array);
+        const both = out[ATTRIBUTION_IO.score].data as Float32Array;
+        return [both.slice(0, b), both.slice(b)];
       },
     };
   }
@@ -224,9 +265,16 @@ export class BertLayerModel {
     if (this.disposed) return;
     this.disposed = true;
     for (const s of [this.embeddings, ...this.layers, this.maskedTail, this.tail]) await s.release();
+    for (const s of (await this.maskPairs?.catch(() => undefined)) ?? []) await s.release();
     const variants = await this.headVariants?.catch(() => undefined);
     for (const s of [...(variants?.layers ?? []), ...(variants ? [variants.tail] : [])]) await s.release();
   }
+}
+
+/** A batch's per-pair token and attention masks, [batch, seq, seq] each. */
+interface PairMasks {
+  readonly token: ort.Tensor;
+  readonly attention: ort.Tensor;
 }
 
 /** Each layer below the last with every head masked alone, and the tail with every last-layer head masked alone. */

@@ -119,6 +119,14 @@ describe('shared prefixes on real pairs with the default model', () => {
         naive.push((await ranker.score(pairs, depth === 0 ? {} : { masks: layered })).map((r) => r.score));
         assertClose(shared[depth], naive[depth], `depth ${depth}`);
       }
+      // Starting deeper (the masked chain's first layers then run alone) gives the same depths.
+      for (const fromDepth of [1, L - 1, L]) {
+        const deeper = await ranker.scoreByMaskDepth(pairs, masks, { batchSize: 3, fromDepth });
+        assert.equal(deeper.length, L + 1 - fromDepth);
+        deeper.forEach((s, d) =>
+          assertClose(s, naive[fromDepth + d], `from ${fromDepth}, depth ${fromDepth + d}`),
+        );
+      }
       // The mask's [CLS] row in the last layer (what the [CLS]-only masked tail applies) moves scores: depth L
       // agreeing is not depth L - 1 copied.
       assert.ok(
