@@ -56,7 +56,7 @@ export const BERT_IO = {
 export const MASK_NEGATIVE = -10000;
 
 /** Bump whenever the graph changes, so cached .onnx files are rebuilt. */
-export const BERT_GRAPH_VERSION = 3;
+export const BERT_GRAPH_VERSION = 4;
 
 function floatBytes(values: Float32Array): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
