@@ -16,8 +16,9 @@ export interface RowScaled {
 
 /**
  * Divides each row (last axis) of `x` by its largest magnitude. DynamicQuantizeMatMul quantises its whole input
- * with one uint8 scale; fed normalised rows, that one scale is each row's own, so a token with a huge activation
- * (a [SEP] whose row is one outlier channel) no longer costs every other token of the batch its resolution.
+ * with one uint8 scale; fed normalised rows, each row's quantisation step is in proportion to its own largest
+ * value, so a token with a huge activation (a [SEP] whose row is one outlier channel) no longer costs every other
+ * token of the batch its resolution.
  * Computed once per input and shared by every product that reads it (query, key and value).
  */
 export function rowScaled(g: GraphBuilder, x: Tensor): RowScaled {
