@@ -26,17 +26,27 @@ const modelDescription = v.object({
   numLabels: v.literal(1, 2),
 });
 
+/** Another model's results (one, or a list of them) drawn into the report. */
+const comparedModel = v.object({ name: v.string, results: v.record(json) });
+const compareWith: v.Validator<unknown> = (value, path) =>
+  Array.isArray(value) ? v.array(comparedModel)(value, path) : comparedModel(value, path);
+
 export const reportInput = v.object({
   title: v.string,
   model: modelDescription,
   results: v.record(json),
   timings: v.array(v.object({ analysis: v.string, seconds: v.number, pairs: v.integer })),
   settings: v.array(v.string),
-  compareWith: v.optional(v.object({ name: v.string, results: v.record(json) })),
+  compareWith: v.optional(compareWith),
 }) as unknown as v.Validator<ReportInput>;
 
 /** What a drill-down comparison changed (core/report/drillDown.ts DrillTarget). */
-export const drillTarget = v.object({ analysis: v.string, setting: v.string });
+export const drillTarget = v.object({
+  analysis: v.string,
+  setting: v.string,
+  layers: v.optional(v.integer),
+  maskKind: v.optional(v.literal('token', 'attention')),
+});
 export type DrillTargetMessage = v.Infer<typeof drillTarget>;
 
 const rankedPassage = v.object({
@@ -66,6 +76,8 @@ export const drillSnapshot = v.object({
   summary: v.string,
   /** Queries listed in the open breakdown. */
   queries: v.array(v.string),
+  /** Whether the breakdown's per-query chart is drawn (among the section's charts, or in the drill-down). */
+  chartShown: v.boolean,
   qid: v.optional(v.string),
   /** The opened query's ranking before and after, once computed. */
   ranking: v.optional(queryRanking),

@@ -202,17 +202,20 @@ export function buildBertGraph(
   const attentions: Tensor[] = [];
   // A score needs only the last layer's [CLS] row: there, queries, the attention output and the feed-forward
   // run on that row alone (keys and values still on every token), about 5/6 of the layer's products skipped.
+  // Attention statistics need every row's probabilities there, but the context of [CLS] alone.
   const clsOnlyTail = variant === 'plain' || variant === 'score';
-  const clsIndex = g.constInt64([0], [1], 'cls_position');
+  const clsContextTail = variant === 'attention-stats';
+  const clsIndex = clsOnlyTail || clsContextTail ? g.constInt64([0], [1], 'cls_position') : undefined;
   for (let i = 0; i < L; i++) {
     const w = weights.layers[i];
     const p = `layer${i}`;
     const clsOnly = clsOnlyTail && i === L - 1;
+    const clsContext = clsContextTail && i === L - 1;
     const splitHeads = (t: Tensor, perm: number[]) =>
       g.transpose(g.reshape(t, [0, 0, heads, headSize]), perm);
-    // [batch, 1, hidden] in the [CLS]-only layer: the rows whose outputs are needed.
-    const rows = clsOnly ? g.gather(x, clsIndex, 1) : x;
-    const q = splitHeads(layerLinear(rows, w.query, `${p}.query`), [0, 2, 1, 3]);
+    // [batch, 1, hidden] in a [CLS]-only layer: the rows whose outputs are needed.
+    const rows = clsOnly || clsContext ? g.gather(x, clsIndex as Tensor, 1) : x;
+    const q = splitHeads(layerLinear(clsOnly ? rows : x, w.query, `${p}.query`), [0, 2, 1, 3]);
     const kT = splitHeads(layerLinear(x, w.key, `${p}.key`), [0, 2, 3, 1]);
     const v = splitHeads(layerLinear(x, w.value, `${p}.value`), [0, 2, 1, 3]);
     const scaled = g.div(g.matMul(q, kT), scale);
@@ -220,7 +223,7 @@ export function buildBertGraph(
     if (instrumented) {
       const layer = g.constInt64([i], [], 'layer');
       // Masks are combined at [batch, 1, seq, seq] so each costs at most one pass over [batch, heads, seq, seq].
-      const queryGroups = clsOnly ? g.gather(groups as Tensor, clsIndex, 1) : (groups as Tensor);
+      const queryGroups = clsOnly ? g.gather(groups as Tensor, clsIndex as Tensor, 1) : (groups as Tensor);
       const additive = g.addT(paddingAdd, g.mul(pairMask(tokenMask as Tensor, layer, queryGroups), negative));
       let probs = g.softmax(g.addT(scaled, additive), -1);
       probs = g.mul(probs, g.sub(one, pairMask(attentionTable as Tensor, layer, queryGroups)));
@@ -231,7 +234,8 @@ export function buildBertGraph(
         context = g.matMul(probs, v);
       } else {
         // Same product, applied to the smaller [batch, heads, seq, head_size] context (seq/head_size x fewer).
-        context = g.mul(g.matMul(probs, v), headKeep);
+        const contextRows = clsContext ? g.gather(probs, clsIndex as Tensor, 2) : probs;
+        context = g.mul(g.matMul(contextRows, v), headKeep);
         if (kindsColumns && kindsRows) {
           // kinds^T P kinds, then the head mask on the small [kinds, kinds] result.
           const sums = g.matMul(kindsRows, g.matMul(probs, kindsColumns));

@@ -195,6 +195,12 @@ describe('experiment masks', () => {
       Math.abs(scored.score - inspected.score) <= 1e-6,
       `score ${scored.score} vs inspect ${inspected.score}`,
     );
+    // Attention statistics keep every row's probabilities there, and the context of [CLS] alone.
+    const [sums] = await ranker.attentionSums([{ ...pair, tokens }], { masks, headMasks });
+    assert.ok(
+      Math.abs(sums.score - scored.score) <= 1e-6,
+      `statistics' score ${sums.score} vs ${scored.score}`,
+    );
     // The masks change the score: the [CLS] row's masks reach it.
     const [unmasked] = await ranker.score([{ ...pair, tokens }]);
     assert.ok(Math.abs(unmasked.score - scored.score) > 1e-3);
@@ -212,11 +218,11 @@ describe('experiment masks', () => {
   it('rejects masks for layers or heads the model does not have', async () => {
     await assert.rejects(
       ranker.inspect(pair, { masks: [{ kind: 'token', layers: [3], from: 'all', to: 'all' }] }),
-      /mask layer 3 is out of range: the model has layers 0-2/,
+      /mask layer index 3 \(transformer layer 4\) is out of range: the model has transformer layers 1-3/,
     );
     await assert.rejects(
       ranker.score([pair], { headMasks: [{ layer: 0, heads: [2] }] }),
-      /head 2 is out of range/,
+      /head index 2 \(head 3\) is out of range: the model has heads 1-2/,
     );
     await assert.rejects(
       ranker.score([pair], { masks: [{ kind: 'token', layers: [0], from: ['query'], to: 'all' }] }),
