@@ -76,7 +76,8 @@ ${SLURM_USAGE}
   chunks are cached in DIR/cache/ (a rerun or an interrupted run resumes). --shard K/N runs only shard K of N
   and writes DIR/partials/shard-K-of-N.json; \`ranklens merge DIR\` then writes DIR/result.json.
   --precision int8 (rerank only): the encoder's weight products in int8 (per output channel) with uint8
-  activations, for large runs; fp32 (the default) is exact. Named in result.json's model, and cached apart.
+  activations (per token), for large runs; fp32 (the default) is exact. Named in result.json's model, and
+  cached apart.
   Model: the bundled ${BUNDLED_MODEL_NAME} by default. --model A --model B [...]: the analysis runs with each
   model into DIR/<model folder name>/ (cached, resumable), then every other model is compared with the first on
   every per-query metric both have (paired permutation and t-tests over the queries both ran, queries
