@@ -72,13 +72,16 @@ export interface DatasetMeanLookup {
   readonly problems: readonly string[];
 }
 
-/** result.json files under `analysesDir`, one or two folders down (the extension writes attention/<split>/). */
+/**
+ * result.json files under `analysesDir`, one to three folders down (the palette writes attention/<model>/<split>/,
+ * `ranklens analyze attention --out` wherever it is told, e.g. attention/NAME/).
+ */
 function resultFiles(analysesDir: string): string[] {
   const files: string[] = [];
   const visit = (dir: string, depth: number) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const child = path.join(dir, entry.name);
-      if (entry.isDirectory() && depth < 2) visit(child, depth + 1);
+      if (entry.isDirectory() && depth < 3) visit(child, depth + 1);
       else if (entry.isFile() && entry.name === 'result.json' && depth > 0) files.push(child);
     }
   };
