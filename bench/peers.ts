@@ -1,10 +1,12 @@
 // Side by side with what users would run instead (issue 21, item 1): RankLens vs sentence-transformers'
 // CrossEncoder.predict and plain transformers + torch.inference_mode (PyTorch CPU, fp32, from .venv), on the
 // bundled model and the sample's DL19 (4,300 pairs) and dev600-heldout (4,000 pairs) BM25 runs.
-// Run: npm run bench peers [-- --pairs N --threads 1,2 --batch 16,32,64 --precision fp32,int8]
-// (--pairs N: each run's first N pairs). int8 rows (RankLens --precision int8) are compared with RankLens fp32 by
-// rank correlation, not by the 1e-5 check; their end-to-end runs are evaluated against the qrels (MRR@10, nDCG@10)
-// beside the fp32 ones, so the quality cost of int8 is printed with its speed.
+// Run: npm run bench peers [-- --pairs N --threads 1,2 --batch 4,16,32,64 --precision fp32,int8]
+// (--pairs N: each run's first N pairs). Every tool runs every batch size and the ratios take each tool at its
+// best: a small batch keeps a call's activations in cache, a large one amortises per-call overhead. int8 rows
+// (RankLens --precision int8) are compared with RankLens fp32 by rank correlation, not by the 1e-5 check; their
+// end-to-end runs are evaluated against the qrels (MRR@10, nDCG@10) beside the fp32 ones, so the quality cost of
+// int8 is printed with its speed.
 // Each configuration runs in its own process, so its peak RSS is its own. RankLens in-process: Ranker.score on
 // pairs tokenised beforehand (tokenising timed apart); end to end: `node bin/ranklens.js analyze rerank` from the
 // files to a written run (a fresh npm run build first), wall and max RSS from /usr/bin/time. The PyTorch tools
@@ -228,7 +230,7 @@ function maxDifference(a: readonly number[], b: readonly number[]) {
 async function main() {
   const limit = Number(option('pairs', 'Infinity'));
   const threadCounts = list('threads', '1,2');
-  const batches = list('batch', '16,32,64');
+  const batches = list('batch', '4,16,32,64');
   const precisions = option('precision', 'fp32,int8').split(',');
   for (const p of precisions)
     if (!PRECISIONS.includes(p as Precision))

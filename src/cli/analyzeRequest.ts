@@ -5,6 +5,9 @@ import { runAnalysisRequestOutcome, type AnalysisRunRequest } from '../core/anal
 import type { Shard } from '../core/analysis/runner';
 import { DataError } from '../core/data';
 import type { Device } from '../core/device';
+import type { SignificanceOptions } from '../core/eval/significance';
+import { withFlags } from './significanceFlags';
+import { SignificanceFieldError, significanceFromFields } from '../core/eval/significanceFields';
 
 /**
  * Reads an analysis request that VS Code wrote (the palette's choices as plain data: AnalysisRunRequest), so a
@@ -28,21 +31,39 @@ export function readAnalysisRequest(file: string, analysis: string): AnalysisRun
   )
     throw new DataError(file, undefined, 'an analysis request with name, settings, data and maxLength');
   if (r.name !== analysis) throw new DataError(file, undefined, `a request for ${analysis}`, r.name);
-  return r as AnalysisRunRequest;
+  if (r.significance === undefined) return r as AnalysisRunRequest;
+  try {
+    return {
+      ...(r as AnalysisRunRequest),
+      significance: significanceFromFields(r.significance, (field) => `significance.${field}`),
+    };
+  } catch (error) {
+    if (!(error instanceof SignificanceFieldError)) throw error;
+    throw new DataError(file, undefined, `${error.field} to be ${error.expected}`, error.found);
+  }
 }
 
-/** `ranklens analyze NAME --request FILE --out DIR [--shard K/N]`: runs the request with its results in DIR. */
+/**
+ * `ranklens analyze NAME --request FILE --out DIR [--shard K/N]`: runs the request with its results in DIR; the
+ * significance flags, where given, override the request's.
+ */
 export async function runAnalysisRequestFile(options: {
   readonly analysis: string;
   readonly requestFile: string;
   readonly out: string;
+  /** The significance flags given (significanceOverrides). */
+  readonly significance: Partial<SignificanceOptions>;
   readonly shard?: Shard;
   readonly modelDir: string;
   readonly threads?: number;
   readonly device: Device;
   readonly cacheDir: string;
 }): Promise<number> {
-  const request = readAnalysisRequest(options.requestFile, options.analysis);
+  const read = readAnalysisRequest(options.requestFile, options.analysis);
+  const request =
+    Object.keys(options.significance).length > 0
+      ? { ...read, significance: withFlags(read.significance ?? {}, options.significance) }
+      : read;
   const model = await InProcessAnalysisModel.load(options.modelDir, {
     threads: options.threads,
     device: options.device,

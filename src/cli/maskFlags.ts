@@ -25,8 +25,12 @@ export const MASK_USAGE = `  Masks (any number, combined):
         query, middle [SEP]), document-segment (passage, final [SEP]), comma lists of these, or pos:3,4.
         e.g. --mask attention:period->all (Table 1), --mask attention:query-segment->document-segment@1-6
         (Figure 4's query->doc in the first 6 layers).
-  --mask-kind KIND --layers L --from SEL --to SEL  one mask with --from the ATTENDING side, --to the keys.
-  --head-mask L:H[,H][;L:H..]  silence heads.     --masks FILE.json  {"masks": [...], "headMasks": [...]}.
+  --mask-kind KIND --layers LAYERS --from SEL --to SEL  one mask with --from the ATTENDING side, --to the keys
+        (LAYERS as for --mask: transformer layers 1..L).
+  --head-mask L:H[,H][;L:H..]  silence heads H (1..H) of transformer layer L (1..L), e.g. 1:1,4;12:3.
+  --masks FILE.json  {"masks": [{"kind", "layers": "all"|[1..L], "from", "to"}], "headMasks": [{"layer": 1..L,
+        "heads": [1..H]}]}, numbered as above; "head_masks" is read as "headMasks", so the JSON score --json and
+        inspect print reads back as a masks file.
   --replace-periods-with-commas  passage periods become "," tokens before scoring (Table 1's comma setting).`;
 
 const KINDS: readonly TokenKind[] = ['cls', 'sep', 'query', 'doc', 'period', 'pad'];
@@ -57,7 +61,7 @@ export function parseSelector(text: string, option: string): TokenSelector {
   return names.map((k) => ALIASES[k] ?? (k as SelectorKind));
 }
 
-/** "all", "3", "0-3", "0,2,5-7". */
+/** "all", "3", "0-3", "0,2,5-7", as written (callers say what the numbers count). */
 export function parseLayers(text: string, option = 'layers'): number[] | 'all' {
   if (text === 'all') return 'all';
   const layers: number[] = [];
@@ -85,13 +89,39 @@ export function parseMaskLayers(text: string, option = 'layers'): number[] | 'al
   return layers.map((l) => l - 1);
 }
 
-/** "1:0,3;4:2" = layer 1 heads 0 and 3, layer 4 head 2. */
+/**
+ * "1:1,4;12:3" = transformer layer 1's heads 1 and 4, layer 12's head 3: layers 1..L and heads 1..H, as RankLens
+ * numbers them everywhere. Returns the graph's 0-based layer and head indices.
+ */
 export function parseHeadMasks(text: string): HeadMaskSpec[] {
   return text.split(';').map((part) => {
     const m = /^(\d+):(\d+(?:,\d+)*)$/.exec(part.trim());
-    if (!m) throw new UsageError(`--head-mask ${text}: expected LAYER:HEAD[,HEAD][;LAYER:HEAD...]`);
-    return { layer: Number(m[1]), heads: m[2].split(',').map(Number) };
+    if (!m)
+      throw new UsageError(
+        `--head-mask ${text}: expected LAYER:HEAD[,HEAD][;LAYER:HEAD...], e.g. 1:1,4;12:3`,
+      );
+    const where = `--head-mask ${text}`;
+    return headMaskIndices(Number(m[1]), m[2].split(',').map(Number), where);
   });
+}
+
+/** A head mask numbered for users (layer 1..L, heads 1..H) as the graph's 0-based indices; 0s are refused. */
+function headMaskIndices(layer: number, heads: readonly number[], where: string): HeadMaskSpec {
+  if (layer === 0)
+    throw new UsageError(
+      `${where}: layer 0 is the embedding output, which has no heads; head masks take transformer layers 1..L`,
+    );
+  if (heads.includes(0)) throw new UsageError(`${where}: heads are numbered 1..H (head 0 does not exist)`);
+  return { layer: layer - 1, heads: heads.map((h) => h - 1) };
+}
+
+/** The masks as users number them (transformer layers 1..L, heads 1..H): what score/inspect print. */
+export function masksAsNumbered(masks: readonly MaskSpec[]): MaskSpec[] {
+  return masks.map((m) => ({ ...m, layers: m.layers === 'all' ? 'all' : m.layers.map((l) => l + 1) }));
+}
+
+export function headMasksAsNumbered(headMasks: readonly HeadMaskSpec[]): HeadMaskSpec[] {
+  return headMasks.map((hm) => ({ layer: hm.layer + 1, heads: hm.heads.map((h) => h + 1) }));
 }
 
 /** `KIND:A->B[@LAYERS]` in the paper's direction: B attends, A is attended (MaskSpec from = B, to = A). */
@@ -125,29 +155,55 @@ export function takeMaskFlags(argv: readonly string[]): { rest: string[]; masks:
   return { rest, masks };
 }
 
-/** Checks a masks JSON file: { "masks": [MaskSpec...], "headMasks": [...] } or a bare MaskSpec array. */
+/**
+ * Checks a masks JSON file: { "masks": [MaskSpec...], "headMasks": [...] } (or "head_masks", as score --json and
+ * inspect print it) or a bare MaskSpec array, with layers (transformer layers 1..L) and heads (1..H) numbered as
+ * users number them. Returns the graph's 0-based indices.
+ */
 export function parseMaskFile(json: unknown, file: string): { masks: MaskSpec[]; headMasks: HeadMaskSpec[] } {
-  const body = Array.isArray(json) ? { masks: json } : (json as { masks?: unknown; headMasks?: unknown });
+  const body = Array.isArray(json)
+    ? { masks: json }
+    : (json as { masks?: unknown; headMasks?: unknown; head_masks?: unknown });
   if (typeof body !== 'object' || body === null) throw new UsageError(`${file}: expected an object or array`);
   const masks = (body.masks ?? []) as unknown[];
-  const headMasks = (body.headMasks ?? []) as unknown[];
+  // score --json and inspect print "head_masks": their output reads back as a masks file.
+  const headMasks = (body.headMasks ??
+    ('head_masks' in body ? body.head_masks : undefined) ??
+    []) as unknown[];
   if (!Array.isArray(masks) || !Array.isArray(headMasks)) {
     throw new UsageError(`${file}: "masks" and "headMasks" must be arrays`);
   }
-  masks.forEach((m, i) => {
+  const counts = (v: unknown): v is number[] =>
+    Array.isArray(v) && v.every((n) => Number.isInteger(n) && (n as number) >= 0);
+  const parsedMasks = masks.map((m, i): MaskSpec => {
     const spec = m as Partial<MaskSpec>;
     const ok =
       (spec.kind === 'token' || spec.kind === 'attention') &&
-      (spec.layers === 'all' || (Array.isArray(spec.layers) && spec.layers.every(Number.isInteger))) &&
+      (spec.layers === 'all' || counts(spec.layers)) &&
       spec.from !== undefined &&
       spec.to !== undefined;
     if (!ok) {
       throw new UsageError(
-        `${file}: masks[${i}] must be {"kind": "token"|"attention", "layers": "all"|[N...], "from": SELECTOR, "to": SELECTOR}`,
+        `${file}: masks[${i}] must be {"kind": "token"|"attention", "layers": "all"|[N...] (transformer layers 1..L), "from": SELECTOR, "to": SELECTOR}`,
       );
     }
+    const layers = spec.layers as MaskSpec['layers'];
+    if (layers !== 'all' && layers.includes(0))
+      throw new UsageError(
+        `${file}: masks[${i}].layers: layer 0 is the embedding output, which has no attention to mask; masks take transformer layers 1..L`,
+      );
+    return { ...(spec as MaskSpec), layers: layers === 'all' ? 'all' : layers.map((l) => l - 1) };
   });
-  return { masks: masks as MaskSpec[], headMasks: headMasks as HeadMaskSpec[] };
+  const parsedHeadMasks = headMasks.map((h, i): HeadMaskSpec => {
+    const spec = h as Partial<HeadMaskSpec> | null;
+    if (typeof spec?.layer !== 'number' || !counts([spec.layer]) || !counts(spec.heads)) {
+      throw new UsageError(
+        `${file}: headMasks[${i}] must be {"layer": N (transformer layer 1..L), "heads": [N...] (heads 1..H)}`,
+      );
+    }
+    return headMaskIndices(spec.layer, spec.heads, `${file}: headMasks[${i}]`);
+  });
+  return { masks: parsedMasks, headMasks: parsedHeadMasks };
 }
 
 /** Every mask the options describe: --mask flags (already taken), --masks FILE, --mask-kind/..., --head-mask. */
@@ -180,7 +236,7 @@ export async function maskOptions(
     };
     masks.push({
       kind,
-      layers: parseLayers(get('layers')),
+      layers: parseMaskLayers(get('layers')),
       from: parseSelector(get('from'), 'from'),
       to: parseSelector(get('to'), 'to'),
     });

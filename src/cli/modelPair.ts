@@ -16,7 +16,15 @@ import {
 } from './args';
 import { reportingErrors } from './io';
 import { bundledModelDir } from './shippedFolders';
-import { MASK_FLAGS, MASK_VALUES, maskOptions, takeMaskFlags, withPeriodOption } from './maskFlags';
+import {
+  MASK_FLAGS,
+  MASK_VALUES,
+  headMasksAsNumbered,
+  maskOptions,
+  masksAsNumbered,
+  takeMaskFlags,
+  withPeriodOption,
+} from './maskFlags';
 
 const MODEL_VALUES = ['model', 'query', 'passage', 'max-length', 'threads', 'cache-dir'] as const;
 
@@ -73,9 +81,17 @@ export async function runOnMaskedPair(
   });
 }
 
-/** The pair's JSON and the masks it was scored under, as score --json and inspect print them. */
+/**
+ * The pair's JSON and the masks it was scored under, as score --json and inspect print them: layers and heads
+ * numbered as the options take them (transformer layers 1..L, heads 1..H), so `{"masks": ..., "headMasks": ...}`
+ * made of them reads back through --masks.
+ */
 export function maskedPairJson({ pair, options }: MaskedPair) {
-  return { ...pairJson(pair), masks: options.masks, head_masks: options.headMasks };
+  return {
+    ...pairJson(pair),
+    masks: masksAsNumbered(options.masks),
+    head_masks: headMasksAsNumbered(options.headMasks),
+  };
 }
 
 export function pairJson(pair: EncodedPair) {

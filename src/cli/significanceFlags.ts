@@ -13,8 +13,8 @@ export const SIGNIFICANCE_USAGE = `  Intervals and tests: [--alpha A (default ${
         [--resamples N (bootstrap, default ${DEFAULT_SIGNIFICANCE.resamples})] [--permutations N (Monte-Carlo sign flips
         when more than ${DEFAULT_SIGNIFICANCE.exactUpTo} queries moved, default ${DEFAULT_SIGNIFICANCE.permutations})] [--significance-seed S (default ${DEFAULT_SIGNIFICANCE.seed})]`;
 
-/** The options given, over the defaults; undefined when none was given (the result says the defaults). */
-export function significanceFlags(args: ParsedArgs): SignificanceOptions | undefined {
+/** The options the flags give (checked), none when none was given. */
+export function significanceOverrides(args: ParsedArgs): Partial<SignificanceOptions> {
   const given = {
     alpha: optionalNumber(args, 'alpha'),
     resamples: positiveInt(args, 'resamples'),
@@ -22,10 +22,24 @@ export function significanceFlags(args: ParsedArgs): SignificanceOptions | undef
     seed: seedOption(args, 'significance-seed'),
   };
   const overrides = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
-  if (Object.keys(overrides).length === 0) return undefined;
+  withFlags({}, overrides);
+  return overrides;
+}
+
+/** `base` (the defaults unless given) with the flags' overrides, said as flags when out of range. */
+export function withFlags(
+  base: Partial<SignificanceOptions>,
+  overrides: Partial<SignificanceOptions>,
+): SignificanceOptions {
   try {
-    return significanceOptions(overrides);
+    return significanceOptions({ ...base, ...overrides });
   } catch (e) {
     throw new UsageError(`--alpha/--resamples/--permutations: ${(e as Error).message}`);
   }
+}
+
+/** The options given, over the defaults; undefined when none was given (the result says the defaults). */
+export function significanceFlags(args: ParsedArgs): SignificanceOptions | undefined {
+  const overrides = significanceOverrides(args);
+  return Object.keys(overrides).length === 0 ? undefined : withFlags({}, overrides);
 }

@@ -11,6 +11,10 @@ export const maskTarget = v.variants('group', {
   periods: v.empty,
   sep: v.empty,
   cls: v.empty,
+  /** Token type 0: [CLS], the query, the middle [SEP] (Figure 4's query side). */
+  'query-side': v.empty,
+  /** Token type 1: the passage, the final [SEP] (Figure 4's document side). */
+  'document-side': v.empty,
   picked: v.object({ positions: v.array(v.integer) }),
 });
 export type MaskTarget = v.Infer<typeof maskTarget>;
@@ -28,6 +32,8 @@ export const whatIfSpec = v.object({
       to: maskTarget,
       /** The first this-many layers (1..L). */
       layers: v.integer,
+      /** Also from `to` to `from`: the two groups stop attending to each other. */
+      bothWays: v.optional(v.boolean),
     }),
   ),
   replacePeriods: v.boolean,
@@ -109,7 +115,10 @@ export const inspectorSnapshot = v.object({
   /** Tokens picked for a what-if, and the what-if the controls would apply now. */
   picked: v.integer,
   maskKind: v.string,
+  maskFrom: v.string,
   maskTo: v.string,
+  maskLayers: v.integer,
+  maskBothWays: v.boolean,
   /** The what-if (1-based table row) whose attention map is drawn beside the original, if any. */
   mapShown: v.optional(v.integer),
   theme: v.string,

@@ -36,7 +36,12 @@ export const reportInput = v.object({
 }) as unknown as v.Validator<ReportInput>;
 
 /** What a drill-down comparison changed (core/report/drillDown.ts DrillTarget). */
-export const drillTarget = v.object({ analysis: v.string, setting: v.string });
+export const drillTarget = v.object({
+  analysis: v.string,
+  setting: v.string,
+  layers: v.optional(v.integer),
+  maskKind: v.optional(v.literal('token', 'attention')),
+});
 export type DrillTargetMessage = v.Infer<typeof drillTarget>;
 
 const rankedPassage = v.object({
@@ -66,6 +71,8 @@ export const drillSnapshot = v.object({
   summary: v.string,
   /** Queries listed in the open breakdown. */
   queries: v.array(v.string),
+  /** Whether the breakdown's per-query chart is drawn (among the section's charts, or in the drill-down). */
+  chartShown: v.boolean,
   qid: v.optional(v.string),
   /** The opened query's ranking before and after, once computed. */
   ranking: v.optional(queryRanking),

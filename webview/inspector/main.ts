@@ -33,6 +33,7 @@ const DEFAULT_STATE = {
   from: 'all' as MaskSettings['from'],
   to: 'periods' as MaskSettings['to'],
   maskLayers: 0,
+  bothWays: false,
   replacePeriods: false,
   mapLayer: 0,
   mapHead: -1,
@@ -119,7 +120,15 @@ class InspectorApp extends RankLensApp<InspectorState> {
         const m = spec.mask;
         this.setState({
           replacePeriods: spec.replacePeriods,
-          ...(m ? { kind: m.kind, from: m.from.group, to: m.to.group, maskLayers: m.layers } : {}),
+          ...(m
+            ? {
+                kind: m.kind,
+                from: m.from.group,
+                to: m.to.group,
+                maskLayers: m.layers,
+                bothWays: m.bothWays ?? false,
+              }
+            : {}),
         });
         await this.whatIf.apply(spec);
         return this.snapshot();
@@ -228,7 +237,10 @@ class InspectorApp extends RankLensApp<InspectorState> {
       whatIfs: w.results.map((r) => ({ label: r.label, score: r.score, rank: r.rank?.rank })),
       picked: w.picked.size,
       maskKind: this.state.kind,
+      maskFrom: this.state.from,
       maskTo: this.state.to,
+      maskLayers: this.state.maskLayers,
+      maskBothWays: this.state.bothWays,
       mapShown: w.mapShown(),
       theme: themeClass(),
       attributionStatus: this.attribution.status,

@@ -12,6 +12,8 @@ export interface MaskSettings {
   to: Group;
   /** The first this-many layers (1..L). */
   maskLayers: number;
+  /** The mask also from `to` to `from`. */
+  bothWays: boolean;
   replacePeriods: boolean;
 }
 
@@ -27,6 +29,7 @@ export function maskSpec(settings: MaskSettings, picked: ReadonlySet<number>): W
       from: target(settings.from, picked),
       to: target(settings.to, picked),
       layers: settings.maskLayers,
+      ...(settings.bothWays ? { bothWays: true } : {}),
     },
     replacePeriods: settings.replacePeriods,
   };

@@ -30,6 +30,8 @@ const GROUPS: Choice[] = [
   ['periods', 'periods'],
   ['sep', '[SEP]'],
   ['cls', '[CLS]'],
+  ['query-side', 'query side ([CLS], query, middle [SEP])'],
+  ['document-side', 'document side (passage, final [SEP])'],
   ['picked', 'picked tokens'],
 ];
 const KINDS: Choice[] = [
@@ -71,6 +73,12 @@ class WhatIfBuilder extends RankLensPart {
           ${singleSelect('mask-layers', String(s.maskLayers), layers, (v) => mask({ maskLayers: Number(v) }))}</label
         >
         <vscode-checkbox
+          id="both-ways"
+          label="both ways"
+          ?checked=${s.bothWays}
+          @change=${(e: Event) => mask({ bothWays: (e.target as HTMLInputElement).checked })}
+        ></vscode-checkbox>
+        <vscode-checkbox
           id="replace-periods"
           label="and replace periods with commas"
           ?checked=${s.replacePeriods}
@@ -102,7 +110,7 @@ class WhatIfBuilder extends RankLensPart {
                 >`
             : nothing
         }
-        · "from A to B": tokens of A stop attending to tokens of B.
+        · "from A to B": tokens of A stop attending to tokens of B (both ways: and B to A).
       </div>
       ${this.pending ? html`<div class="busy">Running the what-if (and the candidates) in the model…</div>` : nothing}
       ${this.error ? html`<div class="error" role="alert">${this.error}</div>` : nothing}

@@ -1,9 +1,15 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import * as echarts from 'echarts/core';
-import { HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
+import { BarChart, HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
 import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
-import { rankText, type ChartDrill, type DrillLink, type DrillTarget } from '../../src/core/report/drillDown';
+import {
+  drillChartId,
+  rankText,
+  type ChartDrill,
+  type DrillLink,
+  type DrillTarget,
+} from '../../src/core/report/drillDown';
 import type { DrillSnapshot, QueryRanking } from '../../src/protocol/report';
 import {
   reportSections,
@@ -14,6 +20,7 @@ import {
 } from '../../src/core/report/sections';
 
 echarts.use([
+  BarChart,
   HeatmapChart,
   LineChart,
   ScatterChart,
@@ -193,6 +200,13 @@ export class ReportView extends LitElement {
   input: ReportInput | undefined;
   host: ReportHost | undefined;
   private readonly charts = new Map<string, { chart: echarts.ECharts; spec: ChartSpec }>();
+  /** Charts follow their element's width (a panel split beside the inspector, a window resized). */
+  private readonly resizes = new ResizeObserver((entries) => {
+    for (const { target } of entries) {
+      const entry = this.charts.get((target as HTMLElement).dataset.chart ?? '');
+      if (entry?.chart.getDom() === target) entry.chart.resize();
+    }
+  });
   private sections: ReportSection[] = [];
   private open: OpenDrill | undefined;
   /** A drill-down to reopen once the sections are built again. */
@@ -265,17 +279,7 @@ export class ReportView extends LitElement {
         <p>${section.description}</p>
         ${section.notes.map((n) => html`<p class="note">${n}</p>`)}
         <div class="charts">
-          ${section.charts.map(
-            (c) =>
-              html`<div>
-                <h3>${c.title}</h3>
-                <div class="chart" data-chart=${c.id}></div>
-                <div class="actions">
-                  <button @click=${() => void this.saveChart(c.id, 'png')}>Save PNG</button>
-                  <button @click=${() => void this.saveChart(c.id, 'svg')}>Save SVG</button>
-                </div>
-              </div>`,
-          )}
+          ${section.charts.filter((c) => !c.onlyWhenOpen).map((c) => this.renderChart(c))}
         </div>
         ${section.tables.map(
           (t) =>
@@ -297,6 +301,17 @@ export class ReportView extends LitElement {
         </div>
       </section>
     `;
+  }
+
+  private renderChart(c: ChartSpec) {
+    return html`<div>
+      <h3>${c.title}</h3>
+      <div class="chart" data-chart=${c.id}></div>
+      <div class="actions">
+        <button @click=${() => void this.saveChart(c.id, 'png')}>Save PNG</button>
+        <button @click=${() => void this.saveChart(c.id, 'svg')}>Save SVG</button>
+      </div>
+    </div>`;
   }
 
   private renderRow(cells: readonly (string | number)[], link: DrillLink | undefined) {
@@ -361,7 +376,7 @@ export class ReportView extends LitElement {
     const target = open.drill.target;
     if (!target || !this.host?.drill) {
       open.error = !target
-        ? `${open.drill.label}: the ranking before/after is available for period masking's settings only.`
+        ? `${open.drill.label}: the ranking before/after is available for period masking's settings and interaction masking's depths only.`
         : 'Re-ranking a query needs the model: open this report from RankLens in VS Code.';
       this.requestUpdate();
       return;
@@ -413,18 +428,29 @@ export class ReportView extends LitElement {
       comparison: o?.drill.comparison,
       summary: o?.drill.summary ?? '',
       queries: o?.drill.moved.map((m) => m.qid) ?? [],
+      chartShown: o !== undefined && this.chartDrawn(drillChartId(o.drill.comparison)),
       qid: o?.qid,
       ranking: o?.ranking,
       error: o?.error ?? '',
     };
   }
 
+  /** Whether chart `id` has its element on the page and is drawn into it. */
+  private chartDrawn(id: string): boolean {
+    const element = this.renderRoot.querySelector(`[data-chart="${id}"]`);
+    return element !== null && this.charts.get(id)?.chart.getDom() === element;
+  }
+
   private renderDrill(open: OpenDrill) {
     const d = open.drill;
     const sign = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
+    const chart = this.sections
+      .flatMap((s) => s.charts)
+      .find((c) => c.onlyWhenOpen && c.drill?.comparison === d.comparison);
     return html`<div class="drill" role="region" aria-label="Drill-down: ${d.label}">
       <h3>${d.label}: per query</h3>
       ${d.summary ? html`<p>${d.summary}.</p>` : nothing}
+      ${chart ? html`<div class="charts">${this.renderChart(chart)}</div>` : nothing}
       <div class="note">
         The ${d.moved.length} queries that moved, sorted by effect, largest gain first (rank of the first
         relevant passage before → after, Δ reciprocal
@@ -454,6 +480,8 @@ export class ReportView extends LitElement {
 
   private renderRanking(r: QueryRanking) {
     const rows = Math.min(10, r.before.length);
+    // "changed" marks the passages a comparison changed where it changed only some (period masking).
+    const someUnchanged = r.after.some((c) => !c.changed);
     const cell = (c: QueryRanking['before'][number] | undefined, moved?: number) =>
       c
         ? html`<td class=${c.grade >= r.minRelevance ? 'relevant' : ''}>
@@ -466,7 +494,7 @@ export class ReportView extends LitElement {
                 ${c.pid}
               </button>
               ${c.grade >= r.minRelevance ? ` relevant (${c.grade})` : c.grade > 0 ? ` grade ${c.grade}` : ''}
-              ${moved !== undefined && c.changed ? ' · changed' : ''}${moved !== undefined && moved !== c.rank ? ` · was ${moved}` : ''}
+              ${moved !== undefined && c.changed && someUnchanged ? ' · changed' : ''}${moved !== undefined && moved !== c.rank ? ` · was ${moved}` : ''}
             </td>
             <td>${c.score.toFixed(4)}</td>`
         : html`<td></td>
@@ -475,7 +503,13 @@ export class ReportView extends LitElement {
     return html`<table class="ranking">
       <caption>
         Query ${r.qid} “${r.query}”: the model's top ${rows} of ${r.before.length} candidates, before and with
-        ${r.change}${r.after.some((c) => !c.changed) && r.after.some((c) => c.changed) ? ' (on the relevant passages only, as the analysis did)' : ''}.
+        ${r.change}${
+          someUnchanged
+            ? r.after.some((c) => c.changed)
+              ? ' (on the relevant passages only, as the analysis did)'
+              : ''
+            : ' (on every candidate, as the analysis did)'
+        }.
         Pick a passage to open the pair in the inspector with the same change.
       </caption>
       <tr>
@@ -505,9 +539,11 @@ export class ReportView extends LitElement {
       element.style.height = `${spec.height}px`;
       let entry = this.charts.get(spec.id);
       if (!entry || entry.chart.getDom() !== element) {
+        if (entry) this.resizes.unobserve(entry.chart.getDom());
         entry?.chart.dispose();
         entry = { chart: echarts.init(element, undefined, { renderer: 'canvas' }), spec };
         this.charts.set(spec.id, entry);
+        this.resizes.observe(element);
       }
       entry.spec = spec;
       entry.chart.setOption(spec.option as echarts.EChartsCoreOption, true);
@@ -524,7 +560,23 @@ export class ReportView extends LitElement {
           if (m) void this.follow({ comparison: drill.comparison, qid: m.qid });
         });
       }
+      const points = spec.pointLinks;
+      if (points) {
+        // A point opens its comparison's breakdown.
+        entry.chart.off('click');
+        entry.chart.on('click', (p: { seriesName?: string; dataIndex?: number }) => {
+          const link = points[p.seriesName ?? '']?.[p.dataIndex ?? -1];
+          if (link) void this.follow(link);
+        });
+      }
     }
+    // Charts whose element is gone (a closed drill-down's) are let go.
+    for (const [id, { chart }] of this.charts)
+      if (!chart.getDom().isConnected) {
+        this.resizes.unobserve(chart.getDom());
+        chart.dispose();
+        this.charts.delete(id);
+      }
     if (this.input && this.host)
       this.host.rendered?.({ sections: this.sections.length, charts: this.charts.size });
   }
@@ -535,6 +587,7 @@ export class ReportView extends LitElement {
   }
 
   private disposeCharts(): void {
+    this.resizes.disconnect();
     for (const { chart } of this.charts.values()) chart.dispose();
     this.charts.clear();
   }

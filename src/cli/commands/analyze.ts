@@ -8,7 +8,12 @@ import { checkFieldValue, flagsHelp, type AnalysisSpec, type SettingField } from
 import { DEFAULT_MAX_LENGTH } from '../../core/text/pair';
 import { parseDevice } from '../../core/device';
 import { runAnalysisRequestFile } from '../analyzeRequest';
-import { SIGNIFICANCE_USAGE, SIGNIFICANCE_VALUES, significanceFlags } from '../significanceFlags';
+import {
+  SIGNIFICANCE_USAGE,
+  SIGNIFICANCE_VALUES,
+  significanceFlags,
+  significanceOverrides,
+} from '../significanceFlags';
 import { SLURM_USAGE, takeSlurmOptions } from '../slurmOptions';
 import { submitAnalyzeToSlurm } from '../slurmSubmit';
 import { bundledModelDir } from '../shippedFolders';
@@ -61,7 +66,8 @@ export const usage = `ranklens analyze ${ANALYSIS_SPECS.map((s) => s.name).join(
         (rerank runs without --qrels, attention without --run; every other analysis needs both)
         [--depth N] [--sample N --seed S] [--min-relevance N] [--model DIR] [--max-length N] [--batch-size N]
         [--threads N] [--precision fp32|int8] [--chunk-pairs N] [--shard K/N] [--json] [--cache-dir DIR]
-        [--device cpu|cuda] [--request FILE (an analysis request VS Code wrote, instead of the data options)]
+        [--device cpu|cuda] [--request FILE (an analysis request VS Code wrote, instead of the data options; its
+        "significance" {alpha, resamples, permutations, seed} is overridden by the flags below)]
 ${SIGNIFICANCE_USAGE}
 ${SLURM_USAGE}
   Runs a dataset analysis in one process (batched, one model load) and writes DIR/result.json; finished
@@ -162,6 +168,7 @@ export async function run(argv: string[]): Promise<number> {
       requestFile,
       out,
       shard,
+      significance: significanceOverrides(args),
       modelDir,
       threads: threadsOption(args),
       device: parseDevice(optionalText(args, 'device') ?? 'cpu'),

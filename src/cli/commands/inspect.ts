@@ -4,8 +4,9 @@ import { maskedPairJson, runOnMaskedPair } from '../modelPair';
 
 export const usage = `ranklens inspect [--model DIR] --query TEXT --passage TEXT [--max-length N] [--threads N] [--cache-dir DIR]
         [MASK OPTIONS]
-  JSON with tokens, ids, logits, score, attentions [layer][head][i][j] (i attends to j) and
-  hidden_states [layer+1][pos][unit], after the masks.
+  JSON with tokens, ids, logits, score, attentions and hidden states after the masks: attentions[l-1][h-1][i][j]
+  is how much token i attends to token j in transformer layer l (1..L), head h (1..H); hidden_states[0][pos][unit]
+  is the embedding output and hidden_states[l] layer l's output (the JSON says so under "numbering").
 ${MASK_USAGE}`;
 
 const round = (v: number) => Math.round(v * 1e6) / 1e6;
@@ -20,9 +21,15 @@ function nest(data: Float32Array, dims: readonly number[]): unknown {
   return build(0, 0);
 }
 
+/** How the JSON's arrays count layers and heads: JSON arrays start at 0, RankLens's layers and heads at 1. */
+export const INSPECT_NUMBERING =
+  'attentions[l-1][h-1][i][j]: transformer layer l (1..L), head h (1..H), token i attending to token j; ' +
+  "hidden_states[0]: the embedding output, hidden_states[l]: layer l's output; masks: layers 1..L, heads 1..H";
+
 export function inspectJson(result: InspectResult) {
   const n = result.seqLength;
   return {
+    numbering: INSPECT_NUMBERING,
     logits: result.logits,
     score: result.score,
     sigmoid: result.sigmoid,

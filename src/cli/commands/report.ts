@@ -26,10 +26,12 @@ import {
 } from '../args';
 import { checkOutputFile, writeOutputFile } from '../io';
 import { bundledModelDir, bundledWorkspace } from '../shippedFolders';
+import { SIGNIFICANCE_USAGE, SIGNIFICANCE_VALUES, significanceFlags } from '../significanceFlags';
 
 export const usage = `ranklens report [--out report.html] [--work-dir DIR] [--model DIR] [--workspace DIR]
         [--scale X] [--only a,b] [--paper-layers relative-depth|published] [--probe-learning-rate LR]
         [--max-length N] [--threads N] [--seed S] [--compare DIR]
+${SIGNIFICANCE_USAGE}
   Runs every dataset analysis (attention, attribution, probing, period masking, interaction masking, head
   importance, re-ranking) on the sample workspace's dev600 split (held-out queries; the probes train on the
   training queries) and writes ONE self-contained HTML file with the charts in the paper's form and Zhan et
@@ -101,9 +103,12 @@ export async function run(argv: string[]): Promise<number> {
       'seed',
       'cache-dir',
       'compare',
+      ...SIGNIFICANCE_VALUES,
     ],
     flags: [],
   });
+  // Checked before anything is read or loaded; every analysis of the report uses them.
+  const significance = significanceFlags(args);
   const out = optionalText(args, 'out') ?? 'ranklens-report.html';
   const files: ReportDataFiles = sampleWorkspaceFiles(optionalText(args, 'workspace') ?? bundledWorkspace());
   const inputs = Object.values(files);
@@ -146,6 +151,7 @@ export async function run(argv: string[]): Promise<number> {
       settings,
       only,
       seed: seedOption(args, 'seed'),
+      significance,
       onAnalysis: (name, i, n) => process.stderr.write(`${tty ? '\n' : ''}[${i + 1}/${n}] ${name}\n`),
       onProgress: tty ? (r) => process.stderr.write(`\r  ${r.done}/${r.total ?? '?'} ${r.unit}`) : undefined,
     });

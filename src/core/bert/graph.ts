@@ -55,7 +55,7 @@ export const BERT_IO = {
 export const MASK_NEGATIVE = -10000;
 
 /** Bump whenever the graph changes, so cached .onnx files are rebuilt. */
-export const BERT_GRAPH_VERSION = 2;
+export const BERT_GRAPH_VERSION = 3;
 
 function floatBytes(values: Float32Array): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
@@ -188,19 +188,29 @@ export function buildBertGraph(
   const paddingAdd = g.unsqueeze(g.mul(g.sub(one, g.cast(paddingMask, 'float32')), negative), [1, 2]);
   const groupsT = groups ? g.transpose(groups, [0, 2, 1]) : undefined;
   /** table[layer] spread over token pairs: [batch, 1, seq, seq]. */
-  const pairMask = (table: Tensor, layer: Tensor): Tensor =>
-    g.unsqueeze(g.matMul(g.matMul(groups as Tensor, g.gather(table, layer, 0)), groupsT as Tensor), [1]);
+  const pairMask = (table: Tensor, layer: Tensor, queryGroups = groups as Tensor): Tensor =>
+    g.unsqueeze(g.matMul(g.matMul(queryGroups, g.gather(table, layer, 0)), groupsT as Tensor), [1]);
 
   const scale = g.constFloat([Math.sqrt(headSize)], [], 'sqrt_head_size');
   const sqrt2 = g.constFloat([Math.SQRT2], [], 'sqrt2');
   const half = g.constFloat([0.5], [], 'half');
   const attentions: Tensor[] = [];
+  // A score needs only the last layer's [CLS] row: there, queries, the attention output and the feed-forward
+  // run on that row alone (keys and values still on every token), about 5/6 of the layer's products skipped.
+  // Attention statistics need every row's probabilities there, but the context of [CLS] alone.
+  const clsOnlyTail = variant === 'plain' || variant === 'score';
+  const clsContextTail = variant === 'attention-stats';
+  const clsIndex = clsOnlyTail || clsContextTail ? g.constInt64([0], [1], 'cls_position') : undefined;
   for (let i = 0; i < L; i++) {
     const w = weights.layers[i];
     const p = `layer${i}`;
+    const clsOnly = clsOnlyTail && i === L - 1;
+    const clsContext = clsContextTail && i === L - 1;
     const splitHeads = (t: Tensor, perm: number[]) =>
       g.transpose(g.reshape(t, [0, 0, heads, headSize]), perm);
-    const q = splitHeads(layerLinear(x, w.query, `${p}.query`), [0, 2, 1, 3]);
+    // [batch, 1, hidden] in a [CLS]-only layer: the rows whose outputs are needed.
+    const rows = clsOnly || clsContext ? g.gather(x, clsIndex as Tensor, 1) : x;
+    const q = splitHeads(layerLinear(clsOnly ? rows : x, w.query, `${p}.query`), [0, 2, 1, 3]);
     const kT = splitHeads(layerLinear(x, w.key, `${p}.key`), [0, 2, 3, 1]);
     const v = splitHeads(layerLinear(x, w.value, `${p}.value`), [0, 2, 1, 3]);
     const scaled = g.div(g.matMul(q, kT), scale);
@@ -208,9 +218,10 @@ export function buildBertGraph(
     if (instrumented) {
       const layer = g.constInt64([i], [], 'layer');
       // Masks are combined at [batch, 1, seq, seq] so each costs at most one pass over [batch, heads, seq, seq].
-      const additive = g.addT(paddingAdd, g.mul(pairMask(tokenMask as Tensor, layer), negative));
+      const queryGroups = clsOnly ? g.gather(groups as Tensor, clsIndex as Tensor, 1) : (groups as Tensor);
+      const additive = g.addT(paddingAdd, g.mul(pairMask(tokenMask as Tensor, layer, queryGroups), negative));
       let probs = g.softmax(g.addT(scaled, additive), -1);
-      probs = g.mul(probs, g.sub(one, pairMask(attentionTable as Tensor, layer)));
+      probs = g.mul(probs, g.sub(one, pairMask(attentionTable as Tensor, layer, queryGroups)));
       const headKeep = g.sub(one, g.reshape(g.gather(headMask as Tensor, layer, 0), [1, heads, 1, 1]));
       if (variant === 'inspect') {
         probs = g.mul(probs, headKeep, `${p}.probs`);
@@ -218,7 +229,8 @@ export function buildBertGraph(
         context = g.matMul(probs, v);
       } else {
         // Same product, applied to the smaller [batch, heads, seq, head_size] context (seq/head_size x fewer).
-        context = g.mul(g.matMul(probs, v), headKeep);
+        const contextRows = clsContext ? g.gather(probs, clsIndex as Tensor, 2) : probs;
+        context = g.mul(g.matMul(contextRows, v), headKeep);
         if (kindsColumns && kindsRows) {
           // kinds^T P kinds, then the head mask on the small [kinds, kinds] result.
           const sums = g.matMul(kindsRows, g.matMul(probs, kindsColumns));
@@ -230,7 +242,7 @@ export function buildBertGraph(
     }
     const merged = g.reshape(g.transpose(context, [0, 2, 1, 3]), [0, 0, h]);
     const attended = layerNorm(
-      g.addT(layerLinear(merged, w.attentionOutput, `${p}.attention_output`), x),
+      g.addT(layerLinear(merged, w.attentionOutput, `${p}.attention_output`), rows),
       w.attentionNorm,
       `${p}.attention_norm`,
     );

@@ -27,6 +27,10 @@ export interface ChartSpec {
   readonly height: number;
   /** A per-query drill-down chart: its bars open their queries. */
   readonly drill?: ChartDrill;
+  /** Drawn only inside its drill-down once that is opened, not among the section's charts. */
+  readonly onlyWhenOpen?: boolean;
+  /** Per series name, per data index: the drill-down a point opens (a comparison's breakdown), if any. */
+  readonly pointLinks?: Readonly<Record<string, readonly (DrillLink | undefined)[]>>;
 }
 
 export interface TableSpec {
@@ -166,12 +170,18 @@ export function paperPointsFor(options: ReportOptions): PaperPoints {
   };
 }
 
+/** What the paper curves' legend entries add when they are drawn by relative depth: ", by depth", else "". */
+export function depthTag(options: ReportOptions, modelLayers: number): string {
+  return alignsByDepth(options, modelLayers) ? ', by depth' : '';
+}
+
 /** A note for a section whose paper curves were moved to this model's depth. */
 export function alignmentNotes(options: ReportOptions, modelLayers: number): string[] {
   if (!alignsByDepth(options, modelLayers)) return [];
   return [
     `The paper's curves are drawn by relative depth: its layer l (of ${PAPER_LAYERS}) at l × ${modelLayers}/${PAPER_LAYERS} ` +
-      `on this ${modelLayers}-layer model's axis (\`--paper-layers published\` draws them at their own numbers).`,
+      `on this ${modelLayers}-layer model's axis, marked "by depth" in the legend (\`--paper-layers published\`, or the ` +
+      `setting ranklens.report.paperLayers in VS Code, draws them at their own numbers).`,
   ];
 }
 

@@ -1,16 +1,22 @@
 // From a compared number to the queries behind it: per-query changes of the reciprocal rank (MRR@10's terms),
 // sorted by effect, as a chart and as a table of the queries that moved. Pure data, drawn by the report and the
 // extension's report panel alike.
+import { comparisonVerdict, type PairedComparison } from '../eval/significance';
 import type { ChartSpec, ReportPalette, TableSpec } from './sections';
+import { comparisonCells } from './tableCells';
 
 /**
  * What a comparison changed, in terms a host with the model can redo for one query: the analysis and its setting
- * (period-mask: comma | token-mask | attention-mask). The extension rebuilds the query's ranking before/after
- * from it and opens a pair in the inspector with the same what-if.
+ * (period-mask: comma | token-mask | attention-mask; interaction-mask: a direction, with the depth masked and the
+ * mask kind). The extension rebuilds the query's ranking before/after from it and opens a pair in the inspector
+ * with the same what-if.
  */
 export interface DrillTarget {
   readonly analysis: string;
   readonly setting: string;
+  /** The mask covers transformer layers 1..layers (interaction-mask's depth i). */
+  readonly layers?: number;
+  readonly maskKind?: 'token' | 'attention';
 }
 
 /** Where a table row leads: a comparison's breakdown, or (with qid) one query's ranking under it. */
@@ -68,6 +74,18 @@ export function movedQueries(input: DrillDownInput): MovedQuery[] {
   return moved.sort((a, b) => b.delta - a.delta || (a.qid < b.qid ? -1 : a.qid > b.qid ? 1 : 0));
 }
 
+/** A comparison of MRR@10 in words, as its breakdown opens: the two values, Δ with its interval, the verdict. */
+export function comparisonSummary(
+  before: number,
+  after: number,
+  comparison: PairedComparison | null | undefined,
+  alpha: number | undefined,
+): string {
+  if (!comparison) return '';
+  const value = (v: number) => Number(v.toFixed(4));
+  return `MRR@10 ${value(before)} → ${value(after)}, Δ ${comparisonCells(comparison)[0]}; ${comparisonVerdict(comparison, alpha)}`;
+}
+
 export const rankText = (rank: number | null) => (rank === null ? '>10' : String(rank));
 
 export const MOVED_COLUMNS = ['comparison', 'qid', 'rank before', 'rank after', 'Δ reciprocal rank'] as const;
@@ -78,8 +96,21 @@ export function movedRows(label: string, moved: readonly MovedQuery[]): (string 
 
 export const drillChartId = (comparison: string) => `drill-${comparison}`;
 
+/** How a section shows its breakdowns. */
+export interface DrillDownOptions {
+  /**
+   * Drawn only inside the drill-down once opened (from a chart's point or a table's row), not among the section's
+   * charts: for sections with a breakdown per point, too many to draw them all.
+   */
+  readonly onlyWhenOpen?: boolean;
+}
+
 /** A bar per query that moved, sorted by effect; the title counts the queries that did not. */
-export function drillDownChart(input: DrillDownInput, palette: ReportPalette): ChartSpec | undefined {
+export function drillDownChart(
+  input: DrillDownInput,
+  palette: ReportPalette,
+  options: DrillDownOptions = {},
+): ChartSpec | undefined {
   const moved = movedQueries(input);
   if (moved.length === 0) return undefined;
   const [up, , , down] = palette.series;
@@ -128,6 +159,7 @@ export function drillDownChart(input: DrillDownInput, palette: ReportPalette): C
     title: `${input.label}: the ${moved.length} queries that moved (${unchanged} unchanged)`,
     option,
     height: 240,
+    ...(options.onlyWhenOpen ? { onlyWhenOpen: true } : {}),
     drill: {
       comparison: input.id,
       label: input.label,
@@ -138,15 +170,25 @@ export function drillDownChart(input: DrillDownInput, palette: ReportPalette): C
   };
 }
 
-/** The charts and one table of moved queries for a section's comparisons. */
+/** The link to a comparison's breakdown, where it has one (some query moved). */
+export function drillLinkOf(input: DrillDownInput | undefined): DrillLink | undefined {
+  return input && movedQueries(input).length > 0 ? { comparison: input.id } : undefined;
+}
+
+/**
+ * The charts and one table of moved queries for a section's comparisons (no table when the breakdowns are
+ * drawn only once opened: their queries are listed there).
+ */
 export function drillDown(
   inputs: readonly DrillDownInput[],
   palette: ReportPalette,
+  options: DrillDownOptions = {},
 ): { readonly charts: ChartSpec[]; readonly table: TableSpec | undefined } {
   const charts = inputs.flatMap((input) => {
-    const chart = drillDownChart(input, palette);
+    const chart = drillDownChart(input, palette, options);
     return chart ? [chart] : [];
   });
+  if (options.onlyWhenOpen) return { charts, table: undefined };
   const rows = inputs.flatMap((input) => movedRows(input.label, movedQueries(input)));
   const rowLinks = inputs.flatMap((input) =>
     movedQueries(input).map((m): DrillLink => ({ comparison: input.id, qid: m.qid })),

@@ -3,6 +3,7 @@ import { describeModel, type Json } from '../analysis/analysis';
 import type { InProcessAnalysisModel } from '../analysis/inProcessModel';
 import { ANALYSIS_SPECS, analysisSpec } from '../analysis/registry';
 import { runAnalysisRequestOutcome, type AnalysisRunRequest } from '../analysis/runRequest';
+import type { SignificanceOptions } from '../eval/significance';
 import type { ResultFile } from '../analysis/runner';
 import type { ProgressReport } from '../progress';
 import type { ReportInput } from './sections';
@@ -64,6 +65,8 @@ export interface ReportRunOptions {
   readonly settings?: Readonly<Record<string, Record<string, Json>>>;
   readonly only?: readonly string[];
   readonly seed?: number;
+  /** The intervals' and paired tests' options for every analysis (default: significance.ts's). */
+  readonly significance?: SignificanceOptions;
   readonly signal?: AbortSignal;
   readonly onAnalysis?: (name: string, index: number, total: number) => void;
   readonly onProgress?: (report: ProgressReport) => void;
@@ -97,6 +100,7 @@ export async function runReportAnalyses(options: ReportRunOptions): Promise<Repo
       ...(spec.data.heldOut ? { heldOut: { ...heldOut, sample: sizes.queries[name] } } : {}),
       dir: path.join(options.workDir, name),
       maxLength: options.maxLength,
+      ...(options.significance ? { significance: options.significance } : {}),
     };
     const outcome = await runAnalysisRequestOutcome(request, model, {
       modelName: options.modelName,

@@ -67,11 +67,18 @@ function checkPositionsWithin(sequences: readonly MaskedSequence[], masks: reado
   }
 }
 
+/** A 0-based layer index in the words users read: RankLens numbers transformer layers 1..L (0 = embeddings). */
+function layerWords(index: number): string {
+  return `layer index ${index} (transformer layer ${index + 1})`;
+}
+
 function layerList(spec: MaskSpec, numLayers: number): number[] {
   const layers = spec.layers === 'all' ? [...Array(numLayers).keys()] : [...spec.layers];
   for (const l of layers) {
     if (!Number.isInteger(l) || l < 0 || l >= numLayers) {
-      throw new Error(`mask layer ${l} is out of range: the model has layers 0-${numLayers - 1}`);
+      throw new Error(
+        `mask ${layerWords(l)} is out of range: the model has transformer layers 1-${numLayers}`,
+      );
     }
   }
   return layers;
@@ -126,11 +133,15 @@ export function compileMasks(
   const headMask = new Float32Array(numLayers * numHeads);
   for (const hm of headMasks) {
     if (!Number.isInteger(hm.layer) || hm.layer < 0 || hm.layer >= numLayers) {
-      throw new Error(`head mask layer ${hm.layer} is out of range: the model has layers 0-${numLayers - 1}`);
+      throw new Error(
+        `head mask ${layerWords(hm.layer)} is out of range: the model has transformer layers 1-${numLayers}`,
+      );
     }
     for (const head of hm.heads) {
       if (!Number.isInteger(head) || head < 0 || head >= numHeads) {
-        throw new Error(`head mask head ${head} is out of range: the model has heads 0-${numHeads - 1}`);
+        throw new Error(
+          `head mask head index ${head} (head ${head + 1}) is out of range: the model has heads 1-${numHeads}`,
+        );
       }
       headMask[hm.layer * numHeads + head] = 1;
     }

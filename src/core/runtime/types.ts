@@ -35,13 +35,16 @@ export const SEGMENT_SELECTORS = ['sep-middle', 'sep-final', 'query-segment', 'd
  */
 export interface MaskSpec {
   readonly kind: 'token' | 'attention';
-  /** Layer indices (0-based) or 'all'. */
+  /** The graph's layer indices, 0-based (index l is transformer layer l + 1 in what users read), or 'all'. */
   readonly layers: readonly number[] | 'all';
   readonly from: TokenSelector;
   readonly to: TokenSelector;
 }
 
-/** Silences heads: their attention probabilities are zeroed in the given layer. */
+/**
+ * Silences heads: their attention probabilities are zeroed in the given layer. Indices are 0-based (layer index
+ * l, head index h are transformer layer l + 1, head h + 1 in what users read and write).
+ */
 export interface HeadMaskSpec {
   readonly layer: number;
   readonly heads: readonly number[];

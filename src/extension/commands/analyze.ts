@@ -8,13 +8,14 @@ import type { ResultFile } from '../../core/analysis/runner';
 import { settingsProblems, type AnalysisSpec } from '../../core/analysis/spec';
 import { splitNameOf } from '../../core/data/splits';
 import { CancelledError } from '../../core/progress';
-import { settingsLine, type ReportInput } from '../../core/report/sections';
+import { settingsLine, type PaperLayerAlignment, type ReportInput } from '../../core/report/sections';
 import { DEFAULT_MAX_LENGTH } from '../../core/text/pair';
 import type { DatasetController } from '../datasetController';
 import type { ModelController } from '../modelController';
 import type { SlurmRuns } from '../slurm/slurmRuns';
 import { reportDrillHost } from '../drillDown/reportDrillHost';
 import { ReportPanel } from '../webviews/reportPanel';
+import { significanceOfSettings } from './significanceSettings';
 
 /** The palette's commands of the analyses that have one: command id -> analysis name and title. */
 export const ANALYSIS_COMMANDS: Readonly<Record<string, { readonly name: string; readonly title: string }>> =
@@ -166,6 +167,9 @@ export async function analyzeCommand(
   const picked = args.settings ?? (await pickSettings(spec));
   if (!picked) return undefined;
   const settings = checkedSettings(spec, picked);
+  // The intervals and tests as Settings: RankLens › Significance says (the CLI's --alpha ...).
+  const config = vscode.workspace.getConfiguration('ranklens.significance');
+  const significance = significanceOfSettings((key) => config.get(key));
   const collection = datasets.dataset?.files.collection;
   if (!collection) throw new Error('the open dataset has no collection (passage texts)');
 
@@ -190,9 +194,11 @@ export async function analyzeCommand(
       : {}),
     dir,
     maxLength: DEFAULT_MAX_LENGTH,
+    ...(significance ? { significance } : {}),
   };
   const reportInput = (result: ResultFile, seconds: number): ReportInput => ({
     title: `RankLens: ${title}`,
+    paperLayers: paperLayersSetting(),
     model: result.model,
     results: { [name]: result },
     timings: [{ analysis: name, seconds, pairs: result.data.pairs }],
@@ -269,4 +275,10 @@ export async function analyzeCommand(
   });
   const panel = ReportPanel.show(extensionUri, reportInput(result, seconds), dir, log, drill);
   return { result, savedTo: dir, panel };
+}
+
+/** `ranklens.report.paperLayers`: where report panels draw the paper's 12 layers beside another depth. */
+function paperLayersSetting(): PaperLayerAlignment {
+  const value = vscode.workspace.getConfiguration('ranklens').get<string>('report.paperLayers');
+  return value === 'published' ? 'published' : 'relative-depth';
 }

@@ -10,6 +10,8 @@ const GROUP_NAMES: Record<MaskTarget['group'], string> = {
   periods: 'periods',
   sep: '[SEP]',
   cls: '[CLS]',
+  'query-side': 'query side',
+  'document-side': 'document side',
   picked: 'picked tokens',
 };
 
@@ -28,6 +30,10 @@ export function selectorFor(target: MaskTarget): TokenSelector {
       return ['sep'];
     case 'cls':
       return ['cls'];
+    case 'query-side':
+      return ['query-segment'];
+    case 'document-side':
+      return ['document-segment'];
     case 'picked':
       return { positions: target.positions };
   }
@@ -43,7 +49,11 @@ export function maskSpecsFor(spec: WhatIfSpec, numLayers: number): MaskSpec[] {
     if (target.group === 'picked' && target.positions.length === 0)
       throw new Error('pick at least one token (click it in the query or passage) to mask picked tokens');
   }
-  return [{ kind, layers: [...Array(layers).keys()], from: selectorFor(from), to: selectorFor(to) }];
+  const inLayers = [...Array(layers).keys()];
+  const masks: MaskSpec[] = [{ kind, layers: inLayers, from: selectorFor(from), to: selectorFor(to) }];
+  if (spec.mask.bothWays)
+    masks.push({ kind, layers: inLayers, from: selectorFor(to), to: selectorFor(from) });
+  return masks;
 }
 
 export function describeWhatIf(spec: WhatIfSpec, numLayers: number): string {
@@ -55,7 +65,7 @@ export function describeWhatIf(spec: WhatIfSpec, numLayers: number): string {
         ? `${t.positions.length} picked token${t.positions.length === 1 ? '' : 's'}`
         : GROUP_NAMES[t.group];
     const span = layers === numLayers ? 'all layers' : layers === 1 ? 'layer 1' : `layers 1-${layers}`;
-    parts.push(`${kind} mask ${name(from)} → ${name(to)}, ${span}`);
+    parts.push(`${kind} mask ${name(from)} ${spec.mask.bothWays ? '↔' : '→'} ${name(to)}, ${span}`);
   }
   if (spec.replacePeriods) parts.push('periods → commas');
   return parts.join('; ') || 'no change';

@@ -159,7 +159,7 @@ export class InspectorPanel {
     const analysis = analysisOfWhatIf(spec, session.model.info.numLayers);
     if (!analysis) {
       void vscode.window.showInformationMessage(
-        'RankLens: no dataset analysis runs this what-if (period masking runs periods → commas, and token or attention masks from all tokens to the periods in all layers).',
+        'RankLens: no dataset analysis runs this what-if (period masking runs periods → commas, and token or attention masks from all tokens to the periods in all layers; interaction masking runs masks between the query side and the document side).',
       );
       return undefined;
     }

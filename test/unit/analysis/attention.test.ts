@@ -15,7 +15,9 @@ import {
 import { createAnalysisContext } from '../../../src/core/analysis/context';
 import { loadPairSet, type PairSet } from '../../../src/core/analysis/pairSet';
 import { createAnalysis } from '../../../src/core/analysis/registry';
-import { runAnalysis } from '../../../src/core/analysis/runner';
+import { runAnalysis, type ResultFile } from '../../../src/core/analysis/runner';
+import { attentionSection } from '../../../src/core/analysis/attention/report';
+import { LIGHT_PALETTE } from '../../../src/core/report/sections';
 import { Ranker } from '../../../src/core/runtime/ranker';
 import { ATTENTION_KINDS, type AttentionSums } from '../../../src/core/runtime/attentionKinds';
 import type { Scorer } from '../../../src/core/runtime/types';
@@ -173,6 +175,33 @@ describe('attention distribution (Figure 1)', () => {
     }
     const read = (dir: string) => fs.readFileSync(path.join(root, dir, 'result.json'), 'utf8');
     assert.equal(read('worker'), read('in-process'));
+  });
+
+  it('reports layers 1..L and heads 1..H, and the paper by relative depth on this 3-layer model', () => {
+    const file = JSON.parse(
+      fs.readFileSync(path.join(root, 'in-process', 'result.json'), 'utf8'),
+    ) as ResultFile;
+    const section = attentionSection(file, LIGHT_PALETTE, {});
+    const [header, ...lines] = section.csv.trim().split('\n');
+    assert.equal(header, 'statistic,layer,head,share,uniform');
+    const layersAndHeads = new Set(lines.map((line) => line.split(',').slice(1, 3).join('.')));
+    assert.deepEqual([...layersAndHeads].sort(), ['1.1', '1.2', '2.1', '2.2', '3.1', '3.2']);
+    // A chart's title names its blocks once ("query → query", not again as "query -> query").
+    assert.equal(
+      section.charts.find((c) => c.id === 'attention-queryToQuery')?.title,
+      'query → query: query tokens attending to query tokens',
+    );
+    const series = section.charts[0].option.series as { name: string; data: number[][] }[];
+    assert.deepEqual(
+      series.find((s) => s.name === 'mean over heads')!.data.map(([x]) => x),
+      [1, 2, 3],
+    );
+    // The paper's layer 12 (of 12) sits at this model's last layer, and the legend says it was moved.
+    const paper = series.find((s) => s.name === 'paper (BERT-base, by depth)')!;
+    assert.equal(paper.data.at(-1)![0], spec.layers);
+    const published = attentionSection(file, LIGHT_PALETTE, { paperLayers: 'published' });
+    const publishedSeries = published.charts[0].option.series as { name: string; data: number[][] }[];
+    assert.equal(publishedSeries.find((s) => s.name === 'paper (BERT-base)')!.data.at(-1)![0], 12);
   });
 
   it('accumulates per-head means over 4,096 pairs in float64 (a float32 sum drifts by ~1e-6)', async () => {

@@ -63,6 +63,7 @@ describe('attention between query and passage, relevant vs other candidates', ()
       ranker,
     );
     const result = file.result as unknown as AttentionRelevanceResult;
+    assert.match(result.numbering, /^statistics\[s\]\.layers\[l - 1\] is transformer layer l \(1\.\.L;/);
 
     const pairSet = await loadPairSet({ ...data, selection: 'candidates' });
     const tokenizer = loadTokenizer(MODEL);

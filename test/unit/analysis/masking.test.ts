@@ -207,6 +207,11 @@ describe('head importance', () => {
       close(result.perQuery.unmasked[q], referenceReciprocalRank(b), `unmasked, query ${q}`),
     );
     assert.equal(result.heads.length, spec.layers);
+    // result.json says how its arrays count: heads[l][h] below is transformer layer l + 1, head h + 1.
+    assert.match(
+      result.numbering,
+      /^heads\[l - 1\]\[h - 1\] is head h \(1\.\.H\) of transformer layer l \(1\.\.L;/,
+    );
     for (let l = 0; l < spec.layers; l++) {
       assert.equal(result.heads[l].length, spec.heads);
       for (let h = 0; h < spec.heads; h++) {

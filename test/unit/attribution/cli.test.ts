@@ -9,6 +9,7 @@ import { tempDir, writeRandomCheckpoint } from '../../support/checkpoints';
 import { BERT_VOCAB, sharedFile } from '../../support/paths';
 import { DataError } from '../../../src/core/data';
 import { captureOutput } from '../../support/captureOutput';
+import { bundledModelDir } from '../../../src/cli/shippedFolders';
 
 let dir: string;
 let model: string;
@@ -139,6 +140,21 @@ describe('ranklens attribute', () => {
       (e: unknown) => e instanceof DataError && /no such qid/.test(e.message) && e.message.includes(queries),
     );
     await assert.rejects(attributeCommand.run([...options, '--passage', 'p']), /give --query TEXT/);
+  });
+
+  it('without --model attributes with the bundled model, as `ranklens analyze` and `score` do', async () => {
+    // The last layer (L = 6 in the bundled model) on one baseline with 3 points keeps the two runs short.
+    const pair = ['--query', query, '--passage', passage, '--threads', '1', '--layers', '6'];
+    const options = [...pair, '--baseline', 'empty-query', '--max-points', '3', '--json'];
+    const implicit = await capture(() => attributeCommand.run(options));
+    const explicit = await capture(() => attributeCommand.run(['--model', bundledModelDir(), ...options]));
+    assert.equal(implicit.code, 0, implicit.err);
+    assert.equal(implicit.out, explicit.out);
+    const body = JSON.parse(implicit.out) as { layers: JsonLayer[] };
+    assert.deepEqual(
+      body.layers.map((l) => l.layer),
+      [6],
+    );
   });
 
   it('rejects bad options with usage errors and a missing model with a message', async () => {

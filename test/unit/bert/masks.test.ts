@@ -171,6 +171,41 @@ describe('experiment masks', () => {
     assert.ok(Math.abs(together[0].score - ref.score) <= 1e-4);
   });
 
+  it('masks in the last layer, where the score graph computes the [CLS] row alone, give the reference score', async () => {
+    const last = spec.layers - 1;
+    const masks = [
+      { kind: 'token' as const, layers: [last], from: 'all' as const, to: ['doc'] as TokenKind[] },
+      {
+        kind: 'attention' as const,
+        layers: [last],
+        from: ['cls'] as TokenKind[],
+        to: ['sep'] as TokenKind[],
+      },
+    ];
+    const headMasks = [{ layer: last, heads: [1] }];
+    const [scored] = await ranker.score([{ ...pair, tokens }], { masks, headMasks });
+    const inspected = await ranker.inspect({ ...pair, tokens }, { masks, headMasks });
+    const ref = reference({
+      token: (l, _i, j) => (l === last && kinds[j] === 'doc' ? 1 : 0),
+      attention: (l, i, j) => (l === last && kinds[i] === 'cls' && kinds[j] === 'sep' ? 1 : 0),
+      head: (l, h) => (l === last && h === 1 ? 1 : 0),
+    });
+    assert.ok(Math.abs(scored.score - ref.score) <= 1e-5, `score ${scored.score} vs ${ref.score}`);
+    assert.ok(
+      Math.abs(scored.score - inspected.score) <= 1e-6,
+      `score ${scored.score} vs inspect ${inspected.score}`,
+    );
+    // Attention statistics keep every row's probabilities there, and the context of [CLS] alone.
+    const [sums] = await ranker.attentionSums([{ ...pair, tokens }], { masks, headMasks });
+    assert.ok(
+      Math.abs(sums.score - scored.score) <= 1e-6,
+      `statistics' score ${sums.score} vs ${scored.score}`,
+    );
+    // The masks change the score: the [CLS] row's masks reach it.
+    const [unmasked] = await ranker.score([{ ...pair, tokens }]);
+    assert.ok(Math.abs(unmasked.score - scored.score) > 1e-3);
+  });
+
   it('a head mask zeroes that head and its contribution', async () => {
     const r = await ranker.inspect(pair, { headMasks: [{ layer: 1, heads: [1] }] });
     for (let i = 0; i < n; i++) {
@@ -183,11 +218,11 @@ describe('experiment masks', () => {
   it('rejects masks for layers or heads the model does not have', async () => {
     await assert.rejects(
       ranker.inspect(pair, { masks: [{ kind: 'token', layers: [3], from: 'all', to: 'all' }] }),
-      /mask layer 3 is out of range: the model has layers 0-2/,
+      /mask layer index 3 \(transformer layer 4\) is out of range: the model has transformer layers 1-3/,
     );
     await assert.rejects(
       ranker.score([pair], { headMasks: [{ layer: 0, heads: [2] }] }),
-      /head 2 is out of range/,
+      /head index 2 \(head 3\) is out of range: the model has heads 1-2/,
     );
     await assert.rejects(
       ranker.score([pair], { masks: [{ kind: 'token', layers: [0], from: ['query'], to: 'all' }] }),

@@ -6,7 +6,7 @@ import { captureOutput } from '../../support/captureOutput';
 import { tempDir, writeRandomCheckpoint } from '../../support/checkpoints';
 import { writeTinyVocab } from '../../support/tinyDataset';
 import { main } from '../../../src/cli/main';
-import { parseMaskFlag, takeMaskFlags } from '../../../src/cli/maskFlags';
+import { parseHeadMasks, parseMaskFlag, parseMaskFile, takeMaskFlags } from '../../../src/cli/maskFlags';
 import { periodsToCommas } from '../../../src/core/analysis/period-mask/periodMask';
 import { Ranker } from '../../../src/core/runtime/ranker';
 import { encodePair, loadTokenizer } from '../../../src/core/text';
@@ -46,7 +46,12 @@ const scoreCli = async (...extra: string[]) => {
     ]),
   );
   assert.equal(r.code, 0, r.err);
-  return JSON.parse(r.out) as { score: number; input_ids: number[]; masks: unknown[] };
+  return JSON.parse(r.out) as {
+    score: number;
+    input_ids: number[];
+    masks: unknown[];
+    head_masks: unknown[];
+  };
 };
 
 describe('mask flags', () => {
@@ -95,6 +100,57 @@ describe('mask flags', () => {
     assert.notEqual(masked.score, plain.score);
     assert.equal(masked.masks.length, 2);
     assert.ok(!('attentions' in masked));
+  });
+
+  it('counts head masks as users do: transformer layers 1..L, heads 1..H (--head-mask, --masks, --mask-kind)', async () => {
+    // "1:1" is the first transformer layer's first head: the graph's layer index 0, head index 0.
+    assert.deepEqual(parseHeadMasks('1:1,2;2:1'), [
+      { layer: 0, heads: [0, 1] },
+      { layer: 1, heads: [0] },
+    ]);
+    assert.throws(() => parseHeadMasks('0:1'), /layer 0 is the embedding output, which has no heads/);
+    assert.throws(() => parseHeadMasks('1:0'), /heads are numbered 1\.\.H/);
+    assert.throws(() => parseHeadMasks('1-2'), /expected LAYER:HEAD/);
+    assert.deepEqual(parseMaskFile({ headMasks: [{ layer: 2, heads: [2] }] }, 'm.json').headMasks, [
+      { layer: 1, heads: [1] },
+    ]);
+    assert.deepEqual(
+      parseMaskFile([{ kind: 'token', layers: [1, 2], from: 'all', to: 'all' }], 'm.json').masks,
+      [{ kind: 'token', layers: [0, 1], from: 'all', to: 'all' }],
+    );
+    assert.throws(
+      () => parseMaskFile([{ kind: 'token', layers: [0], from: 'all', to: 'all' }], 'm.json'),
+      /m\.json: masks\[0\]\.layers: layer 0 is the embedding output/,
+    );
+    assert.throws(
+      () => parseMaskFile({ headMasks: [{ layer: 1 }] }, 'm.json'),
+      /m\.json: headMasks\[0\] must be/,
+    );
+
+    const pair = encodePair(loadTokenizer(modelDir), query, passage, { maxLength: 64 });
+    const first = await scoreCli('--head-mask', '1:1');
+    const [firstHead] = await ranker.score([pair], { headMasks: [{ layer: 0, heads: [0] }] });
+    const [otherHead] = await ranker.score([pair], { headMasks: [{ layer: 1, heads: [1] }] });
+    assert.equal(first.score, firstHead.score);
+    // Precondition: the two heads' masks score differently, so reading "1:1" 0-based would fail above.
+    assert.notEqual(firstHead.score, otherHead.score);
+    assert.deepEqual(first.head_masks, [{ layer: 1, heads: [1] }]);
+
+    // --mask-kind's --layers counts like --mask's @LAYERS.
+    const byKind = await scoreCli(
+      ...['--mask-kind', 'token', '--layers', '2', '--from', 'all', '--to', 'period'],
+    );
+    const byFlag = await scoreCli('--mask', 'token:period->all@2');
+    assert.equal(byKind.score, byFlag.score);
+    assert.deepEqual(byKind.masks, [{ kind: 'token', layers: [2], from: 'all', to: ['period'] }]);
+
+    // What score --json prints reads back through --masks ("masks", "head_masks") to the same score.
+    const both = await scoreCli('--mask', 'token:period->all@2', '--head-mask', '1:1');
+    const file = path.join(root, 'printed-masks.json');
+    fs.writeFileSync(file, JSON.stringify(both));
+    const reread = await scoreCli('--masks', file);
+    assert.equal(reread.score, both.score);
+    assert.deepEqual([reread.masks, reread.head_masks], [both.masks, both.head_masks]);
   });
 
   it('--replace-periods-with-commas changes only the passage periods, then scores', async () => {

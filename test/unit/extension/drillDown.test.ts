@@ -1,5 +1,6 @@
-// The report's drill-down in the extension: a query re-ranked under a comparison is the ranking the analysis
-// scored (same reciprocal rank before and after), and a comparison's what-if round-trips to its analysis.
+// The report's drill-down in the extension: a query re-ranked under a comparison (a Table 1 setting, a Figure 4
+// direction at a depth) is the ranking the analysis scored (same reciprocal rank before and after), and a
+// comparison's what-if round-trips to its analysis.
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -10,6 +11,14 @@ import { writeTinyModelAndDataset, type TinyDatasetFiles } from '../../support/t
 import { createAnalysisContext } from '../../../src/core/analysis/context';
 import { loadPairSet } from '../../../src/core/analysis/pairSet';
 import { PERIOD_SETTINGS, type PeriodMaskResult } from '../../../src/core/analysis/period-mask/periodMask';
+import {
+  INTERACTION_DIRECTIONS,
+  type InteractionDirection,
+  type InteractionResult,
+} from '../../../src/core/analysis/interaction-mask/interactionMask';
+import { interactionSection } from '../../../src/core/analysis/interaction-mask/report';
+import type { ResultFile } from '../../../src/core/analysis/runner';
+import { LIGHT_PALETTE } from '../../../src/core/report/sections';
 import { createAnalysis } from '../../../src/core/analysis/registry';
 import { runAnalysis } from '../../../src/core/analysis/runner';
 import { loadDataset, type Dataset } from '../../../src/core/data';
@@ -28,6 +37,8 @@ let files: TinyDatasetFiles;
 let dataset: Dataset;
 let model: RankingModel;
 let result: PeriodMaskResult;
+let interactionFile: ResultFile;
+let interaction: InteractionResult;
 
 before(async () => {
   root = tempDir('drill-down');
@@ -42,6 +53,14 @@ before(async () => {
     testRunnerOptions(ranker.info, path.join(root, 'period-mask')),
   );
   result = outcome.result?.result as unknown as PeriodMaskResult;
+  const interactionOutcome = await runAnalysis(
+    createAnalysis('interaction-mask'),
+    pairSet,
+    createAnalysisContext(ranker, tiny.modelDir, TEST_MAX_LENGTH),
+    testRunnerOptions(ranker.info, path.join(root, 'interaction-mask')),
+  );
+  interactionFile = interactionOutcome.result!;
+  interaction = interactionFile.result as unknown as InteractionResult;
   dataset = await loadDataset({
     collection: files.collection,
     queries: [files.queries],
@@ -103,6 +122,41 @@ describe('drill-down: a query re-ranked under a comparison', () => {
     assert.ok(moved > 0, 'the fixture moves some query, so a wrong what-if would show');
   });
 
+  it('gives, for every Figure 4 direction, depth and query, the reciprocal ranks interaction masking computed', async () => {
+    const { qids, reciprocalRanks } = interaction.perQuery;
+    const directions = Object.keys(INTERACTION_DIRECTIONS) as InteractionDirection[];
+    let moved = 0;
+    for (const direction of directions) {
+      const byDepth = reciprocalRanks[direction];
+      assert.equal(byDepth.length, spec.layers + 1);
+      for (let depth = 1; depth <= spec.layers; depth++) {
+        for (const [i, qid] of qids.entries()) {
+          const ranking = await rankQueryUnder(
+            { analysis: 'interaction-mask', setting: direction, layers: depth, maskKind: interaction.kind },
+            qid,
+            dataset,
+            { depth: 5, minRelevance: 1 },
+            model,
+          );
+          const where = `${direction} i=${depth} ${qid}`;
+          assert.ok(Math.abs(reciprocalRank(ranking.before, 1) - byDepth[0][i]) < 1e-12, `${where} before`);
+          assert.ok(Math.abs(reciprocalRank(ranking.after, 1) - byDepth[depth][i]) < 1e-12, `${where} after`);
+          // The interaction mask is on every candidate, not only the relevant ones.
+          assert.ok(
+            ranking.after.every((c) => c.changed),
+            `${where}: every candidate is masked`,
+          );
+          assert.equal(
+            ranking.change,
+            `attention mask ${direction === 'query-to-document' ? 'document side → query side' : direction === 'document-to-query' ? 'query side → document side' : 'query side ↔ document side'}, ${depth === spec.layers ? 'all layers' : `layer ${depth}`}`,
+          );
+          if (byDepth[0][i] !== byDepth[depth][i]) moved++;
+        }
+      }
+    }
+    assert.ok(moved > 0, 'the fixture moves some query, so a wrong mask would show');
+  });
+
   it('says which query it cannot find', async () => {
     await assert.rejects(
       rankQueryUnder(
@@ -132,6 +186,77 @@ describe("drill-down: a comparison's what-if and back", () => {
         analysisOfWhatIf(whatIfOfComparison({ analysis: 'period-mask', setting }, L), L)?.command,
         'ranklens.analyzePeriodMasking',
       );
+  });
+
+  it('turns each Figure 4 direction at a depth into a sides mask in layers 1..i, which runs interaction masking again', () => {
+    const L = 6;
+    const at = (setting: string, layers: number, maskKind?: 'token' | 'attention') =>
+      whatIfOfComparison({ analysis: 'interaction-mask', setting, layers, maskKind }, L);
+    assert.deepEqual(at('query-to-document', 3), {
+      mask: { kind: 'attention', from: { group: 'document-side' }, to: { group: 'query-side' }, layers: 3 },
+      replacePeriods: false,
+    });
+    assert.deepEqual(at('document-to-query', 1, 'token'), {
+      mask: { kind: 'token', from: { group: 'query-side' }, to: { group: 'document-side' }, layers: 1 },
+      replacePeriods: false,
+    });
+    assert.deepEqual(at('both', 6).mask, {
+      kind: 'attention',
+      from: { group: 'query-side' },
+      to: { group: 'document-side' },
+      layers: 6,
+      bothWays: true,
+    });
+    for (const setting of Object.keys(INTERACTION_DIRECTIONS))
+      assert.deepEqual(analysisOfWhatIf(at(setting, 2, 'token'), L), {
+        command: 'ranklens.analyzeInteractionMasking',
+        label: 'Run interaction masking (Figure 4) over the split',
+        settings: { kind: 'token' },
+      });
+    assert.throws(() => at('both', 7), /masks the first 1-6 layers of this model, not 7/);
+    assert.throws(() => at('sideways', 2), /cannot redo "sideways" in layers 1-2 of interaction-mask/);
+  });
+
+  it('links each Figure 4 point and comparison row to its depth, drawing the deepest and the rest once opened', () => {
+    const section = interactionSection(interactionFile, LIGHT_PALETTE, {});
+    const [figure, ...breakdowns] = section.charts;
+    const drills = new Map(breakdowns.map((c) => [c.drill?.comparison, c]));
+    const points = figure.pointLinks;
+    assert.ok(points);
+    const table = section.tables.find((t) => t.caption.startsWith('Each depth'));
+    assert.ok(table?.rowLinks);
+    let linked = 0;
+    for (const direction of Object.keys(INTERACTION_DIRECTIONS) as InteractionDirection[]) {
+      const label =
+        direction === 'both'
+          ? 'mask both'
+          : direction === 'query-to-document'
+            ? 'mask query → doc'
+            : 'mask doc → query';
+      const ranks = interaction.perQuery.reciprocalRanks[direction];
+      assert.equal(points[label][0], undefined, 'i = 0 is the baseline itself');
+      for (let depth = 1; depth <= spec.layers; depth++) {
+        const id = `interaction-${direction}-${depth}`;
+        const moved = ranks[depth].some((rr, q) => rr !== ranks[0][q]);
+        // A point links to its breakdown exactly when some query moved (else there is nothing to open).
+        assert.deepEqual(points[label][depth], moved ? { comparison: id } : undefined, id);
+        const row = table.rows.findIndex((r) => r[0] === label && r[1] === depth);
+        assert.deepEqual(table.rowLinks[row], points[label][depth], `${id} row`);
+        const chart = drills.get(id);
+        assert.equal(chart !== undefined, moved, `${id} chart`);
+        if (!chart?.drill) continue;
+        linked++;
+        assert.deepEqual(chart.drill.target, {
+          analysis: 'interaction-mask',
+          setting: direction,
+          layers: depth,
+          maskKind: 'attention',
+        });
+        assert.equal(chart.onlyWhenOpen ?? false, depth < spec.layers, `${id}: only the deepest is drawn`);
+        assert.match(chart.drill.summary, /^MRR@10 [\d.]+ → [\d.]+, Δ .*(not )?significant/);
+      }
+    }
+    assert.ok(linked > 0, 'some depth moved a query');
   });
 
   it('offers no dataset analysis for what-ifs that none runs, and refuses comparisons it cannot redo', () => {

@@ -33,6 +33,22 @@ describe('what-ifs', () => {
       { kind: 'attention', layers: [0], from: ['query'], to: { positions: [7, 9] } },
     ]);
     assert.deepEqual(maskSpecsFor({ replacePeriods: true }, 6), []);
+    // Figure 4's sides (token types 0 and 1), and a mask both ways: one spec per direction.
+    const both = {
+      mask: {
+        kind: 'attention' as const,
+        from: { group: 'query-side' as const },
+        to: { group: 'document-side' as const },
+        layers: 2,
+        bothWays: true,
+      },
+      replacePeriods: false,
+    };
+    assert.deepEqual(maskSpecsFor(both, 6), [
+      { kind: 'attention', layers: [0, 1], from: ['query-segment'], to: ['document-segment'] },
+      { kind: 'attention', layers: [0, 1], from: ['document-segment'], to: ['query-segment'] },
+    ]);
+    assert.equal(describeWhatIf(both, 6), 'attention mask query side ↔ document side, layers 1-2');
     assert.throws(
       () =>
         maskSpecsFor(

@@ -1,7 +1,7 @@
 // From a compared MRR@10 to the queries behind it.
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { drillDown, movedQueries } from '../../../src/core/report/drillDown';
+import { drillDown, drillLinkOf, movedQueries } from '../../../src/core/report/drillDown';
 import { LIGHT_PALETTE } from '../../../src/core/report/sections';
 
 const input = {
@@ -63,5 +63,18 @@ describe('drill-down', () => {
     const { charts, table } = drillDown([still], LIGHT_PALETTE);
     assert.deepEqual(charts, []);
     assert.equal(table, undefined);
+  });
+
+  it('draws breakdowns meant for one point each only once opened, and links only those with a query that moved', () => {
+    const still = { ...input, id: 'y', treatment: input.baseline };
+    const { charts, table } = drillDown([input, still], LIGHT_PALETTE, { onlyWhenOpen: true });
+    assert.deepEqual(
+      charts.map((c) => [c.id, c.onlyWhenOpen]),
+      [['drill-x', true]],
+    );
+    assert.equal(table, undefined, 'their queries are listed in the drill-down once opened');
+    assert.deepEqual(drillLinkOf(input), { comparison: 'x' });
+    assert.equal(drillLinkOf(still), undefined);
+    assert.equal(drillDown([input], LIGHT_PALETTE).charts[0].onlyWhenOpen, undefined);
   });
 });

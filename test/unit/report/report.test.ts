@@ -56,7 +56,8 @@ describe('report', () => {
     const series = attribution.charts[0].option.series as { name: string; data: number[][] }[];
     const query = series.find((s) => s.name === 'Query')!;
     assert.equal(query.data.length, spec.layers + 1);
-    const paper = series.find((s) => s.name === 'Query (paper)')!;
+    // The legend says the paper's layers are drawn by relative depth (this model has 2 layers, the paper 12).
+    const paper = series.find((s) => s.name === 'Query (paper, by depth)')!;
     assert.equal(paper.data.length, 12); // layers 0-11 of BERT-base
     assert.ok(attribution.csv.startsWith('baseline,layer,group,share'));
     const heads = sections[2].charts[0].option.series as { data: number[][] }[];
@@ -105,6 +106,15 @@ describe('report', () => {
       ],
     );
     assert.deepEqual((heads.charts[0].option.xAxis as { data: string[] }).data, ['1', '2']);
+    // The colour bar lies under the grid, clear of its cells and of the axis name: horizontal, and its bottom
+    // edge plus its thickness (echarts' itemWidth, 20 by default) and labels end above where the grid begins.
+    const bar = heads.charts[0].option.visualMap as { orient: string; bottom: number; itemWidth?: number };
+    const grid = heads.charts[0].option.grid as { bottom: number };
+    assert.equal(bar.orient, 'horizontal');
+    assert.ok(
+      bar.bottom + (bar.itemWidth ?? 20) + 40 <= grid.bottom,
+      `${JSON.stringify(bar)} vs ${grid.bottom}`,
+    );
     const rerank = sections.find((s) => s.id === 'rerank')!;
     assert.equal(rerank.tables[1].rows.length, 4);
     assert.ok(!rerank.description.includes('fround'));
@@ -120,9 +130,11 @@ describe('report', () => {
 
   it("draws the paper's 12 layers by relative depth beside a shallower model, or at their published numbers", () => {
     const paperOf = (sections: ReturnType<typeof reportSections>) =>
-      (sections[0].charts[0].option.series as { name: string; data: number[][] }[]).find(
-        (s) => s.name === 'Query (paper)',
+      (sections[0].charts[0].option.series as { name: string; data: number[][] }[]).find((s) =>
+        s.name.startsWith('Query (paper'),
       )!.data;
+    const legendOf = (sections: ReturnType<typeof reportSections>) =>
+      (sections[0].charts[0].option.legend as { data: string[] }).data;
     const relative = reportSections(input.results, LIGHT_PALETTE);
     const published = reportSections(input.results, LIGHT_PALETTE, { paperLayers: 'published' });
     // Paper layer 11 of 12 sits at 11 * 2 / 12 on this 2-layer model's axis; published, at 11.
@@ -138,6 +150,10 @@ describe('report', () => {
       paperOf(relative).map(([, y]) => y),
       paperOf(published).map(([, y]) => y),
     );
+    // The chart's legend says which: "(paper, by depth)" moved to this model's depth, "(paper)" as published.
+    assert.ok(legendOf(relative).includes('Query (paper, by depth)'));
+    assert.ok(legendOf(published).includes('Query (paper)'));
+    assert.ok(!legendOf(published).some((name) => name.includes('by depth')));
     assert.ok(relative[0].notes.some((n) => n.includes('relative depth')));
     assert.ok(!published[0].notes.some((n) => n.includes('relative depth')));
   });

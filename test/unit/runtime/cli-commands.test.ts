@@ -96,7 +96,7 @@ describe('ranklens inspect', () => {
         '--mask-kind',
         'attention',
         '--layers',
-        '0-1',
+        '1-2',
         '--from',
         'query',
         '--to',
@@ -126,14 +126,16 @@ describe('ranklens inspect', () => {
     fs.writeFileSync(
       file,
       JSON.stringify({
-        masks: [{ kind: 'token', layers: [1], from: 'all', to: ['cls'] }],
-        headMasks: [{ layer: 0, heads: [1] }],
+        // Transformer layer 2's [CLS] key removed; transformer layer 1's head 2 silenced (layers 1..L, heads 1..H).
+        masks: [{ kind: 'token', layers: [2], from: 'all', to: ['cls'] }],
+        headMasks: [{ layer: 1, heads: [2] }],
       }),
     );
     const body = JSON.parse((await capture(() => inspectCommand.run([...common(), '--masks', file]))).out);
-    // The JSON names the masks it was computed under.
-    assert.deepEqual(body.masks, [{ kind: 'token', layers: [1], from: 'all', to: ['cls'] }]);
-    assert.deepEqual(body.head_masks, [{ layer: 0, heads: [1] }]);
+    // The JSON names the masks it was computed under, numbered as the file numbers them.
+    assert.deepEqual(body.masks, [{ kind: 'token', layers: [2], from: 'all', to: ['cls'] }]);
+    assert.deepEqual(body.head_masks, [{ layer: 1, heads: [2] }]);
+    assert.match(body.numbering, /attentions\[l-1\]\[h-1\]\[i\]\[j\]: transformer layer l \(1\.\.L\)/);
     const rowSum = (row: number[]) => row.reduce((a, b) => a + b, 0);
     assert.equal(body.attentions[1][1][3][0], 0);
     assert.ok(Math.abs(rowSum(body.attentions[1][1][3]) - 1) < 1e-5);
@@ -151,6 +153,15 @@ describe('ranklens inspect', () => {
     await assert.rejects(inspectCommand.run(tokenMask('1', 'words')), /unknown token selector "words"/);
     const outOfRange = await capture(() => inspectCommand.run(tokenMask('5', 'all')));
     assert.equal(outOfRange.code, 1);
-    assert.match(outOfRange.err, /mask layer 5 is out of range: the model has layers 0-1/);
+    assert.match(
+      outOfRange.err,
+      /mask layer index 4 \(transformer layer 5\) is out of range: the model has transformer layers 1-2/,
+    );
+    await assert.rejects(inspectCommand.run(tokenMask('0-1', 'all')), /layer 0 is the embedding output/);
+    fs.writeFileSync(file, JSON.stringify({ headMasks: [{ layer: 1, heads: [0] }] }));
+    await assert.rejects(
+      inspectCommand.run([...common(), '--masks', file]),
+      /headMasks\[0\]: heads are numbered 1\.\.H/,
+    );
   });
 });

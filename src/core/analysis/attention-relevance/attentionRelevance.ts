@@ -40,6 +40,8 @@ export interface AttentionRelevancePartial {
 }
 
 export interface AttentionRelevanceResult {
+  /** How `statistics[s].layers` counts layers, for a reader of result.json. */
+  readonly numbering: string;
   readonly queries: number;
   readonly relevantPairs: number;
   readonly otherPairs: number;
@@ -171,6 +173,8 @@ function finish(
       ),
     };
   return {
+    numbering:
+      'statistics[s].layers[l - 1] is transformer layer l (1..L; layer 0, the embedding output, attends nowhere)',
     queries: queries.length,
     relevantPairs: queries.reduce((n, q) => n + q.relevantPairs, 0),
     otherPairs: queries.reduce((n, q) => n + q.otherPairs, 0),

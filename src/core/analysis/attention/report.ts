@@ -14,6 +14,7 @@ import {
   intervalLines,
   type ReportOptions,
   paperPointsFor,
+  depthTag,
   alignmentNotes,
 } from '../../report/charts';
 
@@ -66,13 +67,10 @@ export function attentionSection(
     const mean = s.meanOverHeads.map((v, l): [number, number] => [l + 1, v]);
     const L = s.meanOverHeads.length;
     const paper = paperPointsFor(options)(PAPER_ATTENTION[key], L);
+    const paperName = `paper (BERT-base${depthTag(options, L)})`;
     const intervals = s.meanOverHeadsIntervals ?? [];
     const legend = ['heads', 'mean over heads', ...(intervals.length ? [INTERVAL_LEGEND] : [])];
-    const option = baseOption(palette, 'layer', 'attention share', [
-      ...legend,
-      'uniform',
-      'paper (BERT-base)',
-    ]);
+    const option = baseOption(palette, 'layer', 'attention share', [...legend, 'uniform', paperName]);
     option.series = [
       {
         name: 'heads',
@@ -92,7 +90,7 @@ export function attentionSection(
         chanceColor,
         true,
       ),
-      line('paper (BERT-base)', paper, paperColor, true),
+      line(paperName, paper, paperColor, true),
     ];
     charts.push({
       id: `attention-${key}`,
@@ -101,7 +99,7 @@ export function attentionSection(
       height: 260,
     });
     s.perHead.forEach((heads, l) =>
-      heads.forEach((v, h) => rows.push([key, l + 1, h, digits(v, 4), digits(s.chance, 4)])),
+      heads.forEach((v, h) => rows.push([key, l + 1, h + 1, digits(v, 4), digits(s.chance, 4)])),
     );
     intervals.forEach((i, l) =>
       meanRows.push([key, l + 1, digits(s.meanOverHeads[l], 4), digits(i.lower, 4), digits(i.upper, 4)]),

@@ -14,6 +14,7 @@ import {
   line,
   type ReportOptions,
   paperPointsFor,
+  depthTag,
   alignmentNotes,
 } from '../../report/charts';
 
@@ -25,13 +26,14 @@ export function attributionSection(
   const r = file.result as unknown as AttributionAnalysisResult;
   const modelLayers = Math.max(0, ...r.baselines.flatMap((b) => b.layers.map((l) => l.layer)));
   const paperPoints = paperPointsFor(options);
+  const tag = depthTag(options, modelLayers);
   const charts: ChartSpec[] = [];
   const tables: TableSpec[] = [];
   const rows: (string | number)[][] = [];
   for (const b of r.baselines) {
     const legend = ATTRIBUTION_GROUPS.flatMap((g) => [
       ATTRIBUTION_GROUP_LABELS[g],
-      `${ATTRIBUTION_GROUP_LABELS[g]} (paper)`,
+      `${ATTRIBUTION_GROUP_LABELS[g]} (paper${tag})`,
     ]);
     const option = baseOption(palette, 'layer', 'share of F(x) − F(x′)', legend);
     option.series = ATTRIBUTION_GROUPS.flatMap((g, i) => {
@@ -43,7 +45,7 @@ export function attributionSection(
           color,
         ),
         line(
-          `${ATTRIBUTION_GROUP_LABELS[g]} (paper)`,
+          `${ATTRIBUTION_GROUP_LABELS[g]} (paper${tag})`,
           paperPoints(PAPER_ATTRIBUTION[b.baseline][g], modelLayers),
           color,
           true,

@@ -22,6 +22,8 @@ export interface HeadImportancePartial {
 }
 
 export interface HeadImportanceResult {
+  /** How `heads` and `perQuery.heads` count layers and heads, for a reader of result.json. */
+  readonly numbering: string;
   readonly minRelevance: number;
   readonly queries: number;
   readonly pairs: number;
@@ -45,6 +47,9 @@ export interface HeadImportanceResult {
     readonly heads: readonly (readonly (readonly number[])[])[];
   };
 }
+
+export const HEAD_NUMBERING =
+  'heads[l - 1][h - 1] is head h (1..H) of transformer layer l (1..L; layer 0 is the embedding output, which has no heads)';
 
 /** Analysis 6 (beyond the paper): MRR@10 and mean score change with each head masked alone, as an L x H grid. */
 export function headImportanceAnalysis(): Analysis<
@@ -135,6 +140,7 @@ function finishHeads(partials: readonly HeadImportancePartial[], run: RunDescrip
     }),
   );
   return {
+    numbering: HEAD_NUMBERING,
     minRelevance: run.data.minRelevance,
     queries,
     pairs,

@@ -1,7 +1,7 @@
 // The interaction-mask section of the report (charts, tables, CSV and the paper's values beside this model's).
 import type { InteractionDirection, InteractionResult } from './interactionMask';
 import type { ResultFile } from '../runner';
-import { drillDown, type DrillDownInput } from '../../report/drillDown';
+import { comparisonSummary, drillDown, drillLinkOf, type DrillDownInput } from '../../report/drillDown';
 import { COMPARISON_COLUMNS, comparisonCells, csvOf } from '../../report/tableCells';
 import type { PairedComparison } from '../../eval/significance';
 import { PAPER_INTERACTION_MASK } from './paper';
@@ -17,6 +17,7 @@ import {
   intervalLines,
   type ReportOptions,
   paperPointsFor,
+  depthTag,
   alignmentNotes,
 } from '../../report/charts';
 
@@ -37,9 +38,13 @@ export function interactionSection(
   );
   const modelLayers = Math.max(0, ...directions.map((d) => r.directions[d].mrr10.length - 1));
   const paperPoints = paperPointsFor(options);
+  const tag = depthTag(options, modelLayers);
   const hasIntervals = directions.some((d) => (r.directions[d].intervals?.length ?? 0) > 0);
   const legend = [
-    ...directions.flatMap((d) => [INTERACTION_LABELS[d].label, `${INTERACTION_LABELS[d].label} (paper)`]),
+    ...directions.flatMap((d) => [
+      INTERACTION_LABELS[d].label,
+      `${INTERACTION_LABELS[d].label} (paper${tag})`,
+    ]),
     ...(hasIntervals ? [INTERVAL_LEGEND] : []),
   ];
   const option = baseOption(palette, 'layers masked (first i)', 'MRR@10', legend);
@@ -52,7 +57,7 @@ export function interactionSection(
         r.directions[d].mrr10.map((v, depth): [number, number] => [depth, v]),
         color,
       ),
-      line(`${label} (paper)`, paperPoints(PAPER_INTERACTION_MASK[paper], modelLayers), color, true),
+      line(`${label} (paper${tag})`, paperPoints(PAPER_INTERACTION_MASK[paper], modelLayers), color, true),
       ...intervalLines(r.directions[d].intervals ?? [], color),
     ];
   });
@@ -64,37 +69,42 @@ export function interactionSection(
       (v, i) => `${digits(v, 4)}${r.directions[d].vsUnmasked?.[i]?.significant ? '*' : ''}`,
     ),
   ]);
+  // Every masked depth of every direction opens its queries; the deepest of each is drawn, the others once opened.
+  const comparisons = directions.map((d) => drillInputs(r, d));
+  const deepest = drillDown(
+    comparisons.flatMap((inputs) => inputs.slice(-1)),
+    palette,
+  );
+  const shallower = drillDown(
+    comparisons.flatMap((inputs) => inputs.slice(0, -1)),
+    palette,
+    { onlyWhenOpen: true },
+  );
+  const linkOf = (d: number, depth: number) => drillLinkOf(comparisons[d][depth - 1]);
+  const pointLinks = Object.fromEntries(
+    directions.map((d, k) => [
+      INTERACTION_LABELS[d].label,
+      r.directions[d].mrr10.map((_, depth) => (depth === 0 ? undefined : linkOf(k, depth))),
+    ]),
+  );
   const comparisonColumns = ['direction', 'i', 'MRR@10', '95% CI', ...COMPARISON_COLUMNS];
-  const comparisonRows = directions.flatMap((d) =>
+  const comparisonRows = directions.flatMap((d, k) =>
     (r.directions[d].vsUnmasked ?? []).flatMap((c, i) =>
       c
         ? [
-            [
-              INTERACTION_LABELS[d].label,
-              i,
-              digits(r.directions[d].mrr10[i], 4),
-              intervalCell(r.directions[d].intervals?.[i]),
-              ...comparisonCells(c),
-            ],
+            {
+              cells: [
+                INTERACTION_LABELS[d].label,
+                i,
+                digits(r.directions[d].mrr10[i], 4),
+                intervalCell(r.directions[d].intervals?.[i]),
+                ...comparisonCells(c),
+              ],
+              link: linkOf(k, i),
+            },
           ]
         : [],
     ),
-  );
-  // The deepest mask of each direction, opened query by query.
-  const drill = drillDown(
-    r.perQuery
-      ? directions.map((d): DrillDownInput => {
-          const ranks = r.perQuery.reciprocalRanks[d];
-          return {
-            id: `interaction-${d}`,
-            label: `${INTERACTION_LABELS[d].label}, i = ${ranks.length - 1} vs i = 0`,
-            qids: r.perQuery.qids,
-            baseline: ranks[0],
-            treatment: ranks[ranks.length - 1],
-          };
-        })
-      : [],
-    palette,
   );
   const verdicts = directions.flatMap((d) =>
     (r.directions[d].vsUnmasked ?? []).map((c, i): [string, PairedComparison | null] => [
@@ -109,15 +119,17 @@ export function interactionSection(
       `MRR@10 over ${r.queries} queries with interactions masked (${r.kind} mask) in the first i layers; i = 0 is the ` +
       'unmasked model. Dashed: Zhan et al. (12 layers). ' +
       directions.map((d) => r.directions[d].description).join('; ') +
-      '.',
+      ". A point of the chart or a row of the comparison table opens that depth's queries, one by one.",
     notes: [
       ...(r.rule ? [r.rule] : []),
       ...alignmentNotes(options, modelLayers),
       ...significanceNotes(r.significance, verdicts),
     ],
     charts: [
-      { id: 'interaction-mask', title: 'MRR@10 by masked depth', option, height: 300 },
-      ...drill.charts,
+      // A point opens its depth's per-query breakdown.
+      { id: 'interaction-mask', title: 'MRR@10 by masked depth', option, height: 300, pointLinks },
+      ...deepest.charts,
+      ...shallower.charts,
     ],
     tables: [
       { caption: 'MRR@10 (* differs from i = 0 at the stated α)', columns, rows },
@@ -126,12 +138,32 @@ export function interactionSection(
             {
               caption: 'Each depth against the unmasked model (i = 0), paired over queries',
               columns: comparisonColumns,
-              rows: comparisonRows,
+              rows: comparisonRows.map((row) => row.cells),
+              rowLinks: comparisonRows.map((row) => row.link),
             },
           ]
         : []),
-      ...(drill.table ? [drill.table] : []),
+      ...(deepest.table ? [deepest.table] : []),
     ],
     csv: csvOf(columns, rows),
   };
+}
+
+/** Depth i = 1..L of a direction against the unmasked model, query by query, as the drill-down opens it. */
+function drillInputs(r: InteractionResult, d: InteractionDirection): DrillDownInput[] {
+  const ranks = r.perQuery?.reciprocalRanks[d];
+  if (!ranks) return [];
+  const { mrr10, vsUnmasked } = r.directions[d];
+  return ranks.slice(1).map((treatment, k): DrillDownInput => {
+    const depth = k + 1;
+    return {
+      id: `interaction-${d}-${depth}`,
+      label: `${INTERACTION_LABELS[d].label}, i = ${depth} vs i = 0`,
+      summary: comparisonSummary(mrr10[0], mrr10[depth], vsUnmasked?.[depth], r.significance?.alpha),
+      target: { analysis: 'interaction-mask', setting: d, layers: depth, maskKind: r.kind },
+      qids: r.perQuery.qids,
+      baseline: ranks[0],
+      treatment,
+    };
+  });
 }

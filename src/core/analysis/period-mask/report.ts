@@ -1,10 +1,9 @@
 // The period-mask section of the report (charts, tables, CSV and the paper's values beside this model's).
 import type { PeriodMaskResult } from './periodMask';
 import type { ResultFile } from '../runner';
-import { drillDown } from '../../report/drillDown';
+import { comparisonSummary, drillDown } from '../../report/drillDown';
 import { COMPARISON_COLUMNS, comparisonCells, csvOf } from '../../report/tableCells';
 import { PAPER_PERIOD_MASK } from './paper';
-import { comparisonVerdict } from '../../eval/significance';
 import {
   type ReportPalette,
   type ReportSection,
@@ -55,9 +54,7 @@ export function periodMaskSection(file: ResultFile, palette: ReportPalette): Rep
       ? r.settings.map((s) => ({
           id: `period-mask-${s.setting}`,
           label: `${s.setting} vs original`,
-          summary: s.comparison
-            ? `MRR@10 ${digits(r.original.mrr10, 4)} → ${digits(s.mrr10, 4)}, Δ ${comparisonCells(s.comparison)[0]}; ${comparisonVerdict(s.comparison, r.significance?.alpha)}`
-            : '',
+          summary: comparisonSummary(r.original.mrr10, s.mrr10, s.comparison, r.significance?.alpha),
           target: { analysis: 'period-mask', setting: s.setting },
           qids: r.perQuery.qids,
           baseline: r.perQuery.original,

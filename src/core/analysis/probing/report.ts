@@ -12,6 +12,7 @@ import {
   line,
   type ReportOptions,
   paperPointsFor,
+  depthTag,
   alignmentNotes,
 } from '../../report/charts';
 
@@ -23,8 +24,9 @@ export function probingSection(
   const r = file.result as unknown as ProbingResult;
   const modelLayers = Math.max(0, ...r.groups.map((g) => g.mrr.length - 1));
   const paperPoints = paperPointsFor(options);
+  const tag = depthTag(options, modelLayers);
   const legend = r.groups
-    .flatMap((g) => [PROBE_GROUP_LABELS[g.group], `${PROBE_GROUP_LABELS[g.group]} (paper)`])
+    .flatMap((g) => [PROBE_GROUP_LABELS[g.group], `${PROBE_GROUP_LABELS[g.group]} (paper${tag})`])
     .concat(['chance']);
   const option = baseOption(palette, 'layer (0 = embeddings)', 'MRR@10', legend);
   option.series = [
@@ -37,7 +39,7 @@ export function probingSection(
           color,
         ),
         line(
-          `${PROBE_GROUP_LABELS[g.group]} (paper)`,
+          `${PROBE_GROUP_LABELS[g.group]} (paper${tag})`,
           paperPoints(PAPER_PROBING[g.group], modelLayers),
           color,
           true,
