@@ -32,6 +32,7 @@ import { openDatasetCommand, type OpenDatasetArgs } from './commands/openDataset
 import { DatasetController } from './datasetController';
 import { DatasetTreeProvider, passageRowPair, type DatasetNode } from './datasetTree';
 import { revealLine } from './editor/revealLine';
+import { compareReportCommand, type CompareReportArgs } from './commands/compareReport';
 import { reportError } from './reportError';
 import { PASSAGE_SCHEME, PassageDocuments } from './passageDocuments';
 import { SlurmRuns } from './slurm/slurmRuns';
@@ -293,6 +294,10 @@ export function activate(context: vscode.ExtensionContext): RankLensApi {
       command,
       guarded((args?: AnalyzeArgs) => analyze(name, args)),
     );
+  register(
+    'ranklens.compareReport',
+    guarded((args?: CompareReportArgs) => compareReportCommand(args)),
+  );
   register(
     ANALYZE_ANY_COMMAND,
     guarded(async (args?: AnalyzeArgs & { readonly name?: string }) => {

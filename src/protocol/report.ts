@@ -26,13 +26,18 @@ const modelDescription = v.object({
   numLabels: v.literal(1, 2),
 });
 
+/** Another model's results (one, or a list of them) drawn into the report. */
+const comparedModel = v.object({ name: v.string, results: v.record(json) });
+const compareWith: v.Validator<unknown> = (value, path) =>
+  Array.isArray(value) ? v.array(comparedModel)(value, path) : comparedModel(value, path);
+
 export const reportInput = v.object({
   title: v.string,
   model: modelDescription,
   results: v.record(json),
   timings: v.array(v.object({ analysis: v.string, seconds: v.number, pairs: v.integer })),
   settings: v.array(v.string),
-  compareWith: v.optional(v.object({ name: v.string, results: v.record(json) })),
+  compareWith: v.optional(compareWith),
 }) as unknown as v.Validator<ReportInput>;
 
 /** What a drill-down comparison changed (core/report/drillDown.ts DrillTarget). */

@@ -1,6 +1,6 @@
 // Dataset analyses from the palette (issue 10): run end to end in the extension's worker, saved, drawn.
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AttributionAnalysisResult } from '../../src/core/analysis/attribution/layerAttribution';
@@ -8,6 +8,8 @@ import type { PeriodMaskResult } from '../../src/core/analysis/period-mask/perio
 import type { ProbingResult } from '../../src/core/analysis/probing/probing';
 import type { ResultFile } from '../../src/core/analysis/runner';
 import type { AnalyzeArgs, AnalyzeOutcome } from '../../src/extension/commands/analyze';
+import { comparedModels } from '../../src/core/report/sections';
+import type { ReportPanel } from '../../src/extension/webviews/reportPanel';
 import { withTimeout, type IntegrationTest } from './harness';
 import { screenshot } from './screenshots';
 import { BUNDLED_MODEL_FOLDER } from '../../src/core/model/bundled';
@@ -98,6 +100,29 @@ export const analysisTests: IntegrationTest[] = [
         ['comma', 'token-mask', 'attention-mask'],
       );
       assert.ok(p.original.mrr10 >= 0 && p.original.mrr10 <= 1);
+
+      // Compare Report with Another Model's Results…: another result folder drawn into the open report. A copy
+      // of this result under another model name: every query pairs with itself, so nothing moves.
+      const other = `${periods.savedTo}-other-model`;
+      mkdirSync(other, { recursive: true });
+      writeFileSync(
+        path.join(other, 'result.json'),
+        JSON.stringify({ ...periods.result, model: { ...periods.result.model, name: 'other-model' } }),
+      );
+      const redrawn = periods.panel.host.next('rendered');
+      const compared = await vscode.commands.executeCommand<ReportPanel | undefined>(
+        'ranklens.compareReport',
+        {
+          folder: other,
+        },
+      );
+      assert.equal(compared, periods.panel, 'the report the user looked at last gets the comparison');
+      const comparedDrawn = await withTimeout(redrawn, 60_000, 'compared report render');
+      assert.equal(comparedDrawn.sections, 2, 'period masking and the model comparison');
+      assert.deepEqual(
+        comparedModels(periods.panel.input.compareWith).map((c) => c.name),
+        ['other-model'],
+      );
 
       // Figure 3: probes trained on other queries than they are evaluated on.
       const probing = await analyze('ranklens.analyzeProbing', {

@@ -3,11 +3,13 @@ import type { Json } from '../../core/analysis/analysis';
 import { InProcessAnalysisModel } from '../../core/analysis/inProcessModel';
 import { ANALYSIS_SPECS, findAnalysisSpec } from '../../core/analysis/registry';
 import { runAnalysisRequestOutcome, type AnalysisRunRequest } from '../../core/analysis/runRequest';
-import { parseShard } from '../../core/analysis/runner';
+import { parseShard, type RunOutcome, type Shard } from '../../core/analysis/runner';
 import { checkFieldValue, flagsHelp, type AnalysisSpec, type SettingField } from '../../core/analysis/spec';
 import { DEFAULT_MAX_LENGTH } from '../../core/text/pair';
 import { parseDevice } from '../../core/device';
 import { runAnalysisRequestFile } from '../analyzeRequest';
+import { analyzeModels } from '../analyzeModels';
+import { takeModels } from '../modelList';
 import {
   SIGNIFICANCE_USAGE,
   SIGNIFICANCE_VALUES,
@@ -64,7 +66,7 @@ function analysisHelp(spec: AnalysisSpec): string {
 
 export const usage = `ranklens analyze ${ANALYSIS_SPECS.map((s) => s.name).join('|')} --collection FILE --queries FILE --qrels FILE --run FILE --out DIR
         (rerank runs without --qrels, attention without --run; every other analysis needs both)
-        [--depth N] [--sample N --seed S] [--min-relevance N] [--model DIR] [--max-length N] [--batch-size N]
+        [--depth N] [--sample N --seed S] [--min-relevance N] [--model DIR ...] [--max-length N] [--batch-size N]
         [--threads N] [--precision fp32|int8] [--chunk-pairs N] [--shard K/N] [--json] [--cache-dir DIR]
         [--device cpu|cuda] [--request FILE (an analysis request VS Code wrote, instead of the data options; its
         "significance" {alpha, resamples, permutations, seed} is overridden by the flags below)]
@@ -74,8 +76,12 @@ ${SLURM_USAGE}
   chunks are cached in DIR/cache/ (a rerun or an interrupted run resumes). --shard K/N runs only shard K of N
   and writes DIR/partials/shard-K-of-N.json; \`ranklens merge DIR\` then writes DIR/result.json.
   --precision int8 (rerank only): the encoder's weight products in int8 (per output channel) with uint8
-  activations, for large runs; fp32 (the default) is exact. Named in result.json's model, and cached apart.
-  Model: the bundled ${BUNDLED_MODEL_NAME} by default.
+  activations (per token), for large runs; fp32 (the default) is exact. Named in result.json's model, and
+  cached apart.
+  Model: the bundled ${BUNDLED_MODEL_NAME} by default. --model A --model B [...]: the analysis runs with each
+  model into DIR/<model folder name>/ (cached, resumable), then every other model is compared with the first on
+  every per-query metric both have (paired permutation and t-tests over the queries both ran, queries
+  up/down/same): the table, DIR/comparison.json and DIR/report.html with the models' curves overlaid.
 ${ANALYSIS_SPECS.map(analysisHelp).join('\n')}`;
 
 const DATA_VALUES = ['collection', 'queries', 'qrels', 'run', 'depth', 'sample', 'seed', 'min-relevance'];
@@ -135,7 +141,8 @@ export async function run(argv: string[]): Promise<number> {
         : `which analysis? (${ANALYSIS_SPECS.map((s) => s.name).join(', ')})`,
     );
   const slurm = takeSlurmOptions(rest);
-  const args = parseArgs(slurm.rest, {
+  const { models, rest: withoutModels } = takeModels(slurm.rest);
+  const args = parseArgs(withoutModels, {
     values: [
       ...DATA_VALUES,
       ...RUN_VALUES,
@@ -147,6 +154,30 @@ export async function run(argv: string[]): Promise<number> {
   });
   const settings = settingsFromFlags(spec, args);
   const out = required(args, 'out');
+  const precision = precisionOption(args);
+  if (precision !== 'fp32' && (spec.name !== 'rerank' || args.options.has('request')))
+    throw new UsageError(
+      `--precision ${precision} is for rerank from the data options only: the rest stays exact`,
+    );
+  if (models.length > 1) {
+    for (const [given, what] of [
+      [slurm.request, '--slurm'],
+      [args.options.has('shard'), '--shard'],
+      [args.options.has('request'), '--request'],
+    ] as const)
+      if (given) throw new UsageError(`${what} runs one model: give one --model, or run each model apart`);
+    return analyzeModels({
+      analysis: spec.name,
+      models,
+      out,
+      json: args.options.has('json'),
+      significance: significanceFlags(args),
+      inputs: dataInputs(args),
+      run: (modelDir, dir, modelName) =>
+        runWithModel(spec, args, requestFromFlags(spec, args, settings, dir), modelDir, modelName),
+      summary: (result) => spec.summary(result),
+    });
+  }
   if (slurm.request) return submitAnalyzeToSlurm(spec.name, slurm.rest, slurm.request);
   const shardText = args.options.get('shard');
   let shard;
@@ -155,13 +186,8 @@ export async function run(argv: string[]): Promise<number> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const modelDir = optionalText(args, 'model') ?? bundledModelDir();
+  const modelDir = models[0] ?? bundledModelDir();
   const requestFile = optionalText(args, 'request');
-  const precision = precisionOption(args);
-  if (precision !== 'fp32' && (spec.name !== 'rerank' || requestFile))
-    throw new UsageError(
-      `--precision ${precision} is for rerank from the data options only: the rest stays exact`,
-    );
   if (requestFile)
     return runAnalysisRequestFile({
       analysis: spec.name,
@@ -175,6 +201,35 @@ export async function run(argv: string[]): Promise<number> {
       cacheDir: cacheDirOf(args),
     });
   const request = requestFromFlags(spec, args, settings, out);
+  const outcome = await runWithModel(spec, args, request, modelDir, undefined, shard);
+  const cacheNote = `${outcome.chunksComputed} chunks computed, ${outcome.chunksReused} reused from ${path.join(out, 'cache')}`;
+  if (!outcome.result) {
+    process.stdout.write(`wrote ${outcome.file} (${outcome.pairs} pairs; ${cacheNote})\n`);
+  } else if (args.options.has('json')) {
+    process.stdout.write(JSON.stringify(outcome.result) + '\n');
+  } else {
+    process.stdout.write(spec.summary(outcome.result) + `wrote ${outcome.file} (${cacheNote})\n`);
+  }
+  return 0;
+}
+
+/** The data files the flags name (never written over). */
+function dataInputs(args: ParsedArgs): string[] {
+  return ['collection', 'queries', 'qrels', 'run', ...HELD_OUT_VALUES].flatMap((name) => {
+    const value = optionalText(args, name);
+    return value !== undefined ? [value] : [];
+  });
+}
+
+/** Runs the request with the model in DIR, showing progress on a terminal. */
+async function runWithModel(
+  spec: AnalysisSpec,
+  args: ParsedArgs,
+  request: AnalysisRunRequest,
+  modelDir: string,
+  modelName?: string,
+  shard?: Shard,
+): Promise<RunOutcome> {
   const progress = process.stderr.isTTY
     ? (r: { done: number; total?: number }) =>
         process.stderr.write(`\r${spec.name}: ${r.done}/${r.total} pairs`)
@@ -183,7 +238,7 @@ export async function run(argv: string[]): Promise<number> {
     request,
     () =>
       InProcessAnalysisModel.load(modelDir, {
-        precision,
+        precision: precisionOption(args),
         threads: threadsOption(args),
         device: parseDevice(optionalText(args, 'device') ?? 'cpu'),
         maxLength: request.maxLength,
@@ -191,6 +246,7 @@ export async function run(argv: string[]): Promise<number> {
       }),
     {
       shard,
+      modelName,
       onProgress: progress,
       onPairSet: (pairSet) => {
         const withoutText = pairSet.description.queriesWithoutText;
@@ -203,15 +259,7 @@ export async function run(argv: string[]): Promise<number> {
     },
   );
   if (progress) process.stderr.write('\n');
-  const cacheNote = `${outcome.chunksComputed} chunks computed, ${outcome.chunksReused} reused from ${path.join(out, 'cache')}`;
-  if (!outcome.result) {
-    process.stdout.write(`wrote ${outcome.file} (${outcome.pairs} pairs; ${cacheNote})\n`);
-  } else if (args.options.has('json')) {
-    process.stdout.write(JSON.stringify(outcome.result) + '\n');
-  } else {
-    process.stdout.write(spec.summary(outcome.result) + `wrote ${outcome.file} (${cacheNote})\n`);
-  }
-  return 0;
+  return outcome;
 }
 
 /** The request the data and run flags describe (the same a palette run or `ranklens report` builds). */

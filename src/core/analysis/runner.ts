@@ -278,7 +278,7 @@ async function prepareOutputFolder(
 }
 
 /**
- * Writes DIR/result.json and any files the analysis derives from its result (e.g. re-ranked runs), each
+ * Writes any files the analysis derives from its result (e.g. re-ranked runs), then DIR/result.json, each
  * whole (temporary file + rename) and never over one of the inputs.
  */
 async function writeResult(
@@ -291,8 +291,9 @@ async function writeResult(
   const extras = analysis.files?.(result.result, { model: result.model, data: result.data }) ?? [];
   for (const name of ['result.json', ...extras.map((extra) => extra.name)])
     await refuseOverwritingInput(path.join(dir, name), inputs);
-  await writeAtomically(file, JSON.stringify(result, null, 1) + '\n');
+  // result.json last: its presence is what says a run is finished (ranklens jobs, a Slurm run's merge status).
   for (const extra of extras) await writeAtomically(path.join(dir, extra.name), extra.content);
+  await writeAtomically(file, JSON.stringify(result, null, 1) + '\n');
   return file;
 }
 

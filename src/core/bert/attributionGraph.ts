@@ -114,6 +114,17 @@ export interface LayerGraphOptions {
   readonly clsOnly?: boolean;
   /** Adds the per-pair head mask input (ATTRIBUTION_IO.headKeep), as buildBertGraph's head mask applies it. */
   readonly headMasked?: boolean;
+  /**
+   * With masked: also the layer without the masks, from the same input: hidden_out is [2 * batch, seq, hidden],
+   * the masked output of every pair, then the unmasked one. Queries, keys and values are computed once.
+   */
+  readonly alsoUnmasked?: boolean;
+  /**
+   * Outputs the layer once per head with that head masked alone: hidden_out is [heads, batch, seq, hidden]
+   * (variant k is head k zeroed, as headKeep = 0 for k gives it). Queries, keys, values and attention
+   * probabilities do not depend on the head mask, so they are computed once for every variant.
+   */
+  readonly headVariants?: boolean;
 }
 
 /** The shape of each layer weight input. */
@@ -178,7 +189,15 @@ function appendLayer(
     masked = false,
     clsOnly = false,
     headMasked = false,
-  }: { readonly masked?: boolean; readonly clsOnly?: boolean; readonly headMasked?: boolean },
+    headVariants = false,
+    alsoUnmasked = false,
+  }: {
+    readonly masked?: boolean;
+    readonly clsOnly?: boolean;
+    readonly headMasked?: boolean;
+    readonly headVariants?: boolean;
+    readonly alsoUnmasked?: boolean;
+  },
 ): Tensor {
   const h = config.hiddenSize;
   const heads = config.numHeads;
@@ -202,9 +221,15 @@ function appendLayer(
   const kT = splitHeads(linear(x, 'key'), [0, 2, 3, 1]);
   const v = splitHeads(linear(x, 'value'), [0, 2, 1, 3]);
   const scaled = g.div(g.matMul(q, kT), g.constFloat([Math.sqrt(headSize)], [], 'sqrt_head_size'));
+  const unmaskedProbs = () => g.softmax(paddingAdd ? g.addT(scaled, paddingAdd) : scaled, -1);
   let probs: Tensor;
   if (masked) {
-    const pairs = (name: string) => g.unsqueeze(g.input(name, 'float32', ['batch', 'seq', 'seq']), [1]);
+    // [batch, 1 (heads), query rows, seq]: with clsOnly, the [CLS] query's row alone.
+    const pairs = (name: string) => {
+      const all = g.input(name, 'float32', ['batch', 'seq', 'seq']);
+      const queried = clsOnly ? g.slice(all, g.constInt64([0]), g.constInt64([1]), g.constInt64([1])) : all;
+      return g.unsqueeze(queried, [1]);
+    };
     const removed = g.mul(pairs(ATTRIBUTION_IO.tokenPairs), negative());
     const additive = paddingAdd ? g.addT(paddingAdd, removed) : removed;
     probs = g.mul(
@@ -212,9 +237,17 @@ function appendLayer(
       g.sub(one(), pairs(ATTRIBUTION_IO.attentionPairs)),
     );
   } else {
-    probs = g.softmax(paddingAdd ? g.addT(scaled, paddingAdd) : scaled, -1);
+    probs = unmaskedProbs();
   }
-  const perHead = g.matMul(probs, v);
+  let values = v;
+  let residual = rows;
+  if (masked && alsoUnmasked) {
+    // The unmasked pairs follow the masked ones along the batch axis; the rest of the layer runs on both.
+    probs = g.concat([probs, unmaskedProbs()], 0);
+    values = g.concat([v, v], 0);
+    residual = g.concat([rows, rows], 0);
+  }
+  const perHead = g.matMul(probs, values);
   const context = headMasked
     ? g.mul(
         perHead,
@@ -222,7 +255,15 @@ function appendLayer(
       )
     : perHead;
   const merged = g.reshape(g.transpose(context, [0, 2, 1, 3]), [0, 0, h]);
-  const attended = norm(g.addT(linear(merged, 'attention_output'), rows), 'attention_norm');
+  let projected = linear(merged, 'attention_output');
+  if (headVariants) {
+    // Head k masked alone: the attention output less head k's context times head k's rows of W_o,
+    // [batch, heads, rows, hidden] -> [heads, batch, rows, hidden]; the rest of the layer broadcasts over heads.
+    const perHeadWeights = g.reshape(w['attention_output.weight_t'], [heads, headSize, h]);
+    const dropped = g.matMul(perHead, perHeadWeights);
+    projected = g.transpose(g.sub(g.unsqueeze(projected, [1]), dropped), [1, 0, 2, 3]);
+  }
+  const attended = norm(g.addT(projected, residual), 'attention_norm');
   const pre = linear(attended, 'intermediate');
   const gelu = g.gelu(pre);
   return norm(g.addT(linear(gelu, 'output'), attended), 'output_norm');
@@ -237,16 +278,36 @@ export function buildLayerGraph(config: BertConfig, options: LayerGraphOptions =
     clsOnly = false,
     padded = true,
     headMasked = false,
+    headVariants = false,
+    alsoUnmasked = false,
   } = options;
+  if (alsoUnmasked && (!masked || headMasked || withGradient))
+    throw new Error('a layer graph with its unmasked output too is masked, without head mask or gradient');
   if (masked && clsOnly) throw new Error('a masked layer graph computes every position');
+  if (headVariants && (masked || headMasked || withGradient || clsOnly))
+    throw new Error('a head-variants layer graph takes no masks, gradient or [CLS]-only output');
   const name = masked ? 'bert_layer_masked' : clsOnly ? 'bert_layer_cls' : 'bert_layer';
   const g = new GraphBuilder(withGradient ? `${name}_vjp` : name);
   const h = config.hiddenSize;
   const x = g.input(ATTRIBUTION_IO.hidden, 'float32', HIDDEN_DIMS(h));
   const paddingMask = padded ? g.input(ATTRIBUTION_IO.attentionMask, 'int64', ['batch', 'seq']) : undefined;
   const w = layerWeightTensors(g, config, '', fixed);
-  const y = appendLayer(g, config, x, paddingMask, w, { masked, clsOnly, headMasked });
-  const outDims = clsOnly ? ['batch', 1, h] : HIDDEN_DIMS(h);
+  const y = appendLayer(g, config, x, paddingMask, w, {
+    masked,
+    clsOnly,
+    headMasked,
+    headVariants,
+    alsoUnmasked,
+  });
+  if (headVariants) {
+    g.output(y, ATTRIBUTION_IO.hiddenOut, 'float32', [config.numHeads, 'batch', 'seq', h]);
+    return g;
+  }
+  const outDims = clsOnly
+    ? ['batch', 1, h]
+    : alsoUnmasked
+      ? ['masked_then_unmasked', 'seq', h]
+      : HIDDEN_DIMS(h);
   g.output(y, ATTRIBUTION_IO.hiddenOut, 'float32', outDims);
   if (withGradient) {
     const seed = g.input(ATTRIBUTION_IO.gradOut, 'float32', outDims);
@@ -355,19 +416,44 @@ function appendHead(g: GraphBuilder, checkpoint: BertCheckpoint, x: Tensor): Ten
 
 /**
  * The last layer for [CLS] only, with the head mask input, then the head: hidden state entered at layer L - 1
- * -> score. What every masked run that leaves the last layer's other positions unread ends with.
+ * -> score. What every masked run that leaves the last layer's other positions unread ends with. With
+ * headVariants, no head mask input: the scores with each head of the last layer masked alone, [heads * batch].
+ * With masked, the per-pair token and attention masks instead of the head mask (their [CLS] rows apply); with
+ * alsoUnmasked as well, [2 * batch] scores: masked, then unmasked (keys and values computed once).
  */
 export function buildTailGraph(
   checkpoint: BertCheckpoint,
   fixed: Record<LayerWeightName, LayerWeightArray>,
+  {
+    headVariants = false,
+    masked = false,
+    alsoUnmasked = false,
+  }: { readonly headVariants?: boolean; readonly masked?: boolean; readonly alsoUnmasked?: boolean } = {},
 ): GraphBuilder {
   const { config } = checkpoint;
-  const g = new GraphBuilder('bert_tail');
-  const x = g.input(ATTRIBUTION_IO.hidden, 'float32', HIDDEN_DIMS(config.hiddenSize));
+  const h = config.hiddenSize;
+  if (headVariants && masked) throw new Error('a head-variants tail takes no pair masks');
+  const g = new GraphBuilder(
+    headVariants ? 'bert_tail_head_variants' : masked ? 'bert_tail_masked' : 'bert_tail',
+  );
+  const x = g.input(ATTRIBUTION_IO.hidden, 'float32', HIDDEN_DIMS(h));
   const paddingMask = g.input(ATTRIBUTION_IO.attentionMask, 'int64', ['batch', 'seq']);
   const w = layerWeightTensors(g, config, '', fixed);
-  const last = appendLayer(g, config, x, paddingMask, w, { clsOnly: true, headMasked: true });
-  g.output(appendHead(g, checkpoint, last), ATTRIBUTION_IO.score, 'float32', ['batch']);
+  if (headVariants) {
+    // [heads, batch, 1, hidden] -> [heads * batch, 1, hidden]: score k * batch + p is pair p with head k masked.
+    const last = appendLayer(g, config, x, paddingMask, w, { clsOnly: true, headVariants: true });
+    const score = appendHead(g, checkpoint, g.reshape(last, [-1, 1, h]));
+    g.output(score, ATTRIBUTION_IO.score, 'float32', ['variants']);
+    return g;
+  }
+  const last = appendLayer(g, config, x, paddingMask, w, {
+    clsOnly: true,
+    masked,
+    headMasked: !masked,
+    alsoUnmasked,
+  });
+  const scoreDims = [alsoUnmasked ? 'masked_then_unmasked' : 'batch'];
+  g.output(appendHead(g, checkpoint, last), ATTRIBUTION_IO.score, 'float32', scoreDims);
   return g;
 }
 

@@ -1,6 +1,7 @@
 import { GraphBuilder, type Tensor } from '../graph/builder';
 import type { LazyBytes } from '../graph/protobuf';
 import { quantizeColumns, type QuantizedWeight } from '../graph/quantize';
+import { rowScaled, rowScaledMatMul, type RowScaled } from '../graph/rowScaledMatMul';
 import type { BertCheckpoint, LayerNormWeights, LinearWeights, WeightRef } from '../model/checkpoint';
 
 /**
@@ -13,7 +14,7 @@ export type GraphVariant = 'plain' | 'score' | 'inspect' | 'attention-stats';
 
 /**
  * fp32: every product in float32 (exact up to float rounding). int8: the encoder layers' six weight products
- * per layer run as DynamicQuantizeMatMul (int8 weights, per output channel; uint8 activations, per call), for
+ * per layer run as DynamicQuantizeMatMul (int8 weights, per output channel; uint8 activations, per row), for
  * large re-ranking runs; attention products, embeddings, pooler and classifier stay float32. Scores only:
  * inspection and attribution always use fp32 graphs.
  */
@@ -55,7 +56,7 @@ export const BERT_IO = {
 export const MASK_NEGATIVE = -10000;
 
 /** Bump whenever the graph changes, so cached .onnx files are rebuilt. */
-export const BERT_GRAPH_VERSION = 3;
+export const BERT_GRAPH_VERSION = 4;
 
 function floatBytes(values: Float32Array): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
@@ -131,14 +132,18 @@ export function buildBertGraph(
     const weight = g.initializer(`${label}.weight_t`, 'float32', [inp, out], lazyTransposed(w.weight));
     return g.addT(g.matMul(x, weight), param(w.bias, `${label}.bias`));
   };
-  /** An encoder layer's Linear: int8 in an int8 graph (bias added inside the quantised product). */
+  /** Each int8 product's input in per-row scaled form, made once per input tensor (query, key, value share it). */
+  const rowsOf = new Map<string, RowScaled>();
+  /** An encoder layer's Linear: int8 (activations per row, weights per output column) in an int8 graph. */
   const layerLinear = (x: Tensor, w: LinearWeights, label: string): Tensor => {
     if (precision === 'fp32') return linear(x, w, label);
     const [out, inp] = w.weight.shape;
     const quantized = lazyQuantized(w.weight);
     const values = g.initializer(`${label}.weight_t_int8`, 'int8', [inp, out], quantized.values);
     const scales = g.initializer(`${label}.weight_scale`, 'float32', [out], quantized.scales);
-    return g.dynamicQuantizeMatMul(x, values, scales, param(w.bias, `${label}.bias`));
+    let rows = rowsOf.get(x.name);
+    if (!rows) rowsOf.set(x.name, (rows = rowScaled(g, x)));
+    return rowScaledMatMul(g, rows, values, scales, param(w.bias, `${label}.bias`));
   };
   const layerNorm = (x: Tensor, w: LayerNormWeights, label: string, name?: string): Tensor =>
     g.layerNorm(

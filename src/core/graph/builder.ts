@@ -58,6 +58,12 @@ export interface OpAttributes {
   ReduceSum: { keepdims: number; noop_with_empty_axes: number };
   /** Axes are an attribute until opset 18. */
   ReduceMean: { axes: readonly number[]; keepdims: number };
+  /** Axes are an attribute until opset 18. */
+  ReduceMax: { axes: readonly number[]; keepdims: number };
+  /** Axes are an attribute until opset 18. */
+  ReduceMin: { axes: readonly number[]; keepdims: number };
+  /** Elementwise maximum of its inputs (broadcast). */
+  Max: Record<string, never>;
   /** Inputs: data, int64 pads [begin_0..begin_r-1, end_0..end_r-1]; constant mode, zero fill. */
   Pad: Record<string, never>;
   /** Inputs: scalar start, limit, delta. */

@@ -110,6 +110,8 @@ function inferNode(
     case 'Pow':
     case 'Equal':
       return x && ins[1] && broadcastShapes(x, ins[1]);
+    case 'Max':
+      return ins.reduce<StaticShape | undefined>((a, b) => a && b && broadcastShapes(a, b), x);
     case 'Where':
       return x && ins[1] && ins[2] && broadcastShapes(broadcastShapes(x, ins[1]), ins[2]);
     case 'MatMul':
@@ -214,10 +216,12 @@ function inferNode(
       return broadcastShapes(x, target ?? new Array<StaticDim>(length).fill(null));
     }
     case 'ReduceSum':
-    case 'ReduceMean': {
+    case 'ReduceMean':
+    case 'ReduceMax':
+    case 'ReduceMin': {
       if (!x) return undefined;
       const axes =
-        node.op === 'ReduceMean' ? (attrs.axes as number[]) : (constants.get(node.inputs[1]) ?? undefined);
+        node.op === 'ReduceSum' ? (constants.get(node.inputs[1]) ?? undefined) : (attrs.axes as number[]);
       // Axes computed at run time: with keepdims only the rank is known.
       if (!axes) return attrs.keepdims ? x.map(() => null) : undefined;
       const all = axes.length === 0 && !attrs.noop_with_empty_axes;

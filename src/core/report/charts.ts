@@ -150,8 +150,8 @@ export const PAPER_LAYERS = 12;
 
 export interface ReportOptions {
   readonly paperLayers?: PaperLayerAlignment;
-  /** A second model's results and this report's model name: adds the two-model section. */
-  readonly compareWith?: ComparedResults;
+  /** Other models' results and this report's model name: overlaid curves and the model comparison sections. */
+  readonly compareWith?: ComparedResults | readonly ComparedResults[];
   readonly modelName?: string;
 }
 

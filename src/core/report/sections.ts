@@ -5,7 +5,8 @@ import type { Json, ModelDescription } from '../analysis/analysis';
 import { ANALYSIS_SPECS } from '../analysis/registry';
 import type { ResultFile } from '../analysis/runner';
 import type { PaperLayerAlignment, ReportOptions, ReportPalette, ReportSection } from './charts';
-import { modelComparisonSection, type ComparedResults } from './compareModels';
+import { modelComparisonSections, type ComparedResults } from './compareModels';
+import { overlayModels } from './overlay';
 
 export type {
   ChartOption,
@@ -32,8 +33,11 @@ export interface ReportInput {
   readonly settings: readonly string[];
   /** How the paper's curves meet this model's layers (default: by relative depth when the depths differ). */
   readonly paperLayers?: PaperLayerAlignment;
-  /** A second model's results, compared with these query by query in a section of its own. */
-  readonly compareWith?: ComparedResults;
+  /**
+   * Other models' results: their curves are drawn into this model's charts, and each is compared with this
+   * model query by query in a section of its own.
+   */
+  readonly compareWith?: ComparedResults | readonly ComparedResults[];
 }
 
 /**
@@ -63,20 +67,51 @@ export function settingsLine(
 }
 
 /** The sections of every analysis present, in the registry's (the paper's) order. */
+function analysisSections(
+  results: Readonly<Record<string, ResultFile>>,
+  palette: ReportPalette,
+  options: ReportOptions,
+): ReportSection[] {
+  return ANALYSIS_SPECS.flatMap((spec) => {
+    const file = results[spec.name];
+    const section = file ? spec.report(file, palette, options) : undefined;
+    return section ? [section] : [];
+  });
+}
+
+/** The models compared with this one, as a list (one model may be given as is). */
+export function comparedModels(compareWith: ReportOptions['compareWith']): readonly ComparedResults[] {
+  if (!compareWith) return [];
+  return Array.isArray(compareWith) ? compareWith : [compareWith as ComparedResults];
+}
+
+const layersOf = (results: Readonly<Record<string, ResultFile>>) =>
+  Object.values(results)[0]?.model.numLayers ?? 0;
+
+/**
+ * The sections of every analysis present, in the registry's (the paper's) order; with other models to compare,
+ * their curves drawn into these charts and one comparison section per other model.
+ */
 export function reportSections(
   results: Readonly<Record<string, ResultFile>>,
   palette: ReportPalette,
   options: ReportOptions = {},
 ): ReportSection[] {
-  const sections = ANALYSIS_SPECS.flatMap((spec) => {
-    const file = results[spec.name];
-    const section = file ? spec.report(file, palette, options) : undefined;
-    return section ? [section] : [];
-  });
-  const comparison = options.compareWith
-    ? modelComparisonSection(options.modelName ?? 'this model', results, options.compareWith, palette)
-    : undefined;
-  return comparison ? [...sections, comparison] : sections;
+  const sections = analysisSections(results, palette, options);
+  const compared = comparedModels(options.compareWith);
+  if (compared.length === 0) return sections;
+  const name = options.modelName ?? 'this model';
+  const overlaid = overlayModels(
+    { name, layers: layersOf(results) },
+    sections,
+    compared.map((c) => ({
+      name: c.name,
+      layers: layersOf(c.results),
+      sections: analysisSections(c.results, palette, { paperLayers: options.paperLayers }),
+    })),
+    palette,
+  );
+  return [...overlaid, ...modelComparisonSections(name, results, compared, palette)];
 }
 
 /** A fixed light palette for the standalone HTML report. */

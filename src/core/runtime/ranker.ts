@@ -205,7 +205,7 @@ export class Ranker implements Scorer {
     const scores = Array.from({ length: L + 1 - fromDepth }, () => new Array<number>(pairs.length));
     let done = 0;
     // The layer model runs one layer per onnxruntime call.
-    for (const batch of this.batches(prepared, batchSize, 1)) {
+    for (const batch of this.batches(prepared, batchSize, L)) {
       await nextTurn();
       options.signal?.throwIfAborted();
       const members = batch.map((i) => prepared[i]);
@@ -246,7 +246,8 @@ export class Ranker implements Scorer {
     const model = await this.layerModel;
     const scores = Array.from({ length: 1 + L * H }, () => new Array<number>(pairs.length));
     let done = 0;
-    for (const batch of this.batches(prepared, batchSize, 1)) {
+    // The layer model's calls each run one layer for the H head variants of every pair: H layers' work.
+    for (const batch of this.batches(prepared, batchSize, H)) {
       await nextTurn();
       options.signal?.throwIfAborted();
       const bySetting = await model.scoresByHeadMask(padBatch(batch.map((i) => prepared[i])), options.signal);

@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ReportInput } from '../../core/report/sections';
+import type { ComparedResults } from '../../core/report/compareModels';
+import { comparedModels, type ReportInput } from '../../core/report/sections';
 import type { NotificationBody } from '../../protocol/endpoint';
 import type { DrillTarget } from '../../core/report/drillDown';
 import { reportProtocol, type QueryRanking, type ReportProtocol } from '../../protocol/report';
@@ -35,13 +36,41 @@ const noDrillHost = (): never => {
  * paper's form with Zhan et al.'s values beside), Save PNG / SVG / CSV into the analysis folder.
  */
 export class ReportPanel {
+  /** The report panel the user looked at last (RankLens: Compare Report… adds to it), while it is open. */
+  static active: ReportPanel | undefined;
   /** The inspector the drill-down opened last (tests look at it). */
   inspected: InspectPairOutcome | undefined;
 
   private constructor(
     readonly panel: vscode.WebviewPanel,
     readonly host: WebviewHost<ReportProtocol>,
-  ) {}
+    private shown: ReportInput,
+    /** The folder the report's results (and saved charts) are in. */
+    readonly folder: string,
+  ) {
+    ReportPanel.active = this;
+    panel.onDidChangeViewState(({ webviewPanel }) => {
+      if (webviewPanel.active) ReportPanel.active = this;
+    });
+    panel.onDidDispose(() => {
+      if (ReportPanel.active === this) ReportPanel.active = undefined;
+    });
+  }
+
+  /** What the panel shows. */
+  get input(): ReportInput {
+    return this.shown;
+  }
+
+  /** Draws another model's results into the report: overlaid curves and a comparison section of its own. */
+  compareWith(compared: ComparedResults): void {
+    this.shown = {
+      ...this.shown,
+      compareWith: [...comparedModels(this.shown.compareWith), compared],
+    };
+    this.host.show('show', { input: this.shown, savedTo: this.folder });
+    this.panel.reveal();
+  }
 
   static show(
     extensionUri: vscode.Uri,
@@ -85,7 +114,7 @@ export class ReportPanel {
       },
     });
     host.show('show', { input, savedTo: folder });
-    ref.panel = new ReportPanel(panel, host);
+    ref.panel = new ReportPanel(panel, host, input, folder);
     return ref.panel;
   }
 

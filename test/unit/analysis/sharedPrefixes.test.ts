@@ -108,14 +108,31 @@ describe('shared prefixes on real pairs with the default model', () => {
     );
   });
 
-  it('scores each depth of a Figure 4 mask as the score graph does with the mask in that many layers', async () => {
-    const L = ranker.info.numLayers;
-    const masks = interactionMasks('both', 'attention');
-    const shared = await ranker.scoreByMaskDepth(pairs, masks, { batchSize: 3 });
-    for (let depth = 0; depth <= L; depth++) {
-      const layered = masks.map((m) => ({ ...m, layers: [...Array(depth).keys()] }));
-      const naive = (await ranker.score(pairs, depth === 0 ? {} : { masks: layered })).map((r) => r.score);
-      assertClose(shared[depth], naive, `depth ${depth}`);
-    }
-  });
+  for (const kind of ['attention', 'token'] as const) {
+    it(`scores each depth of a Figure 4 ${kind} mask as the score graph does with the mask in that many layers`, async () => {
+      const L = ranker.info.numLayers;
+      const masks = interactionMasks('both', kind);
+      const shared = await ranker.scoreByMaskDepth(pairs, masks, { batchSize: 3 });
+      const naive: number[][] = [];
+      for (let depth = 0; depth <= L; depth++) {
+        const layered = masks.map((m) => ({ ...m, layers: [...Array(depth).keys()] }));
+        naive.push((await ranker.score(pairs, depth === 0 ? {} : { masks: layered })).map((r) => r.score));
+        assertClose(shared[depth], naive[depth], `depth ${depth}`);
+      }
+      // Starting deeper (the masked chain's first layers then run alone) gives the same depths.
+      for (const fromDepth of [1, L - 1, L]) {
+        const deeper = await ranker.scoreByMaskDepth(pairs, masks, { batchSize: 3, fromDepth });
+        assert.equal(deeper.length, L + 1 - fromDepth);
+        deeper.forEach((s, d) =>
+          assertClose(s, naive[fromDepth + d], `from ${fromDepth}, depth ${fromDepth + d}`),
+        );
+      }
+      // The mask's [CLS] row in the last layer (what the [CLS]-only masked tail applies) moves scores: depth L
+      // agreeing is not depth L - 1 copied.
+      assert.ok(
+        naive[L].some((v, i) => Math.abs(v - naive[L - 1][i]) > 100 * TOLERANCE),
+        "the last layer's mask moves a score",
+      );
+    });
+  }
 });

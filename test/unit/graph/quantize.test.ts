@@ -3,6 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../../../src/core/graph/builder';
 import { INT8_WEIGHT_LEVELS, quantizeColumns } from '../../../src/core/graph/quantize';
+import { rowScaled, rowScaledMatMul } from '../../../src/core/graph/rowScaledMatMul';
 import { mulberry32 } from '../../../src/core/random';
 
 const bytesOf = (a: Float32Array | Int8Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -92,5 +93,76 @@ describe('int8 quantisation', () => {
     // ... and still close to it: the quantisation loses a few per cent at most, not the answer.
     assert.ok(worstExact < 0.1, `quantised product off the exact one by ${worstExact} of a column's size`);
     assert.equal(INT8_WEIGHT_LEVELS, 127);
+  });
+
+  it('the row-scaled product matches a float64 reference and keeps the resolution an outlier row takes', async () => {
+    const random = mulberry32(2121);
+    const [batch, rows, K, N] = [2, 6, 64, 24];
+    const M = batch * rows;
+    // Row 3 is 80 times the others (a [SEP]-like token); row 8 is all zero.
+    const a = randomMatrix(random, M * K, (i) => (Math.floor(i / K) === 3 ? 80 : 1)).map((v, i) =>
+      Math.floor(i / K) === 8 ? 0 : v + 0.2,
+    );
+    const w = randomMatrix(random, K * N, (i) => 0.03 * (1 + (i % 5)));
+    const bias = randomMatrix(random, N, () => 0.5);
+    const { values, scales } = quantizeColumns(w, K, N);
+
+    const run = async (perRow: boolean) => {
+      const g = new GraphBuilder('rows');
+      const x = g.input('x', 'float32', [batch, rows, K]);
+      const b = g.initializer('w', 'int8', [K, N], bytesOf(values));
+      const s = g.initializer('w_scale', 'float32', [N], bytesOf(scales));
+      const bb = g.constFloat(Array.from(bias), [N], 'bias');
+      const y = perRow ? rowScaledMatMul(g, rowScaled(g, x), b, s, bb) : g.dynamicQuantizeMatMul(x, b, s, bb);
+      g.output(y, 'y', 'float32', [batch, rows, N]);
+      const session = await ort.InferenceSession.create(g.encode('test').toBytes());
+      const out = await session.run({ x: new ort.Tensor('float32', a, [batch, rows, K]) });
+      await session.release();
+      return out.y.data as Float32Array;
+    };
+    const [rowScaledOut, perTensorOut] = [await run(true), await run(false)];
+
+    // Reference: each row divided (in float32) by its largest magnitude, the whole normalised tensor quantised
+    // as DynamicQuantizeLinear does, the integer product scaled back by both scales and the row's own.
+    const rowScale = Array.from({ length: M }, (_, m) =>
+      Math.max(1e-30, ...Array.from(a.subarray(m * K, (m + 1) * K), Math.abs)),
+    );
+    const normalized = a.map((v, i) => Math.fround(v / Math.fround(rowScale[Math.floor(i / K)])));
+    const qa = dynamicQuantizeLinear(normalized);
+    const reference = new Float64Array(M * N);
+    const exact = new Float64Array(M * N);
+    for (let m = 0; m < M; m++) {
+      for (let n = 0; n < N; n++) {
+        let integer = 0;
+        let real = 0;
+        for (let k = 0; k < K; k++) {
+          integer += (qa.q[m * K + k] - qa.zeroPoint) * values[k * N + n];
+          real += a[m * K + k] * w[k * N + n];
+        }
+        reference[m * N + n] = integer * qa.scale * scales[n] * rowScale[m] + bias[n];
+        exact[m * N + n] = real + bias[n];
+      }
+    }
+    /** Largest error over the rows other than the outlier, relative to the largest exact value of those rows. */
+    const worst = (got: ArrayLike<number>, want: Float64Array) => {
+      let size = 0;
+      let error = 0;
+      for (let i = 0; i < M * N; i++) {
+        if (Math.floor(i / N) === 3) continue;
+        size = Math.max(size, Math.abs(want[i]));
+        error = Math.max(error, Math.abs(got[i] - want[i]));
+      }
+      return error / size;
+    };
+    assert.ok(
+      worst(rowScaledOut, reference) < 2e-5,
+      `off its reference by ${worst(rowScaledOut, reference)}`,
+    );
+    // The all-zero row is exactly its bias (no division by zero).
+    for (let n = 0; n < N; n++) assert.equal(rowScaledOut[8 * N + n], Math.fround(bias[n]));
+    // The outlier row costs one scale per call the other rows' resolution; per-row scales keep it.
+    const [perRowError, perTensorError] = [worst(rowScaledOut, exact), worst(perTensorOut, exact)];
+    assert.ok(perRowError < 0.03, `row-scaled product off the exact one by ${perRowError}`);
+    assert.ok(perTensorError > 10 * perRowError, `per tensor ${perTensorError} vs per row ${perRowError}`);
   });
 });

@@ -14,6 +14,7 @@ import {
   modelComparisonSection,
 } from '../../../src/core/report/compareModels';
 import { LIGHT_PALETTE, reportSections } from '../../../src/core/report/sections';
+import { reportInput } from '../../../src/protocol/report';
 
 const run = (name: string): RunDescription => ({
   model: { name, fingerprint: name, numLayers: 2, numHeads: 2, hiddenSize: 16, numLabels: 1 },
@@ -113,5 +114,22 @@ describe('comparing two models', () => {
       /bad\.json is not a RankLens result file/,
     );
     assert.throws(() => comparedResults([{ file: 'broken.json', text: '{' }]), /broken\.json is not JSON/);
+  });
+
+  it('crosses the report protocol with one compared model or a list of them', () => {
+    const input = {
+      title: 't',
+      model: run('model-a').model,
+      results: { 'period-mask': A.period },
+      timings: [],
+      settings: [],
+    };
+    const b = { name: 'model-b', results: { 'period-mask': B.period } };
+    for (const compareWith of [b, [b], [b, { ...b, name: 'model-c' }]])
+      assert.deepEqual(reportInput({ ...input, compareWith }, 'input').compareWith, compareWith);
+    assert.throws(
+      () => reportInput({ ...input, compareWith: [{ name: 'model-b' }] }, 'input'),
+      /input\.compareWith\[0\]\.results/,
+    );
   });
 });
