@@ -16,6 +16,7 @@ const available: Record<string, string[]> = {
   'attribution-probing': ['attributionProbing.ts', '6'],
   'what-if-maps': ['whatIfMaps.ts'],
   peers: ['peers.ts'],
+  report: ['report.ts'],
 };
 // Names first, then options passed to each chosen benchmark: npm run bench -- peers --pairs 64.
 const firstOption = process.argv.slice(2).findIndex((a) => a.startsWith('--'));

@@ -1,7 +1,15 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { MlpProbe, newGradients, trainProbe, type ProbeData } from '../../../src/core/analysis/probing/probe';
+import {
+  MlpProbe,
+  newGradients,
+  trainProbe,
+  trainProbeTokenByToken,
+  type ProbeData,
+  type ProbeParameters,
+} from '../../../src/core/analysis/probing/probe';
+import { ProbeBatch } from '../../../src/core/analysis/probing/probeBatch';
 import { chanceMrrAt10, mrrAt10 } from '../../../src/core/analysis/probing/probing';
 import {
   stopWordsFromDocumentFrequencies,
@@ -115,6 +123,73 @@ describe('MLP probe', () => {
     const { epochLosses } = trainProbe(data);
     assert.equal(epochLosses.length, 5);
     assert.ok(epochLosses[4] < epochLosses[0], `losses ${epochLosses.join(', ')}`);
+  });
+});
+
+/** Largest |a - b| over every parameter, relative to the largest |b|. */
+function relativeDifference(a: ProbeParameters, b: ProbeParameters): number {
+  let difference = 0;
+  let size = 0;
+  for (const name of ['w1', 'b1', 'w2', 'b2'] as const) {
+    for (let i = 0; i < a[name].length; i++) {
+      difference = Math.max(difference, Math.abs(a[name][i] - b[name][i]));
+      size = Math.max(size, Math.abs(b[name][i]));
+    }
+  }
+  return difference / size;
+}
+
+describe('batched MLP probe', () => {
+  it('has the per-token probe loss and gradients, dropout draws included, on bags of 1-4 tokens', () => {
+    const hidden = 12;
+    const data = syntheticBags(40, hidden, 21, 1);
+    const probe = new MlpProbe(hidden, 5);
+    const random = mulberry32(8);
+    for (const w of Object.values(probe.parameters)) for (let i = 0; i < w.length; i++) w[i] = random() - 0.5;
+    const examples = [3, 0, 17, 9, 25, 31, 12, 39, 6];
+    for (const dropout of [0, 0.1]) {
+      const expected = newGradients(hidden);
+      const expectedLoss = probe.lossAndGradients(data, examples, expected, dropout, mulberry32(99));
+      const actual = newGradients(hidden);
+      const actualLoss = new ProbeBatch(hidden).lossAndGradients(
+        probe.parameters,
+        data,
+        examples,
+        actual,
+        dropout,
+        mulberry32(99),
+      );
+      assert.ok(Math.abs(actualLoss - expectedLoss) < 1e-12, `loss ${actualLoss} vs ${expectedLoss}`);
+      assert.ok(relativeDifference(actual, expected) < 1e-12, `dropout ${dropout}`);
+    }
+    const scores = probe.scoreAll(data);
+    for (let e = 0; e < data.labels.length; e++)
+      assert.ok(Math.abs(scores[e] - probe.score(data, e)) < 1e-14);
+  });
+
+  it('trains to the per-token trainer parameters and scores (pooled states and bags, an odd hidden size)', () => {
+    // One token per example (what pooling: 'states' trains on): the first token of each bag.
+    const bags = syntheticBags(150, 97, 4, 0.5);
+    const n = bags.labels.length;
+    const values = new Float32Array(n * 97);
+    for (let e = 0; e < n; e++)
+      values.set(bags.values.subarray(bags.offsets[e] * 97, (bags.offsets[e] + 1) * 97), e * 97);
+    const firstTokens: ProbeData = {
+      hidden: 97,
+      offsets: Int32Array.from({ length: n + 1 }, (_, e) => e),
+      values,
+      labels: bags.labels,
+    };
+    for (const data of [firstTokens, syntheticBags(60, 97, 6, 0.5)]) {
+      const options = { learningRate: 1e-3, epochs: 3, batchSize: 16 };
+      const batched = trainProbe(data, options);
+      const reference = trainProbeTokenByToken(data, options);
+      assert.ok(relativeDifference(batched.probe.parameters, reference.probe.parameters) < 1e-10);
+      batched.epochLosses.forEach((loss, i) => assert.ok(Math.abs(loss - reference.epochLosses[i]) < 1e-10));
+      const scores = batched.probe.scoreAll(data);
+      for (let e = 0; e < data.labels.length; e++)
+        assert.ok(Math.abs(scores[e] - reference.probe.score(data, e)) < 1e-10);
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import { mulberry32, shuffleWith } from '../../random';
+import { ProbeBatch } from './probeBatch';
 
 /**
  * Zhan et al.'s probing classifier (probing/modeling.py), in plain TypeScript: for every token of a group,
@@ -146,6 +147,11 @@ export class MlpProbe {
     return best;
   }
 
+  /** P(relevant) of every example of `data` (batched; equal to `score` of each). */
+  scoreAll(data: ProbeData): Float64Array {
+    return new ProbeBatch(this.hidden).scores(this.parameters, data);
+  }
+
   /** P(relevant) = softmax(pooled logits)[1], without dropout; -Infinity for an example with no tokens. */
   score(data: ProbeData, e: number): number {
     if (data.offsets[e + 1] === data.offsets[e]) return -Infinity;
@@ -225,6 +231,38 @@ export function trainProbe(
   data: ProbeData,
   options: ProbeTrainingOptions = {},
 ): { readonly probe: MlpProbe; readonly epochLosses: number[] } {
+  const batch = new ProbeBatch(data.hidden);
+  return train(data, options, (probe, examples, gradients, dropout, random) =>
+    batch.lossAndGradients(probe.parameters, data, examples, gradients, dropout, random),
+  );
+}
+
+/**
+ * trainProbe computed one token at a time by MlpProbe (the reference the batched pass is tested against:
+ * same draws, same updates, sums in another order).
+ */
+export function trainProbeTokenByToken(
+  data: ProbeData,
+  options: ProbeTrainingOptions = {},
+): { readonly probe: MlpProbe; readonly epochLosses: number[] } {
+  return train(data, options, (probe, examples, gradients, dropout, random) =>
+    probe.lossAndGradients(data, examples, gradients, dropout, random),
+  );
+}
+
+type LossAndGradients = (
+  probe: MlpProbe,
+  examples: readonly number[],
+  gradients: ProbeParameters,
+  dropout: number,
+  random: () => number,
+) => number;
+
+function train(
+  data: ProbeData,
+  options: ProbeTrainingOptions,
+  lossAndGradients: LossAndGradients,
+): { readonly probe: MlpProbe; readonly epochLosses: number[] } {
   const o = { ...PROBE_DEFAULTS, ...options };
   const h = data.hidden;
   const probe = new MlpProbe(h, o.seed);
@@ -245,7 +283,7 @@ export function trainProbe(
       o.signal?.throwIfAborted();
       const batch = order.slice(start, start + o.batchSize);
       for (const name of PARAMETER_NAMES) gradients[name].fill(0);
-      epochLoss += probe.lossAndGradients(data, batch, gradients, o.dropout, random) * batch.length;
+      epochLoss += lossAndGradients(probe, batch, gradients, o.dropout, random) * batch.length;
       clipGradientNorm(gradients, o.maxGradNorm);
       const learningRate = (o.learningRate * (totalSteps - step)) / totalSteps;
       step++;
@@ -258,7 +296,10 @@ export function trainProbe(
 
 function clipGradientNorm(gradients: ProbeParameters, maxNorm: number): void {
   let squares = 0;
-  for (const name of PARAMETER_NAMES) for (const g of gradients[name]) squares += g * g;
+  for (const name of PARAMETER_NAMES) {
+    const g = gradients[name];
+    for (let i = 0; i < g.length; i++) squares += g[i] * g[i];
+  }
   const norm = Math.sqrt(squares);
   if (norm <= maxNorm) return;
   const factor = maxNorm / (norm + 1e-6);
@@ -280,16 +321,27 @@ function adamWStep(
 ): void {
   const stepSize = (learningRate * Math.sqrt(1 - ADAM_BETA2 ** step)) / (1 - ADAM_BETA1 ** step);
   for (const name of PARAMETER_NAMES) {
-    const p = parameters[name];
-    const g = gradients[name];
-    const m = moment1[name];
-    const v = moment2[name];
     const decay = name === 'w1' || name === 'w2' ? learningRate * weightDecay : 0;
-    for (let i = 0; i < p.length; i++) {
-      m[i] = ADAM_BETA1 * m[i] + (1 - ADAM_BETA1) * g[i];
-      v[i] = ADAM_BETA2 * v[i] + (1 - ADAM_BETA2) * g[i] * g[i];
-      p[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) + ADAM_EPSILON);
-      if (decay) p[i] -= decay * p[i];
-    }
+    adamW(parameters[name], gradients[name], moment1[name], moment2[name], stepSize, decay);
+  }
+}
+
+function adamW(
+  p: Float64Array,
+  g: Float64Array,
+  m: Float64Array,
+  v: Float64Array,
+  stepSize: number,
+  decay: number,
+): void {
+  for (let i = 0; i < p.length; i++) {
+    const gi = g[i];
+    const mi = ADAM_BETA1 * m[i] + (1 - ADAM_BETA1) * gi;
+    const vi = ADAM_BETA2 * v[i] + (1 - ADAM_BETA2) * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    let pi = p[i] - (stepSize * mi) / (Math.sqrt(vi) + ADAM_EPSILON);
+    if (decay) pi -= decay * pi;
+    p[i] = pi;
   }
 }

@@ -329,7 +329,7 @@ export function trainAndEvaluateProbes(
       const labelled = shuffledLabels ? { ...trainData, labels: Uint8Array.from(shuffledLabels) } : trainData;
       const { probe, epochLosses } = trainProbe(labelled, { ...resolved, signal: options.signal });
       const evalData = selectExamples(all, evaluation);
-      const scores = evaluation.map((_, k) => probe.score(evalData, k));
+      const scores = probe.scoreAll(evalData);
       mrr.push(mrrAt10(evalQueries, evalLabels, scores));
       finalLoss.push(epochLosses[epochLosses.length - 1] ?? NaN);
       emptyTrain = countEmpty(trainData);
