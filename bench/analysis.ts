@@ -8,6 +8,7 @@
 // BENCH_INT8_SPEEDUP (an int8 / fp32 speed-up measured by `npm run bench peers`, to add int8 CPU-hours).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { BERT_BASE_SHAPE, tempDir, writeRandomCheckpoint } from '../test/support/checkpoints';
 import { createAnalysisContext } from '../src/core/analysis/context';
@@ -267,7 +268,7 @@ function project(measured: Measured, base: Measured | undefined): void {
     const shards = Math.max(1, Math.ceil(hours / NIGHT_HOURS));
     if (label.startsWith(measured.label)) total += hours;
     console.log(
-      `${label.padEnd(44)} ${hours.toFixed(1).padStart(10)} ${String(shards).padStart(7)} ${String(Math.ceil(shards / NODE_CORES)).padStart(6)}${Number.isFinite(int8) ? `  ${(hours / int8).toFixed(1)}` : ''}`,
+      `${label.padEnd(44)} ${hours.toFixed(1).padStart(10)} ${String(shards).padStart(7)} ${String(Math.ceil(shards / NODE_CORES)).padStart(6)}${Number.isFinite(int8) ? `  ${label.endsWith('rerank') || label.endsWith('rerank (estimate)') ? (hours / int8).toFixed(1) : 'fp32 only'}` : ''}`,
     );
   }
   console.log(
@@ -286,7 +287,7 @@ async function main() {
     return;
   }
   console.log(
-    `machine: 2 cores shared with other work; times are CPU seconds of this process (${threads} onnxruntime thread(s)), not wall time`,
+    `machine: ${os.availableParallelism()} cores, load average ${os.loadavg()[0].toFixed(1)}; times are CPU seconds of this process (${threads} onnxruntime thread(s)), not wall time`,
   );
   const measured = await measure('ranklens-minilm-l6', BUNDLED, true);
   // Printed before the BERT-base part, which builds a 440 MB graph and may not fit beside other work.
