@@ -200,7 +200,7 @@ export class Ranker implements Scorer {
     const L = this.info.numLayers;
     if (!Number.isInteger(fromDepth) || fromDepth < 0 || fromDepth > L)
       throw new Error(`fromDepth ${fromDepth} is outside 0-${L}`);
-    this.layerModel ??= BertLayerModel.load(this.checkpoint, this.options);
+    this.layerModel ??= this.loadLayerModel();
     const model = await this.layerModel;
     const scores = Array.from({ length: L + 1 - fromDepth }, () => new Array<number>(pairs.length));
     let done = 0;
@@ -242,7 +242,7 @@ export class Ranker implements Scorer {
     const prepared = pairs.map((p, i) => preparePair(p, this.limits(), i));
     const batchSize = options.batchSize ?? this.options.batchSize ?? DEFAULT_BATCH_SIZE;
     const { numLayers: L, numHeads: H } = this.info;
-    this.layerModel ??= BertLayerModel.load(this.checkpoint, this.options);
+    this.layerModel ??= this.loadLayerModel();
     const model = await this.layerModel;
     const scores = Array.from({ length: 1 + L * H }, () => new Array<number>(pairs.length));
     let done = 0;
@@ -343,6 +343,14 @@ export class Ranker implements Scorer {
       [BERT_IO.attentionMaskTable]: new ort.Tensor('float32', compiled.attentionTable, [L, G, G]),
       [BERT_IO.headMask]: new ort.Tensor('float32', compiled.headMask, [L, H]),
     };
+  }
+
+  /**
+   * The layer model holds a dozen sessions, each with its own onnxruntime thread pool, and calls them in turn:
+   * idle pools that spin take the cores from the one that runs, so its threads sleep between calls instead.
+   */
+  private loadLayerModel(): Promise<BertLayerModel> {
+    return BertLayerModel.load(this.checkpoint, { ...this.options, spinning: false });
   }
 
   private session(variant: GraphVariant, signal?: AbortSignal): Promise<ort.InferenceSession> {
