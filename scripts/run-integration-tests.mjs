@@ -4,6 +4,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { scratchTmp } from './lib/scratch-tmp.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const suite = join(root, 'out', 'test', 'integration', 'suite.js');
@@ -39,7 +40,8 @@ const setup = execFileSync('bash', [join(root, 'scripts', 'setup-code-server.sh'
   encoding: 'utf8',
   stdio: ['ignore', 'pipe', 'inherit'],
 });
-const env = { ...process.env };
+const scratch = scratchTmp('integration');
+const env = { ...process.env, ...scratch.env };
 for (const line of setup.split('\n')) {
   const m = /^(CODE_SERVER|NODE24_BIN)=(.*)$/.exec(line);
   if (m) env[m[1]] = m[2];
@@ -65,4 +67,5 @@ const activationRun =
   packaged.status === 0
     ? spawnSync(process.execPath, [driver, 'activation'], { cwd: root, env, stdio: 'inherit' })
     : packaged;
+scratch.remove();
 process.exit([suiteRun, paletteRun, untrustedRun, activationRun].every((r) => r.status === 0) ? 0 : 1);

@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { scratchTmp } from './lib/scratch-tmp.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const coverage = process.argv.includes('--coverage');
@@ -46,9 +47,11 @@ const [cmd, args] = coverage
       ],
     ]
   : [process.execPath, nodeArgs];
+const scratch = scratchTmp('unit');
 const r = spawnSync(cmd, args, {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '4' },
+  env: { ...process.env, ...scratch.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '4' },
 });
+scratch.remove();
 process.exit(r.status ?? 1);
