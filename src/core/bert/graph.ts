@@ -1,7 +1,7 @@
 import { GraphBuilder, type Tensor } from '../graph/builder';
 import type { LazyBytes } from '../graph/protobuf';
 import { quantizeColumns, type QuantizedWeight } from '../graph/quantize';
-import { rowScaled, rowScaledMatMul, type RowScaled } from '../graph/rowScaledMatMul';
+import { rowRanged, rowRangedMatMul, type RowRanged } from '../graph/rowRangedMatMul';
 import type { BertCheckpoint, LayerNormWeights, LinearWeights, WeightRef } from '../model/checkpoint';
 
 /**
@@ -56,7 +56,7 @@ export const BERT_IO = {
 export const MASK_NEGATIVE = -10000;
 
 /** Bump whenever the graph changes, so cached .onnx files are rebuilt. */
-export const BERT_GRAPH_VERSION = 4;
+export const BERT_GRAPH_VERSION = 5;
 
 function floatBytes(values: Float32Array): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
@@ -84,17 +84,18 @@ function transposed(ref: WeightRef): Float32Array {
 }
 
 /**
- * The int8 values and per-column scales of a PyTorch Linear weight ([out, in], as MatMul's [in, out]),
- * quantised once when the first of the two is written and dropped when the second has been.
+ * The int8 values, per-column scales and dequantised column sums of a PyTorch Linear weight ([out, in], as
+ * MatMul's [in, out]), quantised once when the first of the three is written and dropped when the last has been.
  */
-function lazyQuantized(ref: WeightRef): { values: LazyBytes; scales: LazyBytes } {
+function lazyQuantized(ref: WeightRef): { values: LazyBytes; scales: LazyBytes; columnSums: LazyBytes } {
   const [rows, cols] = ref.shape;
+  const parts = 3;
   let pending: QuantizedWeight | undefined;
   let taken = 0;
   const take = (): QuantizedWeight => {
     pending ??= quantizeColumns(transposed(ref), cols, rows);
     const result = pending;
-    if (++taken % 2 === 0) pending = undefined;
+    if (++taken % parts === 0) pending = undefined;
     return result;
   };
   return {
@@ -106,6 +107,7 @@ function lazyQuantized(ref: WeightRef): { values: LazyBytes; scales: LazyBytes }
       },
     },
     scales: { byteLength: rows * 4, produce: () => floatBytes(take().scales) },
+    columnSums: { byteLength: rows * 4, produce: () => floatBytes(take().columnSums) },
   };
 }
 
@@ -132,18 +134,23 @@ export function buildBertGraph(
     const weight = g.initializer(`${label}.weight_t`, 'float32', [inp, out], lazyTransposed(w.weight));
     return g.addT(g.matMul(x, weight), param(w.bias, `${label}.bias`));
   };
-  /** Each int8 product's input in per-row scaled form, made once per input tensor (query, key, value share it). */
-  const rowsOf = new Map<string, RowScaled>();
-  /** An encoder layer's Linear: int8 (activations per row, weights per output column) in an int8 graph. */
-  const layerLinear = (x: Tensor, w: LinearWeights, label: string): Tensor => {
-    if (precision === 'fp32') return linear(x, w, label);
+  /** Each int8 product's input in per-row ranged form, made once per input tensor (query, key, value share it). */
+  const rowsOf = new Map<string, RowRanged>();
+  /**
+   * An encoder layer's Linear: int8 (activations per row, weights per output column) in an int8 graph, except
+   * where `rowsOnly` says it reads the [CLS] row alone: a product over one row per pair costs nothing next to
+   * the layers over every token, so it stays exact and adds no error.
+   */
+  const layerLinear = (x: Tensor, w: LinearWeights, label: string, rowsOnly = false): Tensor => {
+    if (precision === 'fp32' || rowsOnly) return linear(x, w, label);
     const [out, inp] = w.weight.shape;
     const quantized = lazyQuantized(w.weight);
     const values = g.initializer(`${label}.weight_t_int8`, 'int8', [inp, out], quantized.values);
     const scales = g.initializer(`${label}.weight_scale`, 'float32', [out], quantized.scales);
+    const sums = g.initializer(`${label}.weight_column_sums`, 'float32', [out], quantized.columnSums);
     let rows = rowsOf.get(x.name);
-    if (!rows) rowsOf.set(x.name, (rows = rowScaled(g, x)));
-    return rowScaledMatMul(g, rows, values, scales, param(w.bias, `${label}.bias`));
+    if (!rows) rowsOf.set(x.name, (rows = rowRanged(g, x)));
+    return rowRangedMatMul(g, rows, values, scales, sums, param(w.bias, `${label}.bias`));
   };
   const layerNorm = (x: Tensor, w: LayerNormWeights, label: string, name?: string): Tensor =>
     g.layerNorm(
@@ -215,7 +222,7 @@ export function buildBertGraph(
       g.transpose(g.reshape(t, [0, 0, heads, headSize]), perm);
     // [batch, 1, hidden] in a [CLS]-only layer: the rows whose outputs are needed.
     const rows = clsOnly || clsContext ? g.gather(x, clsIndex as Tensor, 1) : x;
-    const q = splitHeads(layerLinear(clsOnly ? rows : x, w.query, `${p}.query`), [0, 2, 1, 3]);
+    const q = splitHeads(layerLinear(clsOnly ? rows : x, w.query, `${p}.query`, clsOnly), [0, 2, 1, 3]);
     const kT = splitHeads(layerLinear(x, w.key, `${p}.key`), [0, 2, 3, 1]);
     const v = splitHeads(layerLinear(x, w.value, `${p}.value`), [0, 2, 1, 3]);
     const scaled = g.div(g.matMul(q, kT), scale);
@@ -247,14 +254,14 @@ export function buildBertGraph(
     }
     const merged = g.reshape(g.transpose(context, [0, 2, 1, 3]), [0, 0, h]);
     const attended = layerNorm(
-      g.addT(layerLinear(merged, w.attentionOutput, `${p}.attention_output`), rows),
+      g.addT(layerLinear(merged, w.attentionOutput, `${p}.attention_output`, clsOnly), rows),
       w.attentionNorm,
       `${p}.attention_norm`,
     );
-    const pre = layerLinear(attended, w.intermediate, `${p}.intermediate`);
+    const pre = layerLinear(attended, w.intermediate, `${p}.intermediate`, clsOnly);
     const gelu = g.mul(g.mul(pre, half), g.addT(one, g.erf(g.div(pre, sqrt2))));
     x = layerNorm(
-      g.addT(layerLinear(gelu, w.output, `${p}.output`), attended),
+      g.addT(layerLinear(gelu, w.output, `${p}.output`, clsOnly), attended),
       w.outputNorm,
       `${p}.output_norm`,
       `${p}.hidden`,

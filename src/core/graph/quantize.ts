@@ -6,6 +6,8 @@ export interface QuantizedWeight {
   readonly values: Int8Array;
   /** float [cols]: column c's value = values[., c] * scales[c]. */
   readonly scales: Float32Array;
+  /** float [cols]: the sum of column c of the dequantised weight, sum over r of values[r, c] * scales[c]. */
+  readonly columnSums: Float32Array;
 }
 
 /**
@@ -27,12 +29,14 @@ export function quantizeColumns(weight: Float32Array, rows: number, cols: number
   }
   const scales = maxAbs.map((m) => (m > 0 ? m / INT8_WEIGHT_LEVELS : 1));
   const values = new Int8Array(rows * cols);
+  const integerSums = new Float64Array(cols);
   for (let r = 0; r < rows; r++) {
     const row = r * cols;
     for (let c = 0; c < cols; c++) {
       const q = Math.round(weight[row + c] / scales[c]);
       values[row + c] = Math.max(-INT8_WEIGHT_LEVELS, Math.min(INT8_WEIGHT_LEVELS, q));
+      integerSums[c] += values[row + c];
     }
   }
-  return { values, scales };
+  return { values, scales, columnSums: Float32Array.from(integerSums, (sum, c) => sum * scales[c]) };
 }
