@@ -113,7 +113,7 @@ export const editorTests: IntegrationTest[] = [
       assert.ok(rank && Number(rank[1]) >= 1 && Number(rank[1]) <= Number(rank[2]), first);
       assert.match(
         first,
-        /\*\*Top passage tokens\*\* \(Integrated Gradients, layer 0, empty-document baseline/,
+        /\*\*Top passage tokens\*\* \(Integrated Gradients, layer 0 \(embeddings\), empty-document baseline/,
       );
       assert.match(first, /Inspect pair/);
 

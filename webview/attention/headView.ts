@@ -4,7 +4,7 @@ import type { AttentionPair } from '../../src/protocol/attention';
 import { directionPositions } from '../shared/attentionCanvas';
 import { cssom } from '../shared/cssom';
 import { RankLensPart } from '../shared/part';
-import { themeColor } from '../shared/theme';
+import { opaqueColor, themeColor } from '../shared/theme';
 import { headHeatmapStyles } from './headHeatmap';
 import { headPickerStyles } from './headPicker';
 import {
@@ -80,11 +80,17 @@ class AttentionHeadView extends RankLensPart {
       ></rl-attention-head-picker>
       <div class="legend-marks">
         <span
-          ><span class="mark" ${cssom({ background: themeColor('charts-orange', '#d18616') })}></span>[CLS] /
-          [SEP]</span
+          ><span
+            class="mark"
+            ${cssom({ background: opaqueColor(themeColor('charts-orange', '#d18616')) })}
+          ></span
+          >[CLS] / [SEP]</span
         >
         <span
-          ><span class="mark" ${cssom({ background: themeColor('charts-purple', '#b180d7') })}></span
+          ><span
+            class="mark"
+            ${cssom({ background: opaqueColor(themeColor('charts-purple', '#b180d7')) })}
+          ></span
           >periods</span
         >
       </div>

@@ -5,7 +5,7 @@ import { CanvasRenderer } from 'echarts/renderers';
 import type { AttentionShares } from '../../src/protocol/attention';
 import { SHARE_KINDS, type ShareKind } from '../shared/attentionCanvas';
 import { textTooltip } from '../shared/charts';
-import { chartColors, themeColor } from '../shared/theme';
+import { chartColors, opaqueColor, themeColor } from '../shared/theme';
 
 echarts.use([LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
@@ -21,11 +21,11 @@ export const KIND_LABELS: Record<ShareKind, string> = {
 export function sharesChartOption(shares: Record<ShareKind, number[]>, mean: AttentionShares | undefined) {
   const colors = chartColors();
   const palette: Record<ShareKind, string> = {
-    cls: themeColor('charts-orange', '#d18616'),
-    sep: themeColor('charts-red', '#f14c4c'),
-    period: themeColor('charts-purple', '#b180d7'),
-    query: themeColor('charts-blue', '#3794ff'),
-    doc: themeColor('charts-green', '#89d185'),
+    cls: opaqueColor(themeColor('charts-orange', '#d18616')),
+    sep: opaqueColor(themeColor('charts-red', '#f14c4c')),
+    period: opaqueColor(themeColor('charts-purple', '#b180d7')),
+    query: opaqueColor(themeColor('charts-blue', '#3794ff')),
+    doc: opaqueColor(themeColor('charts-green', '#89d185')),
   };
   const layers = shares.cls.map((_, l) => String(l + 1));
   const series = SHARE_KINDS.flatMap((k) => [

@@ -15,6 +15,7 @@ export {
   type LayerPath,
 } from './integratedGradients';
 export {
+  attributionLayerName,
   BASELINES,
   DEFAULT_BATCH_SIZE,
   DEFAULT_TOLERANCE,

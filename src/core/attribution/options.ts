@@ -48,3 +48,8 @@ export interface PairAttributionOptions extends AttributionOptions {
 
 export const DEFAULT_TOLERANCE = 0.05;
 export const DEFAULT_BATCH_SIZE = 16;
+
+/** How a view names an attribution layer: 0 is the embedding output, 1..L the transformer layers' outputs. */
+export function attributionLayerName(layer: number): string {
+  return layer === 0 ? 'layer 0 (embeddings)' : `layer ${layer}`;
+}

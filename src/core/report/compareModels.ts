@@ -348,6 +348,9 @@ export function modelComparisonSections(
 /** The file `--model A --model B` writes beside the models' results: every comparison, each against the first. */
 export const MODEL_COMPARISON_FORMAT = 'ranklens-model-comparison/1';
 
+/** One metric of comparison.json: a comparison row without its drill-down, and its verdict in words. */
+export type ModelComparisonFileRow = Omit<ModelComparisonRow, 'drill'> & { readonly verdict: string };
+
 export interface ModelComparisonFile {
   readonly format: typeof MODEL_COMPARISON_FORMAT;
   /** The models in the order given; the first is the baseline (A) of every comparison. */
@@ -357,17 +360,7 @@ export interface ModelComparisonFile {
     readonly a: string;
     readonly b: string;
     readonly mismatches: readonly string[];
-    readonly metrics: readonly {
-      readonly analysis: string;
-      readonly metric: string;
-      readonly queries: number;
-      readonly onlyInA: number;
-      readonly onlyInB: number;
-      /** B against A, query by query (Δ = B − A). */
-      readonly comparison: PairedComparison;
-      readonly verdict: string;
-      readonly perQuery: ModelComparisonRow['perQuery'];
-    }[];
+    readonly metrics: readonly ModelComparisonFileRow[];
   }[];
 }
 
@@ -391,16 +384,13 @@ export function modelComparisonFile(
       a: first.name,
       b: b.name,
       mismatches: comparisonMismatches(first.results, b.results, { a: first.name, b: b.name }),
-      metrics: compareModels(first.results, b.results, options).map((r) => ({
-        analysis: r.analysis,
-        metric: r.metric,
-        queries: r.queries,
-        onlyInA: r.onlyInA,
-        onlyInB: r.onlyInB,
-        comparison: r.comparison,
-        verdict: comparisonVerdict(r.comparison, options.alpha),
-        perQuery: r.perQuery,
-      })),
+      metrics: compareModels(first.results, b.results, options).map(
+        ({ drill: _drill, perQuery, ...row }): ModelComparisonFileRow => ({
+          ...row,
+          verdict: comparisonVerdict(row.comparison, options.alpha),
+          perQuery,
+        }),
+      ),
     })),
   };
 }

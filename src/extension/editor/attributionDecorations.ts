@@ -5,6 +5,7 @@ import type { ModelController } from '../modelController';
 import { PASSAGE_SCHEME, PassageDocuments } from '../passageDocuments';
 import { lineContext } from './lineContext';
 import type { PairAttribution, PairInsights, PairRef } from './pairInsights';
+import { attributionLayerName } from '../../core/attribution';
 
 /** Strength levels per sign; colours are translucent so the theme's own text colour stays readable. */
 const LEVELS = 5;
@@ -143,7 +144,7 @@ export class AttributionDecorations implements vscode.Disposable {
         document.positionAt(target.passageOffset + t.end),
       );
       const hoverMessage = new vscode.MarkdownString().appendText(
-        `${t.text}: ${value >= 0 ? '+' : ''}${value.toPrecision(3)} (IG, layer ${a.layer}, ${a.baseline} baseline; ${((100 * value) / scale).toFixed(0)}% of this passage's largest)`,
+        `${t.text}: ${value >= 0 ? '+' : ''}${value.toPrecision(3)} (IG, ${attributionLayerName(a.layer)}, ${a.baseline} baseline; ${((100 * value) / scale).toFixed(0)}% of this passage's largest)`,
       );
       buckets[(value >= 0 ? 0 : LEVELS) + level].push({ range, hoverMessage });
     }

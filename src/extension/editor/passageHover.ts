@@ -6,6 +6,7 @@ import type { ModelController } from '../modelController';
 import { inspectPairCommand } from './inspectCommand';
 import { lineContext } from './lineContext';
 import type { PairAttribution, PairInsights } from './pairInsights';
+import { attributionLayerName } from '../../core/attribution';
 
 const PASSAGE_CHARS = 700;
 const TOP_TOKENS = 8;
@@ -107,7 +108,7 @@ function topTokens(a: PairAttribution): string {
     .map((t, i) => ({ t, value: a.attributions[i] }))
     .filter(({ t }) => t.segment === 1 && (t.kind === 'doc' || t.kind === 'period'));
   const top = [...passage].sort((x, y) => Math.abs(y.value) - Math.abs(x.value)).slice(0, TOP_TOKENS);
-  const head = `**Top passage tokens** (Integrated Gradients, layer ${a.layer}, ${a.baseline} baseline${a.converged ? '' : `, completeness error ${(100 * a.completenessError).toFixed(1)}%`})`;
+  const head = `**Top passage tokens** (Integrated Gradients, ${attributionLayerName(a.layer)}, ${a.baseline} baseline${a.converged ? '' : `, completeness error ${(100 * a.completenessError).toFixed(1)}%`})`;
   if (top.length === 0 || top.every((x) => x.value === 0))
     return `${head}: all zero at this layer (after the last layer only [CLS] reaches the classifier).`;
   return `${head}: ${top.map(({ t, value }) => `${code(t.text)} ${value >= 0 ? '+' : '−'}${Math.abs(value).toPrecision(2)}`).join(' · ')}`;
