@@ -2,7 +2,7 @@
 // extension host. Ends with one "N passed, N failed, N skipped" line that counts both suites: a skipped test is
 // counted and named, never folded into the passes.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, mkdtempSync } from 'node:fs';
+import { existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -47,6 +47,7 @@ if (existsSync(tapFile)) {
   );
   unitSkipped = skippedNames.length;
 }
+rmSync(tapDir, { recursive: true, force: true });
 
 let integrationPassed = 0;
 let integrationFailed = 0;

@@ -18,10 +18,15 @@ export function scratchTmp(label) {
         console.log(`RANKLENS_KEEP_TEST_TMP is set: the run's temporary files stay in ${dir}`);
         return;
       }
-      try {
-        rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
-      } catch (error) {
-        console.error(`could not remove the run's temporary folder ${dir}: ${error.message}`);
+      // A second pass a moment later takes what a child that outlived its parent (code-server's TypeScript
+      // server) wrote after the first.
+      for (const pause of [0, 2000]) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause);
+        try {
+          rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+        } catch (error) {
+          console.error(`could not remove the run's temporary folder ${dir}: ${error.message}`);
+        }
       }
     },
   };

@@ -9,7 +9,7 @@
 // COLOR_THEME.
 import { chromium } from 'playwright-core';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync, cpSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync, cpSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
@@ -611,10 +611,22 @@ if (!modes[mode]) {
   console.error(`unknown mode ${mode}; use tests, palette, serve, check, untrusted or activation`);
   process.exit(2);
 }
-modes[mode]().then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+/**
+ * The automated modes leave nothing behind: their profiles, extensions and workspace copy (~300 MB) live in
+ * `scratch`, which this script made. serve keeps it: its workspace copy holds whatever the user did in it.
+ */
+function finish(code) {
+  if (mode === 'serve') log(`the session's profile and workspace copy stay in ${scratch}`);
+  else {
+    try {
+      rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });
+    } catch (error) {
+      console.error(`could not remove ${scratch}: ${error.message}`);
+    }
+  }
+  process.exit(code);
+}
+modes[mode]().then(finish, (error) => {
+  console.error(error);
+  finish(1);
+});
