@@ -89,6 +89,15 @@ export const panelStyles = css`
   code {
     font-family: var(--vscode-editor-font-family);
   }
+  /* A shadow root does not inherit VS Code's webview link colours: without these, links take the browser's
+     dark blue, unreadable on a dark theme. */
+  a {
+    color: var(--vscode-textLink-foreground, #3794ff);
+  }
+  a:hover,
+  a:active {
+    color: var(--vscode-textLink-activeForeground, #3794ff);
+  }
   a:focus-visible,
   button:focus-visible,
   input:focus-visible,
