@@ -3,11 +3,11 @@
 // bundled model and the sample's DL19 (4,300 pairs) and dev600-heldout (4,000 pairs) BM25 runs.
 // Run: npm run bench peers [-- --pairs N --threads 1,2 --batch 4,16,32,64 --precision fp32,int8 --repeat R]
 // (--pairs N: each run's first N pairs; --repeat R: every configuration of every tool runs R times, in R
-// processes, and its fastest run counts, which steadies the table on a shared machine). Every tool runs every batch size and the ratios take each tool at its
-// best: a small batch keeps a call's activations in cache, a large one amortises per-call overhead. int8 rows
-// (RankLens --precision int8) are compared with RankLens fp32 by rank correlation, not by the 1e-5 check; their
-// end-to-end runs are evaluated against the qrels (MRR@10, nDCG@10) beside the fp32 ones, so the quality cost of
-// int8 is printed with its speed.
+// processes, and its fastest run counts, which steadies the table on a shared machine). Every tool runs every
+// batch size and the ratios take each tool at its best: a small batch keeps a call's activations in cache, a
+// large one amortises per-call overhead. int8 rows (RankLens --precision int8) are compared with RankLens fp32 by
+// rank correlation, not by the 1e-5 check; their end-to-end runs are evaluated against the qrels (MRR@10,
+// nDCG@10) beside the fp32 ones, so the quality cost of int8 is printed with its speed.
 // Each configuration runs in its own process, so its peak RSS is its own. RankLens in-process: Ranker.score on
 // pairs tokenised beforehand (tokenising timed apart); end to end: `node bin/ranklens.js analyze rerank` from the
 // files to a written run (a fresh npm run build first), wall and max RSS from /usr/bin/time. The PyTorch tools

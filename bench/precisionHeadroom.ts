@@ -7,6 +7,7 @@
 // Used by `npm run bench peers` beside the measured int8 rows.
 import { rankByScore, reciprocalRank } from '../src/core/analysis/ranking';
 import { ndcgAt } from '../src/core/eval/metrics';
+import { quantileOfSorted } from '../src/core/eval/significance';
 import { mulberry32 } from '../src/core/random';
 
 export interface JudgedQuery {
@@ -76,11 +77,11 @@ export function nearTies(queries: readonly JudgedQuery[], minRel: number, gaps: 
   return { queries: closest.length, within: gaps.map((gap) => closest.filter((d) => d < gap).length) };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+const median = (values: readonly number[]) =>
+  quantileOfSorted(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 
 /**
  * The metric changes when every distinct fp32 score moves by Gaussian noise of each `sds`, `draws` times each:

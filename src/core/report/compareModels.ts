@@ -118,11 +118,7 @@ export interface ModelComparisonRow {
 }
 
 /** One metric both result sets have, its values paired over the qids both hold (in A's query order). */
-interface PairedMetric {
-  readonly analysis: string;
-  readonly metric: string;
-  readonly reciprocalRanks: boolean;
-  readonly qids: readonly string[];
+interface PairedMetric extends Omit<SharedMetric, 'values'> {
   readonly baseline: readonly number[];
   readonly treatment: readonly number[];
   readonly onlyInA: number;
