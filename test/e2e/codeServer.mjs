@@ -613,10 +613,12 @@ if (!modes[mode]) {
 }
 /**
  * The automated modes leave nothing behind: their profiles, extensions and workspace copy (~300 MB) live in
- * `scratch`, which this script made. serve keeps it: its workspace copy holds whatever the user did in it.
+ * `scratch`, which this script made. serve keeps it: its workspace copy holds whatever the user did in it; so
+ * does RANKLENS_KEEP_TEST_TMP, as the test runners' folder does, for debugging.
  */
 function finish(code) {
-  if (mode === 'serve') log(`the session's profile and workspace copy stay in ${scratch}`);
+  if (mode === 'serve' || process.env.RANKLENS_KEEP_TEST_TMP)
+    log(`the session's profile and workspace copy stay in ${scratch}`);
   else {
     try {
       rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });
