@@ -65,6 +65,16 @@ describe('ranklens analyze rerank --precision', () => {
     assert.ok(worst > 0 && worst < 0.1 * spread, `int8 moved a score by ${worst} (fp32 spread ${spread})`);
   });
 
+  it('score --json names the precision its score was computed in', async () => {
+    const pair = ['--model', modelDir, '--query', 'a query', '--passage', 'a passage', '--json'];
+    const cache = ['--cache-dir', path.join(root, 'graphs')];
+    for (const precision of ['fp32', 'int8']) {
+      const scored = await captureOutput(() => main(['score', ...pair, ...cache, '--precision', precision]));
+      assert.equal(scored.code, 0, scored.err);
+      assert.equal(JSON.parse(scored.out).precision, precision);
+    }
+  });
+
   it('refuses a precision it does not know, and int8 outside rerank', async () => {
     for (const [argv, message] of [
       [['rerank', '--precision', 'fp16'], /--precision must be fp32 or int8, got "fp16"/],
