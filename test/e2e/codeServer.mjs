@@ -9,7 +9,7 @@
 // COLOR_THEME.
 import { chromium } from 'playwright-core';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync, cpSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync, cpSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
@@ -332,7 +332,11 @@ async function tests() {
       const keys = args.length === 1 ? /^RANKLENS_KEYS ([\w.-]+) (\{.*\})$/.exec(String(args[0])) : null;
       if (keys) {
         const answer = await pressKeys(page, JSON.parse(keys[2])).catch((e) => ({ error: e.message }));
-        writeFileSync(join(screenshotDir, `${keys[1]}.keys.json`), JSON.stringify(answer));
+        // Written aside and renamed: the suite polls for the file and reads it the moment it exists, so it must
+        // never see it half-written.
+        const answerFile = join(screenshotDir, `${keys[1]}.keys.json`);
+        writeFileSync(`${answerFile}.partial`, JSON.stringify(answer));
+        renameSync(`${answerFile}.partial`, answerFile);
         return;
       }
       if (shot) {
